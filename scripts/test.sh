@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# `npm test`: everything the test suite needs on a fresh Debian/Ubuntu machine
+# with only Node.js and npm: system packages (slapd, PostgreSQL, as root), npm
+# dependencies, a build, a throwaway PostgreSQL cluster; then node's test runner.
+# slapd instances are started per test file by test/support/slapd.ts.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-test-deps.sh
+if [ ! -d node_modules/kysely ] || [ ! -d node_modules/better-sqlite3/build ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+npx tsc -p tsconfig.json
+exec bash scripts/with-test-servers.sh node --test --test-concurrency=1 "${@:-dist/test/}"

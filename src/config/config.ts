@@ -1,0 +1,46 @@
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface LdapAttributes {
+  userUniqueId: string;
+  username: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+  displayName: string;
+  profilePicture: string;
+  groupMember: string;
+  groupUniqueId: string;
+  groupName: string;
+}
+
+export interface LdapSettings {
+  url: string;
+  bindDn: string;
+  bindPassword: string;
+  base: string;
+  userFilter: string;
+  groupFilter: string;
+  skipCertVerify: boolean;
+  attributes: LdapAttributes;
+  pageSize: number;
+  timeoutMs: number;
+}
+
+export type DatabaseTarget =
+  | { kind: 'postgres'; connectionString: string }
+  | { kind: 'sqlite'; path: string };
+
+export interface SyncRules {
+  adminGroupName: string;
+  softDeleteUsers: boolean;
+  requireUserEmail: boolean;
+}
+
+export interface Config {
+  enabled: boolean;
+  ldap: LdapSettings;
+  database: DatabaseTarget;
+  rules: SyncRules;
+  uiConfigDisabled: boolean;
+  log: { level: LogLevel; json: boolean };
+}

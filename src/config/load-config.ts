@@ -1,0 +1,191 @@
+import { readFileSync } from 'node:fs';
+import { cleanEnv, makeValidator, str, type ReporterOptions } from 'envalid';
+import { parsePocketIdBoolean } from './booleans.js';
+import type { Config, DatabaseTarget, LogLevel } from './config.js';
+import { SETTINGS, type SettingName } from './settings.js';
+
+/** Every problem found in the environment, reported together (exit status 2). */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const bool = makeValidator<boolean>((raw) => parsePocketIdBoolean(raw));
+
+function integer(min: number, max: number) {
+  return makeValidator<number>((raw) => {
+    const value = Number(raw.trim());
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new Error(`"${raw}" is not a whole number from ${min} to ${max}`);
+    }
+    return value;
+  });
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+// envalid validates each variable on its own; the spec mirrors SETTINGS so the
+// defaults live in exactly one place.
+function defaultOf(name: SettingName): string {
+  const setting = SETTINGS.find((s) => s.name === name);
+  return setting && 'default' in setting ? setting.default : '';
+}
+
+function buildSpec() {
+  const text = (name: SettingName) => str({ default: defaultOf(name) });
+  const flag = (name: SettingName) => bool({ default: parsePocketIdBoolean(defaultOf(name)) });
+  return {
+    LDAP_ENABLED: flag('LDAP_ENABLED'),
+    LDAP_URL: text('LDAP_URL'),
+    LDAP_BIND_DN: text('LDAP_BIND_DN'),
+    LDAP_BASE: text('LDAP_BASE'),
+    LDAP_USER_SEARCH_FILTER: text('LDAP_USER_SEARCH_FILTER'),
+    LDAP_USER_GROUP_SEARCH_FILTER: text('LDAP_USER_GROUP_SEARCH_FILTER'),
+    LDAP_SKIP_CERT_VERIFY: flag('LDAP_SKIP_CERT_VERIFY'),
+    LDAP_ATTRIBUTE_USER_UNIQUE_IDENTIFIER: text('LDAP_ATTRIBUTE_USER_UNIQUE_IDENTIFIER'),
+    LDAP_ATTRIBUTE_USER_USERNAME: text('LDAP_ATTRIBUTE_USER_USERNAME'),
+    LDAP_ATTRIBUTE_USER_EMAIL: text('LDAP_ATTRIBUTE_USER_EMAIL'),
+    LDAP_ATTRIBUTE_USER_FIRST_NAME: text('LDAP_ATTRIBUTE_USER_FIRST_NAME'),
+    LDAP_ATTRIBUTE_USER_LAST_NAME: text('LDAP_ATTRIBUTE_USER_LAST_NAME'),
+    LDAP_ATTRIBUTE_USER_DISPLAY_NAME: text('LDAP_ATTRIBUTE_USER_DISPLAY_NAME'),
+    LDAP_ATTRIBUTE_USER_PROFILE_PICTURE: text('LDAP_ATTRIBUTE_USER_PROFILE_PICTURE'),
+    LDAP_ATTRIBUTE_GROUP_MEMBER: text('LDAP_ATTRIBUTE_GROUP_MEMBER'),
+    LDAP_ATTRIBUTE_GROUP_UNIQUE_IDENTIFIER: text('LDAP_ATTRIBUTE_GROUP_UNIQUE_IDENTIFIER'),
+    LDAP_ATTRIBUTE_GROUP_NAME: text('LDAP_ATTRIBUTE_GROUP_NAME'),
+    LDAP_ADMIN_GROUP_NAME: text('LDAP_ADMIN_GROUP_NAME'),
+    LDAP_SOFT_DELETE_USERS: flag('LDAP_SOFT_DELETE_USERS'),
+    REQUIRE_USER_EMAIL: flag('REQUIRE_USER_EMAIL'),
+    UI_CONFIG_DISABLED: flag('UI_CONFIG_DISABLED'),
+    LOG_LEVEL: str({ default: 'info', choices: LOG_LEVELS }),
+    LOG_JSON: flag('LOG_JSON'),
+    LDAP_SYNC_PAGE_SIZE: integer(1, 10000)({ default: Number(defaultOf('LDAP_SYNC_PAGE_SIZE')) }),
+    LDAP_TIMEOUT: integer(1, 3600)({ default: Number(defaultOf('LDAP_TIMEOUT')) }),
+  };
+}
+
+// Booleans and numbers set to "" fall back to their default, as an unset
+// variable would; strings keep "" because Pocket ID uses a set-but-empty value as is.
+function withoutEmptyNonStrings(env: Env): Env {
+  const out: Env = { ...env };
+  for (const setting of SETTINGS) {
+    if ((setting.kind === 'boolean' || setting.kind === 'integer') && out[setting.name]?.trim() === '') {
+      delete out[setting.name];
+    }
+  }
+  if (out.LOG_LEVEL !== undefined) out.LOG_LEVEL = out.LOG_LEVEL.trim().toLowerCase() || undefined;
+  return out;
+}
+
+/** A secret from NAME, else from the file named by NAME_FILE. */
+function readSecret(env: Env, name: string, problems: string[]): string {
+  const direct = env[name];
+  if (direct !== undefined) return direct;
+  const file = env[`${name}_FILE`];
+  if (file === undefined || file === '') return '';
+  try {
+    // Kubernetes and `echo > file` leave one trailing newline; it is never part of a secret.
+    return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    problems.push(`${name}_FILE: cannot read ${file} (${code})`);
+    return '';
+  }
+}
+
+export function databaseTarget(connectionString: string): DatabaseTarget {
+  const value = connectionString.trim();
+  if (value === '') return { kind: 'sqlite', path: 'data/pocket-id.db' };
+  if (/^postgres(ql)?:\/\//i.test(value)) return { kind: 'postgres', connectionString: value };
+  if (value.startsWith('file:')) {
+    // Pocket ID accepts SQLite URIs such as file:data/pocket-id.db?_pragma=...; the
+    // query carries driver options we set ourselves, so only the path matters.
+    const withoutScheme = value.slice('file:'.length).split('?')[0] ?? '';
+    const path = decodeURIComponent(withoutScheme.replace(/^\/\/(localhost)?(?=\/)/, ''));
+    return { kind: 'sqlite', path };
+  }
+  return { kind: 'sqlite', path: value };
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const clean = cleanEnv(withoutEmptyNonStrings(env), buildSpec(), {
+    reporter: ({ errors }: ReporterOptions<Record<string, unknown>>) => {
+      for (const [name, error] of Object.entries(errors)) {
+        // envalid's messages can echo the value; ours never carry secrets, but keep it to the reason.
+        problems.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    },
+  });
+
+  const bindPassword = readSecret(env, 'LDAP_BIND_PASSWORD', problems);
+  const connectionString = readSecret(env, 'DB_CONNECTION_STRING', problems);
+
+  if (clean.LDAP_ENABLED) {
+    const required: [SettingName, string][] = [
+      ['LDAP_URL', clean.LDAP_URL],
+      ['LDAP_BASE', clean.LDAP_BASE],
+      ['LDAP_BIND_DN', clean.LDAP_BIND_DN],
+      ['LDAP_USER_SEARCH_FILTER', clean.LDAP_USER_SEARCH_FILTER],
+      ['LDAP_USER_GROUP_SEARCH_FILTER', clean.LDAP_USER_GROUP_SEARCH_FILTER],
+      ['LDAP_ATTRIBUTE_USER_UNIQUE_IDENTIFIER', clean.LDAP_ATTRIBUTE_USER_UNIQUE_IDENTIFIER],
+      ['LDAP_ATTRIBUTE_USER_USERNAME', clean.LDAP_ATTRIBUTE_USER_USERNAME],
+      ['LDAP_ATTRIBUTE_GROUP_MEMBER', clean.LDAP_ATTRIBUTE_GROUP_MEMBER],
+      ['LDAP_ATTRIBUTE_GROUP_UNIQUE_IDENTIFIER', clean.LDAP_ATTRIBUTE_GROUP_UNIQUE_IDENTIFIER],
+      ['LDAP_ATTRIBUTE_GROUP_NAME', clean.LDAP_ATTRIBUTE_GROUP_NAME],
+    ];
+    for (const [name, value] of required) {
+      if (value.trim() === '') problems.push(`${name}: required when LDAP_ENABLED=true`);
+    }
+    const url = clean.LDAP_URL.trim();
+    if (url !== '' && !/^ldaps?:\/\/[^/]+/i.test(url)) {
+      problems.push(`LDAP_URL: "${url}" must start with ldap:// or ldaps:// and name a host`);
+    }
+    if (bindPassword === '' && !problems.some((p) => p.startsWith('LDAP_BIND_PASSWORD'))) {
+      problems.push('LDAP_BIND_PASSWORD: required when LDAP_ENABLED=true (or set LDAP_BIND_PASSWORD_FILE); anonymous binds are not supported, as in Pocket ID');
+    }
+    if (clean.REQUIRE_USER_EMAIL && clean.LDAP_ATTRIBUTE_USER_EMAIL.trim() === '') {
+      problems.push('LDAP_ATTRIBUTE_USER_EMAIL: required while REQUIRE_USER_EMAIL=true, otherwise every user would be skipped');
+    }
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    enabled: clean.LDAP_ENABLED,
+    ldap: {
+      url: clean.LDAP_URL.trim(),
+      bindDn: clean.LDAP_BIND_DN,
+      bindPassword,
+      base: clean.LDAP_BASE.trim(),
+      userFilter: clean.LDAP_USER_SEARCH_FILTER,
+      groupFilter: clean.LDAP_USER_GROUP_SEARCH_FILTER,
+      skipCertVerify: clean.LDAP_SKIP_CERT_VERIFY,
+      attributes: {
+        userUniqueId: clean.LDAP_ATTRIBUTE_USER_UNIQUE_IDENTIFIER.trim(),
+        username: clean.LDAP_ATTRIBUTE_USER_USERNAME.trim(),
+        email: clean.LDAP_ATTRIBUTE_USER_EMAIL.trim(),
+        firstName: clean.LDAP_ATTRIBUTE_USER_FIRST_NAME.trim(),
+        lastName: clean.LDAP_ATTRIBUTE_USER_LAST_NAME.trim(),
+        displayName: clean.LDAP_ATTRIBUTE_USER_DISPLAY_NAME.trim(),
+        profilePicture: clean.LDAP_ATTRIBUTE_USER_PROFILE_PICTURE.trim(),
+        groupMember: clean.LDAP_ATTRIBUTE_GROUP_MEMBER.trim(),
+        groupUniqueId: clean.LDAP_ATTRIBUTE_GROUP_UNIQUE_IDENTIFIER.trim(),
+        groupName: clean.LDAP_ATTRIBUTE_GROUP_NAME.trim(),
+      },
+      pageSize: clean.LDAP_SYNC_PAGE_SIZE,
+      timeoutMs: clean.LDAP_TIMEOUT * 1000,
+    },
+    database: databaseTarget(connectionString),
+    rules: {
+      adminGroupName: clean.LDAP_ADMIN_GROUP_NAME,
+      softDeleteUsers: clean.LDAP_SOFT_DELETE_USERS,
+      requireUserEmail: clean.REQUIRE_USER_EMAIL,
+    },
+    uiConfigDisabled: clean.UI_CONFIG_DISABLED,
+    log: { level: clean.LOG_LEVEL as LogLevel, json: clean.LOG_JSON },
+  };
+}

@@ -1,0 +1,49 @@
+// Every environment variable the daemon reads, in one place. The README's
+// configuration table and config/example.env are checked against this list by
+// test/unit/config-docs.test.ts, so a new setting cannot go undocumented.
+
+export type SettingKind = 'string' | 'boolean' | 'integer' | 'secret' | 'file';
+
+export interface SettingDefinition {
+  name: string;
+  kind: SettingKind;
+  /** Default as the environment would spell it; undefined means "no default". */
+  default?: string;
+  /** True when Pocket ID reads the same variable with the same meaning. */
+  pocketId: boolean;
+  description: string;
+}
+
+export const SETTINGS = [
+  { name: 'LDAP_ENABLED', kind: 'boolean', default: 'false', pocketId: true, description: 'Master switch: nothing is synced unless true.' },
+  { name: 'LDAP_URL', kind: 'string', pocketId: true, description: 'ldap:// or ldaps:// URL of the directory.' },
+  { name: 'LDAP_BIND_DN', kind: 'string', pocketId: true, description: 'DN for the simple bind.' },
+  { name: 'LDAP_BIND_PASSWORD', kind: 'secret', pocketId: true, description: 'Password for the simple bind. Never logged.' },
+  { name: 'LDAP_BIND_PASSWORD_FILE', kind: 'file', pocketId: true, description: 'File holding the bind password (used when LDAP_BIND_PASSWORD is unset); one trailing newline is ignored.' },
+  { name: 'LDAP_BASE', kind: 'string', pocketId: true, description: 'Base DN of both the user and the group search (subtree).' },
+  { name: 'LDAP_USER_SEARCH_FILTER', kind: 'string', default: '(objectClass=person)', pocketId: true, description: 'Filter selecting users.' },
+  { name: 'LDAP_USER_GROUP_SEARCH_FILTER', kind: 'string', default: '(objectClass=groupOfNames)', pocketId: true, description: 'Filter selecting groups.' },
+  { name: 'LDAP_SKIP_CERT_VERIFY', kind: 'boolean', default: 'false', pocketId: true, description: 'Accept any TLS certificate from the directory (insecure).' },
+  { name: 'LDAP_ATTRIBUTE_USER_UNIQUE_IDENTIFIER', kind: 'string', pocketId: true, description: 'User attribute stored as ldap_id (entryUUID, objectGUID, uuid, ipaUniqueID, ...). Required.' },
+  { name: 'LDAP_ATTRIBUTE_USER_USERNAME', kind: 'string', pocketId: true, description: 'User attribute for the username (uid, sAMAccountName, user_id, ...). Required.' },
+  { name: 'LDAP_ATTRIBUTE_USER_EMAIL', kind: 'string', pocketId: true, description: 'User attribute for the email address (mail).' },
+  { name: 'LDAP_ATTRIBUTE_USER_FIRST_NAME', kind: 'string', pocketId: true, description: 'User attribute for the first name (givenName).' },
+  { name: 'LDAP_ATTRIBUTE_USER_LAST_NAME', kind: 'string', pocketId: true, description: 'User attribute for the last name (sn).' },
+  { name: 'LDAP_ATTRIBUTE_USER_DISPLAY_NAME', kind: 'string', default: 'cn', pocketId: true, description: 'User attribute for the display name; when empty on an entry, "first last" is used.' },
+  { name: 'LDAP_ATTRIBUTE_USER_PROFILE_PICTURE', kind: 'string', pocketId: true, description: 'User attribute holding a picture. Accepted but not synced by this version (a warning says so).' },
+  { name: 'LDAP_ATTRIBUTE_GROUP_MEMBER', kind: 'string', default: 'member', pocketId: true, description: 'Group attribute listing members (member, uniqueMember, memberUid).' },
+  { name: 'LDAP_ATTRIBUTE_GROUP_UNIQUE_IDENTIFIER', kind: 'string', pocketId: true, description: 'Group attribute stored as ldap_id. Required.' },
+  { name: 'LDAP_ATTRIBUTE_GROUP_NAME', kind: 'string', pocketId: true, description: 'Group attribute used as the group name (cn). Required.' },
+  { name: 'LDAP_ADMIN_GROUP_NAME', kind: 'string', pocketId: true, description: 'Members of the group with exactly this name become Pocket ID admins; empty: no LDAP user is admin.' },
+  { name: 'LDAP_SOFT_DELETE_USERS', kind: 'boolean', default: 'true', pocketId: true, description: 'true: users gone from LDAP are disabled; false: they are deleted.' },
+  { name: 'REQUIRE_USER_EMAIL', kind: 'boolean', default: 'true', pocketId: true, description: 'Users without an email are skipped (and reported) when true.' },
+  { name: 'DB_CONNECTION_STRING', kind: 'secret', pocketId: true, description: 'postgres:// or postgresql:// URL for PostgreSQL; anything else is a SQLite path; empty means data/pocket-id.db.' },
+  { name: 'DB_CONNECTION_STRING_FILE', kind: 'file', pocketId: true, description: 'File holding DB_CONNECTION_STRING (used when it is unset).' },
+  { name: 'UI_CONFIG_DISABLED', kind: 'boolean', default: 'false', pocketId: true, description: 'Mirror of Pocket ID\'s setting; the daemon warns when it is not true.' },
+  { name: 'LOG_LEVEL', kind: 'string', default: 'info', pocketId: true, description: 'debug, info, warn or error.' },
+  { name: 'LOG_JSON', kind: 'boolean', default: 'false', pocketId: true, description: 'One JSON object per log line instead of text.' },
+  { name: 'LDAP_SYNC_PAGE_SIZE', kind: 'integer', default: '500', pocketId: false, description: 'Entries per page of the paged (RFC 2696) searches, 1-10000. Active Directory caps pages at 1000.' },
+  { name: 'LDAP_TIMEOUT', kind: 'integer', default: '30', pocketId: false, description: 'Seconds allowed for connecting and for each LDAP operation (one page, one lookup).' },
+] as const satisfies readonly SettingDefinition[];
+
+export type SettingName = (typeof SETTINGS)[number]['name'];

@@ -1,0 +1,168 @@
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { GroupChange, Membership, NewGroup, NewUser, UserChange } from '../sync/types.js';
+import type { SyncWriter } from './database.js';
+import { batch, type RowSource } from './row-source.js';
+import type { PocketIdSchema } from './schema.js';
+
+/** A placeholder no valid Pocket ID username or LDAP group name can equal ("~" is not allowed in either). */
+const VACATED_PREFIX = '~pocket-id-ldap-sync~';
+
+function slices<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/**
+ * The writer both databases share. Every method is one statement per batch
+ * (thousands of rows), never one per row; the database-specific part is only
+ * how a batch becomes rows (RowSource).
+ */
+export class SetWriter implements SyncWriter {
+  constructor(
+    private readonly db: Kysely<PocketIdSchema>,
+    private readonly source: RowSource,
+  ) {}
+
+  private async each<T>(items: T[], statement: (part: T[]) => RawBuilder<unknown>): Promise<void> {
+    for (const part of slices(items, this.source.batchSize)) await statement(part).execute(this.db);
+  }
+
+  private ids(ids: string[]): RawBuilder<unknown> {
+    return sql`(SELECT id FROM ${this.source.rows(batch(ids, [{ name: 'id', type: 'uuid', value: (id) => id }]))} AS ids)`;
+  }
+
+  deleteGroups(ids: string[]): Promise<void> {
+    return this.each(ids, (part) => sql`DELETE FROM user_groups WHERE id IN ${this.ids(part)}`);
+  }
+
+  deleteUsers(ids: string[]): Promise<void> {
+    return this.each(ids, (part) => sql`DELETE FROM users WHERE id IN ${this.ids(part)}`);
+  }
+
+  vacateUsers(ids: string[]): Promise<void> {
+    return this.each(
+      ids,
+      (part) => sql`UPDATE users SET username = ${VACATED_PREFIX} || CAST(id AS TEXT), email = NULL WHERE id IN ${this.ids(part)}`,
+    );
+  }
+
+  vacateGroups(ids: string[]): Promise<void> {
+    return this.each(ids, (part) => sql`UPDATE user_groups SET name = ${VACATED_PREFIX} || CAST(id AS TEXT) WHERE id IN ${this.ids(part)}`);
+  }
+
+  updateUsers(changes: UserChange[], now: Date): Promise<void> {
+    return this.each(changes, (part) => {
+      const rows = this.source.rows(
+        batch(part, [
+          { name: 'id', type: 'uuid', value: (c) => c.id },
+          { name: 'username', type: 'text', value: (c) => c.after.username },
+          { name: 'email', type: 'text', value: (c) => c.after.email },
+          { name: 'first_name', type: 'text', value: (c) => c.after.firstName },
+          { name: 'last_name', type: 'text', value: (c) => c.after.lastName },
+          { name: 'display_name', type: 'text', value: (c) => c.after.displayName },
+          { name: 'is_admin', type: 'bool', value: (c) => c.after.isAdmin },
+          { name: 'email_verified', type: 'bool', value: (c) => c.after.emailVerified },
+          { name: 'disabled', type: 'bool', value: (c) => c.after.disabled },
+        ]),
+      );
+      return sql`
+        UPDATE users AS u SET
+          username = v.username, email = v.email, first_name = v.first_name, last_name = v.last_name,
+          display_name = v.display_name, is_admin = v.is_admin, email_verified = v.email_verified,
+          disabled = v.disabled, updated_at = ${this.source.time(now)}
+        FROM ${rows} AS v
+        WHERE u.id = v.id`;
+    });
+  }
+
+  insertUsers(users: NewUser[], now: Date): Promise<void> {
+    return this.each(users, (part) => {
+      const rows = this.source.rows(
+        batch(part, [
+          { name: 'id', type: 'uuid', value: (u) => u.id },
+          { name: 'username', type: 'text', value: (u) => u.username },
+          { name: 'email', type: 'text', value: (u) => u.email },
+          { name: 'first_name', type: 'text', value: (u) => u.firstName },
+          { name: 'last_name', type: 'text', value: (u) => u.lastName },
+          { name: 'display_name', type: 'text', value: (u) => u.displayName },
+          { name: 'is_admin', type: 'bool', value: (u) => u.isAdmin },
+          { name: 'ldap_id', type: 'text', value: (u) => u.ldapId },
+        ]),
+      );
+      // updated_at stays NULL and locale NULL on create, as Pocket ID leaves them.
+      return sql`
+        INSERT INTO users (id, created_at, updated_at, username, email, first_name, last_name, display_name,
+                           is_admin, ldap_id, locale, disabled, email_verified)
+        SELECT v.id, ${this.source.time(now)}, NULL, v.username, v.email, v.first_name, v.last_name, v.display_name,
+               v.is_admin, v.ldap_id, NULL, ${this.source.bool(false)}, ${this.source.bool(true)}
+        FROM ${rows} AS v`;
+    });
+  }
+
+  disableUsers(ids: string[], now: Date): Promise<void> {
+    return this.each(
+      ids,
+      (part) => sql`UPDATE users SET disabled = ${this.source.bool(true)}, updated_at = ${this.source.time(now)} WHERE id IN ${this.ids(part)}`,
+    );
+  }
+
+  updateGroups(changes: GroupChange[], now: Date): Promise<void> {
+    return this.each(changes, (part) => {
+      const rows = this.source.rows(
+        batch(part, [
+          { name: 'id', type: 'uuid', value: (c) => c.id },
+          { name: 'name', type: 'text', value: (c) => c.after.name },
+          { name: 'friendly_name', type: 'text', value: (c) => c.after.friendlyName },
+        ]),
+      );
+      return sql`
+        UPDATE user_groups AS g SET name = v.name, friendly_name = v.friendly_name, updated_at = ${this.source.time(now)}
+        FROM ${rows} AS v
+        WHERE g.id = v.id`;
+    });
+  }
+
+  insertGroups(groups: NewGroup[], now: Date): Promise<void> {
+    return this.each(groups, (part) => {
+      const rows = this.source.rows(
+        batch(part, [
+          { name: 'id', type: 'uuid', value: (g) => g.id },
+          { name: 'name', type: 'text', value: (g) => g.name },
+          { name: 'friendly_name', type: 'text', value: (g) => g.friendlyName },
+          { name: 'ldap_id', type: 'text', value: (g) => g.ldapId },
+        ]),
+      );
+      // Pocket ID sets updated_at right after creating a group, when it assigns the members.
+      const time = this.source.time(now);
+      return sql`
+        INSERT INTO user_groups (id, created_at, updated_at, name, friendly_name, ldap_id)
+        SELECT v.id, ${time}, ${time}, v.name, v.friendly_name, v.ldap_id FROM ${rows} AS v`;
+    });
+  }
+
+  private memberships(part: Membership[]): RawBuilder<unknown> {
+    return this.source.rows(
+      batch(part, [
+        { name: 'group_id', type: 'uuid', value: (m) => m.groupId },
+        { name: 'user_id', type: 'uuid', value: (m) => m.userId },
+      ]),
+    );
+  }
+
+  removeMemberships(memberships: Membership[]): Promise<void> {
+    return this.each(
+      memberships,
+      (part) => sql`
+        DELETE FROM user_groups_users
+        WHERE (user_group_id, user_id) IN (SELECT v.group_id, v.user_id FROM ${this.memberships(part)} AS v)`,
+    );
+  }
+
+  addMemberships(memberships: Membership[]): Promise<void> {
+    return this.each(
+      memberships,
+      (part) => sql`INSERT INTO user_groups_users (user_group_id, user_id) SELECT v.group_id, v.user_id FROM ${this.memberships(part)} AS v`,
+    );
+  }
+}

@@ -1,0 +1,68 @@
+import { existsSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { Kysely, sql, SqliteDialect } from 'kysely';
+import type { CurrentState } from '../../sync/types.js';
+import type { PocketIdDatabase, SyncWriter } from '../database.js';
+import type { PocketIdSchema } from '../schema.js';
+import { SetWriter } from '../set-writer.js';
+import { readCurrentState } from '../state-reader.js';
+import { sqliteRows } from './sqlite-rows.js';
+
+/** How long a run waits for Pocket ID to release the write lock before it fails. */
+export const SQLITE_BUSY_TIMEOUT_MS = 5000;
+
+export class SqliteDatabase implements PocketIdDatabase {
+  readonly kind = 'sqlite';
+
+  private constructor(
+    readonly description: string,
+    private readonly db: Kysely<PocketIdSchema>,
+  ) {}
+
+  /**
+   * Opens the file Pocket ID uses. It must exist: creating an empty database
+   * would only hide a wrong path or an unmounted volume.
+   */
+  static open(path: string): SqliteDatabase {
+    if (!existsSync(path)) {
+      throw new Error(`SQLite database ${path} does not exist (is Pocket ID's data directory mounted, and DB_CONNECTION_STRING right?)`);
+    }
+    const handle = new Database(path, { fileMustExist: true });
+    // Pocket ID's own connection settings (reference §9): without foreign_keys
+    // a hard delete would leave memberships, passkeys and sessions behind.
+    handle.pragma('foreign_keys = ON');
+    handle.pragma('journal_mode = WAL');
+    handle.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+    handle.pragma('temp_store = MEMORY');
+    const db = new Kysely<PocketIdSchema>({ dialect: new SqliteDialect({ database: handle }) });
+    return new SqliteDatabase(`sqlite ${path}`, db);
+  }
+
+  readState(): Promise<CurrentState> {
+    return readCurrentState(this.db);
+  }
+
+  /**
+   * BEGIN IMMEDIATE takes the write lock up front, as Pocket ID does, so the
+   * run waits its turn instead of failing half-way on a lock upgrade. The
+   * caller has already read LDAP, so the lock is held only for plan and apply.
+   */
+  write<T>(work: (state: CurrentState, writer: SyncWriter) => Promise<T>): Promise<T> {
+    return this.db.connection().execute(async (conn) => {
+      await sql`BEGIN IMMEDIATE`.execute(conn);
+      try {
+        const state = await readCurrentState(conn);
+        const result = await work(state, new SetWriter(conn, sqliteRows));
+        await sql`COMMIT`.execute(conn);
+        return result;
+      } catch (error) {
+        await sql`ROLLBACK`.execute(conn).catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}

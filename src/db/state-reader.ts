@@ -1,0 +1,45 @@
+import type { Kysely } from 'kysely';
+import type { CurrentState } from '../sync/types.js';
+import type { PocketIdSchema } from './schema.js';
+
+// Both drivers hand booleans back in their own way: true/false or 1/0.
+const bool = (value: boolean | number): boolean => value === true || value === 1;
+
+/** Reads every user and group and the members of LDAP groups, through any Kysely executor. */
+export async function readCurrentState(db: Kysely<PocketIdSchema>): Promise<CurrentState> {
+  const [users, groups, memberships] = await Promise.all([
+    db
+      .selectFrom('users')
+      .select(['id', 'username', 'email', 'first_name', 'last_name', 'display_name', 'is_admin', 'email_verified', 'disabled', 'ldap_id'])
+      .execute(),
+    db.selectFrom('user_groups').select(['id', 'name', 'friendly_name', 'ldap_id']).execute(),
+    db
+      .selectFrom('user_groups_users as m')
+      .innerJoin('user_groups as g', 'g.id', 'm.user_group_id')
+      .where('g.ldap_id', 'is not', null)
+      .select(['m.user_group_id', 'm.user_id'])
+      .execute(),
+  ]);
+  const members = new Map<string, Set<string>>();
+  for (const { user_group_id, user_id } of memberships) {
+    let set = members.get(user_group_id);
+    if (!set) members.set(user_group_id, (set = new Set()));
+    set.add(user_id);
+  }
+  return {
+    users: users.map((u) => ({
+      id: u.id,
+      ldapId: u.ldap_id,
+      username: u.username,
+      email: u.email,
+      firstName: u.first_name ?? '',
+      lastName: u.last_name ?? '',
+      displayName: u.display_name,
+      isAdmin: bool(u.is_admin),
+      emailVerified: bool(u.email_verified),
+      disabled: bool(u.disabled),
+    })),
+    groups: groups.map((g) => ({ id: g.id, ldapId: g.ldap_id, name: g.name, friendlyName: g.friendly_name })),
+    memberships: members,
+  };
+}

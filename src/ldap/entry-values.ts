@@ -1,0 +1,45 @@
+import type { Entry } from 'ldapts';
+
+/**
+ * ldapts decides Buffer-or-string per value and matches
+ * `explicitBufferAttributes` case-sensitively against the server's spelling,
+ * so a binary id that happens to be valid UTF-8 could arrive as a string. Its
+ * only use of the list is `.includes(type)`; answering yes for every type gives
+ * us the raw bytes of every value, and we decode text ourselves.
+ */
+class EveryAttribute extends Array<string> {
+  override includes(): boolean {
+    return true;
+  }
+}
+export const ALL_ATTRIBUTES_AS_BUFFERS: string[] = new EveryAttribute();
+
+/**
+ * An entry's values by lower-cased attribute name. LDAP attribute names are
+ * case-insensitive; Pocket ID compares them case-sensitively, so a configured
+ * `entryuuid` reads nothing there but works here (a documented difference).
+ * Options such as `;binary` are dropped from the name; `;range=` options are
+ * kept so that ranged values are never mistaken for the full set.
+ */
+export class EntryValues {
+  private readonly byName = new Map<string, Buffer[]>();
+
+  constructor(entry: Entry) {
+    for (const [key, value] of Object.entries(entry)) {
+      if (key === 'dn') continue;
+      const name = key.toLowerCase().replace(/;binary$/, '');
+      const values = (Array.isArray(value) ? value : [value]).map((v) => (Buffer.isBuffer(v) ? v : Buffer.from(v, 'utf8')));
+      this.byName.set(name, values);
+    }
+  }
+
+  all(attribute: string): Buffer[] {
+    if (attribute === '') return [];
+    return this.byName.get(attribute.toLowerCase()) ?? [];
+  }
+
+  /** The first value, like go-ldap's GetAttributeValue. */
+  first(attribute: string): Buffer | undefined {
+    return this.all(attribute)[0];
+  }
+}

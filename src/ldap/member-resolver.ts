@@ -1,0 +1,127 @@
+import { NoSuchObjectError, type Client } from 'ldapts';
+import type { LdapSettings } from '../config/config.js';
+import type { Logger } from '../log/logger.js';
+import { decodeUtf8, nfc } from '../sync/text.js';
+import { describeError, LdapError } from './connection.js';
+import { getDNProperty, isDN, normalizeDN } from './dn.js';
+import { ALL_ATTRIBUTES_AS_BUFFERS, EntryValues } from './entry-values.js';
+import type { DirectoryGroup, UnresolvedMember } from './snapshot.js';
+
+/** Base-object lookups in flight at once on the one connection. */
+const LOOKUP_CONCURRENCY = 8;
+
+interface PendingLookup {
+  member: string;
+  groups: DirectoryGroup[];
+}
+
+/**
+ * Turns member values into usernames in Pocket ID's order: the DN cache of
+ * the user search, the username attribute inside the DN, a bare value
+ * (posixGroup memberUid), and last a base-object lookup of the DN. Lookups are
+ * collected over all groups, deduplicated and run concurrently instead of one
+ * round trip per member.
+ */
+export class MemberResolver {
+  lookups = 0;
+  private readonly usernamesByDn = new Map<string, string>();
+  private readonly pending = new Map<string, PendingLookup>();
+  private readonly unresolved: UnresolvedMember[] = [];
+  private readonly normalizedBase: string;
+
+  constructor(
+    private readonly client: Client,
+    private readonly settings: LdapSettings,
+    private readonly log: Logger,
+  ) {
+    this.normalizedBase = normalizeDN(settings.base);
+  }
+
+  rememberUser(normalizedDn: string, username: string): void {
+    if (normalizedDn !== '') this.usernamesByDn.set(normalizedDn, username);
+  }
+
+  addGroup(group: DirectoryGroup, values: Buffer[]): void {
+    const usernameAttribute = this.settings.attributes.username;
+    for (const raw of values) {
+      const member = decodeUtf8(raw);
+      if (member === null || member.includes('\u0000')) {
+        this.reject(group, raw.toString('hex'), 'member-invalid', 'member value is not valid UTF-8 text');
+        continue;
+      }
+      const normalized = normalizeDN(member);
+      const cached = this.usernamesByDn.get(normalized);
+      if (cached) {
+        group.memberUsernames.push(cached);
+        continue;
+      }
+      const fromDn = nfc(getDNProperty(usernameAttribute, member));
+      if (fromDn !== '') {
+        group.memberUsernames.push(fromDn);
+        continue;
+      }
+      if (!isDN(member)) {
+        if (member !== '') group.memberUsernames.push(nfc(member));
+        continue;
+      }
+      if (!this.isUnderBase(normalized)) {
+        this.reject(group, member, 'member-outside-base', `member DN is outside LDAP_BASE (${this.settings.base})`);
+        continue;
+      }
+      const lookup: PendingLookup = this.pending.get(normalized) ?? { member, groups: [] };
+      lookup.groups.push(group);
+      this.pending.set(normalized, lookup);
+    }
+  }
+
+  /** Runs the collected lookups and returns every member that could not be resolved. */
+  async finish(): Promise<UnresolvedMember[]> {
+    const queue = [...this.pending.values()];
+    const worker = async () => {
+      for (let next = queue.shift(); next; next = queue.shift()) await this.lookup(next);
+    };
+    await Promise.all(Array.from({ length: Math.min(LOOKUP_CONCURRENCY, queue.length) }, worker));
+    this.pending.clear();
+    return this.unresolved;
+  }
+
+  private isUnderBase(normalizedDn: string): boolean {
+    const base = this.normalizedBase;
+    return base === '' || normalizedDn === base || normalizedDn.endsWith(`,${base}`);
+  }
+
+  private async lookup({ member, groups }: PendingLookup): Promise<void> {
+    const attribute = this.settings.attributes.username;
+    this.lookups += 1;
+    let username = '';
+    try {
+      const { searchEntries } = await this.client.search(member, {
+        scope: 'base',
+        filter: '(objectClass=*)',
+        attributes: [attribute],
+        explicitBufferAttributes: ALL_ATTRIBUTES_AS_BUFFERS,
+      });
+      const first = searchEntries[0];
+      const raw = first ? new EntryValues(first).first(attribute) : undefined;
+      username = raw ? nfc(decodeUtf8(raw) ?? '') : '';
+    } catch (error) {
+      // A missing entry is an answer; anything else (a dropped connection, a
+      // timeout) would silently remove members, so it fails the run.
+      if (!(error instanceof NoSuchObjectError)) {
+        throw new LdapError(`failed to look up group member ${member}: ${describeError(error)}`, { cause: error });
+      }
+      for (const group of groups) this.reject(group, member, 'member-not-found', 'member DN does not exist');
+      return;
+    }
+    if (username === '') {
+      for (const group of groups) this.reject(group, member, 'member-not-found', `member entry has no ${attribute} attribute`);
+      return;
+    }
+    this.log.debug('Resolved group member by lookup', { member, username });
+    for (const group of groups) group.memberUsernames.push(username);
+  }
+
+  private reject(group: DirectoryGroup, member: string, reason: UnresolvedMember['reason'], message: string): void {
+    this.unresolved.push({ groupDn: group.dn, member, reason, message });
+  }
+}

@@ -1,0 +1,61 @@
+import type { Skip, SkipReason, SyncPlan } from './types.js';
+
+export interface SyncSummary {
+  users: { created: number; updated: number; disabled: number; reEnabled: number; deleted: number; unchanged: number; skipped: number };
+  groups: { created: number; updated: number; deleted: number; unchanged: number; skipped: number };
+  memberships: { added: number; removed: number };
+  skipsByReason: Partial<Record<SkipReason, number>>;
+  skips: Skip[];
+}
+
+export function summarize(plan: SyncPlan): SyncSummary {
+  const { users, groups, memberships, skips } = plan;
+  // A returning user whose other fields also changed counts as re-enabled and as updated.
+  const reEnabled = users.update.filter((u) => u.before.disabled && !u.after.disabled).length;
+  const updated = users.update.filter((u) => u.changed.some((field) => field !== 'disabled')).length;
+  const skipsByReason: Partial<Record<SkipReason, number>> = {};
+  for (const skip of skips) skipsByReason[skip.reason] = (skipsByReason[skip.reason] ?? 0) + 1;
+  return {
+    users: {
+      created: users.create.length,
+      updated,
+      disabled: users.disable.length,
+      reEnabled,
+      deleted: users.delete.length,
+      unchanged: users.unchanged,
+      skipped: skips.filter((s) => s.kind === 'user').length,
+    },
+    groups: {
+      created: groups.create.length,
+      updated: groups.update.length,
+      deleted: groups.delete.length,
+      unchanged: groups.unchanged,
+      skipped: skips.filter((s) => s.kind === 'group').length,
+    },
+    memberships: { added: memberships.add.length, removed: memberships.remove.length },
+    skipsByReason,
+    skips,
+  };
+}
+
+/** The counts as flat key=value fields, for the one summary log line. */
+export function summaryFields(summary: SyncSummary): Record<string, number> {
+  const { users: u, groups: g, memberships: m } = summary;
+  return {
+    usersCreated: u.created,
+    usersUpdated: u.updated,
+    usersDisabled: u.disabled,
+    usersReEnabled: u.reEnabled,
+    usersDeleted: u.deleted,
+    usersUnchanged: u.unchanged,
+    usersSkipped: u.skipped,
+    groupsCreated: g.created,
+    groupsUpdated: g.updated,
+    groupsDeleted: g.deleted,
+    groupsUnchanged: g.unchanged,
+    groupsSkipped: g.skipped,
+    membershipsAdded: m.added,
+    membershipsRemoved: m.removed,
+    memberSkips: summary.skips.filter((s) => s.kind === 'member').length,
+  };
+}

@@ -1,0 +1,105 @@
+import type { Skip, SkipReason } from './types.js';
+
+/** A unique column (users.username, users.email, user_groups.name) as the plan sees it. */
+export interface UniqueKey<C, R> {
+  /** "username", "email", "group name": used in skip messages. */
+  label: string;
+  reason: SkipReason;
+  /** The comparable value (lower-cased where the index is case-insensitive); null never collides. */
+  ofCandidate(candidate: C): string | null;
+  ofRow(row: R): string | null;
+  /** The value as the operator wrote it, for messages. */
+  shown(candidate: C): string;
+}
+
+export interface Candidate<R> {
+  dn: string;
+  ldapId: string;
+  existing?: R;
+}
+
+interface Holder {
+  description: string;
+  candidate?: unknown;
+}
+
+/**
+ * Decides which LDAP entries may take their unique values, so that the final
+ * state satisfies every unique index and no statement ever fails half-way.
+ *
+ * Values held by local rows, and by LDAP rows that keep their current values
+ * (entries skipped for another reason, soft-deleted users), are off limits.
+ * Among LDAP entries, the row that already holds a value keeps it; otherwise
+ * the first entry in directory order wins, as in Pocket ID. Excluding an entry
+ * freezes its row at its old values, which can block others, so this repeats
+ * until nothing changes.
+ */
+export function resolveUniqueClaims<R extends { ldapId: string | null }, C extends Candidate<R>>(
+  candidates: C[],
+  localRows: R[],
+  ldapRows: R[],
+  rowKeepsValues: (row: R, activeLdapIds: Set<string>) => boolean,
+  keys: UniqueKey<C, R>[],
+  kind: Skip['kind'],
+): Map<C, Skip> {
+  const excluded = new Map<C, Skip>();
+  const exclude = (candidate: C, key: UniqueKey<C, R>, holder: string) => {
+    excluded.set(candidate, {
+      kind,
+      dn: candidate.dn,
+      reason: key.reason,
+      message: `${key.label} "${key.shown(candidate)}" is already used by ${holder}`,
+    });
+  };
+
+  for (let round = 0; round <= candidates.length; round++) {
+    const active = candidates.filter((c) => !excluded.has(c));
+    const activeLdapIds = new Set(active.map((c) => c.ldapId));
+    let changed = false;
+
+    for (const key of keys) {
+      const taken = new Map<string, Holder>();
+      for (const row of localRows) {
+        const value = key.ofRow(row);
+        if (value !== null) taken.set(value, { description: `a local (non-LDAP) row` });
+      }
+      for (const row of ldapRows) {
+        const value = key.ofRow(row);
+        if (value !== null && rowKeepsValues(row, activeLdapIds)) {
+          taken.set(value, { description: `an LDAP-managed row that keeps its current values` });
+        }
+      }
+      for (const candidate of active) {
+        if (excluded.has(candidate)) continue;
+        const value = key.ofCandidate(candidate);
+        const holder = value === null ? undefined : taken.get(value);
+        if (holder) {
+          exclude(candidate, key, holder.description);
+          changed = true;
+        }
+      }
+    }
+    if (changed) continue;
+
+    for (const key of keys) {
+      const owners = new Map<string, C>();
+      const incumbents = active.filter((c) => c.existing && key.ofRow(c.existing) === key.ofCandidate(c));
+      const incumbentSet = new Set(incumbents);
+      const others = active.filter((c) => !incumbentSet.has(c));
+      for (const candidate of [...incumbents, ...others]) {
+        if (excluded.has(candidate)) continue;
+        const value = key.ofCandidate(candidate);
+        if (value === null) continue;
+        const owner = owners.get(value);
+        if (owner) {
+          exclude(candidate, key, `the LDAP entry ${owner.dn}`);
+          changed = true;
+        } else {
+          owners.set(value, candidate);
+        }
+      }
+    }
+    if (!changed) break;
+  }
+  return excluded;
+}

@@ -1,0 +1,68 @@
+// Pocket ID's normalisation and validation of LDAP entries (reference §3.3,
+// §3.10): NFC everywhere, display-name fallback, go-playground rules.
+import type { DirectoryUser } from '../ldap/snapshot.js';
+import { isValidEmail } from './email.js';
+import { goTrimSpace, nfc, runeCount } from './text.js';
+import type { SkipReason, UserFields } from './types.js';
+import { USERNAME_PATTERN } from './username.js';
+
+export interface Invalid {
+  reason: SkipReason;
+  message: string;
+}
+
+/** PostgreSQL's users.email is varchar(255); Pocket ID would abort the run on a longer one. */
+const EMAIL_MAX = 255;
+
+export function desiredUserFields(entry: DirectoryUser): Omit<UserFields, 'isAdmin'> {
+  const displayName = entry.displayName !== '' ? entry.displayName : goTrimSpace(`${entry.firstName} ${entry.lastName}`);
+  return {
+    username: nfc(entry.username),
+    email: entry.email === '' ? null : nfc(entry.email),
+    firstName: nfc(entry.firstName),
+    lastName: nfc(entry.lastName),
+    displayName: nfc(displayName),
+    emailVerified: true,
+    disabled: false,
+  };
+}
+
+function tooLong(value: string, max: number, reason: SkipReason, label: string): Invalid | null {
+  const length = runeCount(value);
+  return length > max ? { reason, message: `${label} is ${length} characters long (at most ${max})` } : null;
+}
+
+/** The first rule the user breaks, in the order Pocket ID's validator checks them. */
+export function validateUser(fields: Omit<UserFields, 'isAdmin'>, requireEmail: boolean): Invalid | null {
+  const { username, email } = fields;
+  if (username === '') return { reason: 'invalid-username', message: 'username is empty' };
+  if (!USERNAME_PATTERN.test(username)) {
+    return {
+      reason: 'invalid-username',
+      message: `username "${username}" must use only a-z, A-Z, 0-9, "_", ".", "@", "-" and start and end with a letter or digit`,
+    };
+  }
+  const usernameLength = tooLong(username, 50, 'username-too-long', 'username');
+  if (usernameLength) return usernameLength;
+  if (email !== null) {
+    const emailLength = tooLong(email, EMAIL_MAX, 'email-too-long', 'email');
+    if (emailLength) return emailLength;
+    if (!isValidEmail(email)) return { reason: 'invalid-email', message: `email "${email}" is not a valid address` };
+  }
+  return (
+    tooLong(fields.firstName, 50, 'first-name-too-long', 'first name') ??
+    tooLong(fields.lastName, 50, 'last-name-too-long', 'last name') ??
+    tooLong(fields.displayName, 100, 'display-name-too-long', 'display name') ??
+    (requireEmail && email === null
+      ? { reason: 'missing-email', message: 'user has no email and REQUIRE_USER_EMAIL=true' }
+      : null)
+  );
+}
+
+/** Group name and friendly name come from one attribute: 2 to 50 characters. */
+export function validateGroupName(name: string): Invalid | null {
+  const length = runeCount(name);
+  if (length < 2) return { reason: 'group-name-too-short', message: `group name "${name}" is shorter than 2 characters` };
+  if (length > 50) return { reason: 'group-name-too-long', message: `group name is ${length} characters long (at most 50)` };
+  return null;
+}

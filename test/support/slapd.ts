@@ -1,0 +1,467 @@
+/**
+ * Throwaway OpenLDAP slapd instances for integration tests.
+ *
+ * Each instance lives in its own mkdtemp directory under os.tmpdir():
+ *   config.ldif -> `slapadd -n0` -> slapd.d/ (cn=config, back_mdb, olcDbNoSync)
+ *   data.ldif   -> `slapadd -q`  -> data/
+ *   slapd runs in the foreground (`-d 0`) as our child, logging to slapd.log,
+ *   listening on 127.0.0.1 only (ldap, optional ldaps) plus an ldapi socket in the directory.
+ *
+ * Limits: non-root binds (the reader, anonymous) get
+ *   size.soft=N size.hard=N size.pr=noEstimate size.prtotal=unlimited
+ * so a plain search over more than N entries fails with sizeLimitExceeded (4) while paged
+ * searches of any page size return everything. The rootDN ignores all limits.
+ *
+ * Every slapd started here is killed when the test process exits (normally or on SIGINT/SIGTERM/SIGHUP).
+ */
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client } from 'ldapts';
+
+export interface StartSlapdOptions {
+  /** LDIF text loaded with `slapadd -q`; default: the fixture test/fixtures/directory.ldif. */
+  ldif?: string;
+  /** Size limit for non-root binds (reader, anonymous); default 5. */
+  sizeLimit?: number;
+  /** Also listen on ldaps and enable StartTLS, with a throwaway CA (see caFile). */
+  tls?: boolean;
+}
+
+export interface SlapdInstance {
+  /** ldap://127.0.0.1:PORT */
+  url: string;
+  /** ldaps://127.0.0.1:PORT (only with tls) */
+  ldapsUrl?: string;
+  /** Path of the PEM of the throwaway CA (only with tls). */
+  caFile?: string;
+  /** ldapi:// URL of the instance's Unix socket; root can manage cn=config through it with SASL EXTERNAL. */
+  ldapiUrl: string;
+  baseDn: 'dc=example,dc=com';
+  adminDn: 'cn=admin,dc=example,dc=com';
+  adminPassword: string;
+  readerDn: 'cn=reader,dc=example,dc=com';
+  readerPassword: string;
+  /** The instance's temp directory (slapd.log, slapd.d/, data/, certs). */
+  dir: string;
+  /** PID of the running slapd (of the last one started, after stop/kill). */
+  readonly pid: number;
+  /** SIGTERM, wait for exit (SIGKILL after 10 s). Keeps the directory and data. */
+  stop(): Promise<void>;
+  /** SIGKILL, wait for exit. Keeps the directory and data. */
+  kill(): Promise<void>;
+  /** Start again on the same ports and data after stop()/kill(). */
+  start(): Promise<void>;
+}
+
+const BASE_DN = 'dc=example,dc=com' as const;
+const ADMIN_DN = 'cn=admin,dc=example,dc=com' as const;
+const READER_DN = 'cn=reader,dc=example,dc=com' as const;
+const ADMIN_PASSWORD = 'adminpw';
+const READER_PASSWORD = 'readerpw';
+const READY_TIMEOUT_MS = 10_000;
+const STOP_TIMEOUT_MS = 10_000;
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+function findBin(name: string): string {
+  const dirs = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/sbin', '/usr/bin', '/sbin', '/usr/local/sbin'];
+  for (const d of dirs) {
+    if (!d) continue;
+    const p = path.join(d, name);
+    if (existsSync(p)) return p;
+  }
+  throw new Error(`${name} not found (run: bash scripts/install-test-deps.sh)`);
+}
+
+/** The project root: the nearest ancestor of this module that has a package.json. */
+function projectRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error('project root (package.json) not found above ' + fileURLToPath(import.meta.url));
+    dir = up;
+  }
+}
+
+export const DEFAULT_LDIF_PATH = path.join(projectRoot(), 'test', 'fixtures', 'directory.ldif');
+
+function run(cmd: string, args: string[], opts: { cwd?: string } = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { cwd: opts.cwd, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err) {
+        reject(new Error(`${path.basename(cmd)} ${args.join(' ')} failed: ${err.message}\n${stderr}${stdout}`.trimEnd()));
+      } else {
+        resolve(stdout);
+      }
+    });
+  });
+}
+
+const reservedPorts = new Set<number>();
+
+/** A free TCP port on 127.0.0.1, never handed out twice in this process. */
+async function freePort(): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const srv = net.createServer();
+      srv.unref();
+      srv.once('error', reject);
+      srv.listen(0, '127.0.0.1', () => {
+        const addr = srv.address();
+        const p = typeof addr === 'object' && addr ? addr.port : 0;
+        srv.close(() => resolve(p));
+      });
+    });
+    if (port && !reservedPorts.has(port)) {
+      reservedPorts.add(port);
+      return port;
+    }
+  }
+  throw new Error('no free port found');
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function readLog(file: string): string {
+  try {
+    const text = readFileSync(file, 'utf8');
+    return text.length > 8000 ? '…' + text.slice(-8000) : text;
+  } catch {
+    return '(no log)';
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// TLS material
+
+async function makeCerts(dir: string): Promise<{ ca: string; cert: string; key: string }> {
+  const openssl = findBin('openssl');
+  const ca = path.join(dir, 'ca.crt');
+  const caKey = path.join(dir, 'ca.key');
+  const key = path.join(dir, 'server.key');
+  const csr = path.join(dir, 'server.csr');
+  const cert = path.join(dir, 'server.crt');
+  const ext = path.join(dir, 'server.ext');
+  // EC P-256 keys: generation is ~instant, unlike RSA.
+  await run(openssl, [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+    '-keyout', caKey, '-out', ca, '-days', '3650', '-subj', '/CN=Test LDAP CA',
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
+  await run(openssl, [
+    'req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+    '-keyout', key, '-out', csr, '-subj', '/CN=localhost',
+  ]);
+  writeFileSync(ext, [
+    'basicConstraints=CA:FALSE',
+    'keyUsage=critical,digitalSignature,keyEncipherment',
+    'extendedKeyUsage=serverAuth',
+    'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1',
+    '',
+  ].join('\n'));
+  await run(openssl, [
+    'x509', '-req', '-in', csr, '-CA', ca, '-CAkey', caKey, '-CAcreateserial',
+    '-out', cert, '-days', '825', '-sha256', '-extfile', ext,
+  ]);
+  return { ca, cert, key };
+}
+
+// ---------------------------------------------------------------------------------------------
+// cn=config
+
+function configLdif(o: {
+  dir: string;
+  sizeLimit: number;
+  tls?: { ca: string; cert: string; key: string };
+}): string {
+  const limit = `size.soft=${o.sizeLimit} size.hard=${o.sizeLimit} size.pr=noEstimate size.prtotal=unlimited`;
+  const uid = process.getuid ? process.getuid() : 0;
+  const gid = process.getgid ? process.getgid() : 0;
+  const global = [
+    'dn: cn=config',
+    'objectClass: olcGlobal',
+    'cn: config',
+    `olcPidFile: ${o.dir}/slapd.pid`,
+    `olcArgsFile: ${o.dir}/slapd.args`,
+    'olcLogLevel: none',
+  ];
+  if (o.tls) {
+    global.push(
+      `olcTLSCACertificateFile: ${o.tls.ca}`,
+      `olcTLSCertificateFile: ${o.tls.cert}`,
+      `olcTLSCertificateKeyFile: ${o.tls.key}`,
+      'olcTLSVerifyClient: never',
+    );
+  }
+  return [
+    ...global,
+    '',
+    'dn: cn=module{0},cn=config',
+    'objectClass: olcModuleList',
+    'cn: module{0}',
+    'olcModulePath: /usr/lib/ldap',
+    'olcModuleLoad: back_mdb',
+    '',
+    'dn: cn=schema,cn=config',
+    'objectClass: olcSchemaConfig',
+    'cn: schema',
+    '',
+    'include: file:///etc/ldap/schema/core.ldif',
+    '',
+    'include: file:///etc/ldap/schema/cosine.ldif',
+    '',
+    'include: file:///etc/ldap/schema/inetorgperson.ldif',
+    '',
+    'include: file:///etc/ldap/schema/nis.ldif',
+    '',
+    'dn: olcDatabase={-1}frontend,cn=config',
+    'objectClass: olcDatabaseConfig',
+    'objectClass: olcFrontendConfig',
+    'olcDatabase: {-1}frontend',
+    '',
+    'dn: olcDatabase={0}config,cn=config',
+    'objectClass: olcDatabaseConfig',
+    'olcDatabase: {0}config',
+    `olcAccess: {0}to * by dn.exact=gidNumber=${gid}+uidNumber=${uid},cn=peercred,cn=external,cn=auth manage by * none`,
+    '',
+    'dn: olcDatabase={1}mdb,cn=config',
+    'objectClass: olcDatabaseConfig',
+    'objectClass: olcMdbConfig',
+    'olcDatabase: {1}mdb',
+    `olcSuffix: ${BASE_DN}`,
+    `olcRootDN: ${ADMIN_DN}`,
+    `olcRootPW: ${ADMIN_PASSWORD}`,
+    `olcDbDirectory: ${o.dir}/data`,
+    'olcDbMaxSize: 1073741824',
+    'olcDbNoSync: TRUE',
+    'olcDbIndex: objectClass eq',
+    'olcDbIndex: uid,cn,mail,member,memberUid,entryUUID eq',
+    `olcLimits: {0}users ${limit}`,
+    `olcLimits: {1}anonymous ${limit}`,
+    'olcAccess: {0}to attrs=userPassword by anonymous auth by * none',
+    'olcAccess: {1}to * by * read',
+    '',
+  ].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// process-wide registry and exit cleanup
+
+interface Live {
+  child: ChildProcess | undefined;
+  dir: string;
+}
+const live = new Set<Live>();
+let cleanupInstalled = false;
+
+function killAllSync(): void {
+  for (const l of live) {
+    if (l.child && l.child.exitCode === null && l.child.signalCode === null && l.child.pid) {
+      try {
+        process.kill(l.child.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+    if (!process.env.TEST_KEEP_TMP) rmSync(l.dir, { recursive: true, force: true });
+  }
+  live.clear();
+}
+
+function installCleanup(): void {
+  if (cleanupInstalled) return;
+  cleanupInstalled = true;
+  process.on('exit', killAllSync);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(sig, () => {
+      killAllSync();
+      // Nobody else handles the signal: die of it, as without our handler.
+      if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+    });
+  }
+}
+
+/** Stop every slapd started by this process and delete their directories. */
+export async function stopAllSlapd(): Promise<void> {
+  const all = [...live];
+  await Promise.all(
+    all.map(async (l) => {
+      if (l.child) await terminate(l.child, 'SIGTERM');
+      live.delete(l);
+      if (!process.env.TEST_KEEP_TMP) rmSync(l.dir, { recursive: true, force: true });
+    }),
+  );
+}
+
+function isRunning(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
+}
+
+function waitExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
+  if (!isRunning(child)) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    // This timer is ref'd: it keeps the event loop alive while we wait for an unref'd child.
+    const t = setTimeout(() => {
+      child.off('exit', onExit);
+      resolve(false);
+    }, timeoutMs);
+    const onExit = () => {
+      clearTimeout(t);
+      resolve(true);
+    };
+    child.once('exit', onExit);
+  });
+}
+
+async function terminate(child: ChildProcess, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
+  if (!isRunning(child)) return;
+  child.kill(signal);
+  if (await waitExit(child, STOP_TIMEOUT_MS)) return;
+  child.kill('SIGKILL');
+  if (!(await waitExit(child, STOP_TIMEOUT_MS))) throw new Error(`slapd pid ${child.pid} did not exit`);
+}
+
+async function answers(url: string): Promise<boolean> {
+  const client = new Client({ url, connectTimeout: 1000, timeout: 2000 });
+  try {
+    await client.search('', { scope: 'base', filter: '(objectClass=*)', attributes: ['namingContexts'] });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.unbind().catch(() => undefined);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export async function startSlapd(opts: StartSlapdOptions = {}): Promise<SlapdInstance> {
+  installCleanup();
+  const slapd = findBin('slapd');
+  const slapadd = findBin('slapadd');
+  const sizeLimit = opts.sizeLimit ?? 5;
+  if (!Number.isInteger(sizeLimit) || sizeLimit < 1) throw new Error(`sizeLimit must be a positive integer, got ${sizeLimit}`);
+
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'slapd-'));
+  const entry: Live = { child: undefined, dir };
+  live.add(entry);
+
+  try {
+    mkdirSync(path.join(dir, 'slapd.d'));
+    mkdirSync(path.join(dir, 'data'));
+    const tls = opts.tls ? await makeCerts(dir) : undefined;
+    const configFile = path.join(dir, 'config.ldif');
+    writeFileSync(configFile, configLdif({ dir, sizeLimit, tls }));
+    await run(slapadd, ['-n0', '-F', path.join(dir, 'slapd.d'), '-l', configFile]);
+    let dataFile = DEFAULT_LDIF_PATH;
+    if (opts.ldif !== undefined) {
+      dataFile = path.join(dir, 'data.ldif');
+      writeFileSync(dataFile, opts.ldif);
+    }
+    await run(slapadd, ['-q', '-F', path.join(dir, 'slapd.d'), '-b', BASE_DN, '-l', dataFile]);
+  } catch (err) {
+    live.delete(entry);
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+
+  const logFile = path.join(dir, 'slapd.log');
+  const ldapiPath = path.join(dir, 'ldapi');
+  const ldapiUrl = 'ldapi://' + encodeURIComponent(ldapiPath);
+  let port = 0;
+  let tlsPort = 0;
+
+  const launch = async (): Promise<{ ok: true } | { ok: false; portInUse: boolean; message: string }> => {
+    const urls = [`ldap://127.0.0.1:${port}/`];
+    if (opts.tls) urls.push(`ldaps://127.0.0.1:${tlsPort}/`);
+    urls.push(ldapiUrl + '/');
+    const logFd = openSync(logFile, 'a');
+    let child: ChildProcess;
+    try {
+      // -d 0: stay in the foreground (our child, so we know its PID and can wait for it).
+      child = spawn(slapd, ['-d', '0', '-F', path.join(dir, 'slapd.d'), '-h', urls.join(' ')], {
+        stdio: ['ignore', logFd, logFd],
+        cwd: dir,
+      });
+    } finally {
+      closeSync(logFd);
+    }
+    child.unref(); // never keep the test process alive; the exit handler kills it
+    entry.child = child;
+    let spawnError: Error | undefined;
+    child.once('error', (e) => {
+      spawnError = e;
+    });
+    const url = `ldap://127.0.0.1:${port}`;
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      if (spawnError) return { ok: false, portInUse: false, message: spawnError.message };
+      if (!isRunning(child)) {
+        const log = readLog(logFile);
+        return {
+          ok: false,
+          portInUse: /Address already in use|errno=98/.test(log),
+          message: `slapd exited (code ${child.exitCode}, signal ${child.signalCode})`,
+        };
+      }
+      if (await answers(url)) return { ok: true };
+      await sleep(25);
+    }
+    await terminate(child, 'SIGKILL');
+    return { ok: false, portInUse: false, message: `slapd did not answer on ${url} within ${READY_TIMEOUT_MS} ms` };
+  };
+
+  const failure = (message: string): Error =>
+    new Error(`startSlapd: ${message}; dir ${dir}\n--- slapd.log ---\n${readLog(logFile)}`);
+
+  // First start: pick ports, retry with new ones if another process grabbed them meanwhile.
+  for (let attempt = 1; ; attempt++) {
+    port = await freePort();
+    if (opts.tls) tlsPort = await freePort();
+    const r = await launch();
+    if (r.ok) break;
+    if (!r.portInUse || attempt >= 5) {
+      live.delete(entry);
+      const err = failure(r.message);
+      if (!process.env.TEST_KEEP_TMP) rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  const instance: SlapdInstance = {
+    url: `ldap://127.0.0.1:${port}`,
+    ...(opts.tls
+      ? { ldapsUrl: `ldaps://127.0.0.1:${tlsPort}`, caFile: path.join(dir, 'ca.crt') }
+      : {}),
+    ldapiUrl,
+    baseDn: BASE_DN,
+    adminDn: ADMIN_DN,
+    adminPassword: ADMIN_PASSWORD,
+    readerDn: READER_DN,
+    readerPassword: READER_PASSWORD,
+    dir,
+    get pid(): number {
+      return entry.child?.pid ?? 0;
+    },
+    async stop() {
+      if (entry.child) await terminate(entry.child, 'SIGTERM');
+    },
+    async kill() {
+      if (entry.child) await terminate(entry.child, 'SIGKILL');
+    },
+    async start() {
+      if (entry.child && isRunning(entry.child)) throw new Error(`slapd in ${dir} is already running (pid ${entry.child.pid})`);
+      if (!live.has(entry)) throw new Error(`slapd in ${dir} was removed by stopAllSlapd()`);
+      const r = await launch();
+      if (!r.ok) throw failure(r.message);
+    },
+  };
+  return instance;
+}

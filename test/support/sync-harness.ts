@@ -1,0 +1,75 @@
+import { PassThrough } from 'node:stream';
+import { Client } from 'ldapts';
+import type { Config } from '../../src/config/config.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { openDatabase } from '../../src/db/open-database.js';
+import { createLogger } from '../../src/log/logger.js';
+import { runSync, type SyncResult } from '../../src/sync/run-sync.js';
+import type { SlapdInstance } from './slapd.js';
+import type { TestDatabase } from './test-database.js';
+
+/** The environment an operator would set for the test directory. */
+export function testEnv(slapd: SlapdInstance, db: TestDatabase, overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    LDAP_ENABLED: 'true',
+    LDAP_URL: slapd.url,
+    LDAP_BIND_DN: slapd.readerDn,
+    LDAP_BIND_PASSWORD: slapd.readerPassword,
+    LDAP_BASE: slapd.baseDn,
+    LDAP_USER_SEARCH_FILTER: '(objectClass=inetOrgPerson)',
+    LDAP_USER_GROUP_SEARCH_FILTER: '(objectClass=groupOfNames)',
+    LDAP_ATTRIBUTE_USER_UNIQUE_IDENTIFIER: 'entryUUID',
+    LDAP_ATTRIBUTE_USER_USERNAME: 'uid',
+    LDAP_ATTRIBUTE_USER_EMAIL: 'mail',
+    LDAP_ATTRIBUTE_USER_FIRST_NAME: 'givenName',
+    LDAP_ATTRIBUTE_USER_LAST_NAME: 'sn',
+    LDAP_ATTRIBUTE_USER_DISPLAY_NAME: 'displayName',
+    LDAP_ATTRIBUTE_GROUP_MEMBER: 'member',
+    LDAP_ATTRIBUTE_GROUP_UNIQUE_IDENTIFIER: 'entryUUID',
+    LDAP_ATTRIBUTE_GROUP_NAME: 'cn',
+    LDAP_ADMIN_GROUP_NAME: 'admins',
+    // Smaller than the reader's size limit of 5 is not needed for paging to matter, but several pages are exercised.
+    LDAP_SYNC_PAGE_SIZE: '4',
+    LDAP_TIMEOUT: '5',
+    DB_CONNECTION_STRING: db.connectionString,
+    ...overrides,
+  };
+}
+
+export interface SyncOutcome {
+  result?: SyncResult;
+  error?: Error;
+  logs: string;
+}
+
+/** One whole sync as the CLI runs it, with the log lines captured. */
+export async function syncOnce(config: Config, options: { dryRun?: boolean } = {}): Promise<SyncOutcome> {
+  const stream = new PassThrough();
+  const chunks: Buffer[] = [];
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const log = createLogger({ level: 'debug', json: false, stream });
+  const db = await openDatabase(config.database);
+  try {
+    const result = await runSync(config, db, log, options);
+    return { result, logs: Buffer.concat(chunks).toString('utf8') };
+  } catch (error) {
+    return { error: error as Error, logs: Buffer.concat(chunks).toString('utf8') };
+  } finally {
+    await db.close();
+  }
+}
+
+export async function syncWith(env: Record<string, string>, options: { dryRun?: boolean } = {}): Promise<SyncOutcome> {
+  return syncOnce(loadConfig(env), options);
+}
+
+/** An admin connection to change the directory between runs. */
+export async function ldapAdmin<T>(slapd: SlapdInstance, work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ url: slapd.url });
+  await client.bind(slapd.adminDn, slapd.adminPassword);
+  try {
+    return await work(client);
+  } finally {
+    await client.unbind();
+  }
+}
