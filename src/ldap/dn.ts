@@ -2,8 +2,9 @@
 // getDNProperty, and ldap.ParseDN in resolveGroupMemberUsername), with
 // go-ldap/ldap v3.4.14 v3/dn.go ParseDN: the code after PRs #588 (reject raw
 // `"` `;` `<` `>` NUL), #598 (no bytes after a #hex BER value) and #603
-// (backslash parity for an escaped trailing space), before the unmerged #606.
-// #hex values are read like go-asn1-ber v1.5.8 ReadPacket.
+// (backslash parity for an escaped trailing space); #606 (strip spaces before
+// a #hex value) was still open and is not reproduced. #hex values are read like go-asn1-ber
+// v1.5.8-0.20250403174932-29230038a667 (Pocket ID's pin) ReadPacket.
 import { decodeGoString, decodeUtf8, goToLower, goTrimSpace } from '../sync/text.js';
 
 export interface RdnAttribute {
