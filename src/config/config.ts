@@ -1,3 +1,5 @@
+import type { DeleteThreshold } from '../sync/guard.js';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export interface LdapAttributes {
@@ -21,6 +23,9 @@ export interface LdapSettings {
   userFilter: string;
   groupFilter: string;
   skipCertVerify: boolean;
+  startTls: boolean;
+  /** PEM text of extra trusted CAs, read from LDAP_TLS_CA_FILE. */
+  caPem?: string;
   attributes: LdapAttributes;
   pageSize: number;
   timeoutMs: number;
@@ -34,6 +39,7 @@ export interface SyncRules {
   adminGroupName: string;
   softDeleteUsers: boolean;
   requireUserEmail: boolean;
+  deleteThreshold: DeleteThreshold;
 }
 
 export interface Config {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { cleanEnv, makeValidator, str, type ReporterOptions } from 'envalid';
+import { parseDeleteThreshold, type DeleteThreshold } from '../sync/guard.js';
 import { parsePocketIdBoolean } from './booleans.js';
 import type { Config, DatabaseTarget, LogLevel } from './config.js';
 import { SETTINGS, type SettingName } from './settings.js';
@@ -26,6 +27,8 @@ function integer(min: number, max: number) {
   });
 }
 
+const threshold = makeValidator<DeleteThreshold>((raw) => parseDeleteThreshold(raw));
+
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
 // envalid validates each variable on its own; the spec mirrors SETTINGS so the
@@ -46,6 +49,9 @@ function buildSpec() {
     LDAP_USER_SEARCH_FILTER: text('LDAP_USER_SEARCH_FILTER'),
     LDAP_USER_GROUP_SEARCH_FILTER: text('LDAP_USER_GROUP_SEARCH_FILTER'),
     LDAP_SKIP_CERT_VERIFY: flag('LDAP_SKIP_CERT_VERIFY'),
+    LDAP_START_TLS: flag('LDAP_START_TLS'),
+    LDAP_TLS_CA_FILE: text('LDAP_TLS_CA_FILE'),
+    LDAP_SYNC_DELETE_THRESHOLD: threshold({ default: parseDeleteThreshold(defaultOf('LDAP_SYNC_DELETE_THRESHOLD')) }),
     LDAP_ATTRIBUTE_USER_UNIQUE_IDENTIFIER: text('LDAP_ATTRIBUTE_USER_UNIQUE_IDENTIFIER'),
     LDAP_ATTRIBUTE_USER_USERNAME: text('LDAP_ATTRIBUTE_USER_USERNAME'),
     LDAP_ATTRIBUTE_USER_EMAIL: text('LDAP_ATTRIBUTE_USER_EMAIL'),
@@ -72,7 +78,7 @@ function buildSpec() {
 function withoutEmptyNonStrings(env: Env): Env {
   const out: Env = { ...env };
   for (const setting of SETTINGS) {
-    if ((setting.kind === 'boolean' || setting.kind === 'integer') && out[setting.name]?.trim() === '') {
+    if ((setting.kind === 'boolean' || setting.kind === 'integer' || setting.name === 'LDAP_SYNC_DELETE_THRESHOLD') && out[setting.name]?.trim() === '') {
       delete out[setting.name];
     }
   }
@@ -93,6 +99,21 @@ function readSecret(env: Env, name: string, problems: string[]): string {
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
     problems.push(`${name}_FILE: cannot read ${file} (${code})`);
     return '';
+  }
+}
+
+function readCaFile(file: string, problems: string[]): string | undefined {
+  if (file.trim() === '') return undefined;
+  try {
+    const pem = readFileSync(file.trim(), 'utf8');
+    if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+      problems.push(`LDAP_TLS_CA_FILE: ${file} holds no PEM certificate`);
+      return undefined;
+    }
+    return pem;
+  } catch (error) {
+    problems.push(`LDAP_TLS_CA_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    return undefined;
   }
 }
 
@@ -123,6 +144,7 @@ export function loadConfig(env: Env = process.env): Config {
 
   const bindPassword = readSecret(env, 'LDAP_BIND_PASSWORD', problems);
   const connectionString = readSecret(env, 'DB_CONNECTION_STRING', problems);
+  const caPem = readCaFile(clean.LDAP_TLS_CA_FILE, problems);
 
   if (clean.LDAP_ENABLED) {
     const required: [SettingName, string][] = [
@@ -144,6 +166,9 @@ export function loadConfig(env: Env = process.env): Config {
     if (url !== '' && !/^ldaps?:\/\/[^/]+/i.test(url)) {
       problems.push(`LDAP_URL: "${url}" must start with ldap:// or ldaps:// and name a host`);
     }
+    if (clean.LDAP_START_TLS && /^ldaps:/i.test(url)) {
+      problems.push('LDAP_START_TLS: only for ldap:// URLs (ldaps:// is TLS from the first byte)');
+    }
     if (bindPassword === '' && !problems.some((p) => p.startsWith('LDAP_BIND_PASSWORD'))) {
       problems.push('LDAP_BIND_PASSWORD: required when LDAP_ENABLED=true (or set LDAP_BIND_PASSWORD_FILE); anonymous binds are not supported, as in Pocket ID');
     }
@@ -164,6 +189,8 @@ export function loadConfig(env: Env = process.env): Config {
       userFilter: clean.LDAP_USER_SEARCH_FILTER,
       groupFilter: clean.LDAP_USER_GROUP_SEARCH_FILTER,
       skipCertVerify: clean.LDAP_SKIP_CERT_VERIFY,
+      startTls: clean.LDAP_START_TLS,
+      ...(caPem !== undefined ? { caPem } : {}),
       attributes: {
         userUniqueId: clean.LDAP_ATTRIBUTE_USER_UNIQUE_IDENTIFIER.trim(),
         username: clean.LDAP_ATTRIBUTE_USER_USERNAME.trim(),
@@ -184,6 +211,7 @@ export function loadConfig(env: Env = process.env): Config {
       adminGroupName: clean.LDAP_ADMIN_GROUP_NAME,
       softDeleteUsers: clean.LDAP_SOFT_DELETE_USERS,
       requireUserEmail: clean.REQUIRE_USER_EMAIL,
+      deleteThreshold: clean.LDAP_SYNC_DELETE_THRESHOLD,
     },
     uiConfigDisabled: clean.UI_CONFIG_DISABLED,
     log: { level: clean.LOG_LEVEL as LogLevel, json: clean.LOG_JSON },

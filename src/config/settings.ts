@@ -43,6 +43,9 @@ export const SETTINGS = [
   { name: 'LOG_LEVEL', kind: 'string', default: 'info', pocketId: true, description: 'debug, info, warn or error.' },
   { name: 'LOG_JSON', kind: 'boolean', default: 'false', pocketId: true, description: 'One JSON object per log line instead of text.' },
   { name: 'LDAP_SYNC_PAGE_SIZE', kind: 'integer', default: '500', pocketId: false, description: 'Entries per page of the paged (RFC 2696) searches, 1-10000. Active Directory caps pages at 1000.' },
+  { name: 'LDAP_START_TLS', kind: 'boolean', default: 'false', pocketId: false, description: 'Upgrade an ldap:// connection with StartTLS before binding; the run fails if the server refuses (never falls back to plain text).' },
+  { name: 'LDAP_TLS_CA_FILE', kind: 'file', pocketId: false, description: 'PEM bundle of the CA(s) that signed the directory\'s certificate, for a private CA (added to the system trust store).' },
+  { name: 'LDAP_SYNC_DELETE_THRESHOLD', kind: 'string', default: '20%', pocketId: false, description: 'Deletion guard: the most LDAP users (or groups) one run may disable or delete, as a percentage of those Pocket ID holds (only counted above 5) or a whole number. A run over it changes nothing and fails.' },
   { name: 'LDAP_TIMEOUT', kind: 'integer', default: '30', pocketId: false, description: 'Seconds allowed for connecting and for each LDAP operation (one page, one lookup).' },
 ] as const satisfies readonly SettingDefinition[];
 
