@@ -19,6 +19,7 @@ function section(title: string, rows: string[][], lines: string[]): void {
 export function formatPlanReport(result: SyncResult): string {
   const { plan, summary } = result;
   const lines: string[] = [result.dryRun ? 'Dry run: nothing was written.' : 'Changes written:'];
+  if (result.guard) lines.push('', `DELETION GUARD: a real run would be refused: ${result.guard.message}`);
 
   section('Users to create', plan.users.create.map((u) => [u.username, u.email ?? '(no email)', u.isAdmin ? 'admin' : '', u.dn]), lines);
   section(

@@ -1,4 +1,5 @@
 import type { CurrentState, GroupChange, Membership, NewGroup, NewUser, UserChange } from '../sync/types.js';
+import type { SchemaReport } from './schema-check.js';
 
 /**
  * The set-based statements apply() is made of. Each database implements them
@@ -27,6 +28,8 @@ export interface PocketIdDatabase {
   readonly kind: DatabaseKind;
   /** Where it points, safe to log: never a password. */
   readonly description: string;
+  /** Is this a Pocket ID database of a version and shape the sync can write? */
+  checkSchema(): Promise<SchemaReport>;
   /** The current state without taking any write lock (dry runs). */
   readState(): Promise<CurrentState>;
   /**

@@ -1,16 +1,27 @@
 import type { Config } from '../config/config.js';
 import type { PocketIdDatabase } from '../db/database.js';
+import { SchemaError } from '../db/schema-check.js';
 import { closeLdapConnection, openLdapConnection } from '../ldap/connection.js';
 import { readDirectory } from '../ldap/directory-reader.js';
 import type { DirectorySnapshot } from '../ldap/snapshot.js';
 import type { Logger } from '../log/logger.js';
 import { apply } from './apply.js';
+import { checkDeletionGuard, DeletionGuardError, type GuardVerdict } from './guard.js';
 import { plan } from './plan.js';
 import { summarize, type SyncSummary } from './summary.js';
 import type { SyncPlan } from './types.js';
 
+export interface SyncOptions {
+  /** Plan only: read the database without a write transaction and change nothing. */
+  dryRun?: boolean;
+  /** Let this one run remove more than LDAP_SYNC_DELETE_THRESHOLD allows. */
+  allowMassDelete?: boolean;
+}
+
 export interface SyncResult {
   dryRun: boolean;
+  /** Set when the deletion guard objects to this plan (a dry run reports it; a real run fails). */
+  guard: GuardVerdict | null;
   plan: SyncPlan;
   summary: SyncSummary;
   entriesRead: { users: number; groups: number };
@@ -18,7 +29,7 @@ export interface SyncResult {
 }
 
 async function readSnapshot(config: Config, log: Logger): Promise<DirectorySnapshot> {
-  const client = await openLdapConnection(config.ldap);
+  const client = await openLdapConnection(config.ldap, log);
   try {
     return await readDirectory(client, config.ldap, log);
   } finally {
@@ -32,14 +43,20 @@ async function readSnapshot(config: Config, log: Logger): Promise<DirectorySnaps
  * With `dryRun` the plan is computed from a read-only look at the database and
  * no write transaction is ever opened.
  */
-export async function runSync(config: Config, db: PocketIdDatabase, log: Logger, options: { dryRun?: boolean } = {}): Promise<SyncResult> {
+export async function runSync(config: Config, db: PocketIdDatabase, log: Logger, options: SyncOptions = {}): Promise<SyncResult> {
   const dryRun = options.dryRun ?? false;
+  let guard: GuardVerdict | null = null;
+  // Checked before LDAP is even read: a wrong database is the cheapest failure to report.
+  const schema = await db.checkSchema();
+  if (schema.problems.length > 0) throw new SchemaError(schema);
+  for (const warning of schema.warnings) log.warn(warning);
   const snapshot = await readSnapshot(config, log);
   const timings = { readMs: snapshot.stats.readMs, planMs: 0, applyMs: 0 };
   const makePlan = (state: Parameters<typeof plan>[1]) => {
     const started = performance.now();
     const result = plan(snapshot, state, config.rules);
     timings.planMs = performance.now() - started;
+    guard = checkDeletionGuard(result, snapshot.users.length, config.rules.deleteThreshold);
     return result;
   };
 
@@ -49,6 +66,12 @@ export async function runSync(config: Config, db: PocketIdDatabase, log: Logger,
   } else {
     syncPlan = await db.write(async (state, writer) => {
       const planned = makePlan(state);
+      if (guard && !options.allowMassDelete) {
+        // Thrown inside the transaction: it rolls back having written nothing.
+        log.error('Deletion guard refused the run', { detail: guard.message });
+        throw new DeletionGuardError(guard);
+      }
+      if (guard) log.warn('Deletion guard overridden for this run (--allow-mass-delete)', { detail: guard.message });
       const started = performance.now();
       await apply(planned, writer, new Date());
       timings.applyMs = performance.now() - started;
@@ -61,6 +84,7 @@ export async function runSync(config: Config, db: PocketIdDatabase, log: Logger,
   }
   return {
     dryRun,
+    guard,
     plan: syncPlan,
     summary: summarize(syncPlan),
     entriesRead: { users: snapshot.users.length, groups: snapshot.groups.length },

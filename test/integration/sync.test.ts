@@ -174,7 +174,7 @@ for (const kind of DB_KINDS) {
       try {
         const localBefore = JSON.stringify([(await db.users()).filter((u) => u.ldap_id === null), (await db.groups()).filter((g) => g.ldap_id === null)]);
         assert.ifError((await syncWith(env)).error);
-        assert.ifError((await syncWith({ ...env, LDAP_SOFT_DELETE_USERS: 'false', LDAP_USER_SEARCH_FILTER: '(uid=alice)' })).error);
+        assert.ifError((await syncWith({ ...env, LDAP_SOFT_DELETE_USERS: 'false', LDAP_USER_SEARCH_FILTER: '(uid=alice)', LDAP_SYNC_DELETE_THRESHOLD: '100%' })).error);
         const localAfter = JSON.stringify([(await db.users()).filter((u) => u.ldap_id === null), (await db.groups()).filter((g) => g.ldap_id === null)]);
         assert.equal(localAfter, localBefore);
         assert.ok((await db.memberships()).includes('local-team:helper'));

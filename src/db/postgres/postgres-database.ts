@@ -2,6 +2,8 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { CurrentState } from '../../sync/types.js';
 import type { PocketIdDatabase, SyncWriter } from '../database.js';
+import { judgeSchema, type SchemaReport } from '../schema-check.js';
+import { readPostgresColumns, readPostgresMigrations } from './postgres-introspector.js';
 import type { PocketIdSchema } from '../schema.js';
 import { SetWriter } from '../set-writer.js';
 import { readCurrentState } from '../state-reader.js';
@@ -28,6 +30,10 @@ export class PostgresDatabase implements PocketIdDatabase {
     // An idle client losing its server must not crash the process; the next query reports it.
     pool.on('error', () => undefined);
     this.db = new Kysely<PocketIdSchema>({ dialect: new PostgresDialect({ pool }) });
+  }
+
+  async checkSchema(): Promise<SchemaReport> {
+    return judgeSchema(this.kind, await readPostgresMigrations(this.db), await readPostgresColumns(this.db));
   }
 
   readState(): Promise<CurrentState> {

@@ -3,6 +3,8 @@ import Database from 'better-sqlite3';
 import { Kysely, sql, SqliteDialect } from 'kysely';
 import type { CurrentState } from '../../sync/types.js';
 import type { PocketIdDatabase, SyncWriter } from '../database.js';
+import { judgeSchema, type SchemaReport } from '../schema-check.js';
+import { readSqliteColumns, readSqliteMigrations } from './sqlite-introspector.js';
 import type { PocketIdSchema } from '../schema.js';
 import { SetWriter } from '../set-writer.js';
 import { readCurrentState } from '../state-reader.js';
@@ -36,6 +38,10 @@ export class SqliteDatabase implements PocketIdDatabase {
     handle.pragma('temp_store = MEMORY');
     const db = new Kysely<PocketIdSchema>({ dialect: new SqliteDialect({ database: handle }) });
     return new SqliteDatabase(`sqlite ${path}`, db);
+  }
+
+  async checkSchema(): Promise<SchemaReport> {
+    return judgeSchema(this.kind, await readSqliteMigrations(this.db), await readSqliteColumns(this.db));
   }
 
   readState(): Promise<CurrentState> {

@@ -1,0 +1,98 @@
+import type { DatabaseKind } from './database.js';
+
+/**
+ * Pocket ID migration versions this daemon knows. The tables and columns it
+ * writes have not changed since 20260109090200 (v2.2.0, users.email_verified);
+ * 20260814120000 is the newest it was checked against (v2.14.0).
+ */
+export const OLDEST_KNOWN_MIGRATION = 20260109090200n;
+export const NEWEST_KNOWN_MIGRATION = 20260814120000n;
+
+/** table → column → accepted types (PostgreSQL udt names, SQLite declared types, lower case). */
+type Expected = Record<string, Record<string, string[]>>;
+
+const POSTGRES: Expected = {
+  users: {
+    id: ['uuid'], created_at: ['timestamptz'], updated_at: ['timestamptz'], username: ['citext'], email: ['varchar', 'text'],
+    first_name: ['varchar', 'text'], last_name: ['varchar', 'text'], display_name: ['text', 'varchar'], is_admin: ['bool'],
+    ldap_id: ['text'], locale: ['text'], disabled: ['bool'], email_verified: ['bool'],
+  },
+  user_groups: {
+    id: ['uuid'], created_at: ['timestamptz'], updated_at: ['timestamptz'], name: ['varchar', 'text'], friendly_name: ['varchar', 'text'], ldap_id: ['text'],
+  },
+  user_groups_users: { user_id: ['uuid'], user_group_id: ['uuid'] },
+};
+
+const SQLITE: Expected = {
+  users: {
+    id: ['text'], created_at: ['datetime'], updated_at: ['datetime'], username: ['text'], email: ['text'], first_name: ['text'],
+    last_name: ['text'], display_name: ['text'], is_admin: ['boolean'], ldap_id: ['text'], locale: ['text'], disabled: ['boolean'],
+    email_verified: ['boolean'],
+  },
+  user_groups: { id: ['text'], created_at: ['datetime'], updated_at: ['datetime'], name: ['text'], friendly_name: ['text'], ldap_id: ['text'] },
+  user_groups_users: { user_id: ['text'], user_group_id: ['text'] },
+};
+
+/** What an introspector reports: table → column → type, lower case. */
+export type ColumnTypes = Map<string, Map<string, string>>;
+
+export interface MigrationState {
+  version: bigint;
+  dirty: boolean;
+}
+
+export interface SchemaReport {
+  /** Problems that make writing unsafe: the run is refused. */
+  problems: string[];
+  warnings: string[];
+  version?: bigint;
+}
+
+export class SchemaError extends Error {
+  constructor(readonly report: SchemaReport) {
+    super(`refusing to write: this does not look like a Pocket ID database this daemon knows: ${report.problems.join('; ')}`);
+    this.name = 'SchemaError';
+  }
+}
+
+/**
+ * Judges whether it is safe to write: a Pocket ID database (golang-migrate's
+ * schema_migrations), not left dirty by a failed migration, of a known
+ * version, with the tables and column types the sync writes. A newer version
+ * is accepted, with a warning, only while those columns still match.
+ */
+export function judgeSchema(kind: DatabaseKind, migrations: MigrationState[] | null, columns: ColumnTypes): SchemaReport {
+  const report: SchemaReport = { problems: [], warnings: [] };
+  if (migrations === null) {
+    report.problems.push('no schema_migrations table (expected Pocket ID\'s golang-migrate bookkeeping; is DB_CONNECTION_STRING pointing at Pocket ID\'s database, and has Pocket ID started once?)');
+  } else if (migrations.length !== 1) {
+    report.problems.push(`schema_migrations holds ${migrations.length} rows (expected exactly one)`);
+  } else {
+    const [{ version, dirty }] = migrations as [MigrationState];
+    report.version = version;
+    if (dirty) report.problems.push(`schema_migrations version ${version} is marked dirty: a Pocket ID migration failed half-way; let Pocket ID repair it first`);
+    if (version < OLDEST_KNOWN_MIGRATION) {
+      report.problems.push(`schema version ${version} is older than ${OLDEST_KNOWN_MIGRATION} (Pocket ID v2.2.0); upgrade Pocket ID first`);
+    } else if (version > NEWEST_KNOWN_MIGRATION) {
+      report.warnings.push(`schema version ${version} is newer than ${NEWEST_KNOWN_MIGRATION}, the newest this daemon was checked against; proceeding because the columns it writes still match`);
+    }
+  }
+  const expected = kind === 'postgres' ? POSTGRES : SQLITE;
+  for (const [table, wanted] of Object.entries(expected)) {
+    const found = columns.get(table);
+    if (!found) {
+      report.problems.push(`table ${table} is missing`);
+      continue;
+    }
+    for (const [column, types] of Object.entries(wanted)) {
+      const type = found.get(column);
+      if (type === undefined) report.problems.push(`column ${table}.${column} is missing`);
+      else if (!types.includes(type)) report.problems.push(`column ${table}.${column} has type ${type} (expected ${types.join(' or ')})`);
+    }
+  }
+  // A newer version with changed columns is not something to guess about.
+  if (report.problems.length > 0 && report.version !== undefined && report.version > NEWEST_KNOWN_MIGRATION) {
+    report.warnings = report.warnings.filter((w) => !w.includes('still match'));
+  }
+  return report;
+}
