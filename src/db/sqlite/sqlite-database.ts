@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, sql, SqliteDialect } from 'kysely';
 import type { CurrentState } from '../../sync/types.js';
@@ -18,6 +19,8 @@ export class SqliteDatabase implements PocketIdDatabase {
 
   private constructor(
     readonly description: string,
+    /** The path as configured, plus its absolute form when it is relative. */
+    private readonly shownPath: string,
     private readonly db: Kysely<PocketIdSchema>,
   ) {}
 
@@ -26,18 +29,24 @@ export class SqliteDatabase implements PocketIdDatabase {
    * would only hide a wrong path or an unmounted volume.
    */
   static open(path: string): SqliteDatabase {
-    if (!existsSync(path)) {
-      throw new Error(`SQLite database ${path} does not exist (is Pocket ID's data directory mounted, and DB_CONNECTION_STRING right?)`);
+    // A relative path resolves against our working directory, which need not be Pocket ID's: name both.
+    const absolute = resolve(path);
+    const shown = absolute === path ? path : `${path} (${absolute})`;
+    const stat = statSync(path, { throwIfNoEntry: false });
+    if (stat === undefined) {
+      throw new Error(`SQLite database ${shown} does not exist (is Pocket ID's data directory mounted, and DB_CONNECTION_STRING right?)`);
     }
-    const handle = new Database(path, { fileMustExist: true });
+    if (!stat.isFile()) throw new Error(`SQLite database ${shown} is not a file`);
+    // The busy timeout is in place before the first statement, the journal_mode pragma included.
+    const handle = new Database(path, { fileMustExist: true, timeout: SQLITE_BUSY_TIMEOUT_MS });
+    handle.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
     // Pocket ID's own connection settings (reference §9): without foreign_keys
     // a hard delete would leave memberships, passkeys and sessions behind.
     handle.pragma('foreign_keys = ON');
     handle.pragma('journal_mode = WAL');
-    handle.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
     handle.pragma('temp_store = MEMORY');
     const db = new Kysely<PocketIdSchema>({ dialect: new SqliteDialect({ database: handle }) });
-    return new SqliteDatabase(`sqlite ${path}`, db);
+    return new SqliteDatabase(`sqlite ${path}`, shown, db);
   }
 
   async checkSchema(): Promise<SchemaReport> {
@@ -55,7 +64,18 @@ export class SqliteDatabase implements PocketIdDatabase {
    */
   write<T>(work: (state: CurrentState, writer: SyncWriter) => Promise<T>): Promise<T> {
     return this.db.connection().execute(async (conn) => {
-      await sql`BEGIN IMMEDIATE`.execute(conn);
+      try {
+        await sql`BEGIN IMMEDIATE`.execute(conn);
+      } catch (error) {
+        // better-sqlite3 says only "database is locked"; say which, for how long, and that nothing changed.
+        if ((error as { code?: unknown }).code === 'SQLITE_BUSY') {
+          throw new Error(
+            `SQLite database ${this.shownPath} is locked: another connection (Pocket ID, or another sync) held its write lock for longer than the busy timeout of ${SQLITE_BUSY_TIMEOUT_MS} ms; nothing was written, the run can simply be repeated`,
+            { cause: error },
+          );
+        }
+        throw error;
+      }
       try {
         const state = await readCurrentState(conn);
         const result = await work(state, new SetWriter(conn, sqliteRows));
