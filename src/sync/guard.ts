@@ -40,7 +40,9 @@ function describe(threshold: DeleteThreshold): string {
  */
 export function checkDeletionGuard(plan: SyncPlan, usersRead: number, threshold: DeleteThreshold): GuardVerdict | null {
   const override = 'override with LDAP_SYNC_DELETE_THRESHOLD or, for one run, `sync --allow-mass-delete`';
-  if (usersRead === 0 && plan.managed.users > 0) {
+  // The floor does not excuse an empty user search; only a threshold that
+  // allows removing every LDAP user (100%, or a count at least that large) does.
+  if (usersRead === 0 && plan.managed.users > 0 && allowed(threshold, plan.managed.users) < plan.managed.users) {
     return {
       message: `the user search returned no entries while ${plan.managed.users} LDAP users exist in Pocket ID; refusing to remove them all (check LDAP_BASE, LDAP_USER_SEARCH_FILTER and the bind account's rights, or ${override})`,
     };
