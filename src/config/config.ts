@@ -42,11 +42,25 @@ export interface SyncRules {
   deleteThreshold: DeleteThreshold;
 }
 
+/** How the daemon (`run`) schedules runs and serves HTTP. */
+export interface ServiceSettings {
+  /** LDAP_SYNC_SCHEDULE as written; already validated by parseSchedule(). */
+  schedule: string;
+  retryDelayMs: number;
+  retryMaxDelayMs: number;
+  /** 0: no HTTP server. */
+  httpPort: number;
+  /** '' means all interfaces. */
+  httpAddress: string;
+  shutdownTimeoutMs: number;
+}
+
 export interface Config {
   enabled: boolean;
   ldap: LdapSettings;
   database: DatabaseTarget;
   rules: SyncRules;
   uiConfigDisabled: boolean;
+  service: ServiceSettings;
   log: { level: LogLevel; json: boolean };
 }

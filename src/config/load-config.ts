@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { cleanEnv, makeValidator, str, type ReporterOptions } from 'envalid';
 import { parseDeleteThreshold, type DeleteThreshold } from '../sync/guard.js';
+import { parseSchedule } from '../service/schedule.js';
 import { parsePocketIdBoolean } from './booleans.js';
 import type { Config, DatabaseTarget, LogLevel } from './config.js';
 import { SETTINGS, type SettingName } from './settings.js';
@@ -28,6 +29,11 @@ function integer(min: number, max: number) {
 }
 
 const threshold = makeValidator<DeleteThreshold>((raw) => parseDeleteThreshold(raw));
+
+const schedule = makeValidator<string>((raw) => {
+  parseSchedule(raw);
+  return raw.trim();
+});
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
@@ -70,15 +76,24 @@ function buildSpec() {
     LOG_JSON: flag('LOG_JSON'),
     LDAP_SYNC_PAGE_SIZE: integer(1, 10000)({ default: Number(defaultOf('LDAP_SYNC_PAGE_SIZE')) }),
     LDAP_TIMEOUT: integer(1, 3600)({ default: Number(defaultOf('LDAP_TIMEOUT')) }),
+    LDAP_SYNC_SCHEDULE: schedule({ default: defaultOf('LDAP_SYNC_SCHEDULE') }),
+    LDAP_SYNC_RETRY_DELAY: integer(1, 86400)({ default: Number(defaultOf('LDAP_SYNC_RETRY_DELAY')) }),
+    LDAP_SYNC_RETRY_MAX_DELAY: integer(1, 86400)({ default: Number(defaultOf('LDAP_SYNC_RETRY_MAX_DELAY')) }),
+    LDAP_SYNC_HTTP_PORT: integer(0, 65535)({ default: Number(defaultOf('LDAP_SYNC_HTTP_PORT')) }),
+    LDAP_SYNC_HTTP_ADDRESS: text('LDAP_SYNC_HTTP_ADDRESS'),
+    LDAP_SYNC_SHUTDOWN_TIMEOUT: integer(1, 3600)({ default: Number(defaultOf('LDAP_SYNC_SHUTDOWN_TIMEOUT')) }),
   };
 }
+
+// Structured strings whose empty value could only be a mistake (a Helm value left blank).
+const EMPTY_MEANS_DEFAULT: ReadonlySet<string> = new Set<SettingName>(['LDAP_SYNC_DELETE_THRESHOLD', 'LDAP_SYNC_SCHEDULE']);
 
 // Booleans and numbers set to "" fall back to their default, as an unset
 // variable would; strings keep "" because Pocket ID uses a set-but-empty value as is.
 function withoutEmptyNonStrings(env: Env): Env {
   const out: Env = { ...env };
   for (const setting of SETTINGS) {
-    if ((setting.kind === 'boolean' || setting.kind === 'integer' || setting.name === 'LDAP_SYNC_DELETE_THRESHOLD') && out[setting.name]?.trim() === '') {
+    if ((setting.kind === 'boolean' || setting.kind === 'integer' || EMPTY_MEANS_DEFAULT.has(setting.name)) && out[setting.name]?.trim() === '') {
       delete out[setting.name];
     }
   }
@@ -214,6 +229,14 @@ export function loadConfig(env: Env = process.env): Config {
       deleteThreshold: clean.LDAP_SYNC_DELETE_THRESHOLD,
     },
     uiConfigDisabled: clean.UI_CONFIG_DISABLED,
+    service: {
+      schedule: clean.LDAP_SYNC_SCHEDULE,
+      retryDelayMs: clean.LDAP_SYNC_RETRY_DELAY * 1000,
+      retryMaxDelayMs: Math.max(clean.LDAP_SYNC_RETRY_DELAY, clean.LDAP_SYNC_RETRY_MAX_DELAY) * 1000,
+      httpPort: clean.LDAP_SYNC_HTTP_PORT,
+      httpAddress: clean.LDAP_SYNC_HTTP_ADDRESS.trim(),
+      shutdownTimeoutMs: clean.LDAP_SYNC_SHUTDOWN_TIMEOUT * 1000,
+    },
     log: { level: clean.LOG_LEVEL as LogLevel, json: clean.LOG_JSON },
   };
 }
