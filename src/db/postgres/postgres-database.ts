@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { CurrentState } from '../../sync/types.js';
 import type { PocketIdDatabase, SyncWriter } from '../database.js';
@@ -7,6 +7,7 @@ import { readPostgresColumns, readPostgresMigrations } from './postgres-introspe
 import type { PocketIdSchema } from '../schema.js';
 import { SetWriter } from '../set-writer.js';
 import { readCurrentState } from '../state-reader.js';
+import { SyncLockBusyError } from '../write-lock.js';
 import { postgresRows } from './postgres-rows.js';
 
 /** "postgres 10.0.0.5:5432/pocketid": host and database, never the user's password. */
@@ -19,6 +20,14 @@ export function describePostgres(connectionString: string): string {
   }
 }
 
+/**
+ * The advisory lock every write transaction takes first, so two daemons (or a
+ * daemon and a `sync` job) on one database never write at the same time. The
+ * key is "ldapsync" in ASCII (0x6c64617073796e63); in pg_locks it shows as
+ * locktype=advisory, classid=1818517872, objid=1937337955, objsubid=1.
+ */
+export const POSTGRES_SYNC_LOCK_KEY = '7810474789368852067';
+
 export class PostgresDatabase implements PocketIdDatabase {
   readonly kind = 'postgres';
   readonly description: string;
@@ -26,25 +35,49 @@ export class PostgresDatabase implements PocketIdDatabase {
 
   constructor(connectionString: string) {
     this.description = describePostgres(connectionString);
-    const pool = new pg.Pool({ connectionString, max: 2 });
+    // application_name makes our sessions easy to find in pg_stat_activity; one in the URL wins.
+    const pool = new pg.Pool({ connectionString, max: 2, application_name: 'pocket-id-ldap-sync' });
     // An idle client losing its server must not crash the process; the next query reports it.
     pool.on('error', () => undefined);
     this.db = new Kysely<PocketIdSchema>({ dialect: new PostgresDialect({ pool }) });
   }
 
-  async checkSchema(): Promise<SchemaReport> {
-    return judgeSchema(this.kind, await readPostgresMigrations(this.db), await readPostgresColumns(this.db));
+  /** A network error ("connect ECONNREFUSED 10.0.0.5:5432") does not say it came from the database: this does. */
+  private async connecting<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      // Node reports a refused connection to a name with several addresses as an AggregateError without a message.
+      const network = error instanceof AggregateError || (error instanceof Error && 'syscall' in error);
+      if (network) {
+        const message = error instanceof AggregateError && error.message === '' ? error.errors.map((e) => String((e as Error).message)).join('; ') : (error as Error).message;
+        throw new Error(`cannot reach PostgreSQL (${this.description}): ${message}`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  checkSchema(): Promise<SchemaReport> {
+    return this.connecting(async () => judgeSchema(this.kind, await readPostgresMigrations(this.db), await readPostgresColumns(this.db)));
   }
 
   readState(): Promise<CurrentState> {
-    return readCurrentState(this.db);
+    return this.connecting(() => readCurrentState(this.db));
   }
 
+  /**
+   * The transaction-scoped advisory lock is its first statement: it is released
+   * by COMMIT or ROLLBACK (also when the connection dies), never waited for.
+   */
   write<T>(work: (state: CurrentState, writer: SyncWriter) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.connecting(() => this.db.transaction().execute(async (trx) => {
+      const lock = await sql<{ locked: boolean }>`SELECT pg_try_advisory_xact_lock(${sql.raw(POSTGRES_SYNC_LOCK_KEY)}) AS locked`.execute(trx);
+      if (lock.rows[0]?.locked !== true) {
+        throw new SyncLockBusyError(`another sync holds the PostgreSQL advisory lock ${POSTGRES_SYNC_LOCK_KEY} on this database`);
+      }
       const state = await readCurrentState(trx);
       return work(state, new SetWriter(trx, postgresRows));
-    });
+    }));
   }
 
   async close(): Promise<void> {

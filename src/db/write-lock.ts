@@ -1,0 +1,11 @@
+/**
+ * Thrown by PocketIdDatabase.write() when another sync holds the write lock
+ * (on PostgreSQL: the advisory lock of POSTGRES_SYNC_LOCK_KEY). Nothing was
+ * written; the run is skipped, not failed: another instance is syncing.
+ */
+export class SyncLockBusyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SyncLockBusyError';
+  }
+}
