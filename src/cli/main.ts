@@ -1,80 +1,208 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import type { Config } from '../config/config.js';
 import { ConfigError, loadConfig } from '../config/load-config.js';
-import { openDatabase } from '../db/open-database.js';
-import { createLogger } from '../log/logger.js';
-import { formatDuration } from '../sync/duration.js';
-import { runSync } from '../sync/run-sync.js';
-import { summaryFields } from '../sync/summary.js';
+import { createLogger, type Logger } from '../log/logger.js';
+import { formatCheckLine, runChecks } from '../service/check.js';
+import { runDaemon, warnAboutUiConfig } from '../service/daemon.js';
+import { DatabaseHandle, describeDatabase } from '../service/database-handle.js';
+import { runJob } from '../service/job.js';
+import { makeRedactor, redactingLogger, secretsOf } from '../service/redact.js';
+import { packageVersion } from '../service/version.js';
 import { formatPlanReport } from './plan-report.js';
 
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;
 const EXIT_CONFIG = 2;
+const EXIT_CHECK_LDAP = 3;
+const EXIT_CHECK_DATABASE = 4;
+const EXIT_CHECK_BOTH = 5;
 
 const USAGE = `Usage: pocket-id-ldap-sync <command> [options]
 
 Commands:
-  sync            Run one synchronisation from LDAP into Pocket ID's database and exit.
+  run      The daemon: sync at start and then on LDAP_SYNC_SCHEDULE, serve
+           /healthz, /readyz and /metrics, stop cleanly on SIGTERM or SIGINT.
+  sync     Run one synchronisation and exit with its result (--dry-run: print
+           the plan and write nothing).
+  check    Check the configuration, the LDAP bind and both searches, and the
+           database; one line per check, non-zero exit status on a failure.
 
-Run "pocket-id-ldap-sync <command> --help" for a command's options.
+Options:
+  -h, --help     Show this help; "<command> --help" shows a command's help.
+  -V, --version  Print the version.
+
 Configuration comes from environment variables; see config/example.env.
 `;
 
-const SYNC_USAGE = `Usage: pocket-id-ldap-sync sync [--dry-run] [--json]
+const RUN_USAGE = `Usage: pocket-id-ldap-sync run
 
-Reads the whole directory, then writes users, groups, memberships and admin
-flags into Pocket ID's database in one transaction.
+Runs a sync at start and then on LDAP_SYNC_SCHEDULE (default "@every 1h",
+counted from start; or a cron expression). Runs never overlap; a failed run is
+retried after LDAP_SYNC_RETRY_DELAY seconds, doubling up to
+LDAP_SYNC_RETRY_MAX_DELAY, never past the next scheduled run. Each run logs
+Pocket ID's gocron lines:
+  INF Starting job name=SyncLdap jobID=<uuid>
+  INF Job run successfully name=SyncLdap jobID=<uuid> duration=1.2s ...
+  ERR Job failed name=SyncLdap jobID=<uuid> duration=... error="..."
+
+HTTP on LDAP_SYNC_HTTP_PORT (default 9464, 0 = off): /healthz, /readyz, /metrics.
+On PostgreSQL each run takes an advisory lock; when another instance holds it
+the run is skipped ("Job skipped"), not failed.
+
+SIGTERM or SIGINT: no new runs; a running sync may finish for up to
+LDAP_SYNC_SHUTDOWN_TIMEOUT seconds (else its transaction is rolled back); exit 0.
 
 Options:
-  --dry-run   Print what would change and write nothing (no write transaction is opened).
-  --json      With --dry-run: print the plan as JSON instead of a table.
   -h, --help  Show this help.
 
-Exit status: 0 success, 1 the sync failed, 2 invalid configuration.
+Exit status: 0 stopped by a signal, 1 could not start (HTTP port), 2 invalid configuration.
 `;
 
+const SYNC_USAGE = `Usage: pocket-id-ldap-sync sync [--dry-run [--json]] [--allow-mass-delete]
+
+Reads the whole directory, then writes users, groups, memberships and admin
+flags into Pocket ID's database in one transaction, logging the same lines as
+the daemon ("Starting job", "Job run successfully" or "Job failed").
+
+Options:
+  --dry-run            Print what would change and write nothing: the database
+                       is only read, no write transaction is ever opened.
+  --json               With --dry-run: print the plan as JSON instead of a table.
+  --allow-mass-delete  For this run only, let the deletion guard pass
+                       (LDAP_SYNC_DELETE_THRESHOLD).
+  -h, --help           Show this help.
+
+Exit status: 0 success (also when skipped because another instance holds the
+PostgreSQL sync lock), 1 the sync failed, 2 invalid configuration.
+`;
+
+const CHECK_USAGE = `Usage: pocket-id-ldap-sync check
+
+Checks, one line each ("ok" or "fail"):
+  configuration          every setting valid, LDAP_ENABLED=true
+  LDAP connect and bind  connects (TLS as configured) and binds as LDAP_BIND_DN
+  LDAP user search       the user search with a size limit of 1 finds an entry
+                         that has the unique-id and username attributes
+  LDAP group search      the group search with a size limit of 1 (no match is ok)
+  database               connects; a Pocket ID database of a known schema
+Writes nothing.
+
+Options:
+  -h, --help  Show this help.
+
+Exit status: 0 all ok, 2 invalid configuration (nothing else checked),
+3 an LDAP check failed, 4 the database check failed, 5 both failed.
+`;
+
+class UsageError extends Error {}
+
+function parse<T extends Record<string, { type: 'boolean'; short?: string }>>(args: string[], options: T, usage: string) {
+  try {
+    return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new UsageError(`${error instanceof Error ? error.message : String(error)}\n\n${usage}`);
+  }
+}
+
+/** The logger every command uses: Pocket ID's format, secrets masked. */
+function commandLogger(config: Config, stream: NodeJS.WritableStream = process.stdout): Logger {
+  return redactingLogger(createLogger({ ...config.log, stream }), makeRedactor(secretsOf(config)));
+}
+
+async function runCommand(args: string[]): Promise<number> {
+  const values = parse(args, {}, RUN_USAGE);
+  if (values.help) {
+    process.stdout.write(RUN_USAGE);
+    return EXIT_OK;
+  }
+  const config = loadConfig();
+  const result = await runDaemon(config, commandLogger(config));
+  if (result.abandoned) {
+    // The abandoned run's database connection keeps the event loop alive; closing it is the rollback.
+    setTimeout(() => process.exit(result.exitCode), 100);
+  } else {
+    // Anything a library left behind must not keep a stopped daemon alive.
+    setTimeout(() => process.exit(result.exitCode), 2000).unref();
+  }
+  return result.exitCode;
+}
+
 async function syncCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-  });
+  const values = parse(args, { 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, 'allow-mass-delete': { type: 'boolean' } }, SYNC_USAGE);
   if (values.help) {
     process.stdout.write(SYNC_USAGE);
     return EXIT_OK;
   }
   const dryRun = values['dry-run'] ?? false;
+  if (values.json && !dryRun) throw new UsageError(`--json needs --dry-run\n\n${SYNC_USAGE}`);
   const config = loadConfig();
   // A dry run prints its report on stdout, so its log lines go to stderr.
-  const log = createLogger({ ...config.log, stream: dryRun ? process.stderr : process.stdout });
+  const log = commandLogger(config, dryRun ? process.stderr : process.stdout);
   if (!config.enabled) {
     log.error('LDAP is not enabled: set LDAP_ENABLED=true to sync');
     return EXIT_CONFIG;
   }
-  const db = await openDatabase(config.database);
-  const started = performance.now();
+  if (!dryRun) warnAboutUiConfig(config, log);
+  const database = new DatabaseHandle(config.database);
   try {
-    const result = await runSync(config, db, log, { dryRun });
-    const duration = formatDuration(performance.now() - started);
-    if (dryRun) {
-      process.stdout.write(values.json ? JSON.stringify(result, null, 2) + '\n' : formatPlanReport(result));
+    const outcome = await runJob({ config, log, database }, { dryRun, allowMassDelete: values['allow-mass-delete'] ?? false });
+    if (dryRun && outcome.sync) {
+      process.stdout.write(values.json ? JSON.stringify(outcome.sync, null, 2) + '\n' : formatPlanReport(outcome.sync));
     }
-    log.info(dryRun ? 'Dry run finished' : 'LDAP sync finished', { duration, ...summaryFields(result.summary) });
-    return EXIT_OK;
-  } catch (error) {
-    log.error('LDAP sync failed', { duration: formatDuration(performance.now() - started), error: error instanceof Error ? error.message : String(error) });
-    return EXIT_FAILED;
+    return outcome.result === 'failure' ? EXIT_FAILED : EXIT_OK;
   } finally {
-    await db.close();
+    await database.close();
   }
+}
+
+async function checkCommand(args: string[]): Promise<number> {
+  const values = parse(args, {}, CHECK_USAGE);
+  if (values.help) {
+    process.stdout.write(CHECK_USAGE);
+    return EXIT_OK;
+  }
+  const print = (ok: boolean, name: string, detail: string) => process.stdout.write(formatCheckLine({ ok, name, detail }) + '\n');
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    print(false, 'configuration', error.problems.join('; '));
+    return EXIT_CONFIG;
+  }
+  if (!config.enabled) {
+    print(false, 'configuration', 'LDAP_ENABLED is not true, so nothing would be synced (and the other settings were not checked)');
+    return EXIT_CONFIG;
+  }
+  // Log lines (TLS warnings, the UI_CONFIG_DISABLED warning) go to stderr; stdout has only the check lines.
+  const log = commandLogger(config, process.stderr);
+  warnAboutUiConfig(config, log);
+  print(true, 'configuration', `LDAP ${config.ldap.url}, base ${config.ldap.base}, database ${await describeDatabase(config.database)}, schedule ${config.service.schedule}`);
+  const report = await runChecks(config, log);
+  const redact = makeRedactor(secretsOf(config));
+  for (const line of report.lines) print(line.ok, line.name, redact(line.detail));
+  if (!report.ldapOk && !report.databaseOk) return EXIT_CHECK_BOTH;
+  if (!report.ldapOk) return EXIT_CHECK_LDAP;
+  if (!report.databaseOk) return EXIT_CHECK_DATABASE;
+  return EXIT_OK;
 }
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
+      case 'run':
+        return await runCommand(rest);
       case 'sync':
         return await syncCommand(rest);
+      case 'check':
+        return await checkCommand(rest);
+      case '-V':
+      case '--version':
+      case 'version':
+        process.stdout.write(`pocket-id-ldap-sync ${packageVersion()}\n`);
+        return EXIT_OK;
       case undefined:
       case '-h':
       case '--help':
@@ -86,7 +214,7 @@ async function main(argv: string[]): Promise<number> {
         return EXIT_CONFIG;
     }
   } catch (error) {
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof UsageError) {
       process.stderr.write(`${error.message}\n`);
       return EXIT_CONFIG;
     }

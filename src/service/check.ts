@@ -1,0 +1,108 @@
+import type { Client, Entry } from 'ldapts';
+import type { Config } from '../config/config.js';
+import { openDatabase } from '../db/open-database.js';
+import { closeLdapConnection, openLdapConnection } from '../ldap/connection.js';
+import type { Logger } from '../log/logger.js';
+import { describeDatabase } from './database-handle.js';
+import { errorMessage } from './job.js';
+
+export interface CheckLine {
+  ok: boolean;
+  name: string;
+  detail: string;
+}
+
+export interface CheckReport {
+  lines: CheckLine[];
+  ldapOk: boolean;
+  databaseOk: boolean;
+}
+
+function hasAttribute(entry: Entry, name: string): boolean {
+  const wanted = name.toLowerCase();
+  return Object.keys(entry).some((key) => key.toLowerCase() === wanted && key !== 'dn');
+}
+
+/**
+ * One search as the sync would run it, but with a size limit of 1: the server
+ * answers sizeLimitExceeded when more entries match, which ldapts (and this
+ * check) counts as success. Finding nobody is a failure for users (a sync
+ * would create no one, and the deletion guard would refuse) but not for groups.
+ */
+async function searchCheck(
+  client: Client,
+  config: Config,
+  what: 'user' | 'group',
+): Promise<CheckLine> {
+  const { ldap } = config;
+  const filter = what === 'user' ? ldap.userFilter : ldap.groupFilter;
+  const required: [string, string][] =
+    what === 'user'
+      ? [[ldap.attributes.userUniqueId, 'LDAP_ATTRIBUTE_USER_UNIQUE_IDENTIFIER'], [ldap.attributes.username, 'LDAP_ATTRIBUTE_USER_USERNAME']]
+      : [[ldap.attributes.groupUniqueId, 'LDAP_ATTRIBUTE_GROUP_UNIQUE_IDENTIFIER'], [ldap.attributes.groupName, 'LDAP_ATTRIBUTE_GROUP_NAME']];
+  const name = `LDAP ${what} search`;
+  const where = `${filter} under ${ldap.base}`;
+  try {
+    const { searchEntries } = await client.search(ldap.base, {
+      scope: 'sub',
+      filter,
+      sizeLimit: 1,
+      attributes: required.map(([attribute]) => attribute),
+    });
+    const entry = searchEntries[0];
+    if (!entry) return { ok: what === 'group', name, detail: `${where} matched no entry` };
+    const missing = required.filter(([attribute]) => !hasAttribute(entry, attribute)).map(([attribute, setting]) => `${attribute} (${setting})`);
+    if (missing.length > 0) return { ok: false, name, detail: `${where} found ${entry.dn}, which has no ${missing.join(' and no ')}` };
+    return { ok: true, name, detail: `${where} found ${entry.dn}` };
+  } catch (error) {
+    return { ok: false, name, detail: `${where}: ${errorMessage(error)}` };
+  }
+}
+
+async function ldapChecks(config: Config, log: Logger): Promise<CheckLine[]> {
+  const bind = `LDAP connect and bind`;
+  let client: Client;
+  try {
+    client = await openLdapConnection(config.ldap, log);
+  } catch (error) {
+    const notRun = (what: string): CheckLine => ({ ok: false, name: `LDAP ${what} search`, detail: 'not run: no LDAP connection' });
+    return [{ ok: false, name: bind, detail: errorMessage(error) }, notRun('user'), notRun('group')];
+  }
+  try {
+    const lines: CheckLine[] = [{ ok: true, name: bind, detail: `${config.ldap.url} as ${config.ldap.bindDn}` }];
+    lines.push(await searchCheck(client, config, 'user'));
+    lines.push(await searchCheck(client, config, 'group'));
+    return lines;
+  } finally {
+    await closeLdapConnection(client);
+  }
+}
+
+async function databaseCheck(config: Config): Promise<CheckLine> {
+  const name = 'database';
+  const where = await describeDatabase(config.database);
+  try {
+    const db = await openDatabase(config.database);
+    try {
+      const report = await db.checkSchema();
+      if (report.problems.length > 0) return { ok: false, name, detail: `${where}: ${report.problems.join('; ')}` };
+      const version = report.version !== undefined ? `Pocket ID schema version ${report.version}` : 'Pocket ID schema';
+      return { ok: true, name, detail: [`${where}: ${version}, tables and columns the sync writes are present`, ...report.warnings].join('; ') };
+    } finally {
+      await db.close();
+    }
+  } catch (error) {
+    const message = errorMessage(error);
+    return { ok: false, name, detail: message.includes(where) ? message : `${where}: ${message}` };
+  }
+}
+
+/** `check`, after the configuration loaded: LDAP (bind, both searches) and the database, side by side. */
+export async function runChecks(config: Config, log: Logger): Promise<CheckReport> {
+  const [ldap, database] = await Promise.all([ldapChecks(config, log), databaseCheck(config)]);
+  return { lines: [...ldap, database], ldapOk: ldap.every((l) => l.ok), databaseOk: database.ok };
+}
+
+export function formatCheckLine(line: CheckLine): string {
+  return `${(line.ok ? 'ok' : 'fail').padEnd(4)}  ${line.name}: ${line.detail}`;
+}

@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../config/config.js';
+import { SyncLockBusyError } from '../db/write-lock.js';
+import type { LogFields, Logger } from '../log/logger.js';
+import { formatDuration } from '../sync/duration.js';
+import { runSync, type SyncOptions, type SyncResult } from '../sync/run-sync.js';
+import { summaryFields } from '../sync/summary.js';
+import type { DatabaseHandle } from './database-handle.js';
+
+/** gocron's job name in Pocket ID ≤ v2.13 (reference §5.2): log-based health checks look for it. */
+export const JOB_NAME = 'SyncLdap';
+
+/** success: committed (or, for a dry run, planned); skipped: another instance held the write lock. */
+export type JobResult = 'success' | 'failure' | 'skipped';
+
+export interface JobOutcome {
+  jobId: string;
+  result: JobResult;
+  startedAt: Date;
+  durationMs: number;
+  /** Why a run failed or was skipped: the error message. */
+  reason?: string;
+  sync?: SyncResult;
+}
+
+export interface JobContext {
+  config: Config;
+  log: Logger;
+  database: DatabaseHandle;
+  /** runSync, replaceable in unit tests. */
+  sync?: typeof runSync;
+}
+
+/** An error as one line; Node's connect errors can be an AggregateError with an empty message. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof AggregateError && error.message === '') {
+    return [...new Set(error.errors.map((e) => errorMessage(e)))].join('; ');
+  }
+  if (error instanceof Error) return error.message || error.name;
+  return String(error);
+}
+
+/**
+ * The duration field: Go's Duration.String() in text logs ("1.2s"), integer
+ * nanoseconds in JSON logs, exactly as Pocket ID's slog handlers write it.
+ */
+export function durationField(ms: number, json: boolean): string | number {
+  return json ? Math.round(ms * 1e6) : formatDuration(ms);
+}
+
+/**
+ * One run with Pocket ID's gocron log lines around it (reference §5.2):
+ *   INF Starting job name=SyncLdap jobID=<uuid>
+ *   INF Job run successfully name=SyncLdap jobID=<uuid> duration=1.2s usersCreated=…
+ *   ERR Job failed name=SyncLdap jobID=<uuid> duration=… error="…"
+ * and, when another instance holds the write lock, INF Job skipped … reason="…".
+ * A dry run logs "Dry run …" instead, so no health check mistakes it for a sync.
+ * Never throws.
+ */
+export async function runJob(context: JobContext, options: SyncOptions = {}): Promise<JobOutcome> {
+  const { config } = context;
+  const jobId = randomUUID();
+  const log = context.log.child({ name: JOB_NAME, jobID: jobId });
+  const dry = options.dryRun ?? false;
+  const startedAt = new Date();
+  const started = performance.now();
+  const finish = (result: JobResult, extra: Partial<JobOutcome> = {}): JobOutcome => ({
+    jobId,
+    result,
+    startedAt,
+    durationMs: performance.now() - started,
+    ...extra,
+  });
+  const duration = (outcome: JobOutcome): LogFields => ({ duration: durationField(outcome.durationMs, config.log.json) });
+
+  log.info(dry ? 'Starting dry run' : 'Starting job');
+  try {
+    const db = await context.database.get();
+    const sync = await (context.sync ?? runSync)(config, db, log, options);
+    const outcome = finish('success', { sync });
+    log.info(dry ? 'Dry run finished' : 'Job run successfully', { ...duration(outcome), ...summaryFields(sync.summary) });
+    return outcome;
+  } catch (error) {
+    const reason = errorMessage(error);
+    if (error instanceof SyncLockBusyError) {
+      const outcome = finish('skipped', { reason });
+      log.info('Job skipped', { ...duration(outcome), reason });
+      return outcome;
+    }
+    const outcome = finish('failure', { reason });
+    log.error(dry ? 'Dry run failed' : 'Job failed', { ...duration(outcome), error: reason });
+    return outcome;
+  }
+}

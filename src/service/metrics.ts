@@ -1,0 +1,95 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { SyncSummary } from '../sync/summary.js';
+import type { JobOutcome, JobResult } from './job.js';
+
+const PREFIX = 'pocket_id_ldap_sync_';
+const RESULTS: JobResult[] = ['success', 'failure', 'skipped'];
+type Change = [object: string, change: string, count: (summary: SyncSummary) => number];
+const CHANGES: Change[] = [
+  ['users', 'created', (s) => s.users.created],
+  ['users', 'updated', (s) => s.users.updated],
+  ['users', 'disabled', (s) => s.users.disabled],
+  ['users', 're_enabled', (s) => s.users.reEnabled],
+  ['users', 'deleted', (s) => s.users.deleted],
+  ['groups', 'created', (s) => s.groups.created],
+  ['groups', 'updated', (s) => s.groups.updated],
+  ['groups', 'deleted', (s) => s.groups.deleted],
+  ['memberships', 'added', (s) => s.memberships.added],
+  ['memberships', 'removed', (s) => s.memberships.removed],
+];
+
+/**
+ * The daemon's Prometheus metrics, in a registry of their own (plus Node's
+ * default process and runtime metrics):
+ *   pocket_id_ldap_sync_runs_total{result}                  runs by result: success, failure, skipped (lock held elsewhere)
+ *   pocket_id_ldap_sync_run_duration_seconds{result}        histogram of run durations
+ *   pocket_id_ldap_sync_last_success_timestamp_seconds      end of the last committed run (0: none yet)
+ *   pocket_id_ldap_sync_last_run_timestamp_seconds          end of the last run of any result
+ *   pocket_id_ldap_sync_entries_read{kind}                  users / groups the last successful run read from LDAP
+ *   pocket_id_ldap_sync_changes_total{object,change}        rows changed by committed runs
+ *   pocket_id_ldap_sync_skipped_entries{reason}             entries the last successful run skipped, by reason
+ *   pocket_id_ldap_sync_info{version}                       always 1
+ */
+export class SyncMetrics {
+  readonly registry = new Registry();
+  private readonly runs: Counter<'result'>;
+  private readonly duration: Histogram<'result'>;
+  private readonly lastSuccess: Gauge;
+  private readonly lastRun: Gauge;
+  private readonly entriesRead: Gauge<'kind'>;
+  private readonly changes: Counter<'object' | 'change'>;
+  private readonly skipped: Gauge<'reason'>;
+  private readonly reasonsSeen = new Set<string>();
+
+  constructor(version: string) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    this.runs = new Counter({ name: `${PREFIX}runs_total`, help: 'Sync runs by result: success, failure, or skipped because another instance held the write lock.', labelNames: ['result'], registers });
+    this.duration = new Histogram({
+      name: `${PREFIX}run_duration_seconds`,
+      help: 'Duration of sync runs (LDAP read, plan and database transaction) in seconds.',
+      labelNames: ['result'],
+      buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
+      registers,
+    });
+    this.lastSuccess = new Gauge({ name: `${PREFIX}last_success_timestamp_seconds`, help: 'Unix time the last successful (committed) run finished; 0 before the first.', registers });
+    this.lastRun = new Gauge({ name: `${PREFIX}last_run_timestamp_seconds`, help: 'Unix time the last run of any result finished; 0 before the first.', registers });
+    this.entriesRead = new Gauge({ name: `${PREFIX}entries_read`, help: 'LDAP entries the last successful run read, by kind (users, groups).', labelNames: ['kind'], registers });
+    this.changes = new Counter({ name: `${PREFIX}changes_total`, help: 'Rows changed by committed runs, by object and change.', labelNames: ['object', 'change'], registers });
+    this.skipped = new Gauge({ name: `${PREFIX}skipped_entries`, help: 'LDAP entries (users, groups, members) the last successful run skipped, by reason.', labelNames: ['reason'], registers });
+    const info = new Gauge({ name: `${PREFIX}info`, help: 'Always 1; the version label says which build runs.', labelNames: ['version'], registers });
+    info.set({ version }, 1);
+    // Every series exists from the start, so rate() and absent() behave before the first run.
+    for (const result of RESULTS) this.runs.inc({ result }, 0);
+    for (const [object, change] of CHANGES) this.changes.inc({ object, change }, 0);
+    for (const kind of ['users', 'groups']) this.entriesRead.set({ kind }, 0);
+  }
+
+  record(outcome: JobOutcome, finishedAt: Date = new Date()): void {
+    this.runs.inc({ result: outcome.result });
+    this.duration.observe({ result: outcome.result }, outcome.durationMs / 1000);
+    this.lastRun.set(finishedAt.getTime() / 1000);
+    const sync = outcome.sync;
+    if (outcome.result !== 'success' || !sync) return;
+    this.lastSuccess.set(finishedAt.getTime() / 1000);
+    this.entriesRead.set({ kind: 'users' }, sync.entriesRead.users);
+    this.entriesRead.set({ kind: 'groups' }, sync.entriesRead.groups);
+    if (!sync.dryRun) {
+      for (const [object, change, count] of CHANGES) this.changes.inc({ object, change }, count(sync.summary));
+    }
+    // A reason that no longer occurs drops to 0 instead of repeating its old count.
+    for (const reason of this.reasonsSeen) this.skipped.set({ reason }, 0);
+    for (const [reason, count] of Object.entries(sync.summary.skipsByReason)) {
+      this.reasonsSeen.add(reason);
+      this.skipped.set({ reason }, count ?? 0);
+    }
+  }
+
+  metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
