@@ -1,0 +1,478 @@
+/**
+ * `npm run bench [-- --workload M|L|M,L] [--db postgres|sqlite|both] [--scenarios initial,no-change,1pct,floor]
+ *                    [--page-size 500] [--size-limit 1000] [--changes modify|reload] [--floor-runs 3] [--profile] [--keep]`
+ *
+ * For each workload: generates the directory (streamed to an LDIF file), loads it into a throwaway slapd with
+ * `slapadd -q` (test/support/slapd.ts), and for each database runs, every run in a fresh child process
+ * (dist/bench/run-one.js, so peak RSS is per run):
+ *   initial    sync into an empty Pocket ID database
+ *   no-change  the same sync again
+ *   1pct       a sync after 1 % of the users changed (applied to the live directory with ldapts as the rootDN,
+ *              or --changes reload: regenerate and reload a new slapd)
+ *   floor      the same paged searches with bare ldapts, results discarded (median of --floor-runs after a warm-up),
+ *              once on the original directory and once on the changed one
+ * Prints a table and the issue's targets, and writes everything to bench/results/<timestamp>.json.
+ * With --profile every child runs under `node --cpu-prof` and the top self-time functions are printed.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startSlapd, type SlapdInstance } from '../test/support/slapd.js';
+import { applyChanges, planChanges, type ChangeOps } from './lib/changes.js';
+import { countRows, createDatabase, type DbCounts, type DbKind } from './lib/databases.js';
+import { writeLdif } from './lib/ldif.js';
+import { ADMIN_GROUP, BASE_DN, generate, liveUserCount, membershipCount, mutate, WORKLOADS, type ChangeCounts, type DirectoryModel, type WorkloadName } from './lib/model.js';
+import { formatProfile, summarizeProfile, type ProfileSummary } from './lib/profile.js';
+import type { FloorRunResult, RunResult, RunSpec, SyncRunResult } from './lib/protocol.js';
+import { formatChecks, formatTable, type TableRow, type TargetCheck } from './lib/report.js';
+
+type Scenario = 'initial' | 'no-change' | '1pct' | 'floor';
+const SCENARIOS: Scenario[] = ['initial', 'no-change', '1pct', 'floor'];
+
+interface Options {
+  workloads: WorkloadName[];
+  dbs: DbKind[];
+  scenarios: Set<Scenario>;
+  pageSize: number;
+  sizeLimit: number;
+  changes: 'modify' | 'reload';
+  floorRuns: number;
+  profile: boolean;
+  keep: boolean;
+}
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '..', '..');
+const RUN_ONE = path.join(HERE, 'run-one.js');
+
+function usage(message: string): never {
+  console.error(`${message}\nusage: npm run bench -- [--workload M|L|M,L] [--db postgres|sqlite|both] [--scenarios ${SCENARIOS.join(',')}] [--page-size N] [--size-limit N] [--changes modify|reload] [--floor-runs N] [--profile] [--keep]`);
+  process.exit(2);
+}
+
+function parseOptions(argv: string[]): Options {
+  const options: Options = {
+    workloads: ['M'],
+    dbs: ['postgres', 'sqlite'],
+    scenarios: new Set(SCENARIOS),
+    pageSize: Number(process.env.LDAP_SYNC_PAGE_SIZE ?? 500),
+    sizeLimit: 1000,
+    changes: 'modify',
+    floorRuns: 3,
+    profile: false,
+    keep: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    const [name, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = () => inline ?? argv[++i] ?? usage(`${name} needs a value`);
+    switch (name) {
+      case '--workload':
+        options.workloads = value().split(',').map((w) => {
+          const upper = w.trim().toUpperCase();
+          if (upper !== 'M' && upper !== 'L') usage(`unknown workload ${w}`);
+          return upper;
+        });
+        break;
+      case '--db': {
+        const db = value();
+        if (db === 'both') options.dbs = ['postgres', 'sqlite'];
+        else if (db === 'postgres' || db === 'sqlite') options.dbs = [db];
+        else usage(`unknown database ${db}`);
+        break;
+      }
+      case '--scenarios':
+        options.scenarios = new Set(value().split(',').map((s) => {
+          const scenario = s.trim() as Scenario;
+          if (!SCENARIOS.includes(scenario)) usage(`unknown scenario ${s}`);
+          return scenario;
+        }));
+        break;
+      case '--page-size':
+        options.pageSize = Number(value());
+        break;
+      case '--size-limit':
+        options.sizeLimit = Number(value());
+        break;
+      case '--changes': {
+        const how = value();
+        if (how !== 'modify' && how !== 'reload') usage(`--changes is modify or reload, not ${how}`);
+        options.changes = how;
+        break;
+      }
+      case '--floor-runs':
+        options.floorRuns = Number(value());
+        break;
+      case '--profile':
+        options.profile = true;
+        break;
+      case '--keep':
+        options.keep = true;
+        break;
+      default:
+        usage(`unknown option ${arg}`);
+    }
+  }
+  if (!Number.isInteger(options.pageSize) || options.pageSize < 1) usage('--page-size must be a positive integer');
+  if (!Number.isInteger(options.floorRuns) || options.floorRuns < 1) usage('--floor-runs must be a positive integer');
+  return options;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+interface ChildOutcome<R extends RunResult> {
+  result: R;
+  /** spawn → exit, module loading included. */
+  processMs: number;
+  stderr: string;
+  profile?: ProfileSummary;
+}
+
+let profileDir = '';
+let runCounter = 0;
+
+async function runChild<R extends RunResult>(spec: Omit<RunSpec, 'out'>, workDir: string, profile: boolean): Promise<ChildOutcome<R>> {
+  runCounter += 1;
+  const out = path.join(workDir, `run-${runCounter}.json`);
+  const profileName = `${String(runCounter).padStart(2, '0')}-${spec.label.replace(/[^A-Za-z0-9_.-]+/g, '_')}.cpuprofile`;
+  const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${profileName}`] : [];
+  const started = performance.now();
+  const child = spawn(process.execPath, [...nodeArgs, RUN_ONE, JSON.stringify({ ...spec, out })], { stdio: ['ignore', 'inherit', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (text: string) => {
+    stderr = (stderr + text).slice(-20_000);
+  });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (c) => resolve(c));
+  });
+  const processMs = performance.now() - started;
+  if (code !== 0) throw new Error(`${spec.label}: child exited with ${code}\n${stderr}`);
+  const result = JSON.parse(readFileSync(out, 'utf8')) as R;
+  const outcome: ChildOutcome<R> = { result, processMs, stderr };
+  if (profile) outcome.profile = summarizeProfile(path.join(profileDir, profileName), ROOT);
+  return outcome;
+}
+
+function syncEnv(slapd: SlapdInstance, connectionString: string, pageSize: number): Record<string, string> {
+  return {
+    LDAP_ENABLED: 'true',
+    LDAP_URL: slapd.url,
+    // The reader is a normal entry: the server's size limit applies, as in production.
+    LDAP_BIND_DN: slapd.readerDn,
+    LDAP_BIND_PASSWORD: slapd.readerPassword,
+    LDAP_BASE: BASE_DN,
+    LDAP_USER_SEARCH_FILTER: '(objectClass=inetOrgPerson)',
+    LDAP_USER_GROUP_SEARCH_FILTER: '(objectClass=groupOfNames)',
+    LDAP_ATTRIBUTE_USER_UNIQUE_IDENTIFIER: 'entryUUID',
+    LDAP_ATTRIBUTE_USER_USERNAME: 'uid',
+    LDAP_ATTRIBUTE_USER_EMAIL: 'mail',
+    LDAP_ATTRIBUTE_USER_FIRST_NAME: 'givenName',
+    LDAP_ATTRIBUTE_USER_LAST_NAME: 'sn',
+    LDAP_ATTRIBUTE_USER_DISPLAY_NAME: 'displayName',
+    LDAP_ATTRIBUTE_GROUP_MEMBER: 'member',
+    LDAP_ATTRIBUTE_GROUP_UNIQUE_IDENTIFIER: 'entryUUID',
+    LDAP_ATTRIBUTE_GROUP_NAME: 'cn',
+    LDAP_ADMIN_GROUP_NAME: ADMIN_GROUP,
+    LDAP_SYNC_PAGE_SIZE: String(pageSize),
+    LOG_LEVEL: 'warn',
+    DB_CONNECTION_STRING: connectionString,
+  };
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+};
+
+function log(message: string): void {
+  console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+interface FloorMeasurement {
+  label: string;
+  medianMs: number;
+  runs: FloorRunResult[];
+  warmUp: FloorRunResult;
+  profile?: ProfileSummary;
+}
+
+interface SyncMeasurement {
+  workload: WorkloadName;
+  database: DbKind;
+  scenario: Exclude<Scenario, 'floor'>;
+  result: SyncRunResult;
+  processMs: number;
+  ratioToFloor: number | null;
+  dbAfter: DbCounts;
+  expected: DbCounts;
+  verified: boolean;
+  warnings: string;
+  profile?: ProfileSummary;
+}
+
+interface WorkloadReport {
+  workload: WorkloadName;
+  directory: { users: number; groups: number; memberships: number; ldifBytes: number; generateMs: number; writeLdifMs: number; slapdLoadMs: number };
+  changes?: { method: 'modify' | 'reload'; ms: number; counts: ChangeCounts; ops?: ChangeOps; usersAfter: number; membershipsAfter: number };
+  floors: FloorMeasurement[];
+  syncs: SyncMeasurement[];
+}
+
+async function measureFloor(label: string, slapd: SlapdInstance, options: Options, workDir: string): Promise<FloorMeasurement> {
+  const spec = { mode: 'floor' as const, label, env: syncEnv(slapd, '', options.pageSize) };
+  const warmUp = (await runChild<FloorRunResult>({ ...spec, label: `${label}-warmup` }, workDir, false)).result;
+  const runs: FloorRunResult[] = [];
+  let profile: ProfileSummary | undefined;
+  for (let i = 0; i < options.floorRuns; i++) {
+    const outcome = await runChild<FloorRunResult>(spec, workDir, options.profile && i === 0);
+    runs.push(outcome.result);
+    profile ??= outcome.profile;
+  }
+  const measurement: FloorMeasurement = { label, medianMs: median(runs.map((r) => r.wallMs)), runs, warmUp };
+  if (profile) measurement.profile = profile;
+  log(`${label}: median ${(measurement.medianMs / 1000).toFixed(2)} s over ${runs.length} runs (${runs.map((r) => (r.wallMs / 1000).toFixed(2)).join(', ')}), ${runs[0]?.entries.users} users, ${runs[0]?.entries.groups} groups, ${runs[0]?.memberValues} member values, ${runs[0]?.pages} pages`);
+  return measurement;
+}
+
+function expectedCounts(model: DirectoryModel, everCreated: number): DbCounts {
+  return { users: everCreated, activeUsers: liveUserCount(model), groups: model.groups.length, memberships: membershipCount(model) };
+}
+
+async function benchWorkload(name: WorkloadName, options: Options, workDir: string): Promise<WorkloadReport> {
+  const workload = WORKLOADS[name];
+  log(`workload ${name}: ${workload.users} users, ${workload.groups} groups, ~${workload.memberships} memberships`);
+  let t = performance.now();
+  const model0 = generate(workload);
+  const generateMs = performance.now() - t;
+  const ldif0 = path.join(workDir, `${name}.ldif`);
+  t = performance.now();
+  const ldifBytes = await writeLdif(model0, ldif0);
+  const writeLdifMs = performance.now() - t;
+  t = performance.now();
+  // startSlapd takes LDIF text: 80 MB for L, read back from the streamed file. The parent's memory is not measured.
+  let slapd = await startSlapd({ ldif: readFileSync(ldif0, 'utf8'), sizeLimit: options.sizeLimit });
+  const slapdLoadMs = performance.now() - t;
+  log(`directory: generated in ${(generateMs / 1000).toFixed(2)} s, LDIF ${(ldifBytes / 2 ** 20).toFixed(0)} MiB written in ${(writeLdifMs / 1000).toFixed(2)} s, slapadd -q + slapd up in ${(slapdLoadMs / 1000).toFixed(2)} s (${slapd.url}, reader size limit ${options.sizeLimit})`);
+  const report: WorkloadReport = {
+    workload: name,
+    directory: { users: model0.users.length, groups: model0.groups.length, memberships: membershipCount(model0), ldifBytes, generateMs, writeLdifMs, slapdLoadMs },
+    floors: [],
+    syncs: [],
+  };
+
+  const wantSyncs = options.scenarios.has('initial') || options.scenarios.has('no-change') || options.scenarios.has('1pct');
+  let floor0: FloorMeasurement | undefined;
+  if (options.scenarios.has('floor')) {
+    floor0 = await measureFloor(`${name}-floor`, slapd, options, workDir);
+    report.floors.push(floor0);
+  }
+
+  const sync = async (database: DbKind, scenario: SyncMeasurement['scenario'], connectionString: string, floor: FloorMeasurement | undefined, expected: DbCounts) => {
+    const label = `${name}-${database}-${scenario}`;
+    const outcome = await runChild<SyncRunResult>({ mode: 'sync', label, env: syncEnv(slapd, connectionString, options.pageSize) }, workDir, options.profile);
+    const dbAfter = await countRows(database, connectionString);
+    const verified = JSON.stringify(dbAfter) === JSON.stringify(expected) && outcome.result.summary.skips === 0;
+    const r = outcome.result;
+    const m: SyncMeasurement = {
+      workload: name,
+      database,
+      scenario,
+      result: r,
+      processMs: outcome.processMs,
+      ratioToFloor: floor ? r.wallMs / floor.medianMs : null,
+      dbAfter,
+      expected,
+      verified,
+      warnings: outcome.stderr,
+    };
+    if (outcome.profile) m.profile = outcome.profile;
+    report.syncs.push(m);
+    log(`${label}: ${(r.wallMs / 1000).toFixed(2)} s, peak RSS ${(r.maxRssKiB / 1024).toFixed(0)} MiB, ${r.rowsWritten} rows, driver changed ${r.driver.rowsChanged} rows; database ${verified ? 'matches the directory' : `MISMATCH: ${JSON.stringify(dbAfter)} expected ${JSON.stringify(expected)}, ${r.summary.skips} skips`}`);
+    if (outcome.stderr.trim() !== '') log(`${label} stderr (last lines):\n${outcome.stderr.trim().split('\n').slice(-5).join('\n')}`);
+  };
+
+  const databases = new Map<DbKind, string>();
+  if (wantSyncs) {
+    for (const database of options.dbs) {
+      const connectionString = await createDatabase(database, workDir);
+      databases.set(database, connectionString);
+      // The initial sync also prepares the database for the other scenarios, so it always runs.
+      await sync(database, 'initial', connectionString, floor0, expectedCounts(model0, model0.users.length));
+      if (options.scenarios.has('no-change')) await sync(database, 'no-change', connectionString, floor0, expectedCounts(model0, model0.users.length));
+    }
+  }
+
+  if (options.scenarios.has('1pct')) {
+    const { model: model1, counts } = mutate(model0);
+    t = performance.now();
+    if (options.changes === 'modify') {
+      const { phases, ops } = planChanges(model0, model1);
+      await applyChanges(slapd.url, slapd.adminDn, slapd.adminPassword, phases);
+      const ms = performance.now() - t;
+      report.changes = { method: 'modify', ms, counts, ops, usersAfter: liveUserCount(model1), membershipsAfter: membershipCount(model1) };
+      log(`1 % changes applied with ldapts as the rootDN in ${(ms / 1000).toFixed(2)} s: ${JSON.stringify(counts)}; operations ${JSON.stringify(ops)}`);
+    } else {
+      const ldif1 = path.join(workDir, `${name}-changed.ldif`);
+      await writeLdif(model1, ldif1);
+      const old = slapd;
+      slapd = await startSlapd({ ldif: readFileSync(ldif1, 'utf8'), sizeLimit: options.sizeLimit });
+      await old.stop();
+      const ms = performance.now() - t;
+      report.changes = { method: 'reload', ms, counts, usersAfter: liveUserCount(model1), membershipsAfter: membershipCount(model1) };
+      log(`1 % changes applied by regenerating and reloading a new slapd in ${(ms / 1000).toFixed(2)} s: ${JSON.stringify(counts)}`);
+    }
+    let floor1: FloorMeasurement | undefined;
+    if (options.scenarios.has('floor')) {
+      floor1 = await measureFloor(`${name}-floor-after-1pct`, slapd, options, workDir);
+      report.floors.push(floor1);
+    }
+    for (const [database, connectionString] of databases) {
+      // Soft delete: the removed users stay, disabled.
+      await sync(database, '1pct', connectionString, floor1, expectedCounts(model1, model0.users.length));
+    }
+  }
+  await slapd.stop();
+  return report;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function rowsDetail(r: SyncRunResult): string {
+  const s = r.summary;
+  return `users +${s.usersCreated} ~${s.usersUpdated} -${s.usersDisabled + s.usersDeleted}, groups +${s.groupsCreated} ~${s.groupsUpdated} -${s.groupsDeleted}, members +${s.membershipsAdded} -${s.membershipsRemoved}`;
+}
+
+function tableRows(reports: WorkloadReport[]): TableRow[] {
+  const rows: TableRow[] = [];
+  for (const report of reports) {
+    for (const floor of report.floors) {
+      const first = floor.runs[0];
+      rows.push({
+        workload: report.workload,
+        database: '-',
+        scenario: floor.label.endsWith('after-1pct') ? 'floor (after 1%)' : 'floor',
+        wallMs: floor.medianMs,
+        maxRssKiB: Math.max(...floor.runs.map((r) => r.maxRssKiB)),
+        readMs: floor.medianMs,
+        rowsDetail: first ? `${first.entries.users} users, ${first.entries.groups} groups, ${first.memberValues} member values, ${first.pages} pages` : '',
+      });
+    }
+    for (const s of report.syncs) {
+      const r = s.result;
+      const row: TableRow = {
+        workload: report.workload,
+        database: s.database,
+        scenario: s.scenario,
+        wallMs: r.wallMs,
+        maxRssKiB: r.maxRssKiB,
+        readMs: r.readMs,
+        planMs: r.planMs,
+        applyMs: r.applyMs,
+        rowsWritten: r.rowsWritten,
+        rowsDetail: rowsDetail(r) + (s.verified ? '' : ' (DB MISMATCH)'),
+      };
+      if (s.ratioToFloor !== null) row.ratio = s.ratioToFloor;
+      if (r.driver.transaction) row.txHoldMs = r.driver.transaction.holdMs;
+      rows.push(row);
+    }
+  }
+  return rows;
+}
+
+/** The issue's targets (stated for L; checked for every workload run, M only as an indication). */
+function checkTargets(reports: WorkloadReport[]): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  for (const report of reports) {
+    const w = report.workload;
+    for (const m of report.syncs) {
+      const r = m.result;
+      const db = m.database;
+      if (m.scenario === 'initial') {
+        const limit = db === 'postgres' ? 30_000 : 40_000;
+        checks.push({ workload: w, target: `${db} initial sync < ${limit / 1000} s`, measured: s(r.wallMs), pass: r.wallMs < limit });
+      }
+      checks.push({ workload: w, target: `${db} ${m.scenario} peak RSS < 1 GiB`, measured: `${(r.maxRssKiB / 1024).toFixed(0)} MiB`, pass: r.maxRssKiB < 1024 * 1024 });
+      if (m.scenario === 'no-change') {
+        checks.push({ workload: w, target: `${db} no-change writes 0 rows`, measured: `${r.rowsWritten} planned, ${r.driver.rowsChanged} changed by the driver`, pass: r.rowsWritten === 0 && r.driver.rowsChanged === 0 });
+        if (m.ratioToFloor !== null) checks.push({ workload: w, target: `${db} no-change <= 1.5x floor`, measured: `${m.ratioToFloor.toFixed(2)}x`, pass: m.ratioToFloor <= 1.5 });
+      }
+      if (m.scenario === '1pct') {
+        if (m.ratioToFloor !== null) checks.push({ workload: w, target: `${db} 1% re-sync <= 2x floor`, measured: `${m.ratioToFloor.toFixed(2)}x`, pass: m.ratioToFloor <= 2 });
+        const tx = r.driver.transaction;
+        if (db === 'sqlite' && tx) {
+          checks.push({
+            workload: w,
+            target: 'sqlite 1% write transaction (BEGIN IMMEDIATE -> COMMIT) < 1 s',
+            measured: `${s(tx.holdMs)} (state read ${s(tx.readStateMs)}, plan ${s(r.planMs)}, apply ${s(r.applyMs)} of which write statements ${s(tx.writeStatementsMs)}, commit ${s(tx.commitMs)})`,
+            pass: tx.holdMs < 1000,
+          });
+        }
+      }
+      if (!m.verified) checks.push({ workload: w, target: `${db} ${m.scenario} database matches the directory`, measured: `${JSON.stringify(m.dbAfter)} vs ${JSON.stringify(m.expected)}, ${r.summary.skips} skips`, pass: false });
+    }
+  }
+  return checks;
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const resultsDir = path.join(ROOT, 'bench', 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  const workDir = mkdtempSync(path.join(os.tmpdir(), 'pocket-id-bench-'));
+  profileDir = path.join(resultsDir, `${stamp}-profiles`);
+  if (options.profile) mkdirSync(profileDir, { recursive: true });
+  log(`options ${JSON.stringify({ ...options, scenarios: [...options.scenarios] })}; work dir ${workDir}`);
+
+  const reports: WorkloadReport[] = [];
+  try {
+    for (const workload of options.workloads) reports.push(await benchWorkload(workload, options, workDir));
+  } finally {
+    if (!options.keep) rmSync(workDir, { recursive: true, force: true });
+  }
+
+  const rows = tableRows(reports);
+  const checks = checkTargets(reports);
+  console.log('');
+  console.log(formatTable(rows));
+  console.log('');
+  console.log('Targets (stated for L; for M an indication only):');
+  console.log(formatChecks(checks));
+  if (options.profile) {
+    console.log('');
+    console.log('CPU profiles (node --cpu-prof, self time):');
+    for (const report of reports) {
+      for (const floor of report.floors) if (floor.profile) console.log(`${floor.label}\n${formatProfile(floor.profile)}`);
+      for (const m of report.syncs) if (m.profile) console.log(`${m.workload}-${m.database}-${m.scenario}\n${formatProfile(m.profile)}`);
+    }
+  }
+  const file = path.join(resultsDir, `${stamp}.json`);
+  writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        startedAt: stamp,
+        machine: { node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '', memoryGiB: os.totalmem() / 2 ** 30, platform: `${os.type()} ${os.release()}` },
+        options: { ...options, scenarios: [...options.scenarios] },
+        table: rows,
+        targets: checks,
+        workloads: reports,
+      },
+      null,
+      1,
+    ),
+  );
+  console.log(`\nresults: ${path.relative(process.cwd(), file)}${options.profile ? `\nprofiles: ${path.relative(process.cwd(), profileDir)}` : ''}`);
+}
+
+await main();
+// The slapd and PostgreSQL helpers stop their servers from their process 'exit' handlers.
+process.exit(0);

@@ -1,0 +1,73 @@
+/** Empty Pocket ID databases for the bench: a throwaway PostgreSQL cluster, SQLite files from the schema fixture. */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { startPostgres, type PgCluster } from '../../test/support/postgres.js';
+
+export type DbKind = 'postgres' | 'sqlite';
+
+const SQLITE_SCHEMA = path.join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures', 'pocket-id-schema.sqlite.sql');
+
+let cluster: Promise<PgCluster> | undefined;
+
+export function benchPostgres(): Promise<PgCluster> {
+  cluster ??= startPostgres();
+  return cluster;
+}
+
+/** A new empty Pocket ID database; returns its DB_CONNECTION_STRING. */
+export async function createDatabase(kind: DbKind, workDir: string): Promise<string> {
+  if (kind === 'postgres') return (await benchPostgres()).createDatabase();
+  const dir = mkdtempSync(path.join(workDir, 'sqlite-'));
+  const file = path.join(dir, 'pocket-id.db');
+  const handle = new Database(file);
+  handle.pragma('journal_mode = WAL');
+  handle.pragma('foreign_keys = ON');
+  handle.exec(readFileSync(SQLITE_SCHEMA, 'utf8'));
+  handle.close();
+  return file;
+}
+
+export interface DbCounts {
+  users: number;
+  activeUsers: number;
+  groups: number;
+  memberships: number;
+}
+
+const COUNTS_SQL = `SELECT
+  (SELECT count(*) FROM users) AS users,
+  (SELECT count(*) FROM users WHERE NOT disabled) AS active_users,
+  (SELECT count(*) FROM user_groups) AS groups,
+  (SELECT count(*) FROM user_groups_users) AS memberships`;
+
+interface CountsRow {
+  users: number | string;
+  active_users: number | string;
+  groups: number | string;
+  memberships: number | string;
+}
+
+function toCounts(row: CountsRow | undefined): DbCounts {
+  if (!row) throw new Error('no counts');
+  return { users: Number(row.users), activeUsers: Number(row.active_users), groups: Number(row.groups), memberships: Number(row.memberships) };
+}
+
+export async function countRows(kind: DbKind, connectionString: string): Promise<DbCounts> {
+  if (kind === 'sqlite') {
+    const handle = new Database(connectionString, { readonly: true, fileMustExist: true });
+    try {
+      return toCounts(handle.prepare(COUNTS_SQL).get() as CountsRow | undefined);
+    } finally {
+      handle.close();
+    }
+  }
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    return toCounts((await client.query<CountsRow>(COUNTS_SQL)).rows[0]);
+  } finally {
+    await client.end();
+  }
+}

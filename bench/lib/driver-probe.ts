@@ -1,0 +1,111 @@
+/**
+ * Observes every statement the sync sends, at the driver, without touching
+ * src/: better-sqlite3's Database.prototype.prepare and pg's
+ * Client.prototype.query are wrapped in the child process before the sync
+ * opens its database. Kysely calls exactly these (stmt.all / stmt.run, and
+ * client.query(text, params)), so BEGIN IMMEDIATE / COMMIT on SQLite and
+ * begin / commit on PostgreSQL are seen with their real timing.
+ */
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import type { DriverStats } from './protocol.js';
+
+const WRITE_KINDS = new Set(['INSERT', 'UPDATE', 'DELETE']);
+
+function kindOf(sql: string): string {
+  const match = /^[\s(]*([A-Za-z]+)/.exec(sql);
+  return (match?.[1] ?? '?').toUpperCase();
+}
+
+class Recorder {
+  readonly stats: DriverStats = { byKind: {}, rowsChanged: 0, transaction: null };
+  private txStart: number | null = null;
+  private readStateEnd: number | null = null;
+  private wroteInTx = false;
+  private writeMs = 0;
+
+  record(sql: string, started: number, ended: number, rows: number): void {
+    const kind = kindOf(sql);
+    const entry = (this.stats.byKind[kind] ??= { count: 0, ms: 0, rows: 0 });
+    entry.count += 1;
+    entry.ms += ended - started;
+    entry.rows += rows;
+    const write = WRITE_KINDS.has(kind);
+    if (write) this.stats.rowsChanged += rows;
+    if (kind === 'BEGIN') {
+      this.txStart = ended;
+      this.readStateEnd = null;
+      this.wroteInTx = false;
+      this.writeMs = 0;
+      return;
+    }
+    if (this.txStart === null) return;
+    if (kind === 'SELECT' && !this.wroteInTx) this.readStateEnd = ended;
+    if (write) {
+      this.wroteInTx = true;
+      this.writeMs += ended - started;
+    }
+    if (kind === 'COMMIT' || kind === 'ROLLBACK') {
+      this.stats.transaction = {
+        holdMs: ended - this.txStart,
+        readStateMs: (this.readStateEnd ?? this.txStart) - this.txStart,
+        writeStatementsMs: this.writeMs,
+        commitMs: ended - started,
+      };
+      this.txStart = null;
+    }
+  }
+}
+
+interface ProbedStatement {
+  run(...params: unknown[]): { changes: number };
+  all(...params: unknown[]): unknown[];
+}
+
+interface QueryResultLike {
+  rowCount?: number | null;
+  command?: string;
+}
+
+/** Wraps both drivers; returns the live statistics object. */
+export function installDriverProbe(): DriverStats {
+  const recorder = new Recorder();
+
+  const sqliteProto = Database.prototype as unknown as { prepare(this: unknown, source: string): ProbedStatement };
+  const prepare = sqliteProto.prepare;
+  sqliteProto.prepare = function (this: unknown, source: string): ProbedStatement {
+    const statement = prepare.call(this, source);
+    const run = statement.run.bind(statement);
+    const all = statement.all.bind(statement);
+    statement.run = (...params: unknown[]) => {
+      const started = performance.now();
+      const result = run(...params);
+      recorder.record(source, started, performance.now(), result.changes);
+      return result;
+    };
+    statement.all = (...params: unknown[]) => {
+      const started = performance.now();
+      const rows = all(...params);
+      recorder.record(source, started, performance.now(), rows.length);
+      return rows;
+    };
+    return statement;
+  };
+
+  const pgProto = pg.Client.prototype as unknown as { query(this: unknown, ...args: unknown[]): unknown };
+  const query = pgProto.query;
+  pgProto.query = function (this: unknown, ...args: unknown[]): unknown {
+    const text = typeof args[0] === 'string' ? args[0] : '';
+    const started = performance.now();
+    const result = query.apply(this, args);
+    if (text !== '' && result instanceof Promise) {
+      return result.then((value: QueryResultLike) => {
+        const kind = kindOf(text);
+        recorder.record(text, started, performance.now(), WRITE_KINDS.has(kind) || kind === 'SELECT' ? (value.rowCount ?? 0) : 0);
+        return value;
+      });
+    }
+    return result;
+  };
+  return recorder.stats;
+}

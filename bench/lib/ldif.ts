@@ -1,0 +1,61 @@
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { ADMIN_GROUP, BASE_DN, GROUPS_DN, PEOPLE_DN, groupDn, userDn, type DirectoryModel } from './model.js';
+
+/** RFC 2849: anything beyond printable ASCII (or a leading space/colon/<) goes base64. */
+function line(attribute: string, value: string): string {
+  return /^[\x21-\x39\x3b\x3d-\x7e][\x20-\x7e]*$/.test(value) && !value.endsWith(' ')
+    ? `${attribute}: ${value}\n`
+    : `${attribute}:: ${Buffer.from(value, 'utf8').toString('base64')}\n`;
+}
+
+function header(): string {
+  return [
+    `dn: ${BASE_DN}`, 'objectClass: top', 'objectClass: dcObject', 'objectClass: organization', 'dc: example', 'o: Example Inc.',
+    'entryUUID: 00000000-0000-4000-8000-000000000001', '',
+    `dn: ${PEOPLE_DN}`, 'objectClass: organizationalUnit', 'ou: people', 'entryUUID: 00000000-0000-4000-8000-000000000002', '',
+    `dn: ${GROUPS_DN}`, 'objectClass: organizationalUnit', 'ou: groups', 'entryUUID: 00000000-0000-4000-8000-000000000003', '',
+    // The sync's bind account: a normal entry, so the server's size limit applies to it.
+    `dn: cn=reader,${BASE_DN}`, 'objectClass: organizationalRole', 'objectClass: simpleSecurityObject', 'cn: reader', 'userPassword: readerpw',
+    'entryUUID: 00000000-0000-4000-8000-000000000005', '', '',
+  ].join('\n');
+}
+
+/**
+ * Streams the model as LDIF to `file` (a few MB of text at a time, honouring
+ * back-pressure), so even the 1M-membership directory never exists as one
+ * string. Returns the number of bytes written.
+ */
+export async function writeLdif(model: DirectoryModel, file: string): Promise<number> {
+  const out = createWriteStream(file, { encoding: 'utf8' });
+  let chunk = header();
+  let bytes = 0;
+  const flush = async (force: boolean) => {
+    if (!force && chunk.length < 1 << 21) return;
+    bytes += Buffer.byteLength(chunk);
+    if (!out.write(chunk)) await once(out, 'drain');
+    chunk = '';
+  };
+  for (const user of model.users) {
+    if (!user) continue;
+    chunk += `dn: ${userDn(user)}\nobjectClass: top\nobjectClass: person\nobjectClass: organizationalPerson\nobjectClass: inetOrgPerson\n`;
+    chunk += `uid: ${user.uid}\n` + line('cn', user.displayName) + line('givenName', user.givenName) + line('sn', user.sn);
+    chunk += line('displayName', user.displayName) + `mail: ${user.mail}\nentryUUID: ${user.uuid}\n\n`;
+    await flush(false);
+  }
+  for (const group of model.groups) {
+    chunk += `dn: ${groupDn(group)}\nobjectClass: top\nobjectClass: groupOfNames\ncn: ${group.cn}\nentryUUID: ${group.uuid}\n`;
+    if (group.cn === ADMIN_GROUP) chunk += 'description: Pocket ID administrators\n';
+    for (const m of group.members) {
+      const user = model.users[m];
+      if (user) chunk += `member: ${userDn(user)}\n`;
+      if (chunk.length >= 1 << 21) await flush(true);
+    }
+    chunk += '\n';
+    await flush(false);
+  }
+  await flush(true);
+  out.end();
+  await once(out, 'finish');
+  return bytes;
+}

@@ -1,0 +1,84 @@
+/** What the bench orchestrator and its child processes (run-one.ts) exchange, as JSON. */
+
+export type RunMode = 'sync' | 'floor';
+
+export interface RunSpec {
+  mode: RunMode;
+  label: string;
+  /** The environment an operator would set (LDAP_*, DB_CONNECTION_STRING, ...). */
+  env: Record<string, string>;
+  /** Where the child writes its RunResult. */
+  out: string;
+}
+
+export interface StatementStats {
+  count: number;
+  ms: number;
+  rows: number;
+}
+
+export interface DriverStats {
+  /** Per statement kind (first keyword: SELECT, INSERT, UPDATE, DELETE, BEGIN, ...). */
+  byKind: Record<string, StatementStats>;
+  /** Rows the driver reports as changed by INSERT/UPDATE/DELETE (better-sqlite3 `changes`, pg `rowCount`). */
+  rowsChanged: number;
+  /**
+   * The write transaction as the driver saw it: from the moment BEGIN [IMMEDIATE]
+   * returned (lock held) to the moment COMMIT returned. null when none ran.
+   */
+  transaction: {
+    holdMs: number;
+    /** BEGIN returned → the state-reading SELECTs of the transaction returned. */
+    readStateMs: number;
+    /** Time inside the transaction spent executing write statements in the driver. */
+    writeStatementsMs: number;
+    /** COMMIT itself. */
+    commitMs: number;
+  } | null;
+}
+
+export interface SyncRunResult {
+  mode: 'sync';
+  label: string;
+  /** openDatabase + runSync + close, inside the child. */
+  wallMs: number;
+  readMs: number;
+  planMs: number;
+  applyMs: number;
+  maxRssKiB: number;
+  entriesRead: { users: number; groups: number };
+  summary: {
+    usersCreated: number;
+    usersUpdated: number;
+    usersReEnabled: number;
+    usersDisabled: number;
+    usersDeleted: number;
+    groupsCreated: number;
+    groupsUpdated: number;
+    groupsDeleted: number;
+    membershipsAdded: number;
+    membershipsRemoved: number;
+    vacatedUsers: number;
+    vacatedGroups: number;
+    skips: number;
+  };
+  /** users created+updated+disabled+deleted + groups created+updated+deleted + memberships added+removed (from the plan). */
+  rowsWritten: number;
+  driver: DriverStats;
+  guard: string | null;
+}
+
+export interface FloorRunResult {
+  mode: 'floor';
+  label: string;
+  /** connect + bind + both paged searches + unbind. */
+  wallMs: number;
+  usersMs: number;
+  groupsMs: number;
+  maxRssKiB: number;
+  entries: { users: number; groups: number };
+  memberValues: number;
+  pages: number;
+}
+
+export type RunResult = SyncRunResult | FloorRunResult;

@@ -1,0 +1,54 @@
+/** The printed table and the target checks. */
+
+export interface TableRow {
+  workload: string;
+  database: string;
+  scenario: string;
+  wallMs: number;
+  maxRssKiB: number;
+  readMs?: number;
+  planMs?: number;
+  applyMs?: number;
+  rowsWritten?: number;
+  /** "users c/u/d …" */
+  rowsDetail?: string;
+  ratio?: number;
+  /** SQLite: BEGIN IMMEDIATE → COMMIT; PostgreSQL: begin → commit. */
+  txHoldMs?: number;
+}
+
+const seconds = (ms: number | undefined) => (ms === undefined ? '-' : (ms / 1000).toFixed(2));
+
+export function formatTable(rows: TableRow[]): string {
+  const header = ['workload', 'database', 'scenario', 'wall s', 'peak RSS MiB', 'LDAP read s', 'plan s', 'apply s', 'tx held s', 'rows written', 'x floor', 'rows detail'];
+  const body = rows.map((r) => [
+    r.workload,
+    r.database,
+    r.scenario,
+    seconds(r.wallMs),
+    (r.maxRssKiB / 1024).toFixed(0),
+    seconds(r.readMs),
+    seconds(r.planMs),
+    seconds(r.applyMs),
+    seconds(r.txHoldMs),
+    r.rowsWritten === undefined ? '-' : String(r.rowsWritten),
+    r.ratio === undefined ? '-' : `${r.ratio.toFixed(2)}x`,
+    r.rowsDetail ?? '',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] ?? '').length)));
+  const numeric = new Set([3, 4, 5, 6, 7, 8, 9, 10]);
+  const fmt = (row: string[]) =>
+    '| ' + row.map((cell, i) => (numeric.has(i) ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0))).join(' | ') + ' |';
+  return [fmt(header), '|' + widths.map((w, i) => (numeric.has(i) ? '-'.repeat(w + 1) + ':' : '-'.repeat(w + 2))).join('|') + '|', ...body.map(fmt)].join('\n');
+}
+
+export interface TargetCheck {
+  workload: string;
+  target: string;
+  measured: string;
+  pass: boolean;
+}
+
+export function formatChecks(checks: TargetCheck[]): string {
+  return checks.map((c) => `  [${c.pass ? 'PASS' : 'MISS'}] ${c.workload} ${c.target}: ${c.measured}`).join('\n');
+}
