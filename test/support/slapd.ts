@@ -4,7 +4,7 @@
  * Each instance lives in its own mkdtemp directory under os.tmpdir():
  *   config.ldif -> `slapadd -n0` -> slapd.d/ (cn=config, back_mdb, olcDbNoSync)
  *   data.ldif   -> `slapadd -q`  -> data/
- *   slapd runs in the foreground (`-d 0`) as our child, logging to slapd.log,
+ *   slapd runs in the foreground (`-d none`) as our child, logging to slapd.log,
  *   listening on 127.0.0.1 only (ldap, optional ldaps) plus an ldapi socket in the directory.
  *
  * Limits: non-root binds (the reader, anonymous) get
@@ -15,7 +15,7 @@
  * Every slapd started here is killed when the test process exits (normally or on SIGINT/SIGTERM/SIGHUP).
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -328,6 +328,14 @@ async function terminate(child: ChildProcess, signal: 'SIGTERM' | 'SIGKILL'): Pr
   if (!(await waitExit(child, STOP_TIMEOUT_MS))) throw new Error(`slapd pid ${child.pid} did not exit`);
 }
 
+function pidFromFile(file: string): number | undefined {
+  try {
+    return Number(readFileSync(file, 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+}
+
 async function answers(url: string): Promise<boolean> {
   const client = new Client({ url, connectTimeout: 1000, timeout: 2000 });
   try {
@@ -373,6 +381,7 @@ export async function startSlapd(opts: StartSlapdOptions = {}): Promise<SlapdIns
   }
 
   const logFile = path.join(dir, 'slapd.log');
+  const pidFile = path.join(dir, 'slapd.pid');
   const ldapiPath = path.join(dir, 'ldapi');
   const ldapiUrl = 'ldapi://' + encodeURIComponent(ldapiPath);
   let port = 0;
@@ -382,11 +391,13 @@ export async function startSlapd(opts: StartSlapdOptions = {}): Promise<SlapdIns
     const urls = [`ldap://127.0.0.1:${port}/`];
     if (opts.tls) urls.push(`ldaps://127.0.0.1:${tlsPort}/`);
     urls.push(ldapiUrl + '/');
+    const logStart = existsSync(logFile) ? statSync(logFile).size : 0;
     const logFd = openSync(logFile, 'a');
     let child: ChildProcess;
     try {
-      // -d 0: stay in the foreground (our child, so we know its PID and can wait for it).
-      child = spawn(slapd, ['-d', '0', '-F', path.join(dir, 'slapd.d'), '-h', urls.join(' ')], {
+      // -d none: stay in the foreground (our child: we know its PID and can wait for it) and log only
+      // startup, shutdown and errors to slapd.log (-d 0 would log nothing at all).
+      child = spawn(slapd, ['-d', 'none', '-F', path.join(dir, 'slapd.d'), '-h', urls.join(' ')], {
         stdio: ['ignore', logFd, logFd],
         cwd: dir,
       });
@@ -404,14 +415,16 @@ export async function startSlapd(opts: StartSlapdOptions = {}): Promise<SlapdIns
     while (Date.now() < deadline) {
       if (spawnError) return { ok: false, portInUse: false, message: spawnError.message };
       if (!isRunning(child)) {
-        const log = readLog(logFile);
+        const log = readFileSync(logFile, 'utf8').slice(logStart);
         return {
           ok: false,
           portInUse: /Address already in use|errno=98/.test(log),
           message: `slapd exited (code ${child.exitCode}, signal ${child.signalCode})`,
         };
       }
-      if (await answers(url)) return { ok: true };
+      // slapd writes its pid file only after binding its listeners: with it, a server that answers on
+      // the port is ours and not some other process that took the port meanwhile.
+      if (pidFromFile(pidFile) === child.pid && (await answers(url))) return { ok: true };
       await sleep(25);
     }
     await terminate(child, 'SIGKILL');
