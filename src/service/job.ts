@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/config.js';
+import type { PocketIdDatabase } from '../db/database.js';
 import { SyncLockBusyError } from '../db/write-lock.js';
 import type { LogFields, Logger } from '../log/logger.js';
 import { formatDuration } from '../sync/duration.js';
 import { runSync, type SyncOptions, type SyncResult } from '../sync/run-sync.js';
 import { summaryFields } from '../sync/summary.js';
-import type { DatabaseHandle } from './database-handle.js';
 
 /** gocron's job name in Pocket ID ≤ v2.13 (reference §5.2): log-based health checks look for it. */
 export const JOB_NAME = 'SyncLdap';
@@ -26,7 +26,8 @@ export interface JobOutcome {
 export interface JobContext {
   config: Config;
   log: Logger;
-  database: DatabaseHandle;
+  /** Where the database comes from (a DatabaseHandle): opened by the first run that needs it. */
+  database: { get(): Promise<PocketIdDatabase> };
   /** runSync, replaceable in unit tests. */
   sync?: typeof runSync;
 }
