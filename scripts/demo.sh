@@ -36,7 +36,8 @@ alive() { [ -n "$1" ] && [ -r "/proc/$1/stat" ] && [ "$(awk '{ print $3 }' "/pro
 
 cleanup() {
   local status=$?
-  trap - EXIT INT TERM HUP
+  trap - EXIT
+  trap '' INT TERM HUP # a second Ctrl-C must not cut the cleanup short; it takes well under a second
   if alive "$DIRECTORY_PID"; then
     kill -TERM "$DIRECTORY_PID" 2>/dev/null || true
     for _ in $(seq 50); do alive "$DIRECTORY_PID" || break; sleep 0.1; done
@@ -101,7 +102,9 @@ heading "Creating an empty Pocket ID database (SQLite, Pocket ID's default)"
 DB="$WORK/data/pocket-id.db"
 node dist/demo/create-database.js "$DB" test/fixtures/pocket-id-schema.sqlite.sql
 
-# The same variables Pocket ID reads (reference §1.1, §1.4); see config/example.env.
+# The same variables Pocket ID reads (reference §1.1, §1.4); see config/example.env. Settings from the
+# caller's environment are dropped first, so the demo runs the same everywhere.
+while IFS= read -r name; do unset "$name"; done < <(compgen -e | grep -E '^(LDAP_|DB_CONNECTION_STRING|REQUIRE_USER_EMAIL|UI_CONFIG_DISABLED|LOG_)')
 export LDAP_ENABLED=true LDAP_URL LDAP_BASE LDAP_BIND_DN LDAP_BIND_PASSWORD
 export LDAP_USER_SEARCH_FILTER='(objectClass=inetOrgPerson)'
 export LDAP_USER_GROUP_SEARCH_FILTER='(objectClass=groupOfNames)'
