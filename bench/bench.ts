@@ -21,7 +21,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSlapd, type SlapdInstance } from '../test/support/slapd.js';
 import { applyChanges, planChanges, type ChangeOps } from './lib/changes.js';
-import { countRows, createDatabase, type DbCounts, type DbKind } from './lib/databases.js';
+import { cloneDatabase, countRows, createDatabase, type DbCounts, type DbKind } from './lib/databases.js';
 import { writeLdif } from './lib/ldif.js';
 import { ADMIN_GROUP, BASE_DN, generate, liveUserCount, membershipCount, mutate, WORKLOADS, type ChangeCounts, type DirectoryModel, type WorkloadName } from './lib/model.js';
 import { formatProfile, summarizeProfile, type ProfileSummary } from './lib/profile.js';
@@ -39,6 +39,8 @@ interface Options {
   sizeLimit: number;
   changes: 'modify' | 'reload';
   floorRuns: number;
+  /** Runs per sync scenario, each from the same starting database (a fresh one, or a clone); the median is reported. */
+  repeat: number;
   profile: boolean;
   keep: boolean;
 }
@@ -48,7 +50,7 @@ const ROOT = path.resolve(HERE, '..', '..');
 const RUN_ONE = path.join(HERE, 'run-one.js');
 
 function usage(message: string): never {
-  console.error(`${message}\nusage: npm run bench -- [--workload M|L|M,L] [--db postgres|sqlite|both] [--scenarios ${SCENARIOS.join(',')}] [--page-size N] [--size-limit N] [--changes modify|reload] [--floor-runs N] [--profile] [--keep]`);
+  console.error(`${message}\nusage: npm run bench -- [--workload M|L|M,L] [--db postgres|sqlite|both] [--scenarios ${SCENARIOS.join(',')}] [--page-size N] [--size-limit N] [--changes modify|reload] [--floor-runs N] [--repeat N] [--profile] [--keep]`);
   process.exit(2);
 }
 
@@ -61,6 +63,7 @@ function parseOptions(argv: string[]): Options {
     sizeLimit: 1000,
     changes: 'modify',
     floorRuns: 3,
+    repeat: 1,
     profile: false,
     keep: false,
   };
@@ -105,6 +108,9 @@ function parseOptions(argv: string[]): Options {
       case '--floor-runs':
         options.floorRuns = Number(value());
         break;
+      case '--repeat':
+        options.repeat = Number(value());
+        break;
       case '--profile':
         options.profile = true;
         break;
@@ -117,6 +123,7 @@ function parseOptions(argv: string[]): Options {
   }
   if (!Number.isInteger(options.pageSize) || options.pageSize < 1) usage('--page-size must be a positive integer');
   if (!Number.isInteger(options.floorRuns) || options.floorRuns < 1) usage('--floor-runs must be a positive integer');
+  if (!Number.isInteger(options.repeat) || options.repeat < 1) usage('--repeat must be a positive integer');
   return options;
 }
 
@@ -126,6 +133,8 @@ interface ChildOutcome<R extends RunResult> {
   result: R;
   /** spawn → exit, module loading included. */
   processMs: number;
+  /** 1-minute load average of the machine when the child started and when it ended. */
+  load: [number, number];
   stderr: string;
   profile?: ProfileSummary;
 }
@@ -139,6 +148,7 @@ async function runChild<R extends RunResult>(spec: Omit<RunSpec, 'out'>, workDir
   const profileName = `${String(runCounter).padStart(2, '0')}-${spec.label.replace(/[^A-Za-z0-9_.-]+/g, '_')}.cpuprofile`;
   const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${profileName}`] : [];
   const started = performance.now();
+  const loadBefore = os.loadavg()[0] ?? 0;
   const child = spawn(process.execPath, [...nodeArgs, RUN_ONE, JSON.stringify({ ...spec, out })], { stdio: ['ignore', 'inherit', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8');
@@ -152,7 +162,7 @@ async function runChild<R extends RunResult>(spec: Omit<RunSpec, 'out'>, workDir
   const processMs = performance.now() - started;
   if (code !== 0) throw new Error(`${spec.label}: child exited with ${code}\n${stderr}`);
   const result = JSON.parse(readFileSync(out, 'utf8')) as R;
-  const outcome: ChildOutcome<R> = { result, processMs, stderr };
+  const outcome: ChildOutcome<R> = { result, processMs, load: [loadBefore, os.loadavg()[0] ?? 0], stderr };
   if (profile) outcome.profile = summarizeProfile(path.join(profileDir, profileName), ROOT);
   return outcome;
 }
@@ -199,6 +209,7 @@ interface FloorMeasurement {
   label: string;
   medianMs: number;
   runs: FloorRunResult[];
+  loads: [number, number][];
   warmUp: FloorRunResult;
   profile?: ProfileSummary;
 }
@@ -207,8 +218,11 @@ interface SyncMeasurement {
   workload: WorkloadName;
   database: DbKind;
   scenario: Exclude<Scenario, 'floor'>;
+  /** 1-based; with --repeat the table shows the run with the median wall time. */
+  repetition: number;
   result: SyncRunResult;
   processMs: number;
+  load: [number, number];
   ratioToFloor: number | null;
   dbAfter: DbCounts;
   expected: DbCounts;
@@ -229,13 +243,15 @@ async function measureFloor(label: string, slapd: SlapdInstance, options: Option
   const spec = { mode: 'floor' as const, label, env: syncEnv(slapd, '', options.pageSize) };
   const warmUp = (await runChild<FloorRunResult>({ ...spec, label: `${label}-warmup` }, workDir, false)).result;
   const runs: FloorRunResult[] = [];
+  const loads: [number, number][] = [];
   let profile: ProfileSummary | undefined;
   for (let i = 0; i < options.floorRuns; i++) {
     const outcome = await runChild<FloorRunResult>(spec, workDir, options.profile && i === 0);
     runs.push(outcome.result);
+    loads.push(outcome.load);
     profile ??= outcome.profile;
   }
-  const measurement: FloorMeasurement = { label, medianMs: median(runs.map((r) => r.wallMs)), runs, warmUp };
+  const measurement: FloorMeasurement = { label, medianMs: median(runs.map((r) => r.wallMs)), runs, loads, warmUp };
   if (profile) measurement.profile = profile;
   log(`${label}: median ${(measurement.medianMs / 1000).toFixed(2)} s over ${runs.length} runs (${runs.map((r) => (r.wallMs / 1000).toFixed(2)).join(', ')}), ${runs[0]?.entries.users} users, ${runs[0]?.entries.groups} groups, ${runs[0]?.memberValues} member values, ${runs[0]?.pages} pages`);
   return measurement;
@@ -274,8 +290,8 @@ async function benchWorkload(name: WorkloadName, options: Options, workDir: stri
     report.floors.push(floor0);
   }
 
-  const sync = async (database: DbKind, scenario: SyncMeasurement['scenario'], connectionString: string, floor: FloorMeasurement | undefined, expected: DbCounts) => {
-    const label = `${name}-${database}-${scenario}`;
+  const sync = async (database: DbKind, scenario: SyncMeasurement['scenario'], repetition: number, connectionString: string, floor: FloorMeasurement | undefined, expected: DbCounts) => {
+    const label = `${name}-${database}-${scenario}${options.repeat > 1 ? `-${repetition}` : ''}`;
     const outcome = await runChild<SyncRunResult>({ mode: 'sync', label, env: syncEnv(slapd, connectionString, options.pageSize) }, workDir, options.profile);
     const dbAfter = await countRows(database, connectionString);
     const verified = JSON.stringify(dbAfter) === JSON.stringify(expected) && outcome.result.summary.skips === 0;
@@ -284,8 +300,10 @@ async function benchWorkload(name: WorkloadName, options: Options, workDir: stri
       workload: name,
       database,
       scenario,
+      repetition,
       result: r,
       processMs: outcome.processMs,
+      load: outcome.load,
       ratioToFloor: floor ? r.wallMs / floor.medianMs : null,
       dbAfter,
       expected,
@@ -294,18 +312,24 @@ async function benchWorkload(name: WorkloadName, options: Options, workDir: stri
     };
     if (outcome.profile) m.profile = outcome.profile;
     report.syncs.push(m);
-    log(`${label}: ${(r.wallMs / 1000).toFixed(2)} s, peak RSS ${(r.maxRssKiB / 1024).toFixed(0)} MiB, ${r.rowsWritten} rows, driver changed ${r.driver.rowsChanged} rows; database ${verified ? 'matches the directory' : `MISMATCH: ${JSON.stringify(dbAfter)} expected ${JSON.stringify(expected)}, ${r.summary.skips} skips`}`);
+    log(`${label}: ${(r.wallMs / 1000).toFixed(2)} s (CPU ${(r.cpuMs / 1000).toFixed(2)} s, load ${outcome.load[0].toFixed(1)}), peak RSS ${(r.maxRssKiB / 1024).toFixed(0)} MiB, ${r.rowsWritten} rows, driver changed ${r.driver.rowsChanged} rows; database ${verified ? 'matches the directory' : `MISMATCH: ${JSON.stringify(dbAfter)} expected ${JSON.stringify(expected)}, ${r.summary.skips} skips`}`);
     if (outcome.stderr.trim() !== '') log(`${label} stderr (last lines):\n${outcome.stderr.trim().split('\n').slice(-5).join('\n')}`);
   };
 
   const databases = new Map<DbKind, string>();
   if (wantSyncs) {
     for (const database of options.dbs) {
-      const connectionString = await createDatabase(database, workDir);
+      // The initial sync also prepares the database for the other scenarios, so it always runs; each
+      // repetition into a new empty database, the last one is kept.
+      let connectionString = '';
+      for (let rep = 1; rep <= options.repeat; rep++) {
+        connectionString = await createDatabase(database, workDir);
+        await sync(database, 'initial', rep, connectionString, floor0, expectedCounts(model0, model0.users.length));
+      }
       databases.set(database, connectionString);
-      // The initial sync also prepares the database for the other scenarios, so it always runs.
-      await sync(database, 'initial', connectionString, floor0, expectedCounts(model0, model0.users.length));
-      if (options.scenarios.has('no-change')) await sync(database, 'no-change', connectionString, floor0, expectedCounts(model0, model0.users.length));
+      if (options.scenarios.has('no-change')) {
+        for (let rep = 1; rep <= options.repeat; rep++) await sync(database, 'no-change', rep, connectionString, floor0, expectedCounts(model0, model0.users.length));
+      }
     }
   }
 
@@ -333,9 +357,13 @@ async function benchWorkload(name: WorkloadName, options: Options, workDir: stri
       floor1 = await measureFloor(`${name}-floor-after-1pct`, slapd, options, workDir);
       report.floors.push(floor1);
     }
-    for (const [database, connectionString] of databases) {
-      // Soft delete: the removed users stay, disabled.
-      await sync(database, '1pct', connectionString, floor1, expectedCounts(model1, model0.users.length));
+    for (const [database, synced] of databases) {
+      for (let rep = 1; rep <= options.repeat; rep++) {
+        // Every repetition starts from the same synced database; the last one runs on it, the others on clones.
+        const target = rep < options.repeat ? await cloneDatabase(database, synced, workDir) : synced;
+        // Soft delete: the removed users stay, disabled.
+        await sync(database, '1pct', rep, target, floor1, expectedCounts(model1, model0.users.length));
+      }
     }
   }
   await slapd.stop();
@@ -349,6 +377,19 @@ function rowsDetail(r: SyncRunResult): string {
   return `users +${s.usersCreated} ~${s.usersUpdated} -${s.usersDisabled + s.usersDeleted}, groups +${s.groupsCreated} ~${s.groupsUpdated} -${s.groupsDeleted}, members +${s.membershipsAdded} -${s.membershipsRemoved}`;
 }
 
+/** Per database and scenario, the repetition with the median wall time (the lower middle for an even count). */
+function representatives(syncs: SyncMeasurement[]): SyncMeasurement[] {
+  const groups = new Map<string, SyncMeasurement[]>();
+  for (const s of syncs) {
+    const key = `${s.database}/${s.scenario}`;
+    groups.set(key, [...(groups.get(key) ?? []), s]);
+  }
+  return [...groups.values()].map((runs) => {
+    const sorted = [...runs].sort((a, b) => a.result.wallMs - b.result.wallMs);
+    return sorted[Math.floor((sorted.length - 1) / 2)] as SyncMeasurement;
+  });
+}
+
 function tableRows(reports: WorkloadReport[]): TableRow[] {
   const rows: TableRow[] = [];
   for (const report of reports) {
@@ -359,18 +400,20 @@ function tableRows(reports: WorkloadReport[]): TableRow[] {
         database: '-',
         scenario: floor.label.endsWith('after-1pct') ? 'floor (after 1%)' : 'floor',
         wallMs: floor.medianMs,
+        cpuMs: median(floor.runs.map((r) => r.cpuMs)),
         maxRssKiB: Math.max(...floor.runs.map((r) => r.maxRssKiB)),
         readMs: floor.medianMs,
         rowsDetail: first ? `${first.entries.users} users, ${first.entries.groups} groups, ${first.memberValues} member values, ${first.pages} pages` : '',
       });
     }
-    for (const s of report.syncs) {
+    for (const s of representatives(report.syncs)) {
       const r = s.result;
       const row: TableRow = {
         workload: report.workload,
         database: s.database,
         scenario: s.scenario,
         wallMs: r.wallMs,
+        cpuMs: r.cpuMs,
         maxRssKiB: r.maxRssKiB,
         readMs: r.readMs,
         planMs: r.planMs,
@@ -392,7 +435,7 @@ function checkTargets(reports: WorkloadReport[]): TargetCheck[] {
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   for (const report of reports) {
     const w = report.workload;
-    for (const m of report.syncs) {
+    for (const m of representatives(report.syncs)) {
       const r = m.result;
       const db = m.database;
       if (m.scenario === 'initial') {
@@ -444,6 +487,11 @@ async function main(): Promise<void> {
   console.log('');
   console.log(formatTable(rows));
   console.log('');
+  const loads = reports.flatMap((r) => [...r.syncs.flatMap((m) => m.load), ...r.floors.flatMap((f) => f.loads.flat())]);
+  if (loads.length > 0) {
+    console.log(`1-minute load average during the measured runs: ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} on ${os.cpus().length} CPUs (wall times include waiting for slapd and the database server; CPU s is the sync process alone)`);
+    console.log('');
+  }
   console.log('Targets (stated for L; for M an indication only):');
   console.log(formatChecks(checks));
   if (options.profile) {

@@ -19,12 +19,18 @@ function maxRssKiB(): number {
   return process.resourceUsage().maxRSS;
 }
 
+function cpuMsSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
+}
+
 async function sync(spec: RunSpec): Promise<SyncRunResult> {
   const driver = installDriverProbe();
   const config = loadConfig(spec.env);
   // Warnings and errors only, on stderr: the parent shows them if the run fails.
   const log = createLogger({ level: 'warn', json: false, stream: process.stderr });
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const db = await openDatabase(config.database);
   let result: SyncResult;
   try {
@@ -33,6 +39,7 @@ async function sync(spec: RunSpec): Promise<SyncRunResult> {
     await db.close();
   }
   const wallMs = performance.now() - started;
+  const cpuMs = cpuMsSince(cpu);
   const { plan, summary, timings } = result;
   const rowsWritten =
     plan.users.create.length + plan.users.update.length + plan.users.disable.length + plan.users.delete.length +
@@ -42,6 +49,7 @@ async function sync(spec: RunSpec): Promise<SyncRunResult> {
     mode: 'sync',
     label: spec.label,
     wallMs,
+    cpuMs,
     readMs: timings.readMs,
     planMs: timings.planMs,
     applyMs: timings.applyMs,
@@ -81,6 +89,7 @@ async function floor(spec: RunSpec): Promise<FloorRunResult> {
     { what: 'groups', filter: settings.groupFilter, attributes: unique([a.groupName, a.groupUniqueId, a.groupMember]) },
   ];
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const client = new Client({ url: settings.url, timeout: settings.timeoutMs, connectTimeout: settings.timeoutMs, strictDN: false });
   await client.bind(settings.bindDn, settings.bindPassword);
   const counts = { users: 0, groups: 0 };
@@ -119,6 +128,7 @@ async function floor(spec: RunSpec): Promise<FloorRunResult> {
     mode: 'floor',
     label: spec.label,
     wallMs: performance.now() - started,
+    cpuMs: cpuMsSince(cpu),
     usersMs: ms.users,
     groupsMs: ms.groups,
     maxRssKiB: maxRssKiB(),

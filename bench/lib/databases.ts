@@ -1,5 +1,5 @@
 /** Empty Pocket ID databases for the bench: a throwaway PostgreSQL cluster, SQLite files from the schema fixture. */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -27,6 +27,36 @@ export async function createDatabase(kind: DbKind, workDir: string): Promise<str
   handle.exec(readFileSync(SQLITE_SCHEMA, 'utf8'));
   handle.close();
   return file;
+}
+
+let clones = 0;
+
+/**
+ * A copy of a database, to repeat a run from the same starting point:
+ * CREATE DATABASE … TEMPLATE on PostgreSQL (nobody may be connected to the
+ * source: every run's child has exited), a file copy on SQLite (the sync's
+ * close has checkpointed the WAL into the file).
+ */
+export async function cloneDatabase(kind: DbKind, source: string, workDir: string): Promise<string> {
+  clones += 1;
+  if (kind === 'sqlite') {
+    const dir = mkdtempSync(path.join(workDir, 'sqlite-clone-'));
+    const file = path.join(dir, 'pocket-id.db');
+    copyFileSync(source, file);
+    if (existsSync(`${source}-wal`)) copyFileSync(`${source}-wal`, `${file}-wal`);
+    return file;
+  }
+  const url = new URL(source);
+  const name = `${url.pathname.slice(1)}_c${clones}`;
+  const admin = new pg.Client({ connectionString: (await benchPostgres()).adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${url.pathname.slice(1)}"`);
+  } finally {
+    await admin.end();
+  }
+  url.pathname = `/${name}`;
+  return url.toString();
 }
 
 export interface DbCounts {

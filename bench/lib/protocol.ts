@@ -42,6 +42,8 @@ export interface SyncRunResult {
   label: string;
   /** openDatabase + runSync + close, inside the child. */
   wallMs: number;
+  /** User + system CPU of the child over the same span (the sync's own process only: not slapd, not PostgreSQL). */
+  cpuMs: number;
   readMs: number;
   planMs: number;
   applyMs: number;
@@ -73,6 +75,8 @@ export interface FloorRunResult {
   label: string;
   /** connect + bind + both paged searches + unbind. */
   wallMs: number;
+  /** User + system CPU of the child over the same span. */
+  cpuMs: number;
   usersMs: number;
   groupsMs: number;
   maxRssKiB: number;

@@ -5,6 +5,8 @@ export interface TableRow {
   database: string;
   scenario: string;
   wallMs: number;
+  /** CPU of the sync's own process (not slapd, not the database server). */
+  cpuMs: number;
   maxRssKiB: number;
   readMs?: number;
   planMs?: number;
@@ -20,12 +22,13 @@ export interface TableRow {
 const seconds = (ms: number | undefined) => (ms === undefined ? '-' : (ms / 1000).toFixed(2));
 
 export function formatTable(rows: TableRow[]): string {
-  const header = ['workload', 'database', 'scenario', 'wall s', 'peak RSS MiB', 'LDAP read s', 'plan s', 'apply s', 'tx held s', 'rows written', 'x floor', 'rows detail'];
+  const header = ['workload', 'database', 'scenario', 'wall s', 'CPU s', 'peak RSS MiB', 'LDAP read s', 'plan s', 'apply s', 'tx held s', 'rows written', 'x floor', 'rows detail'];
   const body = rows.map((r) => [
     r.workload,
     r.database,
     r.scenario,
     seconds(r.wallMs),
+    seconds(r.cpuMs),
     (r.maxRssKiB / 1024).toFixed(0),
     seconds(r.readMs),
     seconds(r.planMs),
@@ -36,7 +39,7 @@ export function formatTable(rows: TableRow[]): string {
     r.rowsDetail ?? '',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] ?? '').length)));
-  const numeric = new Set([3, 4, 5, 6, 7, 8, 9, 10]);
+  const numeric = new Set([3, 4, 5, 6, 7, 8, 9, 10, 11]);
   const fmt = (row: string[]) =>
     '| ' + row.map((cell, i) => (numeric.has(i) ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0))).join(' | ') + ' |';
   return [fmt(header), '|' + widths.map((w, i) => (numeric.has(i) ? '-'.repeat(w + 1) + ':' : '-'.repeat(w + 2))).join('|') + '|', ...body.map(fmt)].join('\n');
