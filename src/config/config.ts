@@ -29,6 +29,12 @@ export interface LdapSettings {
   attributes: LdapAttributes;
   pageSize: number;
   timeoutMs: number;
+  /** LDAP_SYNC_NESTED_GROUPS: record member values that are group DNs for the plan to flatten. */
+  nestedGroups: boolean;
+  /** LDAP_SYNC_DISABLED_ACCOUNTS: read userAccountControl / nsAccountLock into DirectoryUser.disabled. */
+  syncDisabledAccounts: boolean;
+  /** LDAP_SYNC_MEMBER_RANGE_SIZE: 0 follows the server's ranges; N asks for ranges of N. */
+  memberRangeSize: number;
 }
 
 export type DatabaseTarget =

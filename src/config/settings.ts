@@ -53,6 +53,9 @@ export const SETTINGS = [
   { name: 'LDAP_SYNC_HTTP_ADDRESS', kind: 'string', pocketId: false, description: 'Address the HTTP server binds to, e.g. 127.0.0.1; empty: all interfaces.' },
   { name: 'LDAP_SYNC_SHUTDOWN_TIMEOUT', kind: 'integer', default: '20', pocketId: false, description: 'Seconds a running sync may take to finish after SIGTERM or SIGINT; after that the process exits and the database rolls the unfinished transaction back.' },
   { name: 'LDAP_TIMEOUT', kind: 'integer', default: '30', pocketId: false, description: 'Seconds allowed for connecting and for each LDAP operation (one page, one lookup).' },
+  { name: 'LDAP_SYNC_NESTED_GROUPS', kind: 'boolean', default: 'false', pocketId: false, description: 'true: a group\'s members include the users of its member groups, at any depth (cycles allowed); member groups must match LDAP_USER_GROUP_SEARCH_FILTER. false: flat, as Pocket ID.' },
+  { name: 'LDAP_SYNC_DISABLED_ACCOUNTS', kind: 'boolean', default: 'false', pocketId: false, description: 'true: accounts the directory marks disabled (Active Directory/Samba userAccountControl bit 0x2, AD LDS msDS-UserAccountDisabled, 389-ds/FreeIPA nsAccountLock=TRUE) become disabled Pocket ID users, enabled again when cleared. false: enabled, as Pocket ID.' },
+  { name: 'LDAP_SYNC_MEMBER_RANGE_SIZE', kind: 'integer', default: '0', pocketId: false, description: '0: ranged member values are followed whenever the server sends them (Active Directory above 1500 members). N: always read members in ranges of N (Active Directory and Samba only; for testing, as Samba never forces ranges).' },
 ] as const satisfies readonly SettingDefinition[];
 
 export type SettingName = (typeof SETTINGS)[number]['name'];

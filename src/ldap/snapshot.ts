@@ -1,6 +1,7 @@
 // The directory as read, before any Pocket ID rule is applied: the plan decides
 // what is valid. Strings are the first value of each attribute, decoded as
 // UTF-8 but not yet NFC-normalised; "" means absent.
+import type { DetectedVendor } from './vendors.js';
 
 export interface DirectoryUser {
   dn: string;
@@ -13,6 +14,12 @@ export interface DirectoryUser {
   displayName: string;
   /** Name of the first text attribute that was not valid UTF-8 or held a NUL byte. */
   invalidAttribute?: string;
+  /**
+   * The directory marks the account disabled (userAccountControl 0x2,
+   * nsAccountLock, ...; see account-status.ts). Only set with
+   * LDAP_SYNC_DISABLED_ACCOUNTS=true; the plan keeps such a user disabled.
+   */
+  disabled?: boolean;
 }
 
 export interface DirectoryGroup {
@@ -22,6 +29,12 @@ export interface DirectoryGroup {
   /** Usernames the member values resolved to, in attribute order (NFC). */
   memberUsernames: string[];
   invalidAttribute?: string;
+  /**
+   * Member values that are DNs of groups in this snapshot, as the server
+   * wrote them. Only recorded with LDAP_SYNC_NESTED_GROUPS=true (they are then
+   * not resolved as users); the plan adds those groups' members, transitively.
+   */
+  memberGroupDns?: string[];
 }
 
 /** A member value that could not be turned into a username. */
@@ -36,5 +49,13 @@ export interface DirectorySnapshot {
   users: DirectoryUser[];
   groups: DirectoryGroup[];
   unresolvedMembers: UnresolvedMember[];
-  stats: { pages: number; memberLookups: number; readMs: number };
+  stats: {
+    pages: number;
+    memberLookups: number;
+    readMs: number;
+    /** Follow-up reads of ranged member values (range.ts). */
+    rangeRequests?: number;
+  };
+  /** The server as recognised from its root DSE at the start of the read (vendors.ts). */
+  vendor?: DetectedVendor;
 }
