@@ -4,9 +4,11 @@ import type { Logger } from '../log/logger.js';
 import { decodeUtf8, nfc } from '../sync/text.js';
 import { describeError, LdapError } from './connection.js';
 import { ALL_ATTRIBUTES_AS_BUFFERS, EntryValues } from './entry-values.js';
-import { ldapIdFromBytes } from './ldap-id.js';
+import { accountStatus, ACCOUNT_STATUS_ATTRIBUTES } from './account-status.js';
 import { normalizeDN } from './dn.js';
 import { MemberResolver } from './member-resolver.js';
+import { completeRangedValues, rangeRequest } from './range.js';
+import { describeVendor, detectVendor, uniqueIdConverter } from './vendors.js';
 import type { DirectoryGroup, DirectorySnapshot, DirectoryUser } from './snapshot.js';
 
 interface TextReader {
@@ -68,21 +70,40 @@ async function* pagedSearch(
   }
 }
 
+/** A group entry waiting for its ranged values and for the full set of group DNs. */
+interface PendingGroup {
+  group: DirectoryGroup;
+  entry: Entry;
+  values: EntryValues;
+}
+
 export async function readDirectory(client: Client, settings: LdapSettings, log: Logger): Promise<DirectorySnapshot> {
   const started = performance.now();
   const attrs = settings.attributes;
-  const stats: DirectorySnapshot['stats'] = { pages: 0, memberLookups: 0, readMs: 0 };
+  const stats: DirectorySnapshot['stats'] = { pages: 0, memberLookups: 0, readMs: 0, rangeRequests: 0 };
   const resolver = new MemberResolver(client, settings, log);
 
+  const vendor = await detectVendor(client);
+  log.info('LDAP directory recognised', { vendor: vendor.kind, detail: describeVendor(vendor) });
+  if (settings.memberRangeSize > 0 && !vendor.activeDirectoryCompatible) {
+    // Other servers treat `member;range=0-N` as an unknown attribute option and return nothing: every group would look empty.
+    throw new LdapError(`LDAP_SYNC_MEMBER_RANGE_SIZE=${settings.memberRangeSize} needs Active Directory or Samba, but the directory is ${vendor.label}; set it to 0`);
+  }
+  const userId = uniqueIdConverter(attrs.userUniqueId);
+  const groupId = uniqueIdConverter(attrs.groupUniqueId);
+
   const users: DirectoryUser[] = [];
-  const userAttributes = unique([attrs.userUniqueId, attrs.username, attrs.email, attrs.firstName, attrs.lastName, attrs.displayName]);
+  const userAttributes = unique([
+    attrs.userUniqueId, attrs.username, attrs.email, attrs.firstName, attrs.lastName, attrs.displayName,
+    ...(settings.syncDisabledAccounts ? ACCOUNT_STATUS_ATTRIBUTES : []),
+  ]);
   for await (const entry of pagedSearch(client, settings, 'users', settings.userFilter, userAttributes, stats, log)) {
     const values = new EntryValues(entry);
     const text = textReader(values);
     const idBytes = values.first(attrs.userUniqueId);
     const user: DirectoryUser = {
       dn: entry.dn,
-      ldapId: idBytes ? ldapIdFromBytes(idBytes) : '',
+      ldapId: idBytes ? userId(idBytes) : '',
       username: text.read(attrs.username),
       email: text.read(attrs.email),
       firstName: text.read(attrs.firstName),
@@ -90,31 +111,64 @@ export async function readDirectory(client: Client, settings: LdapSettings, log:
       displayName: text.read(attrs.displayName),
     };
     if (text.invalidAttribute) user.invalidAttribute = text.invalidAttribute;
+    if (settings.syncDisabledAccounts) {
+      const status = accountStatus(values);
+      user.disabled = status.disabled;
+      if (status.disabled) log.debug('Account disabled in the directory', { dn: entry.dn, reason: status.reason });
+    }
     // Pocket ID fills its DN cache before any validation, so members resolve
     // even to entries that are skipped later.
     if (user.username !== '') resolver.rememberUser(normalizeDN(entry.dn), nfc(user.username));
     users.push(user);
   }
 
-  const groups: DirectoryGroup[] = [];
-  const groupAttributes = unique([attrs.groupName, attrs.groupUniqueId, attrs.groupMember]);
+  // With LDAP_SYNC_MEMBER_RANGE_SIZE the first block is asked for in the search itself.
+  const rangeSize = settings.memberRangeSize > 0 ? settings.memberRangeSize : undefined;
+  const memberRequest = rangeSize && attrs.groupMember !== '' ? rangeRequest(attrs.groupMember, 0, rangeSize) : attrs.groupMember;
+  const pending: PendingGroup[] = [];
+  const groupAttributes = unique([attrs.groupName, attrs.groupUniqueId, memberRequest]);
   for await (const entry of pagedSearch(client, settings, 'groups', settings.groupFilter, groupAttributes, stats, log)) {
     const values = new EntryValues(entry);
     const text = textReader(values);
     const idBytes = values.first(attrs.groupUniqueId);
     const group: DirectoryGroup = {
       dn: entry.dn,
-      ldapId: idBytes ? ldapIdFromBytes(idBytes) : '',
+      ldapId: idBytes ? groupId(idBytes) : '',
       name: text.read(attrs.groupName),
       memberUsernames: [],
     };
     if (text.invalidAttribute) group.invalidAttribute = text.invalidAttribute;
-    resolver.addGroup(group, values.all(attrs.groupMember));
+    pending.push({ group, entry, values });
+  }
+
+  // Member values are complete (ranges followed) and classified only once every group DN is known.
+  const groupDns = settings.nestedGroups ? new Set(pending.map(({ group }) => normalizeDN(group.dn))) : null;
+  const groups: DirectoryGroup[] = [];
+  for (const { group, entry, values } of pending) {
+    let members = values.all(attrs.groupMember);
+    if (attrs.groupMember !== '') {
+      const ranged = await completeRangedValues(client, entry, attrs.groupMember, rangeSize ? { size: rangeSize } : {});
+      if (ranged) {
+        members = ranged.values;
+        stats.rangeRequests = (stats.rangeRequests ?? 0) + ranged.requests;
+        log.debug('Read ranged member values', { group: group.dn, values: ranged.values.length, requests: ranged.requests + 1 });
+      }
+    }
+    if (groupDns) {
+      const userValues: Buffer[] = [];
+      for (const raw of members) {
+        const member = decodeUtf8(raw);
+        if (member !== null && groupDns.has(normalizeDN(member))) (group.memberGroupDns ??= []).push(member);
+        else userValues.push(raw);
+      }
+      members = userValues;
+    }
+    resolver.addGroup(group, members);
     groups.push(group);
   }
 
   const unresolvedMembers = await resolver.finish();
   stats.memberLookups = resolver.lookups;
   stats.readMs = performance.now() - started;
-  return { users, groups, unresolvedMembers, stats };
+  return { users, groups, unresolvedMembers, stats, vendor };
 }

@@ -14,6 +14,7 @@ import type {
   UserChange,
   UserFields,
 } from './types.js';
+import { expandNestedGroups } from './nested-groups.js';
 import { resolveUniqueClaims, type UniqueKey } from './unique-claims.js';
 import { desiredUserFields, validateGroupName, validateUser } from './validation.js';
 
@@ -155,7 +156,8 @@ export function plan(
   const groupsByLdapId = new Map(ldapGroups.map((g) => [g.ldapId as string, g]));
 
   // Groups are screened first: the admin flag of users comes from them.
-  const screenedGroups = screenEntries(snapshot.groups, 'group', skips);
+  // Nested groups (only recorded with LDAP_SYNC_NESTED_GROUPS=true) are flattened first.
+  const screenedGroups = screenEntries(expandNestedGroups(snapshot.groups), 'group', skips);
   const groupCandidates: GroupCandidate[] = [];
   const adminUsernames = new Set<string>();
   for (const entry of screenedGroups.accepted) {

@@ -12,6 +12,8 @@ export function summarize(plan: SyncPlan): SyncSummary {
   const { users, groups, memberships, skips } = plan;
   // A returning user whose other fields also changed counts as re-enabled and as updated.
   const reEnabled = users.update.filter((u) => u.before.disabled && !u.after.disabled).length;
+  // Disabled in the directory (LDAP_SYNC_DISABLED_ACCOUNTS): counted with the users that left LDAP.
+  const disabledByDirectory = users.update.filter((u) => !u.before.disabled && u.after.disabled).length;
   const updated = users.update.filter((u) => u.changed.some((field) => field !== 'disabled')).length;
   const skipsByReason: Partial<Record<SkipReason, number>> = {};
   for (const skip of skips) skipsByReason[skip.reason] = (skipsByReason[skip.reason] ?? 0) + 1;
@@ -19,7 +21,7 @@ export function summarize(plan: SyncPlan): SyncSummary {
     users: {
       created: users.create.length,
       updated,
-      disabled: users.disable.length,
+      disabled: users.disable.length + disabledByDirectory,
       reEnabled,
       deleted: users.delete.length,
       unchanged: users.unchanged,

@@ -23,7 +23,9 @@ export function desiredUserFields(entry: DirectoryUser): Omit<UserFields, 'isAdm
     lastName: nfc(entry.lastName),
     displayName: nfc(displayName),
     emailVerified: true,
-    disabled: false,
+    // Pocket ID enables every user it reads; a directory-disabled account
+    // (LDAP_SYNC_DISABLED_ACCOUNTS=true) is created or kept disabled instead.
+    disabled: entry.disabled === true,
   };
 }
 
