@@ -18,9 +18,10 @@ export interface CheckReport {
   databaseOk: boolean;
 }
 
+/** ldapts lists every requested attribute, an absent one as []: present means at least one value. */
 function hasAttribute(entry: Entry, name: string): boolean {
   const wanted = name.toLowerCase();
-  return Object.keys(entry).some((key) => key.toLowerCase() === wanted && key !== 'dn');
+  return Object.entries(entry).some(([key, value]) => key !== 'dn' && key.toLowerCase() === wanted && (!Array.isArray(value) || value.length > 0));
 }
 
 /**
