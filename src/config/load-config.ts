@@ -139,14 +139,12 @@ export function databaseTarget(connectionString: string): DatabaseTarget {
   const value = connectionString.trim();
   if (value === '') return { kind: 'sqlite', path: 'data/pocket-id.db' };
   if (/^postgres(ql)?:\/\//i.test(value)) return { kind: 'postgres', connectionString: value };
-  if (value.startsWith('file:')) {
-    // Pocket ID accepts SQLite URIs such as file:data/pocket-id.db?_pragma=...; the
-    // query carries driver options we set ourselves, so only the path matters.
-    const withoutScheme = value.slice('file:'.length).split('?')[0] ?? '';
-    const path = decodeURIComponent(withoutScheme.replace(/^\/\/(localhost)?(?=\/)/, ''));
-    return { kind: 'sqlite', path };
-  }
-  return { kind: 'sqlite', path: value };
+  // Pocket ID turns every other value into a SQLite URI (prefixing "file:" when
+  // absent), so "?..." is always driver options, never part of the file name.
+  const uri = value.startsWith('file:') ? value : `file:${value}`;
+  const withoutScheme = uri.slice('file:'.length).split('?')[0] ?? '';
+  const path = decodeURIComponent(withoutScheme.replace(/^\/\/(localhost)?(?=\/)/, ''));
+  return { kind: 'sqlite', path };
 }
 
 export function loadConfig(env: Env = process.env): Config {

@@ -35,10 +35,7 @@ for (const [input, expected, why] of cases) {
 }
 
 // Pocket ID prefixes "file:" to a plain path before parsing it as a URI, so a query on a plain path is driver
-// options there too and the file is data/x.db. Here the query stays in the file name, and the daemon reports
-// "SQLite database data/x.db?_pragma=busy_timeout(5000) does not exist".
-test('databaseTarget("data/x.db?_pragma=busy_timeout(5000)"): a query on a plain path is driver options, as in Pocket ID', {
-  todo: 'known divergence from Pocket ID: src/config/load-config.ts keeps the query in the path',
-}, () => {
+// options there too and the file is data/x.db.
+test('databaseTarget("data/x.db?_pragma=busy_timeout(5000)"): a query on a plain path is driver options, as in Pocket ID', () => {
   assert.deepEqual(databaseTarget('data/x.db?_pragma=busy_timeout(5000)'), sqlite('data/x.db'));
 });
