@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import type { DriverStats } from './protocol.js';
 
+const SLOWEST = 12;
 const WRITE_KINDS = new Set(['INSERT', 'UPDATE', 'DELETE']);
 
 function kindOf(sql: string): string {
@@ -18,11 +19,19 @@ function kindOf(sql: string): string {
 }
 
 class Recorder {
-  readonly stats: DriverStats = { byKind: {}, rowsChanged: 0, transaction: null };
+  readonly stats: DriverStats = { byKind: {}, slowest: [], rowsChanged: 0, transaction: null };
   private txStart: number | null = null;
   private readStateEnd: number | null = null;
   private wroteInTx = false;
   private writeMs = 0;
+
+  private keepSlowest(sql: string, ms: number, rows: number): void {
+    const slowest = this.stats.slowest;
+    if (slowest.length >= SLOWEST && ms <= (slowest[slowest.length - 1]?.ms ?? 0)) return;
+    slowest.push({ sql: sql.replace(/\s+/g, ' ').trim().slice(0, 160), ms, rows });
+    slowest.sort((a, b) => b.ms - a.ms);
+    slowest.length = Math.min(slowest.length, SLOWEST);
+  }
 
   record(sql: string, started: number, ended: number, rows: number): void {
     const kind = kindOf(sql);
@@ -30,6 +39,7 @@ class Recorder {
     entry.count += 1;
     entry.ms += ended - started;
     entry.rows += rows;
+    this.keepSlowest(sql, ended - started, rows);
     const write = WRITE_KINDS.has(kind);
     if (write) this.stats.rowsChanged += rows;
     if (kind === 'BEGIN') {

@@ -70,7 +70,9 @@ function locate(frame: CallFrame, root: string): { where: string; area: string }
   if (map) {
     const entry = map.findEntry(frame.lineNumber, frame.columnNumber) as { originalSource?: string; originalLine?: number };
     if (entry.originalSource !== undefined && entry.originalLine !== undefined) {
-      const source = entry.originalSource.startsWith('file://') ? fileURLToPath(entry.originalSource) : path.resolve(path.dirname(file), entry.originalSource);
+      // The bench runs its children from a copy dist/.bench-<stamp>/: resolve sources as from dist/ itself.
+      const compiled = file.replace(/\/dist\/\.bench-[^/]+\//, '/dist/');
+      const source = entry.originalSource.startsWith('file://') ? fileURLToPath(entry.originalSource) : path.resolve(path.dirname(compiled), entry.originalSource);
       file = source;
       line = entry.originalLine + 1;
     }

@@ -20,6 +20,8 @@ export interface StatementStats {
 export interface DriverStats {
   /** Per statement kind (first keyword: SELECT, INSERT, UPDATE, DELETE, BEGIN, ...). */
   byKind: Record<string, StatementStats>;
+  /** The slowest statements of the run (SQL shortened), slowest first. */
+  slowest: { sql: string; ms: number; rows: number }[];
   /** Rows the driver reports as changed by INSERT/UPDATE/DELETE (better-sqlite3 `changes`, pg `rowCount`). */
   rowsChanged: number;
   /**
