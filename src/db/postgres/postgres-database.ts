@@ -37,8 +37,11 @@ export class PostgresDatabase implements PocketIdDatabase {
     this.description = describePostgres(connectionString);
     // application_name makes our sessions easy to find in pg_stat_activity; one in the URL wins.
     const pool = new pg.Pool({ connectionString, max: 2, application_name: 'pocket-id-ldap-sync' });
-    // An idle client losing its server must not crash the process; the next query reports it.
+    // A server going away makes pg emit "error" on idle clients (pool) and on the
+    // client a run holds (client): unhandled, either kills the process. The
+    // query in flight fails anyway and the transaction is gone with the session.
     pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
     this.db = new Kysely<PocketIdSchema>({ dialect: new PostgresDialect({ pool }) });
   }
 

@@ -43,7 +43,6 @@ export class SqliteDatabase implements PocketIdDatabase {
     // Pocket ID's own connection settings (reference §9): without foreign_keys
     // a hard delete would leave memberships, passkeys and sessions behind.
     handle.pragma('foreign_keys = ON');
-    handle.pragma('journal_mode = WAL');
     handle.pragma('temp_store = MEMORY');
     const db = new Kysely<PocketIdSchema>({ dialect: new SqliteDialect({ database: handle }) });
     return new SqliteDatabase(`sqlite ${path}`, shown, db);
@@ -64,6 +63,10 @@ export class SqliteDatabase implements PocketIdDatabase {
    */
   write<T>(work: (state: CurrentState, writer: SyncWriter) => Promise<T>): Promise<T> {
     return this.db.connection().execute(async (conn) => {
+      // WAL is persistent in the file; set only here, after the schema check
+      // passed, so a file that is not Pocket ID's is never modified. Pocket ID's
+      // own file is already in WAL mode and this is then a no-op.
+      await sql`PRAGMA journal_mode = WAL`.execute(conn);
       try {
         await sql`BEGIN IMMEDIATE`.execute(conn);
       } catch (error) {
