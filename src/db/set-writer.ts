@@ -88,6 +88,8 @@ export class SetWriter implements SyncWriter {
           { name: 'display_name', type: 'text', value: (u) => u.displayName },
           { name: 'is_admin', type: 'bool', value: (u) => u.isAdmin },
           { name: 'ldap_id', type: 'text', value: (u) => u.ldapId },
+          // false unless LDAP_SYNC_DISABLED_ACCOUNTS found the account disabled in the directory.
+          { name: 'disabled', type: 'bool', value: (u) => u.disabled },
         ]),
       );
       // updated_at stays NULL and locale NULL on create, as Pocket ID leaves them.
@@ -95,7 +97,7 @@ export class SetWriter implements SyncWriter {
         INSERT INTO users (id, created_at, updated_at, username, email, first_name, last_name, display_name,
                            is_admin, ldap_id, locale, disabled, email_verified)
         SELECT v.id, ${this.source.time(now)}, NULL, v.username, v.email, v.first_name, v.last_name, v.display_name,
-               v.is_admin, v.ldap_id, NULL, ${this.source.bool(false)}, ${this.source.bool(true)}
+               v.is_admin, v.ldap_id, NULL, v.disabled, ${this.source.bool(true)}
         FROM ${rows} AS v`;
     });
   }
