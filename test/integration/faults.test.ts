@@ -14,6 +14,7 @@ import { startCuttingProxy } from '../support/cutting-proxy.js';
 import {
   defaultSlapdLimits,
   dumpDatabase,
+  freezeProcess,
   holdLock,
   setSlapdLimits,
   startSilentServer,
@@ -132,10 +133,11 @@ for (const kind of DB_KINDS) {
       try {
         await changeDirectory(f.slapd);
         const before = await f.db.dump();
-        void proxy.onRequest('groupOfNames', () => void process.kill(pid, 'SIGSTOP'));
+        const frozen = proxy.onRequest('groupOfNames', () => freezeProcess(pid));
         const started = performance.now();
         const failed = await syncWith({ ...f.env, LDAP_URL: proxy.url, LDAP_TIMEOUT: '1' });
         const elapsed = performance.now() - started;
+        await frozen;
         assertFailed(failed, /failed to query LDAP groups: .*time/i);
         assert.ok(elapsed < 2500, `took ${Math.round(elapsed)} ms`);
         assert.equal(await f.db.dump(), before);

@@ -5,6 +5,7 @@
  * a server that never answers, and the text log lines parsed back.
  */
 import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { PassThrough } from 'node:stream';
 import Database from 'better-sqlite3';
@@ -177,6 +178,28 @@ export async function setSlapdLimits(slapd: SlapdInstance, limits: string): Prom
 
 /** The limits startSlapd() configures for a size limit of `n` (see test/support/slapd.ts). */
 export const defaultSlapdLimits = (n = 5) => `size.soft=${n} size.hard=${n} size.pr=noEstimate size.prtotal=unlimited`;
+
+/** The state letter of every thread of a process (Linux /proc), e.g. ['S', 'S', 'R']. */
+function threadStates(pid: number): string[] {
+  return readdirSync(`/proc/${pid}/task`).map((tid) => {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  });
+}
+
+/**
+ * SIGSTOP, then wait until every thread has really stopped: a signal is
+ * delivered asynchronously, and a thread still running on another core could
+ * otherwise answer one more request.
+ */
+export async function freezeProcess(pid: number, timeoutMs = 5000): Promise<void> {
+  process.kill(pid, 'SIGSTOP');
+  const deadline = Date.now() + timeoutMs;
+  while (!threadStates(pid).every((state) => state === 'T' || state === 't')) {
+    if (Date.now() > deadline) throw new Error(`process ${pid} did not stop: ${threadStates(pid).join('')}`);
+    await sleep(1);
+  }
+}
 
 /** A TCP server on 127.0.0.1 that accepts connections and never sends a byte. */
 export async function startSilentServer(): Promise<{ url: string; accepted: number; close(): Promise<void> }> {
