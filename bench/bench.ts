@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- --workload M|L|M,L] [--db postgres|sqlite|both] [--scenarios initial,no-change,1pct,floor]
  *                    [--page-size 500] [--size-limit 1000] [--changes auto|modify|reload] [--floor-runs 3]
- *                    [--repeat 1] [--profile] [--keep]`
+ *                    [--repeat 1] [--profile] [--pg-explain MS] [--keep]`
  *
  * For each workload: generates the directory (streamed to an LDIF file), loads it into a throwaway slapd with
  * `slapadd -q` (test/support/slapd.ts), and for each database runs, every run in a fresh child process
@@ -13,7 +13,9 @@
  *   floor      the same paged searches with bare ldapts, results discarded (median of --floor-runs after a
  *              warm-up), once on the original directory and once on the changed one
  * Prints a table and the issue's targets, and writes everything to bench/results/<timestamp>.json.
- * With --profile every child runs under `node --cpu-prof` and the top self-time functions are printed.
+ * With --profile every child runs under `node --cpu-prof` and the top self-time functions are printed; with
+ * --pg-explain MS the PostgreSQL syncs load auto_explain and print the plans (with foreign-key trigger times) of
+ * statements slower than MS. Both slow the runs down: use them for diagnosis, not for the table.
  * See bench/README.md.
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -45,6 +47,8 @@ interface Options {
   /** Runs per sync scenario, each from the same starting database (a fresh one, or a clone); the median is reported. */
   repeat: number;
   profile: boolean;
+  /** PostgreSQL syncs load auto_explain and report plans of statements slower than this (ms). */
+  pgExplainMs: number | null;
   keep: boolean;
 }
 
@@ -79,7 +83,7 @@ function codeVersion(): { commit: string; dirtySrc: string[] } {
 }
 
 function usage(message: string): never {
-  console.error(`${message}\nusage: npm run bench -- [--workload M|L|M,L] [--db postgres|sqlite|both] [--scenarios ${SCENARIOS.join(',')}] [--page-size N] [--size-limit N] [--changes auto|modify|reload] [--floor-runs N] [--repeat N] [--profile] [--keep]`);
+  console.error(`${message}\nusage: npm run bench -- [--workload M|L|M,L] [--db postgres|sqlite|both] [--scenarios ${SCENARIOS.join(',')}] [--page-size N] [--size-limit N] [--changes auto|modify|reload] [--floor-runs N] [--repeat N] [--profile] [--pg-explain MS] [--keep]`);
   process.exit(2);
 }
 
@@ -94,6 +98,7 @@ function parseOptions(argv: string[]): Options {
     floorRuns: 3,
     repeat: 1,
     profile: false,
+    pgExplainMs: null,
     keep: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -143,6 +148,9 @@ function parseOptions(argv: string[]): Options {
       case '--profile':
         options.profile = true;
         break;
+      case '--pg-explain':
+        options.pgExplainMs = Number(value());
+        break;
       case '--keep':
         options.keep = true;
         break;
@@ -153,6 +161,7 @@ function parseOptions(argv: string[]): Options {
   if (!Number.isInteger(options.pageSize) || options.pageSize < 1) usage('--page-size must be a positive integer');
   if (!Number.isInteger(options.floorRuns) || options.floorRuns < 1) usage('--floor-runs must be a positive integer');
   if (!Number.isInteger(options.repeat) || options.repeat < 1) usage('--repeat must be a positive integer');
+  if (options.pgExplainMs !== null && !(options.pgExplainMs >= 0)) usage('--pg-explain needs a number of milliseconds');
   return options;
 }
 
@@ -321,7 +330,9 @@ async function benchWorkload(name: WorkloadName, options: Options, workDir: stri
 
   const sync = async (database: DbKind, scenario: SyncMeasurement['scenario'], repetition: number, connectionString: string, floor: FloorMeasurement | undefined, expected: DbCounts) => {
     const label = `${name}-${database}-${scenario}${options.repeat > 1 ? `-${repetition}` : ''}`;
-    const outcome = await runChild<SyncRunResult>({ mode: 'sync', label, env: syncEnv(slapd, connectionString, options.pageSize) }, workDir, options.profile);
+    const spec: Omit<RunSpec, 'out'> = { mode: 'sync', label, env: syncEnv(slapd, connectionString, options.pageSize) };
+    if (database === 'postgres' && options.pgExplainMs !== null) spec.explainMs = options.pgExplainMs;
+    const outcome = await runChild<SyncRunResult>(spec, workDir, options.profile);
     const dbAfter = await countRows(database, connectionString);
     const verified = JSON.stringify(dbAfter) === JSON.stringify(expected) && outcome.result.summary.skips === 0;
     const r = outcome.result;
@@ -517,7 +528,8 @@ async function main(): Promise<void> {
     for (const workload of options.workloads) reports.push(await benchWorkload(workload, options, workDir));
   } finally {
     if (!options.keep) rmSync(workDir, { recursive: true, force: true });
-    rmSync(snapshot, { recursive: true, force: true });
+    // With --profile the copy stays: its source maps turn the profiles' positions into .ts lines.
+    if (!options.profile) rmSync(snapshot, { recursive: true, force: true });
   }
 
   const rows = tableRows(reports);
@@ -542,6 +554,15 @@ async function main(): Promise<void> {
         console.log(`${m.workload}-${m.database}-${m.scenario}${options.repeat > 1 ? `-${m.repetition}` : ''}\n${formatProfile(m.profile)}`);
         console.log('    slowest statements:');
         for (const st of m.result.driver.slowest.slice(0, 6)) console.log(`      ${st.ms.toFixed(0).padStart(7)} ms ${String(st.rows).padStart(8)} rows  ${st.sql}`);
+      }
+    }
+  }
+  if (options.pgExplainMs !== null) {
+    console.log('');
+    console.log(`PostgreSQL auto_explain (statements over ${options.pgExplainMs} ms, first 3 per run):`);
+    for (const report of reports) {
+      for (const m of report.syncs) {
+        for (const plan of (m.result.explains ?? []).slice(0, 3)) console.log(`${m.workload}-${m.database}-${m.scenario}\n${plan}\n`);
       }
     }
   }

@@ -12,7 +12,7 @@ import { openDatabase } from '../src/db/open-database.js';
 import { ALL_ATTRIBUTES_AS_BUFFERS } from '../src/ldap/entry-values.js';
 import { createLogger } from '../src/log/logger.js';
 import { runSync, type SyncResult } from '../src/sync/run-sync.js';
-import { installDriverProbe } from './lib/driver-probe.js';
+import { installDriverProbe, installPgAutoExplain } from './lib/driver-probe.js';
 import type { FloorRunResult, RunResult, RunSpec, SyncRunResult } from './lib/protocol.js';
 
 function maxRssKiB(): number {
@@ -25,6 +25,7 @@ function cpuMsSince(start: NodeJS.CpuUsage): number {
 }
 
 async function sync(spec: RunSpec): Promise<SyncRunResult> {
+  const explains = spec.explainMs === undefined ? undefined : installPgAutoExplain(spec.explainMs);
   const driver = installDriverProbe();
   const config = loadConfig(spec.env);
   // Warnings and errors only, on stderr: the parent shows them if the run fails.
@@ -72,6 +73,7 @@ async function sync(spec: RunSpec): Promise<SyncRunResult> {
     },
     rowsWritten,
     driver,
+    ...(explains ? { explains } : {}),
     guard: result.guard?.message ?? null,
   };
 }

@@ -77,6 +77,38 @@ interface QueryResultLike {
   command?: string;
 }
 
+/**
+ * Every new PostgreSQL session first loads auto_explain (we connect as the
+ * throwaway cluster's superuser) with ANALYZE and trigger timing, and gets the
+ * LOG lines as notices: the server-side plan of each slow statement, with the
+ * time its foreign-key triggers took. Call before installDriverProbe().
+ */
+export function installPgAutoExplain(minMs: number): string[] {
+  const explains: string[] = [];
+  const ready = new WeakMap<object, Promise<unknown>>();
+  const proto = pg.Client.prototype as unknown as { query(this: pg.Client, ...args: unknown[]): unknown };
+  const query = proto.query;
+  proto.query = function (this: pg.Client, ...args: unknown[]): unknown {
+    let setup = ready.get(this);
+    if (!setup) {
+      this.on('notice', (notice: { message?: string }) => {
+        if (notice.message?.includes('plan:')) explains.push(notice.message.slice(0, 6000));
+      });
+      setup = [
+        "LOAD 'auto_explain'",
+        `SET auto_explain.log_min_duration = ${Math.round(minMs)}`,
+        'SET auto_explain.log_analyze = on',
+        'SET auto_explain.log_triggers = on',
+        'SET auto_explain.log_buffers = on',
+        'SET client_min_messages = log',
+      ].reduce<Promise<unknown>>((previous, text) => previous.then(() => query.call(this, text)), Promise.resolve());
+      ready.set(this, setup);
+    }
+    return setup.then(() => query.apply(this, args));
+  };
+  return explains;
+}
+
 /** Wraps both drivers; returns the live statistics object. */
 export function installDriverProbe(): DriverStats {
   const recorder = new Recorder();

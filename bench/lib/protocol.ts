@@ -9,6 +9,11 @@ export interface RunSpec {
   env: Record<string, string>;
   /** Where the child writes its RunResult. */
   out: string;
+  /**
+   * PostgreSQL only: load auto_explain in the sync's sessions (ANALYZE, triggers) and collect the plans of
+   * statements slower than this many ms. Adds timing overhead: for diagnosis, not for the table.
+   */
+  explainMs?: number;
 }
 
 export interface StatementStats {
@@ -69,6 +74,8 @@ export interface SyncRunResult {
   /** users created+updated+disabled+deleted + groups created+updated+deleted + memberships added+removed (from the plan). */
   rowsWritten: number;
   driver: DriverStats;
+  /** With RunSpec.explainMs: auto_explain's output for the slow statements, as PostgreSQL logged it. */
+  explains?: string[];
   guard: string | null;
 }
 
