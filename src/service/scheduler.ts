@@ -1,6 +1,6 @@
 import type { Logger } from '../log/logger.js';
 import { formatDuration } from '../sync/duration.js';
-import type { JobOutcome } from './job.js';
+import { JOB_NAME, type JobOutcome } from './job.js';
 import type { Schedule } from './schedule.js';
 
 export interface RetryPolicy {
@@ -74,7 +74,7 @@ export class SyncScheduler {
     let next = this.schedule.next(slot);
     const now = this.now();
     if (next !== null && next.getTime() <= now.getTime()) {
-      this.log.warn('Skipped a scheduled run: the previous run was still going', { name: 'SyncLdap', scheduledAt: next.toISOString(), runStartedAt: startedAt.toISOString() });
+      this.log.warn('Skipped a scheduled run: the previous run was still going', { name: JOB_NAME, scheduledAt: next.toISOString(), runStartedAt: startedAt.toISOString() });
       next = this.schedule.next(now);
     }
 
@@ -83,11 +83,11 @@ export class SyncScheduler {
       const delay = retryDelay(this.retry, this.failures);
       const retryAt = new Date(now.getTime() + delay);
       if (next === null || retryAt.getTime() < next.getTime()) {
-        this.log.info('Retrying job after failure', { name: 'SyncLdap', failures: this.failures, in: formatDuration(delay), at: retryAt.toISOString() });
+        this.log.info('Retrying job after failure', { name: JOB_NAME, failures: this.failures, in: formatDuration(delay), at: retryAt.toISOString() });
         this.arm(retryAt, () => this.runNow(slot));
         return;
       }
-      this.log.info('Not retrying before the next scheduled run', { name: 'SyncLdap', failures: this.failures, next: next.toISOString() });
+      this.log.info('Not retrying before the next scheduled run', { name: JOB_NAME, failures: this.failures, next: next.toISOString() });
     } else {
       this.failures = 0;
     }
@@ -96,7 +96,7 @@ export class SyncScheduler {
       this.log.warn('The schedule has no further run; the daemon stays up but will not sync again', { schedule: this.schedule.text });
       return;
     }
-    this.log.debug('Next run scheduled', { name: 'SyncLdap', at: next.toISOString() });
+    this.log.debug('Next run scheduled', { name: JOB_NAME, at: next.toISOString() });
     const slotOfNext = next;
     this.arm(next, () => this.runNow(slotOfNext));
   }
