@@ -130,7 +130,7 @@ export async function runDaemon(config: Config, log: Logger): Promise<DaemonResu
     ]);
     timeout.cancel();
     if (abandoned) {
-      log.warn('Exiting without waiting for the running sync: its transaction is not committed, so the database rolls it back when the connection closes');
+      log.warn('Exiting without waiting for the running sync: nothing of it is committed, and the database rolls back its open transaction when the connection closes');
     }
   }
   signals.dispose();

@@ -339,7 +339,7 @@ test('SIGTERM while a sync cannot finish within LDAP_SYNC_SHUTDOWN_TIMEOUT: exit
     assert.equal(await stop(daemon, 'SIGINT'), 0);
     const took = Date.now() - signalled;
     assert.ok(took >= 900 && took < 5000, `exited after ${took} ms`);
-    assert.match(daemon.all, /INF Shutting down signal=SIGINT\n.*INF Waiting for the running sync to finish timeout=1s\n.*WRN Exiting without waiting for the running sync: its transaction is not committed, so the database rolls it back when the connection closes\n.*INF Stopped signal=SIGINT\n$/);
+    assert.match(daemon.all, /INF Shutting down signal=SIGINT\n.*INF Waiting for the running sync to finish timeout=1s\n.*WRN Exiting without waiting for the running sync: nothing of it is committed, and the database rolls back its open transaction when the connection closes\n.*INF Stopped signal=SIGINT\n$/);
     assert.doesNotMatch(daemon.all, /Job run successfully/);
     assert.equal(await db.dump(), before);
     // The orphaned session still waits for the lock; once it gets it, it finds its client gone and rolls back.
