@@ -474,7 +474,7 @@ function tableRows(reports: WorkloadReport[]): TableRow[] {
 }
 
 /** The issue's targets (stated for L; checked for every workload run, M only as an indication). */
-function checkTargets(reports: WorkloadReport[]): TargetCheck[] {
+function checkTargets(reports: WorkloadReport[], options: Options): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   for (const report of reports) {
@@ -486,7 +486,9 @@ function checkTargets(reports: WorkloadReport[]): TargetCheck[] {
         const limit = db === 'postgres' ? 30_000 : 40_000;
         checks.push({ workload: w, target: `${db} initial sync < ${limit / 1000} s`, measured: s(r.wallMs), pass: r.wallMs < limit });
       }
-      checks.push({ workload: w, target: `${db} ${m.scenario} peak RSS < 1 GiB`, measured: `${(r.maxRssKiB / 1024).toFixed(0)} MiB`, pass: r.maxRssKiB < 1024 * 1024 });
+      // Peak RSS: the highest of all repetitions, not only the median run's.
+      const rss = Math.max(...report.syncs.filter((o) => o.database === db && o.scenario === m.scenario).map((o) => o.result.maxRssKiB));
+      checks.push({ workload: w, target: `${db} ${m.scenario} peak RSS < 1 GiB`, measured: `${(rss / 1024).toFixed(0)} MiB${options.repeat > 1 ? ' (highest of all runs)' : ''}`, pass: rss < 1024 * 1024 });
       if (m.scenario === 'no-change') {
         checks.push({ workload: w, target: `${db} no-change writes 0 rows`, measured: `${r.rowsWritten} planned, ${r.driver.rowsChanged} changed by the driver`, pass: r.rowsWritten === 0 && r.driver.rowsChanged === 0 });
         if (m.ratioToFloor !== null) checks.push({ workload: w, target: `${db} no-change <= 1.5x floor`, measured: `${m.ratioToFloor.toFixed(2)}x`, pass: m.ratioToFloor <= 1.5 });
@@ -533,7 +535,7 @@ async function main(): Promise<void> {
   }
 
   const rows = tableRows(reports);
-  const checks = checkTargets(reports);
+  const checks = checkTargets(reports, options);
   console.log('');
   console.log(formatTable(rows));
   console.log('');
