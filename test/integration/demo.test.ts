@@ -126,8 +126,10 @@ describe('npm run demo', () => {
 
   test('Ctrl-C in the middle still stops slapd and removes the temp directory', { timeout: 180_000 }, async () => {
     const run = await runDemo('== Dry run');
-    assert.equal(run.code, 130, `exit status 130 after SIGINT\n${run.output}`);
-    assert.match(run.output, /Demo FAILED \(exit status 130\)/);
+    // Ctrl-C reaches the whole process group: whether bash or its node child sees it first
+    // decides between 130 and 1. What must hold either way: a failure status and a full cleanup.
+    assert.notEqual(run.code, 0, `a failure status after SIGINT\n${run.output}`);
+    assert.match(run.output, /Demo FAILED \(exit status (130|1)\)/);
     assertCleanedUp(run.output);
   });
 });
