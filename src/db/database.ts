@@ -33,10 +33,12 @@ export interface PocketIdDatabase {
   /** The current state without taking any write lock (dry runs). */
   readState(): Promise<CurrentState>;
   /**
-   * Runs `work` inside the single write transaction of a run, with the state
-   * read inside that same transaction. Commits when `work` resolves, rolls back
-   * when it throws.
+   * One run's write: `prepare` turns the current state into what to do (the
+   * plan; it may throw to refuse), `commit` writes it through the writer, and
+   * both see one consistent state inside a single transaction that commits
+   * when `commit` resolves and rolls back when anything throws. Returns what
+   * `prepare` returned.
    */
-  write<T>(work: (state: CurrentState, writer: SyncWriter) => Promise<T>): Promise<T>;
+  write<P>(prepare: (state: CurrentState) => P, commit: (prepared: P, writer: SyncWriter) => Promise<void>): Promise<P>;
   close(): Promise<void>;
 }

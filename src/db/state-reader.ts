@@ -1,12 +1,20 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type { DatabaseKind } from './database.js';
 import type { CurrentState } from '../sync/types.js';
 import type { PocketIdSchema } from './schema.js';
 
 // Both drivers hand booleans back in their own way: true/false or 1/0.
 const bool = (value: boolean | number): boolean => value === true || value === 1;
 
-/** Reads every user and group and the members of LDAP groups, through any Kysely executor. */
-export async function readCurrentState(db: Kysely<PocketIdSchema>): Promise<CurrentState> {
+/**
+ * Reads every user and group and the members of LDAP groups, through any
+ * Kysely executor. Members come back as one comma-joined id list per group:
+ * a million membership rows cost the driver a second to parse, 5,000
+ * strings a few milliseconds.
+ */
+export async function readCurrentState(db: Kysely<PocketIdSchema>, kind: DatabaseKind): Promise<CurrentState> {
+  const memberIds =
+    kind === 'postgres' ? sql<string>`string_agg(CAST(m.user_id AS TEXT), ',')` : sql<string>`group_concat(m.user_id, ',')`;
   const [users, groups, memberships] = await Promise.all([
     db
       .selectFrom('users')
@@ -17,15 +25,12 @@ export async function readCurrentState(db: Kysely<PocketIdSchema>): Promise<Curr
       .selectFrom('user_groups_users as m')
       .innerJoin('user_groups as g', 'g.id', 'm.user_group_id')
       .where('g.ldap_id', 'is not', null)
-      .select(['m.user_group_id', 'm.user_id'])
+      .groupBy('m.user_group_id')
+      .select(['m.user_group_id', memberIds.as('user_ids')])
       .execute(),
   ]);
   const members = new Map<string, Set<string>>();
-  for (const { user_group_id, user_id } of memberships) {
-    let set = members.get(user_group_id);
-    if (!set) members.set(user_group_id, (set = new Set()));
-    set.add(user_id);
-  }
+  for (const { user_group_id, user_ids } of memberships) members.set(user_group_id, new Set(user_ids.split(',')));
   return {
     users: users.map((u) => ({
       id: u.id,

@@ -118,7 +118,7 @@ export async function readDirectory(client: Client, settings: LdapSettings, log:
     }
     // Pocket ID fills its DN cache before any validation, so members resolve
     // even to entries that are skipped later.
-    if (user.username !== '') resolver.rememberUser(normalizeDN(entry.dn), nfc(user.username));
+    if (user.username !== '') resolver.rememberUser(entry.dn, nfc(user.username));
     users.push(user);
   }
 

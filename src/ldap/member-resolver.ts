@@ -24,7 +24,10 @@ interface PendingLookup {
  */
 export class MemberResolver {
   lookups = 0;
-  private readonly usernamesByDn = new Map<string, string>();
+  /** Entry DN exactly as the server returned it → username: the common case, no parsing. */
+  private readonly usernamesByExactDn = new Map<string, string>();
+  /** Normalised DN → username, built on the first member value that is not an exact match. */
+  private usernamesByDn: Map<string, string> | null = null;
   private readonly pending = new Map<string, PendingLookup>();
   private readonly unresolved: UnresolvedMember[] = [];
   private readonly normalizedBase: string;
@@ -37,8 +40,19 @@ export class MemberResolver {
     this.normalizedBase = normalizeDN(settings.base);
   }
 
-  rememberUser(normalizedDn: string, username: string): void {
-    if (normalizedDn !== '') this.usernamesByDn.set(normalizedDn, username);
+  rememberUser(dn: string, username: string): void {
+    this.usernamesByExactDn.set(dn, username);
+  }
+
+  private normalizedCache(): Map<string, string> {
+    if (this.usernamesByDn === null) {
+      this.usernamesByDn = new Map();
+      for (const [dn, username] of this.usernamesByExactDn) {
+        const normalized = normalizeDN(dn);
+        if (normalized !== '') this.usernamesByDn.set(normalized, username);
+      }
+    }
+    return this.usernamesByDn;
   }
 
   addGroup(group: DirectoryGroup, values: Buffer[]): void {
@@ -49,8 +63,16 @@ export class MemberResolver {
         this.reject(group, raw.toString('hex'), 'member-invalid', 'member value is not valid UTF-8 text');
         continue;
       }
+      // A member value is almost always the user's DN spelled exactly as the
+      // server returns it; parsing a million DNs only to find that out costs
+      // seconds, so normalisation is the fallback (same result: DNs are unique).
+      const exact = this.usernamesByExactDn.get(member);
+      if (exact) {
+        group.memberUsernames.push(exact);
+        continue;
+      }
       const normalized = normalizeDN(member);
-      const cached = this.usernamesByDn.get(normalized);
+      const cached = this.normalizedCache().get(normalized);
       if (cached) {
         group.memberUsernames.push(cached);
         continue;

@@ -64,19 +64,23 @@ export async function runSync(config: Config, db: PocketIdDatabase, log: Logger,
   if (dryRun) {
     syncPlan = makePlan(await db.readState());
   } else {
-    syncPlan = await db.write(async (state, writer) => {
-      const planned = makePlan(state);
-      if (guard && !options.allowMassDelete) {
-        // Thrown inside the transaction: it rolls back having written nothing.
-        log.error('Deletion guard refused the run', { detail: guard.message });
-        throw new DeletionGuardError(guard);
-      }
-      if (guard) log.warn('Deletion guard overridden for this run (--allow-mass-delete)', { detail: guard.message });
-      const started = performance.now();
-      await apply(planned, writer, new Date());
-      timings.applyMs = performance.now() - started;
-      return planned;
-    });
+    syncPlan = await db.write(
+      (state) => {
+        const planned = makePlan(state);
+        if (guard && !options.allowMassDelete) {
+          // Thrown before anything is written; inside a transaction it rolls back.
+          log.error('Deletion guard refused the run', { detail: guard.message });
+          throw new DeletionGuardError(guard);
+        }
+        return planned;
+      },
+      async (planned, writer) => {
+        if (guard) log.warn('Deletion guard overridden for this run (--allow-mass-delete)', { detail: guard.message });
+        const started = performance.now();
+        await apply(planned, writer, new Date());
+        timings.applyMs = performance.now() - started;
+      },
+    );
   }
 
   for (const skip of syncPlan.skips) {

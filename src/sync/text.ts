@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 // Go string semantics that Pocket ID's checks depend on, matched against Go 1.26
 // (unicode/utf8, strings.TrimSpace with unicode.IsSpace, strings.ToLower with
 // unicode.ToLower) and golang.org/x/text v0.39 norm.NFC. Unicode table versions
@@ -10,11 +11,11 @@ const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Text of `bytes`, or null when they are not valid UTF-8. */
 export function decodeUtf8(bytes: Uint8Array): string | null {
-  try {
-    return STRICT_UTF8.decode(bytes);
-  } catch {
-    return null;
-  }
+  // Node's native check is several times faster than a throwing TextDecoder on
+  // the million member values of a large directory; both reject exactly what
+  // Go's utf8.Valid rejects, and toString keeps a leading BOM.
+  if (!isUtf8(bytes)) return null;
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
 }
 
 /**

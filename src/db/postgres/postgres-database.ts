@@ -65,21 +65,22 @@ export class PostgresDatabase implements PocketIdDatabase {
   }
 
   readState(): Promise<CurrentState> {
-    return this.connecting(() => readCurrentState(this.db));
+    return this.connecting(() => readCurrentState(this.db, this.kind));
   }
 
   /**
    * The transaction-scoped advisory lock is its first statement: it is released
    * by COMMIT or ROLLBACK (also when the connection dies), never waited for.
    */
-  write<T>(work: (state: CurrentState, writer: SyncWriter) => Promise<T>): Promise<T> {
+  write<P>(prepare: (state: CurrentState) => P, commit: (prepared: P, writer: SyncWriter) => Promise<void>): Promise<P> {
     return this.connecting(() => this.db.transaction().execute(async (trx) => {
       const lock = await sql<{ locked: boolean }>`SELECT pg_try_advisory_xact_lock(${sql.raw(POSTGRES_SYNC_LOCK_KEY)}) AS locked`.execute(trx);
       if (lock.rows[0]?.locked !== true) {
         throw new SyncLockBusyError(`another sync holds the PostgreSQL advisory lock ${POSTGRES_SYNC_LOCK_KEY} on this database`);
       }
-      const state = await readCurrentState(trx);
-      return work(state, new SetWriter(trx, postgresRows));
+      const prepared = prepare(await readCurrentState(trx, this.kind));
+      await commit(prepared, new SetWriter(trx, postgresRows));
+      return prepared;
     }));
   }
 

@@ -53,20 +53,28 @@ export class SqliteDatabase implements PocketIdDatabase {
   }
 
   readState(): Promise<CurrentState> {
-    return readCurrentState(this.db);
+    return readCurrentState(this.db, this.kind);
   }
 
   /**
    * BEGIN IMMEDIATE takes the write lock up front, as Pocket ID does, so the
-   * run waits its turn instead of failing half-way on a lock upgrade. The
-   * caller has already read LDAP, so the lock is held only for plan and apply.
+   * run waits its turn instead of failing half-way on a lock upgrade.
+   *
+   * Pocket ID's own requests wait at most 2.5 s for that lock, so it is held
+   * only for the writes: the state is read and the plan made before BEGIN,
+   * and PRAGMA data_version (which changes when another connection commits)
+   * tells whether the database moved in between; only then is the state read
+   * and the plan made again, inside the transaction.
    */
-  write<T>(work: (state: CurrentState, writer: SyncWriter) => Promise<T>): Promise<T> {
+  write<P>(prepare: (state: CurrentState) => P, commit: (prepared: P, writer: SyncWriter) => Promise<void>): Promise<P> {
     return this.db.connection().execute(async (conn) => {
       // WAL is persistent in the file; set only here, after the schema check
       // passed, so a file that is not Pocket ID's is never modified. Pocket ID's
       // own file is already in WAL mode and this is then a no-op.
       await sql`PRAGMA journal_mode = WAL`.execute(conn);
+      const dataVersion = async () => (await sql<{ data_version: number }>`PRAGMA data_version`.execute(conn)).rows[0]?.data_version;
+      const versionRead = await dataVersion();
+      let prepared = prepare(await readCurrentState(conn, this.kind));
       try {
         await sql`BEGIN IMMEDIATE`.execute(conn);
       } catch (error) {
@@ -80,10 +88,10 @@ export class SqliteDatabase implements PocketIdDatabase {
         throw error;
       }
       try {
-        const state = await readCurrentState(conn);
-        const result = await work(state, new SetWriter(conn, sqliteRows));
+        if ((await dataVersion()) !== versionRead) prepared = prepare(await readCurrentState(conn, this.kind));
+        await commit(prepared, new SetWriter(conn, sqliteRows));
         await sql`COMMIT`.execute(conn);
-        return result;
+        return prepared;
       } catch (error) {
         await sql`ROLLBACK`.execute(conn).catch(() => undefined);
         throw error;
