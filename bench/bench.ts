@@ -31,6 +31,7 @@ import { ADMIN_GROUP, BASE_DN, generate, liveUserCount, membershipCount, mutate,
 import { formatProfile, summarizeProfile, type ProfileSummary } from './lib/profile.js';
 import type { FloorRunResult, RunResult, RunSpec, SyncRunResult } from './lib/protocol.js';
 import { formatChecks, formatTable, type TableRow, type TargetCheck } from './lib/report.js';
+import { OPENLDAP_SETTINGS } from '../src/ldap/vendors.js';
 
 type Scenario = 'initial' | 'no-change' | '1pct' | 'floor';
 const SCENARIOS: Scenario[] = ['initial', 'no-change', '1pct', 'floor'];
@@ -213,17 +214,7 @@ function syncEnv(slapd: SlapdInstance, connectionString: string, pageSize: numbe
     LDAP_BIND_DN: slapd.readerDn,
     LDAP_BIND_PASSWORD: slapd.readerPassword,
     LDAP_BASE: BASE_DN,
-    LDAP_USER_SEARCH_FILTER: '(objectClass=inetOrgPerson)',
-    LDAP_USER_GROUP_SEARCH_FILTER: '(objectClass=groupOfNames)',
-    LDAP_ATTRIBUTE_USER_UNIQUE_IDENTIFIER: 'entryUUID',
-    LDAP_ATTRIBUTE_USER_USERNAME: 'uid',
-    LDAP_ATTRIBUTE_USER_EMAIL: 'mail',
-    LDAP_ATTRIBUTE_USER_FIRST_NAME: 'givenName',
-    LDAP_ATTRIBUTE_USER_LAST_NAME: 'sn',
-    LDAP_ATTRIBUTE_USER_DISPLAY_NAME: 'displayName',
-    LDAP_ATTRIBUTE_GROUP_MEMBER: 'member',
-    LDAP_ATTRIBUTE_GROUP_UNIQUE_IDENTIFIER: 'entryUUID',
-    LDAP_ATTRIBUTE_GROUP_NAME: 'cn',
+    ...(OPENLDAP_SETTINGS as Record<string, string>),
     LDAP_ADMIN_GROUP_NAME: ADMIN_GROUP,
     LDAP_SYNC_PAGE_SIZE: String(pageSize),
     LOG_LEVEL: 'warn',

@@ -184,6 +184,25 @@ const AD_SETTINGS: Suggestion = {
   LDAP_SYNC_DISABLED_ACCOUNTS: 'true',
 };
 
+/**
+ * The standard schema mapping (inetOrgPerson users, groupOfNames groups,
+ * entryUUID ids): OpenLDAP's suggestion, the base the other RFC-schema
+ * directories vary, and what the tests and the benchmark run with.
+ */
+export const OPENLDAP_SETTINGS: Suggestion = {
+  LDAP_USER_SEARCH_FILTER: '(objectClass=inetOrgPerson)',
+  LDAP_USER_GROUP_SEARCH_FILTER: '(objectClass=groupOfNames)',
+  LDAP_ATTRIBUTE_USER_UNIQUE_IDENTIFIER: 'entryUUID',
+  LDAP_ATTRIBUTE_USER_USERNAME: 'uid',
+  LDAP_ATTRIBUTE_USER_EMAIL: 'mail',
+  LDAP_ATTRIBUTE_USER_FIRST_NAME: 'givenName',
+  LDAP_ATTRIBUTE_USER_LAST_NAME: 'sn',
+  LDAP_ATTRIBUTE_USER_DISPLAY_NAME: 'displayName',
+  LDAP_ATTRIBUTE_GROUP_MEMBER: 'member',
+  LDAP_ATTRIBUTE_GROUP_UNIQUE_IDENTIFIER: 'entryUUID',
+  LDAP_ATTRIBUTE_GROUP_NAME: 'cn',
+};
+
 const AD_NOTES = [
   'objectGUID is stored exactly as Pocket ID stores it (bytes in wire order, not the form Windows tools display), so switching from the built-in sync keeps every ldap_id.',
   'Groups with more than 1500 members are read completely through range retrieval.',
@@ -209,19 +228,7 @@ const SUGGESTIONS: Record<VendorKind, { settings: Suggestion; notes: string[] }>
     ],
   },
   openldap: {
-    settings: {
-      LDAP_USER_SEARCH_FILTER: '(objectClass=inetOrgPerson)',
-      LDAP_USER_GROUP_SEARCH_FILTER: '(objectClass=groupOfNames)',
-      LDAP_ATTRIBUTE_USER_UNIQUE_IDENTIFIER: 'entryUUID',
-      LDAP_ATTRIBUTE_USER_USERNAME: 'uid',
-      LDAP_ATTRIBUTE_USER_EMAIL: 'mail',
-      LDAP_ATTRIBUTE_USER_FIRST_NAME: 'givenName',
-      LDAP_ATTRIBUTE_USER_LAST_NAME: 'sn',
-      LDAP_ATTRIBUTE_USER_DISPLAY_NAME: 'displayName',
-      LDAP_ATTRIBUTE_GROUP_MEMBER: 'member',
-      LDAP_ATTRIBUTE_GROUP_UNIQUE_IDENTIFIER: 'entryUUID',
-      LDAP_ATTRIBUTE_GROUP_NAME: 'cn',
-    },
+    settings: OPENLDAP_SETTINGS,
     notes: [
       'For groupOfUniqueNames use LDAP_USER_GROUP_SEARCH_FILTER=(objectClass=groupOfUniqueNames) and LDAP_ATTRIBUTE_GROUP_MEMBER=uniqueMember; for posixGroup, (objectClass=posixGroup) and memberUid.',
       'OpenLDAP does not expand nested groups in member: LDAP_SYNC_NESTED_GROUPS=true does it in the sync.',
@@ -229,17 +236,9 @@ const SUGGESTIONS: Record<VendorKind, { settings: Suggestion; notes: string[] }>
   },
   '389-ds': {
     settings: {
-      LDAP_USER_SEARCH_FILTER: '(objectClass=inetOrgPerson)',
-      LDAP_USER_GROUP_SEARCH_FILTER: '(objectClass=groupOfNames)',
+      ...OPENLDAP_SETTINGS,
       LDAP_ATTRIBUTE_USER_UNIQUE_IDENTIFIER: 'nsUniqueId',
-      LDAP_ATTRIBUTE_USER_USERNAME: 'uid',
-      LDAP_ATTRIBUTE_USER_EMAIL: 'mail',
-      LDAP_ATTRIBUTE_USER_FIRST_NAME: 'givenName',
-      LDAP_ATTRIBUTE_USER_LAST_NAME: 'sn',
-      LDAP_ATTRIBUTE_USER_DISPLAY_NAME: 'displayName',
-      LDAP_ATTRIBUTE_GROUP_MEMBER: 'member',
       LDAP_ATTRIBUTE_GROUP_UNIQUE_IDENTIFIER: 'nsUniqueId',
-      LDAP_ATTRIBUTE_GROUP_NAME: 'cn',
       LDAP_SYNC_DISABLED_ACCOUNTS: 'true',
     },
     notes: [
@@ -249,17 +248,11 @@ const SUGGESTIONS: Record<VendorKind, { settings: Suggestion; notes: string[] }>
   },
   freeipa: {
     settings: {
+      ...OPENLDAP_SETTINGS,
       LDAP_USER_SEARCH_FILTER: '(objectClass=person)',
       LDAP_USER_GROUP_SEARCH_FILTER: '(objectClass=ipausergroup)',
       LDAP_ATTRIBUTE_USER_UNIQUE_IDENTIFIER: 'ipaUniqueID',
-      LDAP_ATTRIBUTE_USER_USERNAME: 'uid',
-      LDAP_ATTRIBUTE_USER_EMAIL: 'mail',
-      LDAP_ATTRIBUTE_USER_FIRST_NAME: 'givenName',
-      LDAP_ATTRIBUTE_USER_LAST_NAME: 'sn',
-      LDAP_ATTRIBUTE_USER_DISPLAY_NAME: 'displayName',
-      LDAP_ATTRIBUTE_GROUP_MEMBER: 'member',
       LDAP_ATTRIBUTE_GROUP_UNIQUE_IDENTIFIER: 'ipaUniqueID',
-      LDAP_ATTRIBUTE_GROUP_NAME: 'cn',
       LDAP_SYNC_DISABLED_ACCOUNTS: 'true',
     },
     notes: [
@@ -271,17 +264,11 @@ const SUGGESTIONS: Record<VendorKind, { settings: Suggestion; notes: string[] }>
   },
   lldap: {
     settings: {
+      ...OPENLDAP_SETTINGS,
       LDAP_USER_SEARCH_FILTER: '(objectClass=person)',
-      LDAP_USER_GROUP_SEARCH_FILTER: '(objectClass=groupOfNames)',
       LDAP_ATTRIBUTE_USER_UNIQUE_IDENTIFIER: 'uuid',
-      LDAP_ATTRIBUTE_USER_USERNAME: 'uid',
-      LDAP_ATTRIBUTE_USER_EMAIL: 'mail',
-      LDAP_ATTRIBUTE_USER_FIRST_NAME: 'givenName',
-      LDAP_ATTRIBUTE_USER_LAST_NAME: 'sn',
       LDAP_ATTRIBUTE_USER_DISPLAY_NAME: 'cn',
-      LDAP_ATTRIBUTE_GROUP_MEMBER: 'member',
       LDAP_ATTRIBUTE_GROUP_UNIQUE_IDENTIFIER: 'uuid',
-      LDAP_ATTRIBUTE_GROUP_NAME: 'cn',
     },
     notes: [
       'These are lldap\'s published Pocket ID settings (user_id, first_name and last_name are aliases of uid, givenName and sn).',

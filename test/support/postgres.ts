@@ -19,6 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { onProcessExit } from './process-cleanup.js';
 
 export interface CreateDatabaseOptions {
   /** Load the Pocket ID schema (default true). false: an empty database (from template1). */
@@ -190,13 +191,7 @@ function stopAllSync(): void {
 function installCleanup(): void {
   if (cleanupInstalled) return;
   cleanupInstalled = true;
-  process.on('exit', stopAllSync);
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(sig, () => {
-      stopAllSync();
-      if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
-    });
-  }
+  onProcessExit(stopAllSync);
 }
 
 /** Start a new throwaway cluster (initdb + pg_ctl start). */

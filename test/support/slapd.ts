@@ -22,6 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from 'ldapts';
+import { onProcessExit } from './process-cleanup.js';
 
 export interface StartSlapdOptions {
   /** LDIF text loaded with `slapadd -q`; default: the fixture test/fixtures/directory.ldif. */
@@ -278,14 +279,7 @@ function killAllSync(): void {
 function installCleanup(): void {
   if (cleanupInstalled) return;
   cleanupInstalled = true;
-  process.on('exit', killAllSync);
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(sig, () => {
-      killAllSync();
-      // Nobody else handles the signal: die of it, as without our handler.
-      if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
-    });
-  }
+  onProcessExit(killAllSync);
 }
 
 /** Stop every slapd started by this process and delete their directories. */

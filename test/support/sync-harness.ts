@@ -3,6 +3,7 @@ import { Client } from 'ldapts';
 import type { Config } from '../../src/config/config.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { openDatabase } from '../../src/db/open-database.js';
+import { OPENLDAP_SETTINGS } from '../../src/ldap/vendors.js';
 import { createLogger } from '../../src/log/logger.js';
 import { runSync, type SyncResult } from '../../src/sync/run-sync.js';
 import type { SlapdInstance } from './slapd.js';
@@ -16,17 +17,8 @@ export function testEnv(slapd: SlapdInstance, db: TestDatabase, overrides: Recor
     LDAP_BIND_DN: slapd.readerDn,
     LDAP_BIND_PASSWORD: slapd.readerPassword,
     LDAP_BASE: slapd.baseDn,
-    LDAP_USER_SEARCH_FILTER: '(objectClass=inetOrgPerson)',
-    LDAP_USER_GROUP_SEARCH_FILTER: '(objectClass=groupOfNames)',
-    LDAP_ATTRIBUTE_USER_UNIQUE_IDENTIFIER: 'entryUUID',
-    LDAP_ATTRIBUTE_USER_USERNAME: 'uid',
-    LDAP_ATTRIBUTE_USER_EMAIL: 'mail',
-    LDAP_ATTRIBUTE_USER_FIRST_NAME: 'givenName',
-    LDAP_ATTRIBUTE_USER_LAST_NAME: 'sn',
-    LDAP_ATTRIBUTE_USER_DISPLAY_NAME: 'displayName',
-    LDAP_ATTRIBUTE_GROUP_MEMBER: 'member',
-    LDAP_ATTRIBUTE_GROUP_UNIQUE_IDENTIFIER: 'entryUUID',
-    LDAP_ATTRIBUTE_GROUP_NAME: 'cn',
+    // Exactly what `check` suggests for OpenLDAP.
+    ...(OPENLDAP_SETTINGS as Record<string, string>),
     LDAP_ADMIN_GROUP_NAME: 'admins',
     // Smaller than the reader's size limit of 5 is not needed for paging to matter, but several pages are exercised.
     LDAP_SYNC_PAGE_SIZE: '4',
