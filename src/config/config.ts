@@ -61,6 +61,24 @@ export interface ServiceSettings {
   shutdownTimeoutMs: number;
 }
 
+/** Pocket ID's FILE_BACKEND. */
+export type FileBackend = 'filesystem' | 'database' | 's3';
+
+/** Where and how profile pictures are stored (the attribute is LdapAttributes.profilePicture). */
+export interface PictureSettings {
+  /** s3 is accepted only without a picture attribute (then nothing is ever written there). */
+  backend: FileBackend;
+  /** FILE_BACKEND=filesystem: Pocket ID's UPLOAD_PATH. */
+  uploadPath: string;
+  concurrency: number;
+  /** Download time limit of a picture given as a URL. */
+  timeoutMs: number;
+  /** Largest download accepted. */
+  maxBytes: number;
+  /** LDAP_SYNC_PICTURE_DELETE_CLEARED: delete our stored picture when the attribute is emptied. */
+  deleteCleared: boolean;
+}
+
 export interface Config {
   enabled: boolean;
   ldap: LdapSettings;
@@ -69,4 +87,5 @@ export interface Config {
   uiConfigDisabled: boolean;
   service: ServiceSettings;
   log: { level: LogLevel; json: boolean };
+  pictures: PictureSettings;
 }

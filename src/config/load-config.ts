@@ -3,7 +3,7 @@ import { cleanEnv, makeValidator, str, type ReporterOptions } from 'envalid';
 import { parseDeleteThreshold, type DeleteThreshold } from '../sync/guard.js';
 import { parseSchedule } from '../service/schedule.js';
 import { parsePocketIdBoolean } from './booleans.js';
-import type { Config, DatabaseTarget, LogLevel } from './config.js';
+import type { Config, DatabaseTarget, FileBackend, LogLevel } from './config.js';
 import { SETTINGS, type SettingName } from './settings.js';
 
 /** Every problem found in the environment, reported together (exit status 2). */
@@ -36,6 +36,16 @@ const schedule = makeValidator<string>((raw) => {
 });
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+const FILE_BACKENDS: readonly FileBackend[] = ['filesystem', 'database', 's3'];
+
+// Pocket ID's FILE_BACKEND values; any other spelling is an error, not a silent default.
+const fileBackend = makeValidator<FileBackend>((raw) => {
+  const value = raw.trim().toLowerCase();
+  const backend = FILE_BACKENDS.find((b) => b === value);
+  if (backend === undefined) throw new Error(`"${raw}" is not one of ${FILE_BACKENDS.join(', ')}`);
+  return backend;
+});
 
 // envalid validates each variable on its own; the spec mirrors SETTINGS so the
 // defaults live in exactly one place.
@@ -85,11 +95,18 @@ function buildSpec() {
     LDAP_SYNC_HTTP_PORT: integer(0, 65535)({ default: Number(defaultOf('LDAP_SYNC_HTTP_PORT')) }),
     LDAP_SYNC_HTTP_ADDRESS: text('LDAP_SYNC_HTTP_ADDRESS'),
     LDAP_SYNC_SHUTDOWN_TIMEOUT: integer(1, 3600)({ default: Number(defaultOf('LDAP_SYNC_SHUTDOWN_TIMEOUT')) }),
+    FILE_BACKEND: fileBackend({ default: defaultOf('FILE_BACKEND') as FileBackend }),
+    UPLOAD_PATH: text('UPLOAD_PATH'),
+    LDAP_SYNC_PICTURE_CONCURRENCY: integer(1, 64)({ default: Number(defaultOf('LDAP_SYNC_PICTURE_CONCURRENCY')) }),
+    LDAP_SYNC_PICTURE_TIMEOUT: integer(1, 600)({ default: Number(defaultOf('LDAP_SYNC_PICTURE_TIMEOUT')) }),
+    LDAP_SYNC_PICTURE_MAX_BYTES: integer(1024, 1_073_741_824)({ default: Number(defaultOf('LDAP_SYNC_PICTURE_MAX_BYTES')) }),
+    LDAP_SYNC_PICTURE_DELETE_CLEARED: flag('LDAP_SYNC_PICTURE_DELETE_CLEARED'),
   };
 }
 
 // Structured strings whose empty value could only be a mistake (a Helm value left blank).
-const EMPTY_MEANS_DEFAULT: ReadonlySet<string> = new Set<SettingName>(['LDAP_SYNC_DELETE_THRESHOLD', 'LDAP_SYNC_SCHEDULE']);
+// FILE_BACKEND and UPLOAD_PATH: Pocket ID falls back to its defaults when they are empty.
+const EMPTY_MEANS_DEFAULT: ReadonlySet<string> = new Set<SettingName>(['LDAP_SYNC_DELETE_THRESHOLD', 'LDAP_SYNC_SCHEDULE', 'FILE_BACKEND', 'UPLOAD_PATH']);
 
 // Booleans and numbers set to "" fall back to their default, as an unset
 // variable would; strings keep "" because Pocket ID uses a set-but-empty value as is.
@@ -191,6 +208,13 @@ export function loadConfig(env: Env = process.env): Config {
     if (clean.REQUIRE_USER_EMAIL && clean.LDAP_ATTRIBUTE_USER_EMAIL.trim() === '') {
       problems.push('LDAP_ATTRIBUTE_USER_EMAIL: required while REQUIRE_USER_EMAIL=true, otherwise every user would be skipped');
     }
+    // An invalid FILE_BACKEND is already reported (and reading it from `clean` would throw).
+    const backendValid = !problems.some((p) => p.startsWith('FILE_BACKEND:'));
+    if (backendValid && clean.FILE_BACKEND === 's3' && clean.LDAP_ATTRIBUTE_USER_PROFILE_PICTURE.trim() !== '') {
+      problems.push(
+        'FILE_BACKEND: s3 is not supported by this daemon, so it cannot store profile pictures; set LDAP_ATTRIBUTE_USER_PROFILE_PICTURE to empty for the daemon (pictures are then not synced) or use FILE_BACKEND=filesystem or database',
+      );
+    }
   }
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -242,5 +266,13 @@ export function loadConfig(env: Env = process.env): Config {
       shutdownTimeoutMs: clean.LDAP_SYNC_SHUTDOWN_TIMEOUT * 1000,
     },
     log: { level: clean.LOG_LEVEL as LogLevel, json: clean.LOG_JSON },
+    pictures: {
+      backend: clean.FILE_BACKEND,
+      uploadPath: clean.UPLOAD_PATH.trim() || defaultOf('UPLOAD_PATH'),
+      concurrency: clean.LDAP_SYNC_PICTURE_CONCURRENCY,
+      timeoutMs: clean.LDAP_SYNC_PICTURE_TIMEOUT * 1000,
+      maxBytes: clean.LDAP_SYNC_PICTURE_MAX_BYTES,
+      deleteCleared: clean.LDAP_SYNC_PICTURE_DELETE_CLEARED,
+    },
   };
 }

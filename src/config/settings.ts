@@ -30,7 +30,7 @@ export const SETTINGS = [
   { name: 'LDAP_ATTRIBUTE_USER_FIRST_NAME', kind: 'string', pocketId: true, description: 'User attribute for the first name (givenName).' },
   { name: 'LDAP_ATTRIBUTE_USER_LAST_NAME', kind: 'string', pocketId: true, description: 'User attribute for the last name (sn).' },
   { name: 'LDAP_ATTRIBUTE_USER_DISPLAY_NAME', kind: 'string', default: 'cn', pocketId: true, description: 'User attribute for the display name; when empty on an entry, "first last" is used.' },
-  { name: 'LDAP_ATTRIBUTE_USER_PROFILE_PICTURE', kind: 'string', pocketId: true, description: 'User attribute holding a picture. Accepted but not synced by this version (a warning says so).' },
+  { name: 'LDAP_ATTRIBUTE_USER_PROFILE_PICTURE', kind: 'string', pocketId: true, description: 'User attribute holding a picture (jpegPhoto, thumbnailPhoto, ...): image bytes, base64 text or an http(s) URL. Stored as a 300x300 PNG after the run commits, only when it changed. Empty: no pictures.' },
   { name: 'LDAP_ATTRIBUTE_GROUP_MEMBER', kind: 'string', default: 'member', pocketId: true, description: 'Group attribute listing members (member, uniqueMember, memberUid).' },
   { name: 'LDAP_ATTRIBUTE_GROUP_UNIQUE_IDENTIFIER', kind: 'string', pocketId: true, description: 'Group attribute stored as ldap_id. Required.' },
   { name: 'LDAP_ATTRIBUTE_GROUP_NAME', kind: 'string', pocketId: true, description: 'Group attribute used as the group name (cn). Required.' },
@@ -42,6 +42,8 @@ export const SETTINGS = [
   { name: 'UI_CONFIG_DISABLED', kind: 'boolean', default: 'false', pocketId: true, description: 'Mirror of Pocket ID\'s setting; the daemon warns when it is not true.' },
   { name: 'LOG_LEVEL', kind: 'string', default: 'info', pocketId: true, description: 'debug, info, warn or error.' },
   { name: 'LOG_JSON', kind: 'boolean', default: 'false', pocketId: true, description: 'One JSON object per log line instead of text.' },
+  { name: 'FILE_BACKEND', kind: 'string', default: 'filesystem', pocketId: true, description: 'Where Pocket ID keeps uploads, so where profile pictures are written: filesystem or database (table storage). s3 is not supported: with a picture attribute it is a configuration error.' },
+  { name: 'UPLOAD_PATH', kind: 'string', default: 'data/uploads', pocketId: true, description: 'FILE_BACKEND=filesystem: the upload directory Pocket ID uses (a shared volume); pictures go to <UPLOAD_PATH>/profile-pictures/<user id>.png.' },
   { name: 'LDAP_SYNC_PAGE_SIZE', kind: 'integer', default: '500', pocketId: false, description: 'Entries per page of the paged (RFC 2696) searches, 1-10000. Active Directory caps pages at 1000.' },
   { name: 'LDAP_START_TLS', kind: 'boolean', default: 'false', pocketId: false, description: 'Upgrade an ldap:// connection with StartTLS before binding; the run fails if the server refuses (never falls back to plain text).' },
   { name: 'LDAP_TLS_CA_FILE', kind: 'file', pocketId: false, description: 'PEM bundle of the CA(s) that signed the directory\'s certificate, for a private CA (added to the system trust store).' },
@@ -56,6 +58,10 @@ export const SETTINGS = [
   { name: 'LDAP_SYNC_NESTED_GROUPS', kind: 'boolean', default: 'false', pocketId: false, description: 'true: a group\'s members include the users of its member groups, at any depth (cycles allowed); member groups must match LDAP_USER_GROUP_SEARCH_FILTER. false: flat, as Pocket ID.' },
   { name: 'LDAP_SYNC_DISABLED_ACCOUNTS', kind: 'boolean', default: 'false', pocketId: false, description: 'true: accounts the directory marks disabled (Active Directory/Samba userAccountControl bit 0x2, AD LDS msDS-UserAccountDisabled, 389-ds/FreeIPA nsAccountLock=TRUE) become disabled Pocket ID users, enabled again when cleared. false: enabled, as Pocket ID.' },
   { name: 'LDAP_SYNC_MEMBER_RANGE_SIZE', kind: 'integer', default: '0', pocketId: false, description: '0: ranged member values are followed whenever the server sends them (Active Directory above 1500 members). N: always read members in ranges of N (Active Directory and Samba only; for testing, as Samba never forces ranges).' },
+  { name: 'LDAP_SYNC_PICTURE_CONCURRENCY', kind: 'integer', default: '4', pocketId: false, description: 'Profile pictures fetched, decoded and written at once after the run commits, 1-64.' },
+  { name: 'LDAP_SYNC_PICTURE_TIMEOUT', kind: 'integer', default: '15', pocketId: false, description: 'Seconds allowed to download a picture given as an http(s) URL (Pocket ID: 15).' },
+  { name: 'LDAP_SYNC_PICTURE_MAX_BYTES', kind: 'integer', default: '10485760', pocketId: false, description: 'Largest picture download accepted, in bytes; a larger one fails that picture.' },
+  { name: 'LDAP_SYNC_PICTURE_DELETE_CLEARED', kind: 'boolean', default: 'false', pocketId: false, description: 'true: when a user\'s picture attribute is emptied, the picture this daemon stored from LDAP is deleted (a picture uploaded in Pocket ID is never deleted). false: it stays, as in Pocket ID.' },
 ] as const satisfies readonly SettingDefinition[];
 
 export type SettingName = (typeof SETTINGS)[number]['name'];
