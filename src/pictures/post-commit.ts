@@ -1,0 +1,58 @@
+import type { Config } from '../config/config.js';
+import type { PocketIdDatabase } from '../db/database.js';
+import type { DirectorySnapshot } from '../ldap/snapshot.js';
+import type { Logger } from '../log/logger.js';
+import type { SyncPlan } from '../sync/types.js';
+import { DatabasePictureStore } from './database-store.js';
+import { FilesystemPictureStore } from './filesystem-store.js';
+import { StorageError, type PictureStore } from './store.js';
+import { pictureTargets, syncPictures, type PictureSummary } from './sync-pictures.js';
+
+function openStore(config: Config): PictureStore {
+  if (config.pictures.backend === 'database') {
+    try {
+      return DatabasePictureStore.open(config.database);
+    } catch (error) {
+      throw new StorageError(`cannot open the database for pictures: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  return new FilesystemPictureStore(config.pictures.uploadPath);
+}
+
+/**
+ * What a run does with pictures once its transaction has committed. Returns
+ * the counts when a picture attribute is configured, undefined otherwise (the
+ * pictures of hard-deleted users are removed either way, as in Pocket ID).
+ * The users' ids are read back after the commit: the rows as they now exist.
+ */
+export async function runPictureStep(
+  config: Config,
+  snapshot: DirectorySnapshot,
+  plan: SyncPlan,
+  db: Pick<PocketIdDatabase, 'readState'>,
+  log: Logger,
+): Promise<PictureSummary | undefined> {
+  const configured = config.ldap.attributes.profilePicture !== '';
+  const deletedUserIds = plan.users.delete.map((u) => u.id);
+  if (!configured && deletedUserIds.length === 0) return undefined;
+  if (config.pictures.backend === 's3') {
+    // Only reachable without a picture attribute: load-config refuses s3 with one.
+    log.warn('Pictures of deleted users were not removed: FILE_BACKEND=s3 is not supported by this daemon', { users: deletedUserIds.length });
+    return undefined;
+  }
+  const work = { targets: configured ? pictureTargets(snapshot, await db.readState(), plan) : [], deletedUserIds };
+  let store: PictureStore;
+  try {
+    store = openStore(config);
+  } catch (error) {
+    log.error('Cannot store profile pictures', { backend: config.pictures.backend, error: (error as Error).message });
+    const failed = work.targets.filter((t) => t.value !== undefined && t.value.length > 0).length;
+    return configured ? { written: 0, unchanged: 0, failed, deleted: 0 } : undefined;
+  }
+  try {
+    const summary = await syncPictures(work, store, config.pictures, log);
+    return configured ? summary : undefined;
+  } finally {
+    await store.close().catch(() => undefined);
+  }
+}
