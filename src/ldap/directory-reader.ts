@@ -94,7 +94,7 @@ export async function readDirectory(client: Client, settings: LdapSettings, log:
 
   const users: DirectoryUser[] = [];
   const userAttributes = unique([
-    attrs.userUniqueId, attrs.username, attrs.email, attrs.firstName, attrs.lastName, attrs.displayName,
+    attrs.userUniqueId, attrs.username, attrs.email, attrs.firstName, attrs.lastName, attrs.displayName, attrs.profilePicture,
     ...(settings.syncDisabledAccounts ? ACCOUNT_STATUS_ATTRIBUTES : []),
   ]);
   for await (const entry of pagedSearch(client, settings, 'users', settings.userFilter, userAttributes, stats, log)) {
@@ -111,6 +111,9 @@ export async function readDirectory(client: Client, settings: LdapSettings, log:
       displayName: text.read(attrs.displayName),
     };
     if (text.invalidAttribute) user.invalidAttribute = text.invalidAttribute;
+    // Binary, never decoded as text here: an invalid picture must not skip the user.
+    const picture = values.first(attrs.profilePicture);
+    if (picture !== undefined && picture.length > 0) user.picture = picture;
     if (settings.syncDisabledAccounts) {
       const status = accountStatus(values);
       user.disabled = status.disabled;

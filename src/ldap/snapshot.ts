@@ -12,6 +12,12 @@ export interface DirectoryUser {
   firstName: string;
   lastName: string;
   displayName: string;
+  /**
+   * First value of LDAP_ATTRIBUTE_USER_PROFILE_PICTURE as raw bytes (image
+   * bytes, base64 text or a URL; src/pictures/ interprets it); undefined when
+   * the attribute is not configured or the entry has no value.
+   */
+  picture?: Buffer;
   /** Name of the first text attribute that was not valid UTF-8 or held a NUL byte. */
   invalidAttribute?: string;
   /**

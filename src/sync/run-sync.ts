@@ -5,6 +5,7 @@ import { closeLdapConnection, openLdapConnection } from '../ldap/connection.js';
 import { readDirectory } from '../ldap/directory-reader.js';
 import type { DirectorySnapshot } from '../ldap/snapshot.js';
 import type { Logger } from '../log/logger.js';
+import { runPictureStep } from '../pictures/post-commit.js';
 import { apply } from './apply.js';
 import { checkDeletionGuard, DeletionGuardError, type GuardVerdict } from './guard.js';
 import { plan } from './plan.js';
@@ -25,7 +26,8 @@ export interface SyncResult {
   plan: SyncPlan;
   summary: SyncSummary;
   entriesRead: { users: number; groups: number };
-  timings: { readMs: number; planMs: number; applyMs: number };
+  /** picturesMs: the post-commit picture step, when it ran. */
+  timings: { readMs: number; planMs: number; applyMs: number; picturesMs?: number };
 }
 
 async function readSnapshot(config: Config, log: Logger): Promise<DirectorySnapshot> {
@@ -86,12 +88,17 @@ export async function runSync(config: Config, db: PocketIdDatabase, log: Logger,
   for (const skip of syncPlan.skips) {
     log.warn('Skipped LDAP entry', { kind: skip.kind, dn: skip.dn, reason: skip.reason, detail: skip.message });
   }
+  // Profile pictures only after the commit, never inside the write transaction; they never fail the run.
+  const picturesStarted = performance.now();
+  const pictures = dryRun ? undefined : await runPictureStep(config, snapshot, syncPlan, db, log);
+  const summary = summarize(syncPlan);
+  if (pictures) summary.pictures = pictures;
   return {
     dryRun,
     guard,
     plan: syncPlan,
-    summary: summarize(syncPlan),
+    summary,
     entriesRead: { users: snapshot.users.length, groups: snapshot.groups.length },
-    timings,
+    timings: pictures ? { ...timings, picturesMs: performance.now() - picturesStarted } : timings,
   };
 }

@@ -1,3 +1,4 @@
+import type { PictureSummary } from '../pictures/sync-pictures.js';
 import type { Skip, SkipReason, SyncPlan } from './types.js';
 
 export interface SyncSummary {
@@ -6,6 +7,8 @@ export interface SyncSummary {
   memberships: { added: number; removed: number };
   skipsByReason: Partial<Record<SkipReason, number>>;
   skips: Skip[];
+  /** Set by runSync after the commit when LDAP_ATTRIBUTE_USER_PROFILE_PICTURE is configured. */
+  pictures?: PictureSummary;
 }
 
 export function summarize(plan: SyncPlan): SyncSummary {
@@ -59,5 +62,13 @@ export function summaryFields(summary: SyncSummary): Record<string, number> {
     membershipsAdded: m.added,
     membershipsRemoved: m.removed,
     memberSkips: summary.skips.filter((s) => s.kind === 'member').length,
+    ...(summary.pictures
+      ? {
+          picturesWritten: summary.pictures.written,
+          picturesUnchanged: summary.pictures.unchanged,
+          picturesFailed: summary.pictures.failed,
+          picturesDeleted: summary.pictures.deleted,
+        }
+      : {}),
   };
 }
