@@ -401,6 +401,34 @@ describe('pictures: when and how the step runs', () => {
     }
   });
 
+  test('without a picture attribute a hard delete still removes the picture (as Pocket ID); with FILE_BACKEND=s3 it warns instead', async () => {
+    const f = await fixture('filesystem', 'sqlite');
+    try {
+      await ldapAdmin(f.slapd, (client) => setPicture(client, 'bob', 'ignored: the attribute is not configured'));
+      const off = { ...f.env, LDAP_ATTRIBUTE_USER_PROFILE_PICTURE: '', LDAP_SOFT_DELETE_USERS: 'false' };
+      assert.ifError((await syncWith(off)).error);
+      const bob = await f.idOf('bob');
+      const alice = await f.idOf('alice');
+      // Pictures uploaded in Pocket ID.
+      mkdirSync(path.join(f.uploads, 'profile-pictures'), { mode: 0o700 });
+      for (const id of [bob, alice]) writeFileSync(path.join(f.uploads, 'profile-pictures', `${id}.png`), await photo(60, 'png', 300, 300));
+      await ldapAdmin(f.slapd, (client) => client.del(dn('bob')));
+      const deleted = await syncWith(off);
+      assert.ifError(deleted.error);
+      assert.equal(deleted.result!.summary.users.deleted, 1);
+      assert.equal(deleted.result!.summary.pictures, undefined, 'no counts without the attribute');
+      assert.deepEqual([...(await f.stored()).keys()], [`profile-pictures/${alice}.png`]);
+
+      await ldapAdmin(f.slapd, (client) => client.del(dn('alice')));
+      const s3 = await syncWith({ ...off, FILE_BACKEND: 's3' });
+      assert.ifError(s3.error);
+      assert.match(s3.logs, / WRN Pictures of deleted users were not removed: FILE_BACKEND=s3 is not supported by this daemon users=1$/m);
+      assert.equal((await f.stored()).size, 1, 'nothing touched on the filesystem');
+    } finally {
+      await f.done();
+    }
+  });
+
   test('a dry run looks at no picture; without the attribute nothing is read or counted', async () => {
     const f = await fixture('filesystem', 'sqlite');
     try {
