@@ -85,9 +85,11 @@ export async function syncPictures(work: PictureWork, store: PictureStore, setti
 
   const withPicture = work.targets.filter((t) => t.value !== undefined && t.value.length > 0);
   const cleared = settings.deleteCleared ? work.targets.filter((t) => t.value === undefined || t.value.length === 0) : [];
+  const paths = [...withPicture, ...cleared].map((t) => profilePicturePath(t.userId));
+  if (paths.length === 0) return summary;
   let markers: Map<string, string | null>;
   try {
-    markers = await store.markers([...withPicture, ...cleared].map((t) => profilePicturePath(t.userId)));
+    markers = await store.markers(paths);
   } catch (error) {
     storageFailed(error instanceof StorageError ? error : new StorageError(message(error), { cause: error }));
     summary.failed += withPicture.length;

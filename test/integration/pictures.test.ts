@@ -107,6 +107,8 @@ interface Stored {
   /** File mtime or storage.mod_time, in seconds. */
   time: number;
   size?: number;
+  /** storage.created_at, in seconds (database only). */
+  created?: number;
 }
 
 interface Fixture {
@@ -144,8 +146,10 @@ async function fixture(backend: Backend, kind: DbKind, overrides: Record<string,
           out.set(`profile-pictures/${name}`, { data: readFileSync(file), time: Math.floor(statSync(file).mtimeMs / 1000) });
         }
       } else {
-        const rows = await sql<{ path: string; data: Buffer; size: number | string; mod_time: unknown }>`SELECT path, data, size, mod_time FROM storage`.execute(db.db);
-        for (const row of rows.rows) out.set(row.path, { data: Buffer.from(row.data), time: toSeconds(row.mod_time), size: Number(row.size) });
+        const rows = await sql<{ path: string; data: Buffer; size: number | string; mod_time: unknown; created_at: unknown }>`SELECT path, data, size, mod_time, created_at FROM storage`.execute(db.db);
+        for (const row of rows.rows) {
+          out.set(row.path, { data: Buffer.from(row.data), time: toSeconds(row.mod_time), size: Number(row.size), created: toSeconds(row.created_at) });
+        }
       }
       return out;
     },
@@ -154,7 +158,7 @@ async function fixture(backend: Backend, kind: DbKind, overrides: Record<string,
         for (const name of readdirSync(pictureDir)) utimesSync(path.join(pictureDir, name), OLD_SECONDS, OLD_SECONDS);
       } else {
         const old = kind === 'postgres' ? new Date(OLD_SECONDS * 1000) : OLD_SECONDS;
-        await sql`UPDATE storage SET mod_time = ${old}`.execute(db.db);
+        await sql`UPDATE storage SET mod_time = ${old}, created_at = ${old}`.execute(db.db);
       }
     },
     async idOf(username) {
@@ -253,6 +257,7 @@ for (const { backend, db: kind } of SCENARIOS) {
         const bobKey = `profile-pictures/${await f.idOf('bob')}.png`;
         for (const [key, picture] of await f.stored()) {
           assert.equal(picture.time === OLD_SECONDS, key !== bobKey, `${key}: rewritten only if it is bob's`);
+          if (picture.created !== undefined) assert.equal(picture.created, OLD_SECONDS, `${key}: the upsert keeps created_at`);
         }
       } finally {
         await f.done();
