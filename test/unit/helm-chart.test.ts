@@ -414,3 +414,15 @@ test('NOTES.txt: the one-time admin link command in sidecar mode, the settings f
   assert.match(notes2, /UI_CONFIG_DISABLED=true\n\s+LDAP_ENABLED=true\n\s+LDAP_URL=ldapi:\/\/%2Fnonexistent%2Fpocket-id-ldap-sync-owns-ldap/);
   assert.doesNotMatch(notes2, /one-time-access-token/);
 });
+
+test('daemon.extraEnv comes after envFrom, so it can override a ConfigMap setting (the idle install of the switching recipe)', async () => {
+  const args = ['template', 'rel', CHART, '-f', path.join(EXAMPLES, 'sqlite-sidecar.yaml'), '--set-json', 'daemon.extraEnv=[{"name":"LDAP_ENABLED","value":"false"}]'];
+  const result = await runHelm(args);
+  assert.equal(result.code, 0, result.stderr);
+  const r = Rendered.parse(result.stdout);
+  assert.equal(r.configMap.LDAP_ENABLED, 'true');
+  assert.equal(env(r.container('ldap-sync')).LDAP_ENABLED, 'false');
+  // Kubernetes gives env precedence over envFrom; the daemon then idles and /readyz says "disabled".
+  const daemonEnv: Record<string, string> = { ...r.configMap, LDAP_ENABLED: 'false' };
+  assert.equal(loadConfig(daemonEnv).enabled, false);
+});
