@@ -20,10 +20,7 @@ elapsed() { awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f s", 
 
 heading "Preparing: system packages, npm packages, build"
 bash scripts/install-test-deps.sh
-if [ ! -d node_modules/kysely ] || [ ! -d node_modules/better-sqlite3/build ]; then
-  echo "Installing npm packages (npm ci; better-sqlite3 may compile for a minute or two)"
-  npm ci --no-audit --no-fund --loglevel=error
-fi
+bash scripts/ensure-node-modules.sh
 node node_modules/typescript/bin/tsc -p demo/tsconfig.json
 echo "slapd, node_modules and dist/ are ready ($(elapsed))."
 

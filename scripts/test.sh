@@ -6,8 +6,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-test-deps.sh
-if [ ! -d node_modules/kysely ] || [ ! -d node_modules/better-sqlite3/build ]; then
-  npm ci --no-audit --no-fund --loglevel=error
-fi
+bash scripts/ensure-node-modules.sh
 npx tsc -p tsconfig.json
 exec bash scripts/with-test-servers.sh node --test --test-concurrency=1 "${@:-dist/test/}"
