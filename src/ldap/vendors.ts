@@ -166,9 +166,10 @@ export interface DirectoryInspection {
   notes: string[];
 }
 
-type Suggestion = Partial<Record<SettingName, string>>;
+export type Suggestion = Partial<Record<SettingName, string>>;
 
-const AD_SETTINGS: Suggestion = {
+/** Active Directory's (and Samba's) mapping: what `check` suggests there, and what the Samba tests run with. */
+export const AD_SETTINGS: Suggestion = {
   LDAP_USER_SEARCH_FILTER: '(&(objectClass=user)(objectCategory=person))',
   LDAP_USER_GROUP_SEARCH_FILTER: '(objectClass=group)',
   LDAP_ATTRIBUTE_USER_UNIQUE_IDENTIFIER: 'objectGUID',

@@ -4,10 +4,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { BAD_INPUT_ENV, buildBadInputCorpus, BULK_USERS, type ExpectedSkip } from '../fixtures/bad-input.js';
-import { parseJsonLogLines, syncWithOptions } from '../support/fault-tools.js';
+import { parseJsonLogLines } from '../support/fault-tools.js';
 import { startSlapd, stopAllSlapd, type SlapdInstance } from '../support/slapd.js';
-import type { SyncOutcome } from '../support/sync-harness.js';
-import { testEnv } from '../support/sync-harness.js';
+import { syncWith, testEnv, type SyncOutcome } from '../support/sync-harness.js';
 import { createTestDatabase, DB_KINDS, type TestDatabase } from '../support/test-database.js';
 import type { Skip, SkipReason } from '../../src/sync/types.js';
 
@@ -39,7 +38,7 @@ for (const kind of DB_KINDS) {
     before(async () => {
       db = await createTestDatabase(kind);
       env = { ...testEnv(slapd, db), ...BAD_INPUT_ENV };
-      outcome = await syncWithOptions(env, {}, { json: true });
+      outcome = await syncWith(env, {}, { json: true });
     });
     after(async () => {
       await db?.close();
@@ -132,7 +131,7 @@ for (const kind of DB_KINDS) {
 
     test(`bad input ${kind}: a second run changes nothing and reports the same skips`, async () => {
       const before = await db.dump();
-      const again = await syncWithOptions(env, {}, { json: true });
+      const again = await syncWith(env, {}, { json: true });
       assert.ifError(again.error);
       const p = again.result!.plan;
       assert.equal(p.users.create.length + p.users.update.length + p.users.disable.length + p.groups.create.length + p.groups.update.length + p.memberships.add.length + p.memberships.remove.length, 0);

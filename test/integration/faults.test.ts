@@ -18,7 +18,6 @@ import {
   holdLock,
   setSlapdLimits,
   startSilentServer,
-  syncWithOptions,
   waitForLockWaiter,
   waitForNoBackends,
 } from '../support/fault-tools.js';
@@ -270,7 +269,7 @@ for (const kind of DB_KINDS) {
       test(`guard ${kind}: ${what} goes through for one run with allowMassDelete, with a WARN`, async () => {
         const f = await fixture(kind);
         try {
-          const outcome = await syncWithOptions({ ...f.env, LDAP_USER_SEARCH_FILTER: filter }, { allowMassDelete: true });
+          const outcome = await syncWith({ ...f.env, LDAP_USER_SEARCH_FILTER: filter }, { allowMassDelete: true });
           assert.ifError(outcome.error);
           assert.equal(outcome.result!.summary.users.disabled, removed);
           assert.match(outcome.logs, /WRN Deletion guard overridden for this run/);

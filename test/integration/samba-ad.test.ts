@@ -31,6 +31,7 @@ import {
 } from '../support/samba.js';
 import { syncWith } from '../support/sync-harness.js';
 import { createTestDatabase, DB_KINDS, type TestDatabase } from '../support/test-database.js';
+import { AD_SETTINGS } from '../../src/ldap/vendors.js';
 
 const BIG = 3000;
 const NAMED: AdUser[] = [
@@ -74,17 +75,10 @@ function env(instance: SambaInstance, db: TestDatabase, overrides: Record<string
     LDAP_BIND_PASSWORD: instance.bindPassword,
     // The domain root: subtree searches from here return continuation references (Configuration, DNS zones).
     LDAP_BASE: instance.baseDn,
-    LDAP_USER_SEARCH_FILTER: '(&(objectClass=user)(objectCategory=person))',
-    LDAP_USER_GROUP_SEARCH_FILTER: '(objectClass=group)',
-    LDAP_ATTRIBUTE_USER_UNIQUE_IDENTIFIER: 'objectGUID',
-    LDAP_ATTRIBUTE_USER_USERNAME: 'sAMAccountName',
-    LDAP_ATTRIBUTE_USER_EMAIL: 'mail',
-    LDAP_ATTRIBUTE_USER_FIRST_NAME: 'givenName',
-    LDAP_ATTRIBUTE_USER_LAST_NAME: 'sn',
-    LDAP_ATTRIBUTE_USER_DISPLAY_NAME: 'displayName',
-    LDAP_ATTRIBUTE_GROUP_MEMBER: 'member',
-    LDAP_ATTRIBUTE_GROUP_UNIQUE_IDENTIFIER: 'objectGUID',
-    LDAP_ATTRIBUTE_GROUP_NAME: 'cn',
+    // Exactly what `check` suggests for Active Directory, overridden below where the test needs it.
+    ...(AD_SETTINGS as Record<string, string>),
+    // The baseline is Pocket ID's behaviour; FEATURES turns the extras on.
+    LDAP_SYNC_DISABLED_ACCOUNTS: 'false',
     LDAP_ADMIN_GROUP_NAME: 'pocket-admins',
     LDAP_SYNC_PAGE_SIZE: '1000',
     LDAP_TIMEOUT: '60',

@@ -7,40 +7,13 @@
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
-import { PassThrough } from 'node:stream';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { loadConfig } from '../../src/config/load-config.js';
-import { openDatabase } from '../../src/db/open-database.js';
-import { createLogger } from '../../src/log/logger.js';
-import { runSync, type SyncOptions } from '../../src/sync/run-sync.js';
 import type { SlapdInstance } from './slapd.js';
-import type { SyncOutcome } from './sync-harness.js';
 import type { DbKind } from './test-database.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** syncWith() with every runSync option (allowMassDelete included); `json` logs one JSON object per line (see parseJsonLogLines). */
-export async function syncWithOptions(
-  env: Record<string, string>,
-  options: SyncOptions = {},
-  logging: { json?: boolean } = {},
-): Promise<SyncOutcome> {
-  const config = loadConfig(env);
-  const stream = new PassThrough();
-  const chunks: Buffer[] = [];
-  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const log = createLogger({ level: 'debug', json: logging.json ?? false, stream });
-  const db = await openDatabase(config.database);
-  try {
-    const result = await runSync(config, db, log, options);
-    return { result, logs: Buffer.concat(chunks).toString('utf8') };
-  } catch (error) {
-    return { error: error as Error, logs: Buffer.concat(chunks).toString('utf8') };
-  } finally {
-    await db.close();
-  }
-}
 
 const DUMP_TABLES = ['users', 'user_groups', 'user_groups_users', 'custom_claims', 'oidc_clients_allowed_user_groups', 'webauthn_credentials'];
 

@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/config/load-config.js';
 import { openDatabase } from '../../src/db/open-database.js';
 import { OPENLDAP_SETTINGS } from '../../src/ldap/vendors.js';
 import { createLogger } from '../../src/log/logger.js';
-import { runSync, type SyncResult } from '../../src/sync/run-sync.js';
+import { runSync, type SyncOptions, type SyncResult } from '../../src/sync/run-sync.js';
 import type { SlapdInstance } from './slapd.js';
 import type { TestDatabase } from './test-database.js';
 
@@ -35,11 +35,11 @@ export interface SyncOutcome {
 }
 
 /** One whole sync as the CLI runs it, with the log lines captured. */
-export async function syncOnce(config: Config, options: { dryRun?: boolean } = {}): Promise<SyncOutcome> {
+export async function syncOnce(config: Config, options: SyncOptions = {}, logging: { json?: boolean } = {}): Promise<SyncOutcome> {
   const stream = new PassThrough();
   const chunks: Buffer[] = [];
   stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const log = createLogger({ level: 'debug', json: false, stream });
+  const log = createLogger({ level: 'debug', json: logging.json ?? false, stream });
   const db = await openDatabase(config.database);
   try {
     const result = await runSync(config, db, log, options);
@@ -51,8 +51,9 @@ export async function syncOnce(config: Config, options: { dryRun?: boolean } = {
   }
 }
 
-export async function syncWith(env: Record<string, string>, options: { dryRun?: boolean } = {}): Promise<SyncOutcome> {
-  return syncOnce(loadConfig(env), options);
+/** One sync with this environment; every runSync option; `json` logs one JSON object per line. */
+export async function syncWith(env: Record<string, string>, options: SyncOptions = {}, logging: { json?: boolean } = {}): Promise<SyncOutcome> {
+  return syncOnce(loadConfig(env), options, logging);
 }
 
 /** An admin connection to change the directory between runs. */
