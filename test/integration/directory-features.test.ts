@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, describe, test } from 'node:test';
 import { Attribute, Change } from 'ldapts';
-import { startSlapd, stopAllSlapd, type SlapdInstance } from '../support/slapd.js';
-import { ldapAdmin, syncWith, testEnv } from '../support/sync-harness.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { stopAllSlapd, type SlapdInstance } from '../support/slapd.js';
+import { ldapAdmin, startFixture, syncWith, type SyncFixture } from '../support/sync-harness.js';
+import type { TestDatabase } from '../support/test-database.js';
 
 after(stopAllSlapd);
 
@@ -77,11 +77,8 @@ function addSchema(slapd: SlapdInstance): Promise<void> {
 
 const GROUP_FILTER = '(&(objectClass=groupOfNames)(!(description=hidden)))';
 
-async function fixture(): Promise<{ slapd: SlapdInstance; db: TestDatabase; env: Record<string, string>; done: () => Promise<void> }> {
-  const slapd = await startSlapd({ ldif: ldif(), sizeLimit: 100 });
-  const db = await createTestDatabase('sqlite');
-  const env = testEnv(slapd, db, { LDAP_USER_GROUP_SEARCH_FILTER: GROUP_FILTER, LDAP_SYNC_PAGE_SIZE: '3' });
-  return { slapd, db, env, done: async () => { await db.close(); await slapd.stop(); } };
+function fixture(): Promise<SyncFixture> {
+  return startFixture('sqlite', { ldif: ldif(), sizeLimit: 100, env: { LDAP_USER_GROUP_SEARCH_FILTER: GROUP_FILTER, LDAP_SYNC_PAGE_SIZE: '3' } });
 }
 
 async function membersOf(db: TestDatabase, group: string): Promise<string[]> {

@@ -23,7 +23,7 @@ import {
 } from '../support/fault-tools.js';
 import { sharedPostgres, startPostgres, type PgCluster } from '../support/postgres.js';
 import { DEFAULT_LDIF_PATH, startSlapd, stopAllSlapd, type SlapdInstance } from '../support/slapd.js';
-import { ldapAdmin, syncWith, testEnv, type SyncOutcome } from '../support/sync-harness.js';
+import { ldapAdmin, startFixture, syncWith, testEnv, type SyncFixture, type SyncOutcome } from '../support/sync-harness.js';
 import { createTestDatabase, DB_KINDS, type DbKind, type TestDatabase } from '../support/test-database.js';
 
 const PEOPLE = 'ou=people,dc=example,dc=com';
@@ -44,29 +44,12 @@ ou: elsewhere
 ref: ldap://ldap.other.example/ou=people,dc=other,dc=example
 `;
 
-interface Fixture {
-  slapd: SlapdInstance;
-  db: TestDatabase;
-  env: Record<string, string>;
-  done: () => Promise<void>;
-}
-
 /** A directory, a Pocket ID database, and one healthy sync already done. */
-async function fixture(kind: DbKind, options: { ldif?: string; env?: Record<string, string> } = {}): Promise<Fixture> {
-  const slapd = await startSlapd(options.ldif === undefined ? {} : { ldif: options.ldif });
-  const db = await createTestDatabase(kind);
-  const env = testEnv(slapd, db, options.env ?? {});
-  const first = await syncWith(env);
+async function fixture(kind: DbKind, options: { ldif?: string; env?: Record<string, string> } = {}): Promise<SyncFixture> {
+  const started = await startFixture(kind, options);
+  const first = await syncWith(started.env);
   assert.ifError(first.error);
-  return {
-    slapd,
-    db,
-    env,
-    done: async () => {
-      await db.close();
-      await slapd.stop();
-    },
-  };
+  return started;
 }
 
 /** Some LDAP change, so that a run that got through would write something. */

@@ -10,6 +10,7 @@ import { after, test } from 'node:test';
 import { startSlapd, stopAllSlapd } from '../support/slapd.js';
 import { testEnv } from '../support/sync-harness.js';
 import { createTestDatabase } from '../support/test-database.js';
+import { freePort } from '../support/ports.js';
 
 const MAIN = path.join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.js');
 
@@ -61,13 +62,6 @@ function standIn(status: number, body: string, host = '127.0.0.1'): Promise<Stan
   });
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 test('200 from /readyz: exit 0, one line naming the URL; it asks GET /readyz and nothing else', async () => {
   const server = await standIn(200, JSON.stringify({ status: 'ready', lastRun: null }));

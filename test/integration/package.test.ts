@@ -7,13 +7,13 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { startSlapd, stopAllSlapd, type SlapdInstance } from '../support/slapd.js';
 import { testEnv } from '../support/sync-harness.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { freePort } from '../support/ports.js';
 
 const ROOT = path.join(import.meta.dirname, '..', '..', '..');
 const DOCKERFILE = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
@@ -85,13 +85,6 @@ function dockerRun(args: string[], env: Record<string, string>, cwd?: string): P
   return run(file, [...entry], { env: { PATH: process.env.PATH ?? '', ...env }, ...(cwd !== undefined ? { cwd } : {}) });
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 // ------------------------------------------------------------------------------------------------
 

@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { sql } from 'kysely';
@@ -16,6 +15,7 @@ import { ldapAdmin, syncWith, testEnv } from '../support/sync-harness.js';
 import { createTestDatabase, type DbKind, type TestDatabase } from '../support/test-database.js';
 import { summaryFields } from '../../src/sync/summary.js';
 import type { SyncResult } from '../../src/sync/run-sync.js';
+import { freePort } from '../support/ports.js';
 
 const MAIN = path.join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.js');
 const PEOPLE = 'ou=people,dc=example,dc=com';
@@ -116,16 +116,6 @@ async function stop(cli: Cli, signal: NodeJS.Signals = 'SIGTERM'): Promise<numbe
 // ------------------------------------------------------------------------------------------------
 // servers
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function http(port: number, route: string): Promise<{ status: number; text: string; json: Record<string, unknown> }> {
   const response = await fetch(`http://127.0.0.1:${port}${route}`);

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { Attribute, Change } from 'ldapts';
 import { startCuttingProxy } from '../support/cutting-proxy.js';
-import { startSlapd, stopAllSlapd, type SlapdInstance } from '../support/slapd.js';
-import { ldapAdmin, syncWith, testEnv } from '../support/sync-harness.js';
-import { createTestDatabase, DB_KINDS, type TestDatabase } from '../support/test-database.js';
+import { startSlapd, stopAllSlapd } from '../support/slapd.js';
+import { ldapAdmin, startFixture, syncWith, testEnv, type SyncFixture } from '../support/sync-harness.js';
+import { createTestDatabase, DB_KINDS, type DbKind, type TestDatabase } from '../support/test-database.js';
 
 const ID = (n: number) => `00000000-0000-4000-8000-00000000${String(n).padStart(4, '0')}`;
 const PEOPLE = 'ou=people,dc=example,dc=com';
@@ -32,11 +32,10 @@ async function addLocalRows(db: TestDatabase): Promise<void> {
   await db.db.insertInto('user_groups_users').values({ user_id: 'a0000000-0000-4000-8000-000000000002', user_group_id: 'b0000000-0000-4000-8000-000000000002' }).execute();
 }
 
-async function fixture(kind: (typeof DB_KINDS)[number], options: { local?: boolean } = {}): Promise<{ slapd: SlapdInstance; db: TestDatabase; env: Record<string, string>; done: () => Promise<void> }> {
-  const slapd = await startSlapd();
-  const db = await createTestDatabase(kind);
-  if (options.local ?? true) await addLocalRows(db);
-  return { slapd, db, env: testEnv(slapd, db), done: async () => { await db.close(); await slapd.stop(); } };
+async function fixture(kind: DbKind, options: { local?: boolean } = {}): Promise<SyncFixture> {
+  const started = await startFixture(kind);
+  if (options.local ?? true) await addLocalRows(started.db);
+  return started;
 }
 
 for (const kind of DB_KINDS) {

@@ -14,12 +14,12 @@ import { execFile, execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { onProcessExit } from './process-cleanup.js';
+import { freePort } from './ports.js';
 
 export interface CreateDatabaseOptions {
   /** Load the Pocket ID schema (default true). false: an empty database (from template1). */
@@ -85,18 +85,6 @@ function run(cmd: string, args: string[]): Promise<string> {
   });
 }
 
-async function freePort(): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const p = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(p));
-    });
-  });
-}
 
 function readLog(file: string): string {
   try {

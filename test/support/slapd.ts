@@ -17,12 +17,12 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from 'ldapts';
 import { onProcessExit } from './process-cleanup.js';
+import { freePort } from './ports.js';
 
 export interface StartSlapdOptions {
   /** LDIF text loaded with `slapadd -q`; default: the fixture test/fixtures/directory.ldif. */
@@ -105,28 +105,6 @@ function run(cmd: string, args: string[], opts: { cwd?: string } = {}): Promise<
   });
 }
 
-const reservedPorts = new Set<number>();
-
-/** A free TCP port on 127.0.0.1, never handed out twice in this process. */
-async function freePort(): Promise<number> {
-  for (let i = 0; i < 50; i++) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const srv = net.createServer();
-      srv.unref();
-      srv.once('error', reject);
-      srv.listen(0, '127.0.0.1', () => {
-        const addr = srv.address();
-        const p = typeof addr === 'object' && addr ? addr.port : 0;
-        srv.close(() => resolve(p));
-      });
-    });
-    if (port && !reservedPorts.has(port)) {
-      reservedPorts.add(port);
-      return port;
-    }
-  }
-  throw new Error('no free port found');
-}
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 

@@ -6,8 +6,8 @@ import { openDatabase } from '../../src/db/open-database.js';
 import { OPENLDAP_SETTINGS } from '../../src/ldap/vendors.js';
 import { createLogger } from '../../src/log/logger.js';
 import { runSync, type SyncOptions, type SyncResult } from '../../src/sync/run-sync.js';
-import type { SlapdInstance } from './slapd.js';
-import type { TestDatabase } from './test-database.js';
+import { startSlapd, type SlapdInstance, type StartSlapdOptions } from './slapd.js';
+import { createTestDatabase, type DbKind, type TestDatabase } from './test-database.js';
 
 /** The environment an operator would set for the test directory. */
 export function testEnv(slapd: SlapdInstance, db: TestDatabase, overrides: Record<string, string> = {}): Record<string, string> {
@@ -65,4 +65,28 @@ export async function ldapAdmin<T>(slapd: SlapdInstance, work: (client: Client) 
   } finally {
     await client.unbind();
   }
+}
+
+export interface SyncFixture {
+  slapd: SlapdInstance;
+  db: TestDatabase;
+  /** testEnv() for this directory and database, with the overrides given. */
+  env: Record<string, string>;
+  done: () => Promise<void>;
+}
+
+/** A fresh slapd (the test directory unless told otherwise) and a fresh Pocket ID database of one kind. */
+export async function startFixture(kind: DbKind, options: StartSlapdOptions & { env?: Record<string, string> } = {}): Promise<SyncFixture> {
+  const { env: overrides, ...slapdOptions } = options;
+  const slapd = await startSlapd(slapdOptions);
+  const db = await createTestDatabase(kind);
+  return {
+    slapd,
+    db,
+    env: testEnv(slapd, db, overrides ?? {}),
+    done: async () => {
+      await db.close();
+      await slapd.stop();
+    },
+  };
 }
