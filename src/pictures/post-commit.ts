@@ -1,8 +1,7 @@
 import type { Config } from '../config/config.js';
-import type { PocketIdDatabase } from '../db/database.js';
 import type { DirectorySnapshot } from '../ldap/snapshot.js';
 import type { Logger } from '../log/logger.js';
-import type { SyncPlan } from '../sync/types.js';
+import type { CurrentUser, SyncPlan } from '../sync/types.js';
 import { DatabasePictureStore } from './database-store.js';
 import { FilesystemPictureStore } from './filesystem-store.js';
 import { StorageError, type PictureStore } from './store.js';
@@ -23,13 +22,15 @@ function openStore(config: Config): PictureStore {
  * What a run does with pictures once its transaction has committed. Returns
  * the counts when a picture attribute is configured, undefined otherwise (the
  * pictures of hard-deleted users are removed either way, as in Pocket ID).
- * The users' ids are read back after the commit: the rows as they now exist.
+ * `users` are the rows the plan was made from, read inside the run's
+ * transaction: apply() never changes an id, and new rows take theirs from the
+ * plan, so no second read of the database is needed.
  */
 export async function runPictureStep(
   config: Config,
   snapshot: DirectorySnapshot,
   plan: SyncPlan,
-  db: Pick<PocketIdDatabase, 'readState'>,
+  users: CurrentUser[],
   log: Logger,
 ): Promise<PictureSummary | undefined> {
   const configured = config.ldap.attributes.profilePicture !== '';
@@ -40,7 +41,7 @@ export async function runPictureStep(
     log.warn('Pictures of deleted users were not removed: FILE_BACKEND=s3 is not supported by this daemon', { users: deletedUserIds.length });
     return undefined;
   }
-  const work = { targets: configured ? pictureTargets(snapshot, await db.readState(), plan) : [], deletedUserIds };
+  const work = { targets: configured ? pictureTargets(snapshot, users, plan) : [], deletedUserIds };
   let store: PictureStore;
   try {
     store = openStore(config);

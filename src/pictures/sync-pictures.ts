@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { PictureSettings } from '../config/config.js';
 import type { DirectorySnapshot } from '../ldap/snapshot.js';
 import type { Logger } from '../log/logger.js';
-import type { CurrentState, SyncPlan } from '../sync/types.js';
+import type { CurrentUser, SyncPlan } from '../sync/types.js';
 import { markerText, withMarker } from './png-marker.js';
 import { renderProfilePicture } from './render.js';
 import { PictureError, resolvePictureSource } from './source.js';
@@ -37,11 +37,11 @@ export interface PictureSummary {
  * unchanged) LDAP users. Skipped entries get nothing, as in Pocket ID, even
  * when they keep an existing row; users gone from LDAP are not in the snapshot.
  */
-export function pictureTargets(snapshot: DirectorySnapshot, state: CurrentState, plan: SyncPlan): PictureTarget[] {
+export function pictureTargets(snapshot: DirectorySnapshot, users: CurrentUser[], plan: SyncPlan): PictureTarget[] {
   const skipped = new Set(plan.skips.filter((s) => s.kind === 'user').map((s) => s.dn));
   const created = new Map(plan.users.create.map((u) => [u.ldapId, u.id]));
   const existing = new Map<string, string>();
-  for (const user of state.users) if (user.ldapId !== null) existing.set(user.ldapId, user.id);
+  for (const user of users) if (user.ldapId !== null) existing.set(user.ldapId, user.id);
   const targets: PictureTarget[] = [];
   for (const user of snapshot.users) {
     if (user.ldapId === '' || skipped.has(user.dn)) continue;

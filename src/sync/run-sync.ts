@@ -10,7 +10,7 @@ import { apply } from './apply.js';
 import { checkDeletionGuard, DeletionGuardError, type GuardVerdict } from './guard.js';
 import { plan } from './plan.js';
 import { summarize, type SyncSummary } from './summary.js';
-import type { SyncPlan } from './types.js';
+import type { CurrentState, CurrentUser, SyncPlan } from './types.js';
 
 export interface SyncOptions {
   /** Plan only: read the database without a write transaction and change nothing. */
@@ -54,7 +54,10 @@ export async function runSync(config: Config, db: PocketIdDatabase, log: Logger,
   for (const warning of schema.warnings) log.warn(warning);
   const snapshot = await readSnapshot(config, log);
   const timings = { readMs: snapshot.stats.readMs, planMs: 0, applyMs: 0 };
-  const makePlan = (state: Parameters<typeof plan>[1]) => {
+  // The users the committed plan was made from: the picture step maps entries to row ids with them.
+  let plannedUsers: CurrentUser[] = [];
+  const makePlan = (state: CurrentState) => {
+    plannedUsers = state.users;
     const started = performance.now();
     const result = plan(snapshot, state, config.rules);
     timings.planMs = performance.now() - started;
@@ -90,7 +93,7 @@ export async function runSync(config: Config, db: PocketIdDatabase, log: Logger,
   }
   // Profile pictures only after the commit, never inside the write transaction; they never fail the run.
   const picturesStarted = performance.now();
-  const pictures = dryRun ? undefined : await runPictureStep(config, snapshot, syncPlan, db, log);
+  const pictures = dryRun ? undefined : await runPictureStep(config, snapshot, syncPlan, plannedUsers, log);
   const summary = summarize(syncPlan);
   if (pictures) summary.pictures = pictures;
   return {

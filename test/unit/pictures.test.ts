@@ -234,7 +234,7 @@ describe('pictures: whose pictures a run looks at', () => {
       ],
       groups: [], unresolvedMembers: [], stats: { pages: 1, memberLookups: 0, readMs: 0 },
     } satisfies DirectorySnapshot;
-    // The state as read back after the commit: the new row exists, the skipped entry's old row too.
+    // The users the plan was made from: the skipped entry's old row is among them.
     const state: CurrentState = { users: [row('id-new', 'L1'), row('id-kept', 'L2'), row('id-skipped', 'L3'), row('id-bare', 'L5'), row('local', null)], groups: [], memberships: new Map() };
     const plan = {
       users: { create: [], update: [], disable: [], delete: [], unchanged: 0 },
@@ -248,7 +248,7 @@ describe('pictures: whose pictures a run looks at', () => {
       ],
       managed: { users: 3, groups: 0 },
     } satisfies SyncPlan;
-    const targets = pictureTargets(snapshot, state, plan);
+    const targets = pictureTargets(snapshot, state.users, plan);
     assert.deepEqual(targets.map((t) => [t.userId, t.value?.toString()]), [['id-new', 'p1'], ['id-kept', 'p2'], ['id-bare', undefined]]);
     assert.equal(profilePicturePath('id-new'), 'profile-pictures/id-new.png');
   });
