@@ -166,7 +166,7 @@ export interface DirectoryInspection {
   notes: string[];
 }
 
-export type Suggestion = Partial<Record<SettingName, string>>;
+type Suggestion = Partial<Record<SettingName, string>>;
 
 /** Active Directory's (and Samba's) mapping: what `check` suggests there, and what the Samba tests run with. */
 export const AD_SETTINGS: Suggestion = {
