@@ -14,6 +14,11 @@ class EveryAttribute extends Array<string> {
 }
 export const ALL_ATTRIBUTES_AS_BUFFERS: string[] = new EveryAttribute();
 
+/** One attribute's values as Buffers, whatever shape ldapts returned (scalar or array, string or Buffer). */
+export function valuesAsBuffers(value: Entry[string]): Buffer[] {
+  return (Array.isArray(value) ? value : [value]).map((v) => (Buffer.isBuffer(v) ? v : Buffer.from(v, 'utf8')));
+}
+
 /**
  * An entry's values by lower-cased attribute name. LDAP attribute names are
  * case-insensitive; Pocket ID compares them case-sensitively, so a configured
@@ -28,7 +33,7 @@ export class EntryValues {
     for (const [key, value] of Object.entries(entry)) {
       if (key === 'dn') continue;
       const name = key.toLowerCase().replace(/;binary$/, '');
-      const values = (Array.isArray(value) ? value : [value]).map((v) => (Buffer.isBuffer(v) ? v : Buffer.from(v, 'utf8')));
+      const values = valuesAsBuffers(value);
       this.byName.set(name, values);
     }
   }

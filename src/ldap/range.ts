@@ -7,7 +7,7 @@
 // would make Pocket ID remove every member past it.
 import type { Client, Entry, SearchOptions } from 'ldapts';
 import { describeError, LdapError } from './connection.js';
-import { ALL_ATTRIBUTES_AS_BUFFERS } from './entry-values.js';
+import { ALL_ATTRIBUTES_AS_BUFFERS, valuesAsBuffers } from './entry-values.js';
 
 /** `attr;range=low-high`; `high` is null for `*` (the last block). */
 export interface RangeOption {
@@ -45,10 +45,6 @@ function baseName(description: string): string {
   return (description.split(';')[0] ?? '').toLowerCase();
 }
 
-function asBuffers(value: Entry[string]): Buffer[] {
-  return (Array.isArray(value) ? value : [value]).map((v) => (Buffer.isBuffer(v) ? v : Buffer.from(String(v), 'utf8')));
-}
-
 /**
  * The ranged block of `attribute` in an entry, if the server sent one. Keys
  * without values are passed over: ldapts adds every requested attribute the
@@ -60,7 +56,7 @@ export function findRange(entry: Entry, attribute: string): { range: RangeOption
   for (const [key, value] of Object.entries(entry)) {
     if (key === 'dn' || baseName(key) !== wanted) continue;
     const range = parseRangeOption(key);
-    const values = asBuffers(value);
+    const values = valuesAsBuffers(value);
     if (range && values.length > 0) return { range, values };
   }
   return null;
