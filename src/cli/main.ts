@@ -11,6 +11,7 @@ import { runJob } from '../service/job.js';
 import { makeRedactor, redactingLogger, secretsOf } from '../service/redact.js';
 import { packageVersion } from '../service/version.js';
 import { formatPlanReport } from './plan-report.js';
+import { errorMessage } from '../log/error-message.js';
 
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;
@@ -123,7 +124,7 @@ function parse<T extends Record<string, { type: 'boolean'; short?: string }>>(ar
   try {
     return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }).values;
   } catch (error) {
-    throw new UsageError(`${error instanceof Error ? error.message : String(error)}\n\n${usage}`);
+    throw new UsageError(`${errorMessage(error)}\n\n${usage}`);
   }
 }
 
@@ -252,7 +253,7 @@ async function healthcheckCommand(args: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof UsageError) process.stderr.write(`${error.message}\n`);
     else if (error instanceof ConfigError) say(`not ready: cannot tell: ${error.problems.join('; ')}`);
-    else say(`not ready: cannot tell: ${error instanceof Error ? error.message : String(error)}`);
+    else say(`not ready: cannot tell: ${errorMessage(error)}`);
     return EXIT_FAILED;
   }
   if (service.httpPort === 0) {
@@ -265,7 +266,7 @@ async function healthcheckCommand(args: string[]): Promise<number> {
   try {
     answer = await getReadyz(host, service.httpPort);
   } catch (error) {
-    say(`not ready: cannot reach ${url}: ${error instanceof Error ? error.message : String(error)}`);
+    say(`not ready: cannot reach ${url}: ${errorMessage(error)}`);
     return EXIT_FAILED;
   }
   let body: { status?: unknown; reason?: unknown } = {};
@@ -316,7 +317,7 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${error.message}\n`);
       return EXIT_CONFIG;
     }
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`${errorMessage(error)}\n`);
     return EXIT_FAILED;
   }
 }

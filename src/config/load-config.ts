@@ -5,6 +5,7 @@ import { parseSchedule } from '../service/schedule.js';
 import { parsePocketIdBoolean } from './booleans.js';
 import type { Config, DatabaseTarget, FileBackend, LogLevel } from './config.js';
 import { SETTINGS, type SettingName } from './settings.js';
+import { errorMessage } from '../log/error-message.js';
 
 /** Every problem found in the environment, reported together (exit status 2). */
 export class ConfigError extends Error {
@@ -170,7 +171,7 @@ export function loadConfig(env: Env = process.env): Config {
     reporter: ({ errors }: ReporterOptions<Record<string, unknown>>) => {
       for (const [name, error] of Object.entries(errors)) {
         // envalid's messages can echo the value; ours never carry secrets, but keep it to the reason.
-        problems.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+        problems.push(`${name}: ${errorMessage(error)}`);
       }
     },
   });

@@ -6,6 +6,7 @@ import type { LdapSettings } from '../config/config.js';
 import type { SettingName } from '../config/settings.js';
 import { decodeUtf8 } from '../sync/text.js';
 import { ldapIdFromBytes } from './ldap-id.js';
+import { errorMessage } from '../log/error-message.js';
 
 export type VendorKind = 'active-directory' | 'ad-lds' | 'samba' | 'openldap' | '389-ds' | 'freeipa' | 'lldap' | 'unknown';
 
@@ -141,7 +142,7 @@ export async function detectVendor(client: RootDseReader): Promise<DetectedVendo
     });
     return vendorFromRootDse(rootDseFromEntry(searchEntries[0]));
   } catch (error) {
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    const reason = errorMessage(error).split('\n')[0];
     return { kind: 'unknown', label: 'unrecognised directory', activeDirectoryCompatible: false, pagedResults: false, evidence: [`root DSE not readable: ${reason}`] };
   }
 }

@@ -4,6 +4,7 @@
 // steps; the pixels are close, never byte-identical (reference §7).
 import sharp, { type SharpOptions } from 'sharp';
 import { PictureError } from './source.js';
+import { errorMessage } from '../log/error-message.js';
 
 export const PICTURE_SIZE = 300;
 
@@ -49,5 +50,5 @@ export async function renderProfilePicture(bytes: Buffer): Promise<Buffer> {
 }
 
 function reason(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+  return errorMessage(error).split('\n')[0] ?? '';
 }

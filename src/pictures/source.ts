@@ -1,3 +1,4 @@
+import { errorMessage } from '../log/error-message.js';
 // What a picture attribute holds, as Pocket ID reads it (reference §7): a URL
 // to fetch, base64 text, or the image bytes themselves. Two deliberate
 // differences: only http(s) values are URLs (Pocket ID also takes a value
@@ -98,7 +99,7 @@ async function download(url: URL, limits: FetchLimits): Promise<Buffer> {
     if (error instanceof PictureError) throw error;
     if (signal.aborted) throw new PictureError(`${shown} did not answer within ${seconds} s (LDAP_SYNC_PICTURE_TIMEOUT)`, { cause: error });
     const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
-    throw new PictureError(`cannot download ${shown}: ${error instanceof Error ? error.message : String(error)}${cause}`, { cause: error });
+    throw new PictureError(`cannot download ${shown}: ${errorMessage(error)}${cause}`, { cause: error });
   }
 }
 

@@ -12,6 +12,7 @@ import { markerText, withMarker } from './png-marker.js';
 import { renderProfilePicture } from './render.js';
 import { PictureError, resolvePictureSource } from './source.js';
 import { forEachLimited, profilePicturePath, StorageError, type PictureStore } from './store.js';
+import { errorMessage } from '../log/error-message.js';
 
 /** A user that exists after the run, with its picture attribute's first value (undefined: none). */
 export interface PictureTarget {
@@ -58,7 +59,6 @@ export interface PictureWork {
   deletedUserIds: string[];
 }
 
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
  * Runs the picture step against a store. Never throws: a bad picture is one
@@ -79,7 +79,7 @@ export async function syncPictures(work: PictureWork, store: PictureStore, setti
     try {
       if (await store.delete(path)) summary.deleted += 1;
     } catch (error) {
-      log.error('Failed to delete file after LDAP sync', { path, error: message(error) });
+      log.error('Failed to delete file after LDAP sync', { path, error: errorMessage(error) });
     }
   }
 
@@ -91,7 +91,7 @@ export async function syncPictures(work: PictureWork, store: PictureStore, setti
   try {
     markers = await store.markers(paths);
   } catch (error) {
-    storageFailed(error instanceof StorageError ? error : new StorageError(message(error), { cause: error }));
+    storageFailed(error instanceof StorageError ? error : new StorageError(errorMessage(error), { cause: error }));
     summary.failed += withPicture.length;
     return summary;
   }
@@ -123,7 +123,7 @@ export async function syncPictures(work: PictureWork, store: PictureStore, setti
       summary.failed += 1;
       if (error instanceof StorageError) storageFailed(error);
       // Pocket ID's message and username field, plus the DN and the reason.
-      else log.warn('Error saving profile picture for LDAP user', { dn: target.dn, username: target.username, error: message(error) });
+      else log.warn('Error saving profile picture for LDAP user', { dn: target.dn, username: target.username, error: errorMessage(error) });
       if (!(error instanceof PictureError) && !(error instanceof StorageError)) {
         log.debug('Unexpected error while saving a profile picture', { dn: target.dn, stack: error instanceof Error ? error.stack : undefined });
       }
@@ -141,7 +141,7 @@ export async function syncPictures(work: PictureWork, store: PictureStore, setti
         log.info('Deleted profile picture emptied in LDAP', { dn: target.dn, path });
       }
     } catch (error) {
-      log.error('Failed to delete file after LDAP sync', { path, error: message(error) });
+      log.error('Failed to delete file after LDAP sync', { path, error: errorMessage(error) });
     }
   }
   return summary;

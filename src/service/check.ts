@@ -4,7 +4,7 @@ import { openDatabase } from '../db/open-database.js';
 import { closeLdapConnection, openLdapConnection } from '../ldap/connection.js';
 import type { Logger } from '../log/logger.js';
 import { describeDatabase } from './database-handle.js';
-import { errorMessage } from './job.js';
+import { errorMessage } from '../log/error-message.js';
 
 export interface CheckLine {
   ok: boolean;

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Readiness } from './health.js';
+import { errorMessage } from '../log/error-message.js';
 
 export interface HealthEndpoints {
   readiness(): Readiness;
@@ -47,7 +48,7 @@ export function startHttpServer(port: number, host: string, endpoints: HealthEnd
       case '/metrics':
         endpoints.metrics().then(
           (text) => send(res, 200, endpoints.metricsContentType, text, head),
-          (error: unknown) => send(res, 500, 'text/plain; charset=utf-8', `cannot collect metrics: ${error instanceof Error ? error.message : String(error)}\n`, head),
+          (error: unknown) => send(res, 500, 'text/plain; charset=utf-8', `cannot collect metrics: ${errorMessage(error)}\n`, head),
         );
         return;
       default:

@@ -6,6 +6,7 @@ import type { LogFields, Logger } from '../log/logger.js';
 import { formatDuration } from '../sync/duration.js';
 import { runSync, type SyncOptions, type SyncResult } from '../sync/run-sync.js';
 import { summaryFields } from '../sync/summary.js';
+import { errorMessage } from '../log/error-message.js';
 
 /** gocron's job name in Pocket ID ≤ v2.13 (reference §5.2): log-based health checks look for it. */
 export const JOB_NAME = 'SyncLdap';
@@ -30,15 +31,6 @@ export interface JobContext {
   database: { get(): Promise<PocketIdDatabase> };
   /** runSync, replaceable in unit tests. */
   sync?: typeof runSync;
-}
-
-/** An error as one line; Node's connect errors can be an AggregateError with an empty message. */
-export function errorMessage(error: unknown): string {
-  if (error instanceof AggregateError && error.message === '') {
-    return [...new Set(error.errors.map((e) => errorMessage(e)))].join('; ');
-  }
-  if (error instanceof Error) return error.message || error.name;
-  return String(error);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { Cron } from 'croner';
+import { errorMessage } from '../log/error-message.js';
 
 /**
  * When the daemon syncs after the run at start. LDAP_SYNC_SCHEDULE is either
@@ -74,7 +75,7 @@ export function parseSchedule(text: string, anchor: Date = new Date()): Schedule
   try {
     schedule = new CronSchedule(trimmed);
   } catch (error) {
-    throw new Error(`"${trimmed}" is neither "@every <duration>" nor a cron expression (${error instanceof Error ? error.message : String(error)})`);
+    throw new Error(`"${trimmed}" is neither "@every <duration>" nor a cron expression (${errorMessage(error)})`);
   }
   if (schedule.next(anchor) === null) throw new Error(`"${trimmed}" never fires`);
   return schedule;
