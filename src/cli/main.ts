@@ -10,6 +10,7 @@ import { DatabaseHandle, describeDatabase } from '../service/database-handle.js'
 import { runJob } from '../service/job.js';
 import { makeRedactor, redactingLogger, secretsOf } from '../service/redact.js';
 import { packageVersion } from '../service/version.js';
+import { syncRunWith } from '../run/run-sync.js';
 import { formatPlanReport } from './plan-report.js';
 import { CHECK_USAGE, HEALTHCHECK_USAGE, RUN_USAGE, SYNC_USAGE, USAGE } from './usage.js';
 import { errorMessage } from '../log/error-message.js';
@@ -45,7 +46,7 @@ async function runCommand(args: string[]): Promise<number> {
     return EXIT_OK;
   }
   const config = loadConfig();
-  const result = await runDaemon(config, commandLogger(config));
+  const result = await runDaemon(config, commandLogger(config), syncRunWith(config));
   if (result.abandoned) {
     // The abandoned run's database connection keeps the event loop alive; closing it is the rollback.
     setTimeout(() => process.exit(result.exitCode), 100);
@@ -74,7 +75,7 @@ async function syncCommand(args: string[]): Promise<number> {
   if (!dryRun) warnAboutUiConfig(config, log);
   const database = new DatabaseHandle(config.database);
   try {
-    const outcome = await runJob({ config, log, database }, { dryRun, allowMassDelete: values['allow-mass-delete'] ?? false });
+    const outcome = await runJob({ log, jsonLog: config.log.json, database, sync: syncRunWith(config) }, { dryRun, allowMassDelete: values['allow-mass-delete'] ?? false });
     if (dryRun && outcome.sync) {
       process.stdout.write(values.json ? JSON.stringify(outcome.sync, null, 2) + '\n' : formatPlanReport(outcome.sync));
     }

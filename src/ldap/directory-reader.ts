@@ -93,21 +93,31 @@ function groupDnsByNormalizedDn(pending: PendingGroup[]): Map<string, string> {
   return dns;
 }
 
-export async function readDirectory(client: Client, settings: LdapSettings, log: Logger): Promise<DirectoryRead> {
-  const started = performance.now();
-  const attrs = settings.attributes;
-  const stats: DirectorySnapshot['stats'] = { pages: 0, memberLookups: 0, readMs: 0, rangeRequests: 0 };
-  const resolver = new MemberResolver(client, settings, log);
+/** One read's shared state: the connection, the settings, the counters and the member resolver. */
+interface ReadContext {
+  client: Client;
+  settings: LdapSettings;
+  stats: DirectorySnapshot['stats'];
+  resolver: MemberResolver;
+  log: Logger;
+}
 
+/** Detects the server, and refuses settings it cannot honour before anything is read. */
+async function recogniseServer(client: Client, settings: LdapSettings, log: Logger): Promise<DetectedVendor> {
   const vendor = await detectVendor(client);
   log.info('LDAP directory recognised', { vendor: vendor.kind, detail: describeVendor(vendor) });
   if (settings.memberRangeSize > 0 && !vendor.activeDirectoryCompatible) {
     // Other servers treat `member;range=0-N` as an unknown attribute option and return nothing: every group would look empty.
     throw new LdapError(`LDAP_SYNC_MEMBER_RANGE_SIZE=${settings.memberRangeSize} needs Active Directory or Samba, but the directory is ${vendor.label}; set it to 0`);
   }
-  const userId = uniqueIdConverter(attrs.userUniqueId);
-  const groupId = uniqueIdConverter(attrs.groupUniqueId);
+  return vendor;
+}
 
+/** The user search: every entry becomes a DirectoryUser, and its DN goes into the resolver's cache. */
+async function readUsers(context: ReadContext): Promise<DirectoryUser[]> {
+  const { client, settings, stats, resolver, log } = context;
+  const attrs = settings.attributes;
+  const userId = uniqueIdConverter(attrs.userUniqueId);
   const users: DirectoryUser[] = [];
   const userAttributes = unique([
     attrs.userUniqueId, attrs.username, attrs.email, attrs.firstName, attrs.lastName, attrs.displayName, attrs.profilePicture,
@@ -140,34 +150,42 @@ export async function readDirectory(client: Client, settings: LdapSettings, log:
     if (user.username !== '') resolver.rememberUser(entry.dn, nfc(user.username));
     users.push(user);
   }
+  return users;
+}
 
-  // With LDAP_SYNC_MEMBER_RANGE_SIZE the first block is asked for in the search itself.
-  const rangeSize = settings.memberRangeSize > 0 ? settings.memberRangeSize : undefined;
-  const memberRequest = rangeSize && attrs.groupMember !== '' ? rangeRequest(attrs.groupMember, 0, rangeSize) : attrs.groupMember;
+/** The group search: each group with its entry, waiting for its members (completeMembers). */
+async function readGroups(context: ReadContext, memberRequest: string): Promise<PendingGroup[]> {
+  const { client, settings, stats, log } = context;
+  const attrs = settings.attributes;
+  const groupId = uniqueIdConverter(attrs.groupUniqueId);
   const pending: PendingGroup[] = [];
   const groupAttributes = unique([attrs.groupName, attrs.groupUniqueId, memberRequest]);
   for await (const entry of pagedSearch(client, settings, 'groups', settings.groupFilter, groupAttributes, stats, log)) {
     const values = new EntryValues(entry);
     const text = textReader(values);
     const idBytes = values.first(attrs.groupUniqueId);
-    const group: DirectoryGroup = {
-      dn: entry.dn,
-      ldapId: idBytes ? groupId(idBytes) : '',
-      name: text.read(attrs.groupName),
-      memberUsernames: [],
-    };
+    const group: DirectoryGroup = { dn: entry.dn, ldapId: idBytes ? groupId(idBytes) : '', name: text.read(attrs.groupName), memberUsernames: [] };
     if (text.invalidAttribute) group.invalidAttribute = text.invalidAttribute;
     pending.push({ group, entry, values });
   }
+  return pending;
+}
 
-  // Member values are complete (ranges followed) and classified only once every group DN is known.
+/**
+ * Member values are completed (ranges followed) and classified only once every
+ * group DN is known: member groups (LDAP_SYNC_NESTED_GROUPS=true) are recorded
+ * by their snapshot DN, the rest go to the resolver as users.
+ */
+async function completeMembers(context: ReadContext, pending: PendingGroup[], rangeSize: number | undefined): Promise<DirectoryGroup[]> {
+  const { client, settings, stats, resolver, log } = context;
+  const memberAttribute = settings.attributes.groupMember;
   // Keyed the way Pocket ID normalises DNs; member groups are recorded by their snapshot DN, so the plan can match them exactly.
   const groupDns = settings.nestedGroups ? groupDnsByNormalizedDn(pending) : null;
   const groups: DirectoryGroup[] = [];
   for (const { group, entry, values } of pending) {
-    let members = values.all(attrs.groupMember);
-    if (attrs.groupMember !== '') {
-      const ranged = await completeRangedValues(client, entry, attrs.groupMember, rangeSize ? { size: rangeSize } : {});
+    let members = values.all(memberAttribute);
+    if (memberAttribute !== '') {
+      const ranged = await completeRangedValues(client, entry, memberAttribute, rangeSize ? { size: rangeSize } : {});
       if (ranged) {
         members = ranged.values;
         stats.rangeRequests = (stats.rangeRequests ?? 0) + ranged.requests;
@@ -187,9 +205,26 @@ export async function readDirectory(client: Client, settings: LdapSettings, log:
     resolver.addGroup(group, members);
     groups.push(group);
   }
+  return groups;
+}
 
-  const unresolvedMembers = await resolver.finish();
-  stats.memberLookups = resolver.lookups;
+/** The whole directory: users, then groups, then their members; any incomplete read throws. */
+export async function readDirectory(client: Client, settings: LdapSettings, log: Logger): Promise<DirectoryRead> {
+  const started = performance.now();
+  const stats: DirectorySnapshot['stats'] = { pages: 0, memberLookups: 0, readMs: 0, rangeRequests: 0 };
+  const context: ReadContext = { client, settings, stats, resolver: new MemberResolver(client, settings, log), log };
+  const vendor = await recogniseServer(client, settings, log);
+
+  const users = await readUsers(context);
+  // With LDAP_SYNC_MEMBER_RANGE_SIZE the first block is asked for in the search itself.
+  const memberAttribute = settings.attributes.groupMember;
+  const rangeSize = settings.memberRangeSize > 0 ? settings.memberRangeSize : undefined;
+  const memberRequest = rangeSize && memberAttribute !== '' ? rangeRequest(memberAttribute, 0, rangeSize) : memberAttribute;
+  const pending = await readGroups(context, memberRequest);
+  const groups = await completeMembers(context, pending, rangeSize);
+
+  const unresolvedMembers = await context.resolver.finish();
+  stats.memberLookups = context.resolver.lookups;
   stats.readMs = performance.now() - started;
   return { users, groups, unresolvedMembers, stats, vendor };
 }

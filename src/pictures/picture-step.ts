@@ -7,7 +7,10 @@ import { FilesystemPictureStore } from './filesystem-store.js';
 import { StorageError, type PictureStore } from './store.js';
 import { pictureTargets, syncPictures, type PictureSummary } from './sync-pictures.js';
 
-function openStore(config: Config): PictureStore {
+/** What the picture step reads of the configuration. */
+export type PictureStepSettings = Pick<Config, 'ldap' | 'pictures' | 'database'>;
+
+function openStore(config: PictureStepSettings): PictureStore {
   if (config.pictures.backend === 'database') {
     try {
       return DatabasePictureStore.open(config.database);
@@ -27,7 +30,7 @@ function openStore(config: Config): PictureStore {
  * plan, so no second read of the database is needed.
  */
 export async function savePicturesAfterCommit(
-  config: Config,
+  config: PictureStepSettings,
   snapshot: DirectorySnapshot,
   plan: SyncPlan,
   users: CurrentUser[],

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Config } from '../config/config.js';
+import type { Config, LdapSettings } from '../config/config.js';
 import type { PocketIdDatabase } from '../db/database.js';
 import { SchemaError } from '../db/schema-check.js';
 import { closeLdapConnection, openLdapConnection } from '../ldap/connection.js';
@@ -12,6 +12,12 @@ import { checkDeletionGuard, DeletionGuardError, type GuardVerdict } from '../sy
 import { plan } from '../sync/plan.js';
 import { summarize, type SyncSummary } from './summary.js';
 import type { CurrentState, CurrentUser, SyncPlan } from '../sync/types.js';
+
+/** What a run reads of the configuration: the LDAP settings, Pocket ID's rules, pictures and where they go. */
+export type RunSettings = Pick<Config, 'ldap' | 'rules' | 'pictures' | 'database'>;
+
+/** One run on an open database with its settings already bound (syncRunWith): what the job wrapper calls. */
+export type SyncRun = (db: PocketIdDatabase, log: Logger, options?: SyncOptions) => Promise<SyncResult>;
 
 export interface SyncOptions {
   /** Plan only: read the database without a write transaction and change nothing. */
@@ -31,10 +37,10 @@ export interface SyncResult {
   timings: { readMs: number; planMs: number; applyMs: number; picturesMs?: number };
 }
 
-async function readSnapshot(config: Config, log: Logger): Promise<DirectorySnapshot> {
-  const client = await openLdapConnection(config.ldap, log);
+async function readSnapshot(settings: LdapSettings, log: Logger): Promise<DirectorySnapshot> {
+  const client = await openLdapConnection(settings, log);
   try {
-    return await readDirectory(client, config.ldap, log);
+    return await readDirectory(client, settings, log);
   } finally {
     await closeLdapConnection(client);
   }
@@ -46,14 +52,14 @@ async function readSnapshot(config: Config, log: Logger): Promise<DirectorySnaps
  * With `dryRun` the plan is computed from a read-only look at the database and
  * no write transaction is ever opened.
  */
-export async function runSync(config: Config, db: PocketIdDatabase, log: Logger, options: SyncOptions = {}): Promise<SyncResult> {
+export async function runSync(config: RunSettings, db: PocketIdDatabase, log: Logger, options: SyncOptions = {}): Promise<SyncResult> {
   const dryRun = options.dryRun ?? false;
   let guard: GuardVerdict | null = null;
   // Checked before LDAP is even read: a wrong database is the cheapest failure to report.
   const schema = await db.checkSchema();
   if (schema.problems.length > 0) throw new SchemaError(schema);
   for (const warning of schema.warnings) log.warn(warning);
-  const snapshot = await readSnapshot(config, log);
+  const snapshot = await readSnapshot(config.ldap, log);
   const timings = { readMs: snapshot.stats.readMs, planMs: 0, applyMs: 0 };
   // The users the committed plan was made from: the picture step maps entries to row ids with them.
   let plannedUsers: CurrentUser[] = [];
@@ -105,4 +111,9 @@ export async function runSync(config: Config, db: PocketIdDatabase, log: Logger,
     entriesRead: { users: snapshot.users.length, groups: snapshot.groups.length },
     timings: pictures ? { ...timings, picturesMs: performance.now() - picturesStarted } : timings,
   };
+}
+
+/** runSync with its settings bound, so the layers between the command line and the run never carry the configuration. */
+export function syncRunWith(settings: RunSettings): SyncRun {
+  return (db, log, options) => runSync(settings, db, log, options);
 }

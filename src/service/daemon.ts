@@ -11,6 +11,7 @@ import { makeRedactor, secretsOf } from './redact.js';
 import { parseSchedule } from '../config/schedule.js';
 import { SyncScheduler } from './scheduler.js';
 import { packageVersion } from './version.js';
+import type { SyncRun } from '../run/run-sync.js';
 
 export interface DaemonResult {
   exitCode: number;
@@ -55,18 +56,56 @@ function delay(ms: number): { promise: Promise<void>; cancel(): void } {
   return { promise, cancel: () => clearTimeout(timer) };
 }
 
+type HttpStart = { ok: true; server: RunningHttpServer | undefined } | { ok: false };
+
+/** /healthz, /readyz and /metrics, unless LDAP_SYNC_HTTP_PORT=0. */
+async function startHttp(service: Config['service'], health: HealthState, metrics: SyncMetrics, log: Logger): Promise<HttpStart> {
+  if (service.httpPort === 0) {
+    log.info('HTTP server disabled (LDAP_SYNC_HTTP_PORT=0)');
+    return { ok: true, server: undefined };
+  }
+  try {
+    const server = await startHttpServer(service.httpPort, service.httpAddress, {
+      readiness: () => health.readiness(),
+      metrics: () => metrics.metrics(),
+      metricsContentType: metrics.contentType,
+    });
+    log.info('HTTP server listening', { address: server.address, endpoints: '/healthz,/readyz,/metrics' });
+    return { ok: true, server };
+  } catch (error) {
+    log.error('Cannot start the HTTP server', { address: service.httpAddress || '(all interfaces)', port: service.httpPort, error: errorMessage(error) });
+    return { ok: false };
+  }
+}
+
+/**
+ * Lets a running sync finish for up to LDAP_SYNC_SHUTDOWN_TIMEOUT (a second
+ * signal cuts that short). Returns true when the run was abandoned.
+ */
+async function waitForRunningSync(running: Promise<unknown> | undefined, timeoutMs: number, secondSignal: Promise<unknown>, log: Logger): Promise<boolean> {
+  if (!running) return false;
+  log.info('Waiting for the running sync to finish', { timeout: formatDuration(timeoutMs) });
+  const timeout = delay(timeoutMs);
+  const abandoned = await Promise.race([running.then(() => false), timeout.promise.then(() => true), secondSignal.then(() => true)]);
+  timeout.cancel();
+  if (abandoned) {
+    log.warn('Exiting without waiting for the running sync: nothing of it is committed, and the database rolls back its open transaction when the connection closes');
+  }
+  return abandoned;
+}
+
 /**
  * The daemon (`run`): a banner, a sync at start and then on the schedule
  * (never overlapping, failed runs retried with backoff), /healthz, /readyz and
  * /metrics over HTTP, until SIGTERM or SIGINT. Then it stops scheduling, lets a
  * running sync finish for up to LDAP_SYNC_SHUTDOWN_TIMEOUT (a second signal
  * cuts that short), closes the HTTP server and the database, and returns 0.
- * `log` should already mask secrets (redactingLogger).
+ * `log` should already mask secrets (redactingLogger); `sync` is the run with
+ * its settings bound (syncRunWith).
  */
-export async function runDaemon(config: Config, log: Logger): Promise<DaemonResult> {
+export async function runDaemon(config: Config, log: Logger, sync: SyncRun): Promise<DaemonResult> {
   const signals = waitForSignal();
   const schedule = parseSchedule(config.service.schedule, new Date());
-  const service = config.service;
   const version = packageVersion();
   log.info('Starting pocket-id-ldap-sync', {
     version,
@@ -80,35 +119,23 @@ export async function runDaemon(config: Config, log: Logger): Promise<DaemonResu
 
   const metrics = new SyncMetrics(version);
   const health = new HealthState(schedule, config.enabled, makeRedactor(secretsOf(config)));
-  let http: RunningHttpServer | undefined;
-  if (service.httpPort !== 0) {
-    try {
-      http = await startHttpServer(service.httpPort, service.httpAddress, {
-        readiness: () => health.readiness(),
-        metrics: () => metrics.metrics(),
-        metricsContentType: metrics.contentType,
-      });
-      log.info('HTTP server listening', { address: http.address, endpoints: '/healthz,/readyz,/metrics' });
-    } catch (error) {
-      log.error('Cannot start the HTTP server', { address: service.httpAddress || '(all interfaces)', port: service.httpPort, error: errorMessage(error) });
-      signals.dispose();
-      return { exitCode: 1, abandoned: false };
-    }
-  } else {
-    log.info('HTTP server disabled (LDAP_SYNC_HTTP_PORT=0)');
+  const http = await startHttp(config.service, health, metrics, log);
+  if (!http.ok) {
+    signals.dispose();
+    return { exitCode: 1, abandoned: false };
   }
 
   const database = new DatabaseHandle(config.database);
   let scheduler: SyncScheduler | undefined;
   if (config.enabled) {
     const job = async (): Promise<JobOutcome> => {
-      const outcome = await runJob({ config, log, database });
+      const outcome = await runJob({ log, jsonLog: config.log.json, database, sync });
       const finishedAt = new Date();
       metrics.record(outcome, finishedAt);
       health.record(outcome, finishedAt);
       return outcome;
     };
-    scheduler = new SyncScheduler(job, schedule, { initialMs: service.retryDelayMs, maxMs: service.retryMaxDelayMs }, log);
+    scheduler = new SyncScheduler(job, schedule, { initialMs: config.service.retryDelayMs, maxMs: config.service.retryMaxDelayMs }, log);
     log.info('Starting job scheduler', { name: JOB_NAME, schedule: schedule.text });
     scheduler.start();
   } else {
@@ -119,23 +146,9 @@ export async function runDaemon(config: Config, log: Logger): Promise<DaemonResu
   log.info('Shutting down', { signal });
   health.shuttingDown();
   scheduler?.stop();
-  let abandoned = false;
-  const running = scheduler?.current;
-  if (running) {
-    log.info('Waiting for the running sync to finish', { timeout: formatDuration(service.shutdownTimeoutMs) });
-    const timeout = delay(service.shutdownTimeoutMs);
-    abandoned = await Promise.race([
-      running.then(() => false),
-      timeout.promise.then(() => true),
-      signals.second.then(() => true),
-    ]);
-    timeout.cancel();
-    if (abandoned) {
-      log.warn('Exiting without waiting for the running sync: nothing of it is committed, and the database rolls back its open transaction when the connection closes');
-    }
-  }
+  const abandoned = await waitForRunningSync(scheduler?.current, config.service.shutdownTimeoutMs, signals.second, log);
   signals.dispose();
-  await http?.close();
+  await http.server?.close();
   // An abandoned run still holds its connection: closing the pool would wait for it.
   if (!abandoned) await database.close();
   log.info('Stopped', { signal });

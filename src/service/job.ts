@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Config } from '../config/config.js';
 import type { PocketIdDatabase } from '../db/database.js';
 import { SyncLockBusyError } from '../db/database.js';
 import type { LogFields, Logger } from '../log/logger.js';
 import { formatDuration } from '../log/duration.js';
-import { runSync, type SyncOptions, type SyncResult } from '../run/run-sync.js';
+import type { SyncOptions, SyncResult, SyncRun } from '../run/run-sync.js';
 import { summaryFields } from '../run/summary.js';
 import { errorMessage } from '../log/error-message.js';
 
@@ -25,12 +24,13 @@ export interface JobOutcome {
 }
 
 export interface JobContext {
-  config: Config;
   log: Logger;
+  /** LOG_JSON: the duration field is then integer nanoseconds. */
+  jsonLog: boolean;
   /** Where the database comes from (a DatabaseHandle): opened by the first run that needs it. */
   database: { get(): Promise<PocketIdDatabase> };
-  /** runSync, replaceable in unit tests. */
-  sync?: typeof runSync;
+  /** The run itself: runSync with its settings bound (syncRunWith), or a stand-in in unit tests. */
+  sync: SyncRun;
 }
 
 /**
@@ -51,7 +51,6 @@ export function durationField(ms: number, json: boolean): string | number {
  * Never throws.
  */
 export async function runJob(context: JobContext, options: SyncOptions = {}): Promise<JobOutcome> {
-  const { config } = context;
   const jobId = randomUUID();
   const log = context.log.child({ name: JOB_NAME, jobID: jobId });
   const dry = options.dryRun ?? false;
@@ -64,12 +63,12 @@ export async function runJob(context: JobContext, options: SyncOptions = {}): Pr
     durationMs: performance.now() - started,
     ...extra,
   });
-  const duration = (outcome: JobOutcome): LogFields => ({ duration: durationField(outcome.durationMs, config.log.json) });
+  const duration = (outcome: JobOutcome): LogFields => ({ duration: durationField(outcome.durationMs, context.jsonLog) });
 
   log.info(dry ? 'Starting dry run' : 'Starting job');
   try {
     const db = await context.database.get();
-    const sync = await (context.sync ?? runSync)(config, db, log, options);
+    const sync = await context.sync(db, log, options);
     const outcome = finish('success', { sync });
     log.info(dry ? 'Dry run finished' : 'Job run successfully', { ...duration(outcome), ...summaryFields(sync.summary) });
     return outcome;
