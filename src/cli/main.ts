@@ -6,7 +6,8 @@ import { ConfigError, loadConfig } from '../config/load-config.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { formatCheckLine, runChecks } from '../service/check.js';
 import { runDaemon, warnAboutUiConfig } from '../service/daemon.js';
-import { DatabaseHandle, describeDatabase } from '../service/database-handle.js';
+import { describeDatabase } from '../db/open-database.js';
+import { DatabaseHandle } from '../service/database-handle.js';
 import { runJob } from '../service/job.js';
 import { makeRedactor, redactingLogger, secretsOf } from '../service/redact.js';
 import { packageVersion } from '../service/version.js';
@@ -107,7 +108,7 @@ async function checkCommand(args: string[]): Promise<number> {
   // Log lines (TLS warnings, the UI_CONFIG_DISABLED warning) go to stderr; stdout has only the check lines.
   const log = commandLogger(config, process.stderr);
   warnAboutUiConfig(config, log);
-  print(true, 'configuration', `LDAP ${config.ldap.url}, base ${config.ldap.base}, database ${await describeDatabase(config.database)}, schedule ${config.service.schedule}`);
+  print(true, 'configuration', `LDAP ${config.ldap.url}, base ${config.ldap.base}, database ${describeDatabase(config.database)}, schedule ${config.service.schedule}`);
   const report = await runChecks(config, log);
   const redact = makeRedactor(secretsOf(config));
   for (const line of report.lines) print(line.ok, line.name, redact(line.detail));

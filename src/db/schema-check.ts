@@ -1,4 +1,5 @@
-import type { DatabaseKind, SchemaReport } from './database.js';
+import type { SchemaReport } from './database.js';
+import type { ExpectedColumns } from './sql-dialect.js';
 
 /**
  * Pocket ID migration versions this daemon knows. The tables and columns it
@@ -7,31 +8,6 @@ import type { DatabaseKind, SchemaReport } from './database.js';
  */
 export const OLDEST_KNOWN_MIGRATION = 20260109090200n;
 export const NEWEST_KNOWN_MIGRATION = 20260814120000n;
-
-/** table → column → accepted types (PostgreSQL udt names, SQLite declared types, lower case). */
-type Expected = Record<string, Record<string, string[]>>;
-
-const POSTGRES: Expected = {
-  users: {
-    id: ['uuid'], created_at: ['timestamptz'], updated_at: ['timestamptz'], username: ['citext'], email: ['varchar', 'text'],
-    first_name: ['varchar', 'text'], last_name: ['varchar', 'text'], display_name: ['text', 'varchar'], is_admin: ['bool'],
-    ldap_id: ['text'], locale: ['text'], disabled: ['bool'], email_verified: ['bool'],
-  },
-  user_groups: {
-    id: ['uuid'], created_at: ['timestamptz'], updated_at: ['timestamptz'], name: ['varchar', 'text'], friendly_name: ['varchar', 'text'], ldap_id: ['text'],
-  },
-  user_groups_users: { user_id: ['uuid'], user_group_id: ['uuid'] },
-};
-
-const SQLITE: Expected = {
-  users: {
-    id: ['text'], created_at: ['datetime'], updated_at: ['datetime'], username: ['text'], email: ['text'], first_name: ['text'],
-    last_name: ['text'], display_name: ['text'], is_admin: ['boolean'], ldap_id: ['text'], locale: ['text'], disabled: ['boolean'],
-    email_verified: ['boolean'],
-  },
-  user_groups: { id: ['text'], created_at: ['datetime'], updated_at: ['datetime'], name: ['text'], friendly_name: ['text'], ldap_id: ['text'] },
-  user_groups_users: { user_id: ['text'], user_group_id: ['text'] },
-};
 
 /** What an introspector reports: table → column → type, lower case. */
 export type ColumnTypes = Map<string, Map<string, string>>;
@@ -54,7 +30,7 @@ export class SchemaError extends Error {
  * version, with the tables and column types the sync writes. A newer version
  * is accepted, with a warning, only while those columns still match.
  */
-export function judgeSchema(kind: DatabaseKind, migrations: MigrationState[] | null, columns: ColumnTypes): SchemaReport {
+export function judgeSchema(expected: ExpectedColumns, migrations: MigrationState[] | null, columns: ColumnTypes): SchemaReport {
   const report: SchemaReport = { problems: [], warnings: [] };
   if (migrations === null) {
     report.problems.push('no schema_migrations table (expected Pocket ID\'s golang-migrate bookkeeping; is DB_CONNECTION_STRING pointing at Pocket ID\'s database, and has Pocket ID started once?)');
@@ -70,7 +46,6 @@ export function judgeSchema(kind: DatabaseKind, migrations: MigrationState[] | n
       report.warnings.push(`schema version ${version} is newer than ${NEWEST_KNOWN_MIGRATION}, the newest this daemon was checked against; proceeding because the columns it writes still match`);
     }
   }
-  const expected = kind === 'postgres' ? POSTGRES : SQLITE;
   for (const [table, wanted] of Object.entries(expected)) {
     const found = columns.get(table);
     if (!found) {

@@ -10,10 +10,10 @@ import { pictureTargets, syncPictures, type PictureSummary } from './sync-pictur
 /** What the picture step reads of the configuration. */
 export type PictureStepSettings = Pick<Config, 'ldap' | 'pictures' | 'database'>;
 
-function openStore(config: PictureStepSettings): PictureStore {
+async function openStore(config: PictureStepSettings): Promise<PictureStore> {
   if (config.pictures.backend === 'database') {
     try {
-      return DatabasePictureStore.open(config.database);
+      return await DatabasePictureStore.open(config.database);
     } catch (error) {
       throw new StorageError(`cannot open the database for pictures: ${(error as Error).message}`, { cause: error });
     }
@@ -47,7 +47,7 @@ export async function savePicturesAfterCommit(
   const work = { targets: configured ? pictureTargets(snapshot, users, plan) : [], deletedUserIds };
   let store: PictureStore;
   try {
-    store = openStore(config);
+    store = await openStore(config);
   } catch (error) {
     log.error('Cannot store profile pictures', { backend: config.pictures.backend, error: (error as Error).message });
     const failed = work.targets.filter((t) => t.value !== undefined && t.value.length > 0).length;

@@ -3,7 +3,7 @@ import type { Config } from '../config/config.js';
 import { openDatabase } from '../db/open-database.js';
 import { closeLdapConnection, openLdapConnection } from '../ldap/connection.js';
 import type { Logger } from '../log/logger.js';
-import { describeDatabase } from './database-handle.js';
+import { describeDatabase } from '../db/open-database.js';
 import { errorMessage } from '../log/error-message.js';
 
 export interface CheckLine {
@@ -81,7 +81,7 @@ async function ldapChecks(config: Config, log: Logger): Promise<CheckLine[]> {
 
 async function databaseCheck(config: Config): Promise<CheckLine> {
   const name = 'database';
-  const where = await describeDatabase(config.database);
+  const where = describeDatabase(config.database);
   try {
     const db = await openDatabase(config.database);
     try {

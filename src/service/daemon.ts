@@ -3,7 +3,8 @@ import type { Logger } from '../log/logger.js';
 import { formatDuration } from '../log/duration.js';
 import { HealthState } from './health.js';
 import { startHttpServer, type RunningHttpServer } from './http-server.js';
-import { DatabaseHandle, describeDatabase } from './database-handle.js';
+import { describeDatabase } from '../db/open-database.js';
+import { DatabaseHandle } from './database-handle.js';
 import { errorMessage } from '../log/error-message.js';
 import { JOB_NAME, runJob, type JobOutcome } from './job.js';
 import { SyncMetrics } from './metrics.js';
@@ -109,7 +110,7 @@ export async function runDaemon(config: Config, log: Logger, sync: SyncRun): Pro
   const version = packageVersion();
   log.info('Starting pocket-id-ldap-sync', {
     version,
-    database: await describeDatabase(config.database),
+    database: describeDatabase(config.database),
     ldapUrl: config.ldap.url || '(unset)',
     ldapBase: config.ldap.base || '(unset)',
     schedule: schedule.text,

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { Attribute, Change } from 'ldapts';
-import { SQLITE_BUSY_TIMEOUT_MS } from '../../src/db/sqlite/sqlite-database.js';
+import { SQLITE_BUSY_TIMEOUT_MS } from '../../src/db/sqlite/sqlite-connection.js';
 import { startSlapd, stopAllSlapd, type SlapdInstance } from '../support/slapd.js';
 import { ldapAdmin, syncWith, testEnv } from '../support/sync-harness.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';

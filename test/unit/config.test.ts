@@ -5,7 +5,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { parsePocketIdBoolean } from '../../src/config/booleans.js';
 import { ConfigError, loadConfig } from '../../src/config/load-config.js';
-import { describePostgres } from '../../src/db/postgres/postgres-database.js';
+import { describePostgres } from '../../src/db/postgres/postgres-target.js';
 
 const VALID = {
   LDAP_ENABLED: 'true',

@@ -9,6 +9,8 @@ import {
   type ColumnTypes,
   type MigrationState,
 } from '../../src/db/schema-check.js';
+import { postgresDialect } from '../../src/db/postgres/postgres-dialect.js';
+import { sqliteDialect } from '../../src/db/sqlite/sqlite-dialect.js';
 
 // The columns the sync writes, as Pocket ID v2.14.0 declares them (udt names on
 // PostgreSQL, declared types on SQLite), written out here independently of the
@@ -38,6 +40,9 @@ function columns(kind: DatabaseKind, edit: Edit = () => undefined): ColumnTypes 
   return new Map(Object.entries(tables).map(([table, cols]) => [table, new Map(Object.entries(cols))]));
 }
 
+/** What each database's dialect expects (the checker's side). */
+const EXPECTED = { postgres: postgresDialect.expectedColumns, sqlite: sqliteDialect.expectedColumns };
+
 const at = (version: bigint, dirty = false): MigrationState[] => [{ version, dirty }];
 const CURRENT = at(NEWEST_KNOWN_MIGRATION);
 const NEWER = 20270101000000n;
@@ -45,15 +50,15 @@ const NEWER = 20270101000000n;
 for (const kind of ['postgres', 'sqlite'] as const) {
   describe(`judgeSchema (${kind})`, () => {
     test(`schema check ${kind}: Pocket ID's schema at the newest known version passes without warnings`, () => {
-      assert.deepEqual(judgeSchema(kind, CURRENT, columns(kind)), { problems: [], warnings: [], version: NEWEST_KNOWN_MIGRATION });
+      assert.deepEqual(judgeSchema(EXPECTED[kind], CURRENT, columns(kind)), { problems: [], warnings: [], version: NEWEST_KNOWN_MIGRATION });
     });
 
     test(`schema check ${kind}: the oldest known version passes`, () => {
-      assert.deepEqual(judgeSchema(kind, at(OLDEST_KNOWN_MIGRATION), columns(kind)), { problems: [], warnings: [], version: OLDEST_KNOWN_MIGRATION });
+      assert.deepEqual(judgeSchema(EXPECTED[kind], at(OLDEST_KNOWN_MIGRATION), columns(kind)), { problems: [], warnings: [], version: OLDEST_KNOWN_MIGRATION });
     });
 
     test(`schema check ${kind}: extra columns and tables are fine`, () => {
-      const report = judgeSchema(kind, CURRENT, columns(kind, (t) => {
+      const report = judgeSchema(EXPECTED[kind], CURRENT, columns(kind, (t) => {
         t.users!.avatar = 'text';
         t.oidc_clients = { id: 'text' };
       }));
@@ -61,7 +66,7 @@ for (const kind of ['postgres', 'sqlite'] as const) {
     });
 
     test(`schema check ${kind}: no schema_migrations table is refused`, () => {
-      const report = judgeSchema(kind, null, columns(kind));
+      const report = judgeSchema(EXPECTED[kind], null, columns(kind));
       assert.equal(report.problems.length, 1);
       assert.match(report.problems[0]!, /no schema_migrations table/);
       assert.match(report.problems[0]!, /DB_CONNECTION_STRING/);
@@ -69,30 +74,30 @@ for (const kind of ['postgres', 'sqlite'] as const) {
     });
 
     test(`schema check ${kind}: an empty database (no schema_migrations, no tables) lists every missing table`, () => {
-      const report = judgeSchema(kind, null, new Map());
+      const report = judgeSchema(EXPECTED[kind], null, new Map());
       assert.deepEqual(report.problems.slice(1), ['table users is missing', 'table user_groups is missing', 'table user_groups_users is missing']);
     });
 
     test(`schema check ${kind}: schema_migrations with no row or two rows is refused`, () => {
-      assert.match(judgeSchema(kind, [], columns(kind)).problems.join(), /holds 0 rows \(expected exactly one\)/);
-      assert.match(judgeSchema(kind, [...CURRENT, ...at(OLDEST_KNOWN_MIGRATION)], columns(kind)).problems.join(), /holds 2 rows/);
+      assert.match(judgeSchema(EXPECTED[kind], [], columns(kind)).problems.join(), /holds 0 rows \(expected exactly one\)/);
+      assert.match(judgeSchema(EXPECTED[kind], [...CURRENT, ...at(OLDEST_KNOWN_MIGRATION)], columns(kind)).problems.join(), /holds 2 rows/);
     });
 
     test(`schema check ${kind}: a dirty migration is refused`, () => {
-      const report = judgeSchema(kind, at(NEWEST_KNOWN_MIGRATION, true), columns(kind));
+      const report = judgeSchema(EXPECTED[kind], at(NEWEST_KNOWN_MIGRATION, true), columns(kind));
       assert.equal(report.problems.length, 1);
       assert.match(report.problems[0]!, new RegExp(`version ${NEWEST_KNOWN_MIGRATION} is marked dirty`));
     });
 
     test(`schema check ${kind}: a version older than the oldest known is refused`, () => {
-      const report = judgeSchema(kind, at(OLDEST_KNOWN_MIGRATION - 1n), columns(kind));
+      const report = judgeSchema(EXPECTED[kind], at(OLDEST_KNOWN_MIGRATION - 1n), columns(kind));
       assert.equal(report.problems.length, 1);
       assert.match(report.problems[0]!, /older than 20260109090200 \(Pocket ID v2\.2\.0\); upgrade Pocket ID first/);
       assert.deepEqual(report.warnings, []);
     });
 
     test(`schema check ${kind}: a newer version whose columns still match passes with one warning`, () => {
-      const report = judgeSchema(kind, at(NEWER), columns(kind));
+      const report = judgeSchema(EXPECTED[kind], at(NEWER), columns(kind));
       assert.deepEqual(report.problems, []);
       assert.equal(report.warnings.length, 1);
       assert.match(report.warnings[0]!, new RegExp(`schema version ${NEWER} is newer than ${NEWEST_KNOWN_MIGRATION}.*still match`));
@@ -100,7 +105,7 @@ for (const kind of ['postgres', 'sqlite'] as const) {
     });
 
     test(`schema check ${kind}: a newer version with a changed column type is refused, without the "still match" warning`, () => {
-      const report = judgeSchema(kind, at(NEWER), columns(kind, (t) => {
+      const report = judgeSchema(EXPECTED[kind], at(NEWER), columns(kind, (t) => {
         t.users!.ldap_id = 'integer';
       }));
       assert.deepEqual(report.problems, [`column users.ldap_id has type integer (expected text)`]);
@@ -108,7 +113,7 @@ for (const kind of ['postgres', 'sqlite'] as const) {
     });
 
     test(`schema check ${kind}: a newer version with a dropped column is refused`, () => {
-      const report = judgeSchema(kind, at(NEWER), columns(kind, (t) => {
+      const report = judgeSchema(EXPECTED[kind], at(NEWER), columns(kind, (t) => {
         delete t.user_groups!.friendly_name;
       }));
       assert.deepEqual(report.problems, ['column user_groups.friendly_name is missing']);
@@ -116,21 +121,21 @@ for (const kind of ['postgres', 'sqlite'] as const) {
     });
 
     test(`schema check ${kind}: a missing table is refused`, () => {
-      const report = judgeSchema(kind, CURRENT, columns(kind, (t) => {
+      const report = judgeSchema(EXPECTED[kind], CURRENT, columns(kind, (t) => {
         delete t.user_groups_users;
       }));
       assert.deepEqual(report.problems, ['table user_groups_users is missing']);
     });
 
     test(`schema check ${kind}: a missing column is refused`, () => {
-      const report = judgeSchema(kind, CURRENT, columns(kind, (t) => {
+      const report = judgeSchema(EXPECTED[kind], CURRENT, columns(kind, (t) => {
         delete t.users!.email_verified;
       }));
       assert.deepEqual(report.problems, ['column users.email_verified is missing']);
     });
 
     test(`schema check ${kind}: every problem is reported, not only the first`, () => {
-      const report = judgeSchema(kind, at(OLDEST_KNOWN_MIGRATION - 1n, true), columns(kind, (t) => {
+      const report = judgeSchema(EXPECTED[kind], at(OLDEST_KNOWN_MIGRATION - 1n, true), columns(kind, (t) => {
         delete t.users!.ldap_id;
         delete t.user_groups;
       }));
@@ -141,14 +146,14 @@ for (const kind of ['postgres', 'sqlite'] as const) {
 
 describe('judgeSchema: column types', () => {
   test('schema check postgres: username must be citext (text would make usernames case-sensitive)', () => {
-    const report = judgeSchema('postgres', CURRENT, columns('postgres', (t) => {
+    const report = judgeSchema(EXPECTED.postgres, CURRENT, columns('postgres', (t) => {
       t.users!.username = 'text';
     }));
     assert.deepEqual(report.problems, ['column users.username has type text (expected citext)']);
   });
 
   test('schema check postgres: wrong id, time and boolean types are refused', () => {
-    const report = judgeSchema('postgres', CURRENT, columns('postgres', (t) => {
+    const report = judgeSchema(EXPECTED.postgres, CURRENT, columns('postgres', (t) => {
       t.users!.id = 'text';
       t.user_groups!.updated_at = 'timestamp';
       t.users!.disabled = 'int4';
@@ -161,7 +166,7 @@ describe('judgeSchema: column types', () => {
   });
 
   test('schema check postgres: varchar and text are both accepted where Pocket ID versions differ', () => {
-    const report = judgeSchema('postgres', CURRENT, columns('postgres', (t) => {
+    const report = judgeSchema(EXPECTED.postgres, CURRENT, columns('postgres', (t) => {
       t.users!.email = 'text';
       t.users!.display_name = 'varchar';
       t.user_groups!.name = 'text';
@@ -170,7 +175,7 @@ describe('judgeSchema: column types', () => {
   });
 
   test('schema check sqlite: a PostgreSQL-typed table is refused on SQLite', () => {
-    const report = judgeSchema('sqlite', CURRENT, columns('sqlite', (t) => {
+    const report = judgeSchema(EXPECTED.sqlite, CURRENT, columns('sqlite', (t) => {
       t.users!.is_admin = 'integer';
       t.user_groups!.created_at = 'timestamptz';
     }));
@@ -181,13 +186,13 @@ describe('judgeSchema: column types', () => {
   });
 
   test('schema check: PostgreSQL columns do not satisfy the SQLite expectations and vice versa', () => {
-    assert.ok(judgeSchema('sqlite', CURRENT, columns('postgres')).problems.length > 0);
-    assert.ok(judgeSchema('postgres', CURRENT, columns('sqlite')).problems.length > 0);
+    assert.ok(judgeSchema(EXPECTED.sqlite, CURRENT, columns('postgres')).problems.length > 0);
+    assert.ok(judgeSchema(EXPECTED.postgres, CURRENT, columns('sqlite')).problems.length > 0);
   });
 });
 
 test('SchemaError lists every problem and says it refuses to write', () => {
-  const report = judgeSchema('postgres', at(NEWEST_KNOWN_MIGRATION, true), columns('postgres', (t) => {
+  const report = judgeSchema(EXPECTED.postgres, at(NEWEST_KNOWN_MIGRATION, true), columns('postgres', (t) => {
     delete t.users!.ldap_id;
   }));
   const error = new SchemaError(report);

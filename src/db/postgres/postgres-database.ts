@@ -1,5 +1,5 @@
-import { Kysely, PostgresDialect, sql } from 'kysely';
-import pg from 'pg';
+import { sql, type Kysely } from 'kysely';
+import { errorMessage } from '../../log/error-message.js';
 import type { CurrentState } from '../../sync/types.js';
 import { SyncLockBusyError, type PocketIdDatabase, type SchemaReport, type SyncWriter } from '../database.js';
 import { judgeSchema } from '../schema-check.js';
@@ -7,17 +7,9 @@ import { readPostgresColumns, readPostgresMigrations } from './postgres-introspe
 import type { PocketIdSchema } from '../schema.js';
 import { SetWriter } from '../set-writer.js';
 import { readCurrentState } from '../state-reader.js';
-import { postgresRows } from './postgres-row-source.js';
-
-/** "postgres 10.0.0.5:5432/pocketid": host and database, never the user's password. */
-export function describePostgres(connectionString: string): string {
-  try {
-    const url = new URL(connectionString);
-    return `postgres ${url.hostname || 'localhost'}:${url.port || '5432'}${url.pathname || '/'}`;
-  } catch {
-    return 'postgres (connection string not shown)';
-  }
-}
+import { openPostgres } from './postgres-connection.js';
+import { postgresDialect } from './postgres-dialect.js';
+import { describePostgres } from './postgres-target.js';
 
 /**
  * The advisory lock every write transaction takes first, so two daemons (or a
@@ -34,14 +26,7 @@ export class PostgresDatabase implements PocketIdDatabase {
 
   constructor(connectionString: string) {
     this.description = describePostgres(connectionString);
-    // application_name makes our sessions easy to find in pg_stat_activity; one in the URL wins.
-    const pool = new pg.Pool({ connectionString, max: 2, application_name: 'pocket-id-ldap-sync' });
-    // A server going away makes pg emit "error" on idle clients (pool) and on the
-    // client a run holds (client): unhandled, either kills the process. The
-    // query in flight fails anyway and the transaction is gone with the session.
-    pool.on('error', () => undefined);
-    pool.on('connect', (client) => client.on('error', () => undefined));
-    this.db = new Kysely<PocketIdSchema>({ dialect: new PostgresDialect({ pool }) });
+    this.db = openPostgres<PocketIdSchema>(connectionString);
   }
 
   /** A network error ("connect ECONNREFUSED 10.0.0.5:5432") does not say it came from the database: this does. */
@@ -49,22 +34,19 @@ export class PostgresDatabase implements PocketIdDatabase {
     try {
       return await work();
     } catch (error) {
-      // Node reports a refused connection to a name with several addresses as an AggregateError without a message.
+      // Node reports a refused connection to a name with several addresses as an AggregateError (errorMessage unpacks it).
       const network = error instanceof AggregateError || (error instanceof Error && 'syscall' in error);
-      if (network) {
-        const message = error instanceof AggregateError && error.message === '' ? error.errors.map((e) => String((e as Error).message)).join('; ') : (error as Error).message;
-        throw new Error(`cannot reach PostgreSQL (${this.description}): ${message}`, { cause: error });
-      }
+      if (network) throw new Error(`cannot reach PostgreSQL (${this.description}): ${errorMessage(error)}`, { cause: error });
       throw error;
     }
   }
 
   checkSchema(): Promise<SchemaReport> {
-    return this.connecting(async () => judgeSchema(this.kind, await readPostgresMigrations(this.db), await readPostgresColumns(this.db)));
+    return this.connecting(async () => judgeSchema(postgresDialect.expectedColumns, await readPostgresMigrations(this.db), await readPostgresColumns(this.db)));
   }
 
   readState(): Promise<CurrentState> {
-    return this.connecting(() => readCurrentState(this.db, this.kind));
+    return this.connecting(() => readCurrentState(this.db, postgresDialect));
   }
 
   /**
@@ -77,8 +59,8 @@ export class PostgresDatabase implements PocketIdDatabase {
       if (lock.rows[0]?.locked !== true) {
         throw new SyncLockBusyError(`another sync holds the PostgreSQL advisory lock ${POSTGRES_SYNC_LOCK_KEY} on this database`);
       }
-      const prepared = prepare(await readCurrentState(trx, this.kind));
-      await commit(prepared, new SetWriter(trx, postgresRows));
+      const prepared = prepare(await readCurrentState(trx, postgresDialect));
+      await commit(prepared, new SetWriter(trx, postgresDialect));
       return prepared;
     }));
   }

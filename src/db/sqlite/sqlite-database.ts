@@ -1,7 +1,6 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import Database from 'better-sqlite3';
-import { Kysely, sql, SqliteDialect } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { CurrentState } from '../../sync/types.js';
 import type { PocketIdDatabase, SchemaReport, SyncWriter } from '../database.js';
 import { judgeSchema } from '../schema-check.js';
@@ -9,10 +8,8 @@ import { readSqliteColumns, readSqliteMigrations } from './sqlite-introspector.j
 import type { PocketIdSchema } from '../schema.js';
 import { SetWriter } from '../set-writer.js';
 import { readCurrentState } from '../state-reader.js';
-import { sqliteRows } from './sqlite-row-source.js';
-
-/** How long a run waits for Pocket ID to release the write lock before it fails. */
-export const SQLITE_BUSY_TIMEOUT_MS = 5000;
+import { openSqlite, SQLITE_BUSY_TIMEOUT_MS } from './sqlite-connection.js';
+import { sqliteDialect } from './sqlite-dialect.js';
 
 export class SqliteDatabase implements PocketIdDatabase {
   readonly kind = 'sqlite';
@@ -37,23 +34,15 @@ export class SqliteDatabase implements PocketIdDatabase {
       throw new Error(`SQLite database ${shown} does not exist (is Pocket ID's data directory mounted, and DB_CONNECTION_STRING right?)`);
     }
     if (!stat.isFile()) throw new Error(`SQLite database ${shown} is not a file`);
-    // The busy timeout is in place before the first statement, the journal_mode pragma included.
-    const handle = new Database(path, { fileMustExist: true, timeout: SQLITE_BUSY_TIMEOUT_MS });
-    handle.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
-    // Pocket ID's own connection settings (reference §9): without foreign_keys
-    // a hard delete would leave memberships, passkeys and sessions behind.
-    handle.pragma('foreign_keys = ON');
-    handle.pragma('temp_store = MEMORY');
-    const db = new Kysely<PocketIdSchema>({ dialect: new SqliteDialect({ database: handle }) });
-    return new SqliteDatabase(`sqlite ${path}`, shown, db);
+    return new SqliteDatabase(`sqlite ${path}`, shown, openSqlite<PocketIdSchema>(path));
   }
 
   async checkSchema(): Promise<SchemaReport> {
-    return judgeSchema(this.kind, await readSqliteMigrations(this.db), await readSqliteColumns(this.db));
+    return judgeSchema(sqliteDialect.expectedColumns, await readSqliteMigrations(this.db), await readSqliteColumns(this.db));
   }
 
   readState(): Promise<CurrentState> {
-    return readCurrentState(this.db, this.kind);
+    return readCurrentState(this.db, sqliteDialect);
   }
 
   /**
@@ -74,7 +63,7 @@ export class SqliteDatabase implements PocketIdDatabase {
       await sql`PRAGMA journal_mode = WAL`.execute(conn);
       const dataVersion = async () => (await sql<{ data_version: number }>`PRAGMA data_version`.execute(conn)).rows[0]?.data_version;
       const versionRead = await dataVersion();
-      let prepared = prepare(await readCurrentState(conn, this.kind));
+      let prepared = prepare(await readCurrentState(conn, sqliteDialect));
       try {
         await sql`BEGIN IMMEDIATE`.execute(conn);
       } catch (error) {
@@ -88,8 +77,8 @@ export class SqliteDatabase implements PocketIdDatabase {
         throw error;
       }
       try {
-        if ((await dataVersion()) !== versionRead) prepared = prepare(await readCurrentState(conn, this.kind));
-        await commit(prepared, new SetWriter(conn, sqliteRows));
+        if ((await dataVersion()) !== versionRead) prepared = prepare(await readCurrentState(conn, sqliteDialect));
+        await commit(prepared, new SetWriter(conn, sqliteDialect));
         await sql`COMMIT`.execute(conn);
         return prepared;
       } catch (error) {

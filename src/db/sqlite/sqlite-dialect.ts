@@ -1,0 +1,20 @@
+import { sql } from 'kysely';
+import type { SqlDialect } from '../sql-dialect.js';
+import { sqliteRows } from './sqlite-row-source.js';
+
+export const sqliteDialect: SqlDialect = {
+  ...sqliteRows,
+  kind: 'sqlite',
+  joinIds: (column) => sql<string>`group_concat(${sql.ref(column)}, ',')`,
+  bytesHead: (column, bytes) => sql<Buffer>`substr(${sql.ref(column)}, 1, ${sql.lit(bytes)})`,
+  // Declared types, as Pocket ID v2.14.0's migrations create them.
+  expectedColumns: {
+    users: {
+      id: ['text'], created_at: ['datetime'], updated_at: ['datetime'], username: ['text'], email: ['text'], first_name: ['text'],
+      last_name: ['text'], display_name: ['text'], is_admin: ['boolean'], ldap_id: ['text'], locale: ['text'], disabled: ['boolean'],
+      email_verified: ['boolean'],
+    },
+    user_groups: { id: ['text'], created_at: ['datetime'], updated_at: ['datetime'], name: ['text'], friendly_name: ['text'], ldap_id: ['text'] },
+    user_groups_users: { user_id: ['text'], user_group_id: ['text'] },
+  },
+};
