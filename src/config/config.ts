@@ -39,7 +39,7 @@ export interface LdapSettings {
 
 export type DatabaseTarget =
   | { kind: 'postgres'; connectionString: string }
-  | { kind: 'sqlite'; path: string };
+  | { kind: 'sqlite'; path: string; /** LDAP_SYNC_SQLITE_BATCH_ROWS; unset: the default. */ batchRows?: number };
 
 export interface SyncRules {
   adminGroupName: string;

@@ -95,6 +95,7 @@ function buildSpec() {
     LDAP_SYNC_RETRY_MAX_DELAY: integer(1, 86400)({ default: Number(defaultOf('LDAP_SYNC_RETRY_MAX_DELAY')) }),
     LDAP_SYNC_HTTP_PORT: integer(0, 65535)({ default: Number(defaultOf('LDAP_SYNC_HTTP_PORT')) }),
     LDAP_SYNC_HTTP_ADDRESS: text('LDAP_SYNC_HTTP_ADDRESS'),
+    LDAP_SYNC_SQLITE_BATCH_ROWS: integer(1, 100_000_000)({ default: Number(defaultOf('LDAP_SYNC_SQLITE_BATCH_ROWS')) }),
     LDAP_SYNC_SHUTDOWN_TIMEOUT: integer(1, 3600)({ default: Number(defaultOf('LDAP_SYNC_SHUTDOWN_TIMEOUT')) }),
     FILE_BACKEND: fileBackend({ default: defaultOf('FILE_BACKEND') as FileBackend }),
     UPLOAD_PATH: text('UPLOAD_PATH'),
@@ -163,6 +164,10 @@ export function databaseTarget(connectionString: string): DatabaseTarget {
   const withoutScheme = uri.slice('file:'.length).split('?')[0] ?? '';
   const path = decodeURIComponent(withoutScheme.replace(/^\/\/(localhost)?(?=\/)/, ''));
   return { kind: 'sqlite', path };
+}
+
+function withBatchRows(target: DatabaseTarget, batchRows: number): DatabaseTarget {
+  return target.kind === 'sqlite' ? { ...target, batchRows } : target;
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -250,7 +255,7 @@ export function loadConfig(env: Env = process.env): Config {
       syncDisabledAccounts: clean.LDAP_SYNC_DISABLED_ACCOUNTS,
       memberRangeSize: clean.LDAP_SYNC_MEMBER_RANGE_SIZE,
     },
-    database: databaseTarget(connectionString),
+    database: withBatchRows(databaseTarget(connectionString), clean.LDAP_SYNC_SQLITE_BATCH_ROWS),
     rules: {
       adminGroupName: clean.LDAP_ADMIN_GROUP_NAME,
       softDeleteUsers: clean.LDAP_SOFT_DELETE_USERS,
