@@ -24,7 +24,7 @@ export interface TableRow {
   writer?: WriterStats;
 }
 
-const seconds = (ms: number | undefined) => (ms === undefined ? '-' : (ms / 1000).toFixed(2));
+const seconds = (ms: number | undefined) => (ms === undefined || Number.isNaN(ms) ? '-' : (ms / 1000).toFixed(2));
 
 export function formatTable(rows: TableRow[]): string {
   const header = ['workload', 'database', 'scenario', 'wall s', 'CPU s', 'peak RSS MiB', 'LDAP read s', 'plan s', 'apply s', 'tx', 'longest tx s', 'writer failed', 'writer longest s', 'rows written', 'x floor', 'rows detail'];
@@ -34,7 +34,7 @@ export function formatTable(rows: TableRow[]): string {
     r.scenario,
     seconds(r.wallMs),
     seconds(r.cpuMs),
-    (r.maxRssKiB / 1024).toFixed(0),
+    Number.isNaN(r.maxRssKiB) ? '-' : (r.maxRssKiB / 1024).toFixed(0),
     seconds(r.readMs),
     seconds(r.planMs),
     seconds(r.applyMs),
