@@ -80,6 +80,8 @@ export interface PictureSettings {
 }
 
 export interface Config {
+  /** Settings that are probably mistakes but do not stop the daemon (an old or misspelt LDAP_* name). */
+  warnings: string[];
   enabled: boolean;
   ldap: LdapSettings;
   database: DatabaseTarget;

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { cleanEnv, makeValidator, str, type ReporterOptions } from 'envalid';
 import { parseDeleteThreshold, type DeleteThreshold } from '../sync/guard.js';
 import { parseSchedule } from '../service/schedule.js';
-import { parsePocketIdBoolean } from './booleans.js';
+import { booleanParser, POCKET_ID_EXACT_BOOLEANS } from './booleans.js';
+import { settingWarnings } from './unknown-settings.js';
 import type { Config, DatabaseTarget, FileBackend, LogLevel } from './config.js';
 import { SETTINGS, type SettingName } from './settings.js';
 import { errorMessage } from '../log/error-message.js';
@@ -17,7 +18,6 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-const bool = makeValidator<boolean>((raw) => parsePocketIdBoolean(raw));
 
 function integer(min: number, max: number) {
   return makeValidator<number>((raw) => {
@@ -57,7 +57,10 @@ function defaultOf(name: SettingName): string {
 
 function buildSpec() {
   const text = (name: SettingName) => str({ default: defaultOf(name) });
-  const flag = (name: SettingName) => bool({ default: parsePocketIdBoolean(defaultOf(name)) });
+  const flag = (name: SettingName) => {
+    const parse = booleanParser(name);
+    return makeValidator<boolean>(parse)({ default: parse(defaultOf(name)) });
+  };
   return {
     LDAP_ENABLED: flag('LDAP_ENABLED'),
     LDAP_URL: text('LDAP_URL'),
@@ -112,9 +115,11 @@ const EMPTY_MEANS_DEFAULT: ReadonlySet<string> = new Set<SettingName>(['LDAP_SYN
 
 // Booleans and numbers set to "" fall back to their default, as an unset
 // variable would; strings keep "" because Pocket ID uses a set-but-empty value as is.
+// Pocket ID's exact booleans keep "" too: Pocket ID refuses to start on it, so it is refused here.
 function withoutEmptyNonStrings(env: Env): Env {
   const out: Env = { ...env };
   for (const setting of SETTINGS) {
+    if (POCKET_ID_EXACT_BOOLEANS.has(setting.name)) continue;
     if ((setting.kind === 'boolean' || setting.kind === 'integer' || EMPTY_MEANS_DEFAULT.has(setting.name)) && out[setting.name]?.trim() === '') {
       delete out[setting.name];
     }
@@ -135,6 +140,23 @@ function readSecret(env: Env, name: string, problems: string[]): string {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
     problems.push(`${name}_FILE: cannot read ${file} (${code})`);
+    return '';
+  }
+}
+
+/**
+ * DB_CONNECTION_STRING as Pocket ID resolves it (common/env_config.go
+ * resolveFileBasedEnvVariable, v2.14.0): a non-empty DB_CONNECTION_STRING_FILE
+ * wins over DB_CONNECTION_STRING, and the file's content is trimmed of
+ * surrounding white space. Both programs so always open the same database.
+ */
+function readConnectionString(env: Env, problems: string[]): string {
+  const file = env.DB_CONNECTION_STRING_FILE;
+  if (file === undefined || file === '') return env.DB_CONNECTION_STRING ?? '';
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    problems.push(`DB_CONNECTION_STRING_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
     return '';
   }
 }
@@ -182,10 +204,12 @@ export function loadConfig(env: Env = process.env): Config {
   });
 
   const bindPassword = readSecret(env, 'LDAP_BIND_PASSWORD', problems);
-  const connectionString = readSecret(env, 'DB_CONNECTION_STRING', problems);
+  const connectionString = readConnectionString(env, problems);
   const caPem = readCaFile(clean.LDAP_TLS_CA_FILE, problems);
 
-  if (clean.LDAP_ENABLED) {
+  // envalid throws when an invalid variable is read; the checks below skip those already reported.
+  const valid = (name: SettingName) => !problems.some((p) => p.startsWith(`${name}:`));
+  if (valid('LDAP_ENABLED') && clean.LDAP_ENABLED) {
     const required: [SettingName, string][] = [
       ['LDAP_URL', clean.LDAP_URL],
       ['LDAP_BASE', clean.LDAP_BASE],
@@ -205,18 +229,16 @@ export function loadConfig(env: Env = process.env): Config {
     if (url !== '' && !/^ldaps?:\/\/[^/]+/i.test(url)) {
       problems.push(`LDAP_URL: "${url}" must start with ldap:// or ldaps:// and name a host`);
     }
-    if (clean.LDAP_START_TLS && /^ldaps:/i.test(url)) {
+    if (valid('LDAP_START_TLS') && clean.LDAP_START_TLS && /^ldaps:/i.test(url)) {
       problems.push('LDAP_START_TLS: only for ldap:// URLs (ldaps:// is TLS from the first byte)');
     }
     if (bindPassword === '' && !problems.some((p) => p.startsWith('LDAP_BIND_PASSWORD'))) {
       problems.push('LDAP_BIND_PASSWORD: required when LDAP_ENABLED=true (or set LDAP_BIND_PASSWORD_FILE); anonymous binds are not supported, as in Pocket ID');
     }
-    if (clean.REQUIRE_USER_EMAIL && clean.LDAP_ATTRIBUTE_USER_EMAIL.trim() === '') {
+    if (valid('REQUIRE_USER_EMAIL') && clean.REQUIRE_USER_EMAIL && clean.LDAP_ATTRIBUTE_USER_EMAIL.trim() === '') {
       problems.push('LDAP_ATTRIBUTE_USER_EMAIL: required while REQUIRE_USER_EMAIL=true, otherwise every user would be skipped');
     }
-    // An invalid FILE_BACKEND is already reported (and reading it from `clean` would throw).
-    const backendValid = !problems.some((p) => p.startsWith('FILE_BACKEND:'));
-    if (backendValid && clean.FILE_BACKEND === 's3' && clean.LDAP_ATTRIBUTE_USER_PROFILE_PICTURE.trim() !== '') {
+    if (valid('FILE_BACKEND') && clean.FILE_BACKEND === 's3' && clean.LDAP_ATTRIBUTE_USER_PROFILE_PICTURE.trim() !== '') {
       problems.push(
         'FILE_BACKEND: s3 is not supported by this daemon, so it cannot store profile pictures; set LDAP_ATTRIBUTE_USER_PROFILE_PICTURE to empty for the daemon (pictures are then not synced) or use FILE_BACKEND=filesystem or database',
       );
@@ -226,6 +248,7 @@ export function loadConfig(env: Env = process.env): Config {
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
+    warnings: settingWarnings(env),
     enabled: clean.LDAP_ENABLED,
     ldap: {
       url: clean.LDAP_URL.trim(),

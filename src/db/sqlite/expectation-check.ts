@@ -120,9 +120,10 @@ export class ExpectationCheck {
   }
 
   private async membershipsAbsent(pairs: [string, string][]): Promise<string | null> {
+    // CROSS JOIN keeps json_each the outer loop: one primary-key probe per planned membership.
     const present = await sql<{ user_id: string; user_group_id: string }>`
-      SELECT user_id, user_group_id FROM user_groups_users
-      WHERE (user_id, user_group_id) IN (SELECT value->>0, value->>1 FROM json_each(${list(pairs)}))
+      SELECT m.user_id, m.user_group_id FROM json_each(${list(pairs)}) AS j
+      CROSS JOIN user_groups_users AS m ON m.user_id = j.value->>0 AND m.user_group_id = j.value->>1
       LIMIT 1`.execute(this.db);
     const row = present.rows[0];
     return row ? `membership of user ${row.user_id} in group ${row.user_group_id} was added by another connection` : null;
