@@ -1,3 +1,4 @@
+import { SyncFailure } from '../sync/failure.js';
 import type { DatabaseKind } from './database.js';
 
 /**
@@ -48,9 +49,9 @@ export interface SchemaReport {
   version?: bigint;
 }
 
-export class SchemaError extends Error {
+export class SchemaError extends SyncFailure {
   constructor(readonly report: SchemaReport) {
-    super(`refusing to write: this does not look like a Pocket ID database this daemon knows: ${report.problems.join('; ')}`);
+    super('schema', `refusing to write: this does not look like a Pocket ID database this daemon knows: ${report.problems.join('; ')}`);
     this.name = 'SchemaError';
   }
 }

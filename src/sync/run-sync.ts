@@ -7,6 +7,7 @@ import type { DirectorySnapshot } from '../ldap/snapshot.js';
 import type { Logger } from '../log/logger.js';
 import { runPictureStep } from '../pictures/post-commit.js';
 import { apply } from './apply.js';
+import { failsAs } from './failure.js';
 import { checkDeletionGuard, DeletionGuardError, type GuardVerdict } from './guard.js';
 import { plan } from './plan.js';
 import { summarize, type SyncSummary } from './summary.js';
@@ -49,10 +50,11 @@ export async function runSync(config: Config, db: PocketIdDatabase, log: Logger,
   const dryRun = options.dryRun ?? false;
   let guard: GuardVerdict | null = null;
   // Checked before LDAP is even read: a wrong database is the cheapest failure to report.
-  const schema = await db.checkSchema();
+  // Each step's unexpected errors (a driver's, a socket's) count as that step's failure.
+  const schema = await failsAs('database', () => db.checkSchema());
   if (schema.problems.length > 0) throw new SchemaError(schema);
   for (const warning of schema.warnings) log.warn(warning);
-  const snapshot = await readSnapshot(config, log);
+  const snapshot = await failsAs('ldap_search', () => readSnapshot(config, log));
   const timings = { readMs: snapshot.stats.readMs, planMs: 0, applyMs: 0 };
   // The users the committed plan was made from: the picture step maps entries to row ids with them.
   let plannedUsers: CurrentUser[] = [];
@@ -67,9 +69,9 @@ export async function runSync(config: Config, db: PocketIdDatabase, log: Logger,
 
   let syncPlan: SyncPlan;
   if (dryRun) {
-    syncPlan = makePlan(await db.readState());
+    syncPlan = makePlan(await failsAs('database', () => db.readState()));
   } else {
-    syncPlan = await db.write(
+    syncPlan = await failsAs('database', () => db.write(
       (state) => {
         const planned = makePlan(state);
         if (guard && !options.allowMassDelete) {
@@ -85,7 +87,7 @@ export async function runSync(config: Config, db: PocketIdDatabase, log: Logger,
         await apply(planned, writer, new Date());
         timings.applyMs = performance.now() - started;
       },
-    );
+    ));
   }
 
   for (const skip of syncPlan.skips) {
