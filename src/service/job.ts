@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/config.js';
 import type { PocketIdDatabase } from '../db/database.js';
 import type { LogFields, Logger } from '../log/logger.js';
-import { formatDuration } from '../sync/duration.js';
-import { runSync, type SyncOptions, type SyncResult } from '../sync/run-sync.js';
-import { summaryFields } from '../sync/summary.js';
+import { formatDuration } from '../log/duration.js';
+import { runSync, type SyncOptions, type SyncResult } from '../run/run-sync.js';
+import { summaryFields } from '../run/summary.js';
 import { errorMessage } from '../log/error-message.js';
 import { failsAs, failureReason, type FailureReason } from '../sync/failure.js';
 

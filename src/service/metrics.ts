@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { SyncSummary } from '../run/summary.js';
 import { FAILURE_REASONS, type FailureReason } from '../sync/failure.js';
-import type { SyncSummary } from '../sync/summary.js';
 import { SKIP_REASONS } from '../sync/types.js';
 import type { JobOutcome, JobResult } from './job.js';
 

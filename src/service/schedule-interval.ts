@@ -1,4 +1,4 @@
-import type { Schedule } from './schedule.js';
+import type { Schedule } from '../config/schedule.js';
 
 /** How far ahead the gaps of a cron schedule are looked at: a year covers weekends, month ends and @yearly. */
 const HORIZON_MS = 366 * 24 * 3600 * 1000;

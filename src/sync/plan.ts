@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import type { DirectoryGroup, DirectorySnapshot, DirectoryUser } from '../ldap/snapshot.js';
-import { nfc } from './text.js';
+import type { DirectoryGroup, DirectorySnapshot, DirectoryUser } from './snapshot.js';
+import { nfc } from '../text/go-text.js';
 import type {
   CurrentGroup,
   CurrentState,
@@ -139,13 +138,14 @@ function rowsToVacate<T>(changes: { id: string; before: T; after: T }[], created
 
 /**
  * Compares the directory with the database and returns every change a run
- * would make. Pure: no I/O; ids for new rows come from `newId`.
+ * would make. Pure: no I/O; ids for new rows come from `newId` (the run passes
+ * randomUUID, tests a counter).
  */
 export function plan(
   snapshot: DirectorySnapshot,
   current: CurrentState,
   options: PlanOptions,
-  newId: () => string = randomUUID,
+  newId: () => string,
 ): SyncPlan {
   const skips: Skip[] = [];
   const ldapUsers = current.users.filter((u) => u.ldapId !== null);

@@ -8,13 +8,13 @@ import pg from 'pg';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { PocketIdDatabase } from '../../src/db/database.js';
 import { judgeSchema, SchemaError } from '../../src/db/schema-check.js';
-import { SyncLockBusyError } from '../../src/db/write-lock.js';
+import { SyncLockBusyError } from '../../src/db/database.js';
 import { openLdapConnection } from '../../src/ldap/connection.js';
 import { completeRangedValues } from '../../src/ldap/range.js';
 import { createLogger } from '../../src/log/logger.js';
 import { runJob } from '../../src/service/job.js';
 import { failsAs, failureReason, FAILURE_REASONS, SyncFailure } from '../../src/sync/failure.js';
-import { DeletionGuardError } from '../../src/sync/guard.js';
+import { DeletionGuardError } from '../../src/sync/deletion-guard.js';
 import { freePort } from '../support/ports.js';
 
 const silent = () => createLogger({ level: 'error', json: false, stream: new PassThrough() });

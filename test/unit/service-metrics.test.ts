@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { JobOutcome } from '../../src/service/job.js';
 import { SyncMetrics } from '../../src/service/metrics.js';
-import { parseSchedule } from '../../src/service/schedule.js';
+import { parseSchedule } from '../../src/config/schedule.js';
 import { longestGapSeconds } from '../../src/service/schedule-interval.js';
 import type { FailureReason } from '../../src/sync/failure.js';
-import type { SyncResult } from '../../src/sync/run-sync.js';
-import { summarize } from '../../src/sync/summary.js';
+import type { SyncResult } from '../../src/run/run-sync.js';
+import { summarize } from '../../src/run/summary.js';
 import { SKIP_REASONS, type Skip, type SyncPlan } from '../../src/sync/types.js';
 
 function plan(skips: Skip[], created = 0): SyncPlan {
