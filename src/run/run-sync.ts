@@ -8,7 +8,7 @@ import type { DirectorySnapshot } from '../sync/snapshot.js';
 import type { Logger } from '../log/logger.js';
 import { savePicturesAfterCommit } from '../pictures/picture-step.js';
 import { apply } from '../db/apply.js';
-import { failsAs } from '../sync/failure.js';
+import { failsAs } from './fails-as.js';
 import { checkDeletionGuard, DeletionGuardError, type GuardVerdict } from '../sync/deletion-guard.js';
 import { plan } from '../sync/plan.js';
 import { summarize, type SyncSummary } from './summary.js';

@@ -6,7 +6,8 @@ import { formatDuration } from '../log/duration.js';
 import { runSync, type SyncOptions, type SyncResult } from '../run/run-sync.js';
 import { summaryFields } from '../run/summary.js';
 import { errorMessage } from '../log/error-message.js';
-import { failsAs, failureReason, type FailureReason } from '../sync/failure.js';
+import { failsAs } from '../run/fails-as.js';
+import { failureReason, type FailureReason } from '../sync/failure.js';
 
 /** gocron's job name in Pocket ID ≤ v2.13 (reference §5.2): log-based health checks look for it. */
 export const JOB_NAME = 'SyncLdap';

@@ -1,5 +1,3 @@
-import { errorMessage } from '../log/error-message.js';
-
 /**
  * Why a run did not sync, from a small fixed set, so that metrics and alerts
  * can tell an LDAP outage (which heals) from a tripped guard (which needs a
@@ -44,17 +42,3 @@ export function failureReason(error: unknown): FailureReason {
   return error instanceof SyncFailure ? error.reason : 'other';
 }
 
-/**
- * Runs one step of a run whose errors, unless they already say why, are
- * failures of `reason`: a driver's "connection refused" inside the database
- * step is a database failure. The message (as errorMessage() gives it) and the
- * cause are kept.
- */
-export async function failsAs<T>(reason: FailureReason, step: () => Promise<T>): Promise<T> {
-  try {
-    return await step();
-  } catch (error) {
-    if (error instanceof SyncFailure) throw error;
-    throw new SyncFailure(reason, errorMessage(error), { cause: error });
-  }
-}

@@ -13,7 +13,8 @@ import { openLdapConnection } from '../../src/ldap/connection.js';
 import { completeRangedValues } from '../../src/ldap/range.js';
 import { createLogger } from '../../src/log/logger.js';
 import { runJob } from '../../src/service/job.js';
-import { failsAs, failureReason, FAILURE_REASONS, SyncFailure } from '../../src/sync/failure.js';
+import { failsAs } from '../../src/run/fails-as.js';
+import { failureReason, FAILURE_REASONS, SyncFailure } from '../../src/sync/failure.js';
 import { DeletionGuardError } from '../../src/sync/deletion-guard.js';
 import { freePort } from '../support/ports.js';
 
