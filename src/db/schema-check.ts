@@ -1,4 +1,5 @@
-import type { DatabaseKind } from './database.js';
+import { SyncFailure } from '../sync/failure.js';
+import type { DatabaseKind, SchemaReport } from './database.js';
 
 /**
  * Pocket ID migration versions this daemon knows. The tables and columns it
@@ -41,16 +42,9 @@ export interface MigrationState {
   dirty: boolean;
 }
 
-export interface SchemaReport {
-  /** Problems that make writing unsafe: the run is refused. */
-  problems: string[];
-  warnings: string[];
-  version?: bigint;
-}
-
-export class SchemaError extends Error {
+export class SchemaError extends SyncFailure {
   constructor(readonly report: SchemaReport) {
-    super(`refusing to write: this does not look like a Pocket ID database this daemon knows: ${report.problems.join('; ')}`);
+    super('schema', `refusing to write: this does not look like a Pocket ID database this daemon knows: ${report.problems.join('; ')}`);
     this.name = 'SchemaError';
   }
 }

@@ -1,15 +1,17 @@
+import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/config.js';
 import type { PocketIdDatabase } from '../db/database.js';
 import { SchemaError } from '../db/schema-check.js';
 import { closeLdapConnection, openLdapConnection } from '../ldap/connection.js';
 import { readDirectory } from '../ldap/directory-reader.js';
-import type { DirectorySnapshot } from '../ldap/snapshot.js';
+import type { DirectorySnapshot } from '../sync/snapshot.js';
 import type { Logger } from '../log/logger.js';
-import { runPictureStep } from '../pictures/post-commit.js';
-import { checkDeletionGuard, DeletionGuardError, type GuardVerdict } from './guard.js';
-import { plan } from './plan.js';
+import { savePicturesAfterCommit } from '../pictures/picture-step.js';
+import { failsAs } from './fails-as.js';
+import { checkDeletionGuard, DeletionGuardError, type GuardVerdict } from '../sync/deletion-guard.js';
+import { plan } from '../sync/plan.js';
 import { summarize, type SyncSummary } from './summary.js';
-import type { CurrentState, CurrentUser, SyncPlan } from './types.js';
+import type { CurrentState, CurrentUser, SyncPlan } from '../sync/types.js';
 
 export interface SyncOptions {
   /** Plan only: read the database without a write transaction and change nothing. */
@@ -54,17 +56,18 @@ export async function runSync(config: Config, db: PocketIdDatabase, log: Logger,
   const dryRun = options.dryRun ?? false;
   let guard: GuardVerdict | null = null;
   // Checked before LDAP is even read: a wrong database is the cheapest failure to report.
-  const schema = await db.checkSchema();
+  // Each step's unexpected errors (a driver's, a socket's) count as that step's failure.
+  const schema = await failsAs('database', () => db.checkSchema());
   if (schema.problems.length > 0) throw new SchemaError(schema);
   for (const warning of schema.warnings) log.warn(warning);
-  const snapshot = await readSnapshot(config, log);
+  const snapshot = await failsAs('ldap_search', () => readSnapshot(config, log));
   const timings = { readMs: snapshot.stats.readMs, planMs: 0, applyMs: 0 };
   // The users the committed plan was made from: the picture step maps entries to row ids with them.
   let plannedUsers: CurrentUser[] = [];
   const makePlan = (state: CurrentState) => {
     plannedUsers = state.users;
     const started = performance.now();
-    const result = plan(snapshot, state, config.rules);
+    const result = plan(snapshot, state, config.rules, randomUUID);
     timings.planMs = performance.now() - started;
     guard = checkDeletionGuard(result, snapshot.users.length, config.rules.deleteThreshold);
     return result;
@@ -73,11 +76,11 @@ export async function runSync(config: Config, db: PocketIdDatabase, log: Logger,
   let syncPlan: SyncPlan;
   const transactions = { count: 0, longestMs: 0 };
   if (dryRun) {
-    const state = await db.readState();
+    const state = await failsAs('database', () => db.readState());
     syncPlan = makePlan(state);
     transactions.count = db.transactionsFor(syncPlan, state);
   } else {
-    const written = await db.write(
+    const written = await failsAs('database', () => db.write(
       (state) => {
         const planned = makePlan(state);
         if (guard && !options.allowMassDelete) {
@@ -92,7 +95,7 @@ export async function runSync(config: Config, db: PocketIdDatabase, log: Logger,
         now: new Date(),
         onCommitted: (p) => log.debug(`Committed write transaction ${p.committed} of ${p.total}`, { wrote: p.wrote, heldMs: Math.round(p.heldMs) }),
       },
-    );
+    ));
     syncPlan = written.plan;
     timings.applyMs = written.applyMs;
     transactions.count = written.transactions;
@@ -104,7 +107,7 @@ export async function runSync(config: Config, db: PocketIdDatabase, log: Logger,
   }
   // Profile pictures only after the commit, never inside the write transaction; they never fail the run.
   const picturesStarted = performance.now();
-  const pictures = dryRun ? undefined : await runPictureStep(config, snapshot, syncPlan, plannedUsers, log);
+  const pictures = dryRun ? undefined : await savePicturesAfterCommit(config, snapshot, syncPlan, plannedUsers, log);
   const summary = summarize(syncPlan);
   if (pictures) summary.pictures = pictures;
   return {
