@@ -130,3 +130,33 @@ test('SQLite: a plan larger than LDAP_SYNC_SQLITE_BATCH_ROWS is committed in bat
     await testDb.close();
   }
 });
+
+test('SQLite: when another connection takes a value a later batch needs, the run stops, says how far it got, and the committed batches stay consistent', async () => {
+  const testDb = await createTestDatabase('sqlite');
+  const db = SqliteDatabase.open(testDb.connectionString, 6);
+  try {
+    let committed = 0;
+    const failure = await db
+      .write(
+        () => {
+          const plan = emptyPlan();
+          plan.users.create = [1, 2, 3, 4, 5, 6].map(newUser);
+          return plan;
+        },
+        {
+          now: new Date(),
+          onCommitted: () => {
+            committed += 1;
+            // Pocket ID creates a local user with the username the third batch is about to insert.
+            if (committed === 1) insertUser(testDb.connectionString, 99, null), elsewhere(testDb.connectionString, `UPDATE users SET username = 'user5' WHERE id = ?`, id(99));
+          },
+        },
+      )
+      .then(() => assert.fail('the run should fail'), (error: Error) => error);
+    assert.match(failure.message, /^the database changed under the run: user user5 \(.*\) now holds a username, email or ldap_id the plan gives another user \(committed 2 of 3 write transactions: each is complete on its own; the next run writes the rest\)$/);
+    assert.deepEqual((await testDb.users()).map((u) => u.username), ['user1', 'user2', 'user3', 'user4', 'user5']);
+  } finally {
+    await db.close();
+    await testDb.close();
+  }
+});

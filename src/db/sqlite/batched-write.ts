@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { SyncFailure } from '../../sync/failure.js';
 import type { CurrentState, SyncPlan } from '../../sync/types.js';
 import { applySteps } from '../apply.js';
 import { describeBatch, splitIntoBatches, type Batch } from '../batches.js';
@@ -7,7 +8,7 @@ import type { PocketIdSchema } from '../schema.js';
 import { SetWriter } from '../set-writer.js';
 import { readCurrentState } from '../state-reader.js';
 import { ExpectationCheck } from './expectation-check.js';
-import { sqliteRows } from './sqlite-rows.js';
+import { sqliteRows } from './sqlite-row-source.js';
 
 /**
  * The write lock is left free this long after each commit. A connection
@@ -50,15 +51,16 @@ const dataVersion = async (db: Kysely<PocketIdSchema>) => (await sql<{ data_vers
 /**
  * Writes a plan in batches, each its own short BEGIN IMMEDIATE transaction.
  * The state is read and the plan made without the lock. PRAGMA data_version
- * tells whether another connection committed since; only then are the rows of
- * each part checked, just before it is written (ExpectationCheck). If they
+ * tells whether another connection committed since that read; only then are
+ * the rows of each part checked, just before it is written (ExpectationCheck). If they
  * changed before anything was committed, the plan is made again from a fresh
  * read, outside the lock; after a commit, the run stops and the next completes it.
  */
 export async function writeInBatches(target: BatchedWriteTarget, prepare: (state: CurrentState) => SyncPlan, options: WriteOptions): Promise<WriteResult> {
   const { db } = target;
   const writer = new SetWriter(db, sqliteRows);
-  let seenVersion = await dataVersion(db);
+  // Our own commits leave our connection's data_version alone: it moves only when another connection commits.
+  let snapshotVersion = await dataVersion(db);
   let state = await readSnapshot(db);
   let plan = prepare(state);
   let committed = 0;
@@ -74,9 +76,8 @@ export async function writeInBatches(target: BatchedWriteTarget, prepare: (state
         const held = performance.now();
         started ??= held;
         try {
-          const version = await dataVersion(db);
-          const moved = version !== seenVersion;
-          seenVersion = version;
+          // Anything committed elsewhere since the snapshot may touch this batch's rows, even if it came before an earlier batch.
+          const moved = (await dataVersion(db)) !== snapshotVersion;
           for (const part of batch.parts) {
             const reason = moved && part.step.expect ? await check.mismatch(part.step.expect(part.rows)) : null;
             if (reason !== null) throw new PlanOutdated(reason);
@@ -95,7 +96,7 @@ export async function writeInBatches(target: BatchedWriteTarget, prepare: (state
       return { plan, transactions: committed, applyMs: started === undefined ? 0 : performance.now() - started, longestTransactionMs: longest };
     } catch (error) {
       if (error instanceof PlanOutdated && committed === 0 && attempt < MAX_PLANS) {
-        seenVersion = await dataVersion(db);
+        snapshotVersion = await dataVersion(db);
         state = await readSnapshot(db);
         plan = prepare(state);
         continue;
@@ -109,5 +110,6 @@ function progressError(error: unknown, committed: number, total: number): Error 
   const cause = error instanceof Error ? error : new Error(String(error));
   const outdated = error instanceof PlanOutdated ? 'the database changed under the run: ' : '';
   const rest = committed === 0 ? 'nothing was written' : 'each is complete on its own; the next run writes the rest';
-  return new Error(`${outdated}${cause.message} (committed ${committed} of ${total} write transactions: ${rest})`, { cause });
+  const message = `${outdated}${cause.message} (committed ${committed} of ${total} write transactions: ${rest})`;
+  return error instanceof SyncFailure ? new SyncFailure(error.reason, message, { cause }) : new Error(message, { cause });
 }
