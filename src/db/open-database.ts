@@ -16,7 +16,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<PocketIdData
     }
     case 'sqlite': {
       const { SqliteDatabase } = await import('./sqlite/sqlite-database.js');
-      return SqliteDatabase.open(target.path);
+      return SqliteDatabase.open(target.path, target.batchRows);
     }
   }
 }

@@ -1,3 +1,4 @@
+import { SyncFailure } from '../sync/failure.js';
 import type { SchemaReport } from './database.js';
 import type { ExpectedColumns } from './sql-dialect.js';
 
@@ -17,9 +18,9 @@ export interface MigrationState {
   dirty: boolean;
 }
 
-export class SchemaError extends Error {
+export class SchemaError extends SyncFailure {
   constructor(readonly report: SchemaReport) {
-    super(`refusing to write: this does not look like a Pocket ID database this daemon knows: ${report.problems.join('; ')}`);
+    super('schema', `refusing to write: this does not look like a Pocket ID database this daemon knows: ${report.problems.join('; ')}`);
     this.name = 'SchemaError';
   }
 }
