@@ -8,7 +8,8 @@ import { accountStatus, ACCOUNT_STATUS_ATTRIBUTES } from './account-status.js';
 import { normalizeDN } from './dn.js';
 import { MemberResolver } from './member-resolver.js';
 import { completeRangedValues, rangeRequest } from './range.js';
-import { describeVendor, detectVendor, uniqueIdConverter, type DetectedVendor } from './vendors.js';
+import { describeVendor, detectVendor, type DetectedVendor } from './vendors.js';
+import { uniqueIdConverter } from './ldap-id.js';
 import type { DirectoryGroup, DirectorySnapshot, DirectoryUser } from '../sync/snapshot.js';
 
 interface TextReader {

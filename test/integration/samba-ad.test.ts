@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { Attribute, Change, Client } from 'ldapts';
 import { loadConfig } from '../../src/config/load-config.js';
 import { closeLdapConnection, openLdapConnection } from '../../src/ldap/connection.js';
-import { inspectDirectory } from '../../src/ldap/vendors.js';
+import { describeInspection, inspectDirectory } from '../../src/ldap/vendor-settings.js';
 import { createLogger } from '../../src/log/logger.js';
 import { startCuttingProxy } from '../support/cutting-proxy.js';
 import {
@@ -31,7 +31,7 @@ import {
 } from '../support/samba.js';
 import { syncWith } from '../support/sync-harness.js';
 import { createTestDatabase, DB_KINDS, type TestDatabase } from '../support/test-database.js';
-import { AD_SETTINGS } from '../../src/ldap/vendors.js';
+import { AD_SETTINGS } from '../../src/ldap/vendor-settings.js';
 
 const BIG = 3000;
 const NAMED: AdUser[] = [
@@ -133,6 +133,8 @@ describe('Samba Active Directory DC', { skip }, () => {
       assert.ok(inspection.vendor.evidence.includes('supportedCapabilities=1.2.840.113556.1.4.800'));
       // The test's settings are the suggested ones except the features it turns on per test.
       assert.deepEqual(inspection.differences.map((d) => d.name), ['LDAP_SYNC_DISABLED_ACCOUNTS']);
+      // What `check` prints for it.
+      assert.match(describeInspection(inspection), /^Samba Active Directory domain controller \(vendorName=.*, supportedCapabilities=1\.2\.840\.113556\.1\.4\.800\); settings that differ from the usual ones for it: LDAP_SYNC_DISABLED_ACCOUNTS=true \(configured: false\)$/);
     } finally {
       await closeLdapConnection(client);
     }

@@ -3,7 +3,7 @@ import { Client } from 'ldapts';
 import type { Config } from '../../src/config/config.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { openDatabase } from '../../src/db/open-database.js';
-import { OPENLDAP_SETTINGS } from '../../src/ldap/vendors.js';
+import { OPENLDAP_SETTINGS } from '../../src/ldap/vendor-settings.js';
 import { createLogger } from '../../src/log/logger.js';
 import { runSync, type SyncOptions, type SyncResult } from '../../src/run/run-sync.js';
 import { startSlapd, type SlapdInstance, type StartSlapdOptions } from './slapd.js';
