@@ -227,5 +227,6 @@ export async function readDirectory(client: Client, settings: LdapSettings, log:
   const unresolvedMembers = await context.resolver.finish();
   stats.memberLookups = context.resolver.lookups;
   stats.readMs = performance.now() - started;
+  log.debug('LDAP directory read', { users: users.length, groups: groups.length, pages: stats.pages, memberLookups: stats.memberLookups, ms: Math.round(stats.readMs) });
   return { users, groups, unresolvedMembers, stats, vendor };
 }
