@@ -35,11 +35,11 @@ function formatUuid(bytes: Uint8Array): string {
  */
 export function sidToString(bytes: Uint8Array): string | null {
   if (bytes.length < 8) return null;
-  const revision = bytes[0] as number;
-  const count = bytes[1] as number;
+  const revision = bytes[0];
+  const count = bytes[1];
   if (revision !== 1 || count > 15 || bytes.length !== 8 + 4 * count) return null;
   let authority = 0;
-  for (let i = 2; i < 8; i++) authority = authority * 256 + (bytes[i] as number);
+  for (let i = 2; i < 8; i++) authority = authority * 256 + bytes[i];
   const authorityText = authority >= 2 ** 32 ? `0x${authority.toString(16).toUpperCase().padStart(12, '0')}` : String(authority);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const parts = [`S-${revision}`, authorityText];

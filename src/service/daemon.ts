@@ -21,7 +21,7 @@ export interface DaemonResult {
   abandoned: boolean;
 }
 
-/** The warning DESIGN §3 asks for: without UI_CONFIG_DISABLED=true, Pocket ID could be set up to sync by itself. */
+/** Without UI_CONFIG_DISABLED=true Pocket ID takes its LDAP settings from the admin UI, where its own sync can be turned on. */
 export function warnAboutUiConfig(config: Config, log: Logger): void {
   if (config.uiConfigDisabled) return;
   log.warn(

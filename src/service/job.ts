@@ -8,7 +8,7 @@ import { errorMessage } from '../log/error-message.js';
 import { failsAs } from '../run/fails-as.js';
 import { failureReason, type FailureReason } from '../sync/failure.js';
 
-/** gocron's job name in Pocket ID ≤ v2.13 (reference §5.2): log-based health checks look for it. */
+/** gocron's job name in Pocket ID ≤ v2.13 (backend/internal/job/ldap_job.go): log-based health checks look for it. */
 export const JOB_NAME = 'SyncLdap';
 
 /** success: committed (or, for a dry run, planned); skipped: another instance held the write lock. */
@@ -45,7 +45,8 @@ export function durationField(ms: number, json: boolean): string | number {
 }
 
 /**
- * One run with Pocket ID's gocron log lines around it (reference §5.2):
+ * One run with the log lines Pocket ID ≤ v2.13's gocron scheduler writes around it
+ * (backend/internal/job/scheduler.go):
  *   INF Starting job name=SyncLdap jobID=<uuid>
  *   INF Job run successfully name=SyncLdap jobID=<uuid> duration=1.2s usersCreated=…
  *   ERR Job failed name=SyncLdap jobID=<uuid> duration=… error="…"

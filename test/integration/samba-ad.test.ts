@@ -95,7 +95,7 @@ async function membersOf(db: TestDatabase, group: string): Promise<string[]> {
   return (await db.memberships()).filter((m) => m.startsWith(`${group}:`)).map((m) => m.slice(group.length + 1)).sort();
 }
 
-/** The UUID Pocket ID derives from 16 raw bytes: hex in the given order (reference §3.3), computed here independently. */
+/** The UUID Pocket ID derives from 16 raw bytes (ldapsync/service.go convertLdapIdToString): hex in the given order, computed here independently. */
 function pocketIdUuid(bytes: Buffer): string {
   const h = bytes.toString('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;

@@ -166,7 +166,7 @@ describe('SQLite foreign keys on hard delete', () => {
       const team05 = (await db.groups()).find((g) => g.name === 'team05')!.id;
       const developers = (await db.groups()).find((g) => g.name === 'developers')!.id;
 
-      // Rows Pocket ID would have made while bob and alice used it (reference §2.7).
+      // Rows Pocket ID would have made while bob and alice used it (tables whose foreign keys reference users).
       const other = new Database(file);
       other.pragma('foreign_keys = ON');
       const now = Math.floor(Date.now() / 1000);

@@ -29,7 +29,7 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end -}}
 
 {{/* The LDAP_URL Pocket ID gets in locked mode: a Unix socket path that does not exist, so its
-     built-in sync fails at connect, before it opens a transaction (reference §5.4). */}}
+     built-in sync fails at connect, before it opens a transaction. */}}
 {{- define "pils.lockedLdapUrl" -}}
 ldapi://%2Fnonexistent%2Fpocket-id-ldap-sync-owns-ldap
 {{- end -}}
