@@ -29,7 +29,7 @@ import {
   type AdUser,
   type SambaInstance,
 } from '../support/samba.js';
-import { syncWith } from '../support/sync-harness.js';
+import { syncWith, withLdapClient } from '../support/sync-harness.js';
 import { createTestDatabase, DB_KINDS, type TestDatabase } from '../support/test-database.js';
 import { AD_SETTINGS } from '../../src/ldap/vendor-settings.js';
 
@@ -101,15 +101,8 @@ function pocketIdUuid(bytes: Buffer): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-async function adminClient<T>(instance: SambaInstance, work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ url: instance.ldapUrl });
-  await client.bind(instance.bindDn, instance.bindPassword);
-  try {
-    return await work(client);
-  } finally {
-    await client.unbind();
-  }
-}
+const adminClient = <T>(instance: SambaInstance, work: (client: Client) => Promise<T>): Promise<T> =>
+  withLdapClient(instance.ldapUrl, instance.bindDn, instance.bindPassword, work);
 
 const setUac = (client: Client, user: string, value: number) =>
   client.modify(userDn(user), [new Change({ operation: 'replace', modification: new Attribute({ type: 'userAccountControl', values: [String(value)] }) })]);

@@ -12,13 +12,13 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { onProcessExit } from './process-cleanup.js';
+import { ThrowawayRegistry } from './throwaway.js';
 import { freePort } from './ports.js';
 
 export interface CreateDatabaseOptions {
@@ -158,33 +158,15 @@ interface OwnCluster {
   dataDir: string;
   running: boolean;
 }
-const own = new Set<OwnCluster>();
-let cleanupInstalled = false;
-
-function stopAllSync(): void {
-  for (const c of own) {
-    if (c.running) {
-      try {
-        const [cmd, args] = asPostgres(path.join(pgBin(), 'pg_ctl'), ['-D', c.dataDir, '-m', 'immediate', '-w', 'stop']);
-        execFileSync(cmd, args, { stdio: 'ignore' });
-      } catch {
-        /* best effort */
-      }
-    }
-    if (!process.env.TEST_KEEP_TMP) rmSync(c.dir, { recursive: true, force: true });
-  }
-  own.clear();
-}
-
-function installCleanup(): void {
-  if (cleanupInstalled) return;
-  cleanupInstalled = true;
-  onProcessExit(stopAllSync);
-}
+/** Clusters of this process; at exit they are stopped with -m immediate. */
+const own = new ThrowawayRegistry<OwnCluster>((c) => {
+  if (!c.running) return;
+  const [cmd, args] = asPostgres(path.join(pgBin(), 'pg_ctl'), ['-D', c.dataDir, '-m', 'immediate', '-w', 'stop']);
+  execFileSync(cmd, args, { stdio: 'ignore' });
+});
 
 /** Start a new throwaway cluster (initdb + pg_ctl start). */
 export async function startPostgres(): Promise<PgCluster> {
-  installCleanup();
   const bin = pgBin();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'pg-'));
   const dataDir = path.join(dir, 'data');
@@ -236,8 +218,7 @@ export async function startPostgres(): Promise<PgCluster> {
     }
     entry.running = true;
   } catch (err) {
-    own.delete(entry);
-    if (!process.env.TEST_KEEP_TMP) rmSync(dir, { recursive: true, force: true });
+    own.remove(entry);
     throw err;
   }
 
@@ -259,8 +240,7 @@ export async function startPostgres(): Promise<PgCluster> {
       if (!own.has(entry)) return;
       if (entry.running) await pgCtl(['-D', dataDir, '-m', 'fast', '-w', 'stop']);
       entry.running = false;
-      own.delete(entry);
-      if (!process.env.TEST_KEEP_TMP) rmSync(dir, { recursive: true, force: true });
+      own.remove(entry);
     },
   };
 }

@@ -15,13 +15,13 @@
  * Every slapd started here is killed when the test process exits (normally or on SIGINT/SIGTERM/SIGHUP).
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from 'ldapts';
-import { onProcessExit } from './process-cleanup.js';
+import { ThrowawayRegistry } from './throwaway.js';
 import { freePort } from './ports.js';
 
 export interface StartSlapdOptions {
@@ -237,37 +237,17 @@ interface Live {
   child: ChildProcess | undefined;
   dir: string;
 }
-const live = new Set<Live>();
-let cleanupInstalled = false;
-
-function killAllSync(): void {
-  for (const l of live) {
-    if (l.child && l.child.exitCode === null && l.child.signalCode === null && l.child.pid) {
-      try {
-        process.kill(l.child.pid, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    }
-    if (!process.env.TEST_KEEP_TMP) rmSync(l.dir, { recursive: true, force: true });
-  }
-  live.clear();
-}
-
-function installCleanup(): void {
-  if (cleanupInstalled) return;
-  cleanupInstalled = true;
-  onProcessExit(killAllSync);
-}
+/** slapd processes of this process; at exit they are killed (SIGKILL). */
+const live = new ThrowawayRegistry<Live>((l) => {
+  if (l.child && l.child.exitCode === null && l.child.signalCode === null && l.child.pid) process.kill(l.child.pid, 'SIGKILL');
+});
 
 /** Stop every slapd started by this process and delete their directories. */
 export async function stopAllSlapd(): Promise<void> {
-  const all = [...live];
   await Promise.all(
-    all.map(async (l) => {
+    live.all.map(async (l) => {
       if (l.child) await terminate(l.child, 'SIGTERM');
-      live.delete(l);
-      if (!process.env.TEST_KEEP_TMP) rmSync(l.dir, { recursive: true, force: true });
+      live.remove(l);
     }),
   );
 }
@@ -323,7 +303,6 @@ async function answers(url: string): Promise<boolean> {
 // ---------------------------------------------------------------------------------------------
 
 export async function startSlapd(opts: StartSlapdOptions = {}): Promise<SlapdInstance> {
-  installCleanup();
   const slapd = findBin('slapd');
   const slapadd = findBin('slapadd');
   const sizeLimit = opts.sizeLimit ?? 5;
@@ -347,8 +326,7 @@ export async function startSlapd(opts: StartSlapdOptions = {}): Promise<SlapdIns
     }
     await run(slapadd, ['-q', '-F', path.join(dir, 'slapd.d'), '-b', BASE_DN, '-l', dataFile]);
   } catch (err) {
-    live.delete(entry);
-    rmSync(dir, { recursive: true, force: true });
+    live.remove(entry);
     throw err;
   }
 
@@ -413,9 +391,8 @@ export async function startSlapd(opts: StartSlapdOptions = {}): Promise<SlapdIns
     const r = await launch();
     if (r.ok) break;
     if (!r.portInUse || attempt >= 5) {
-      live.delete(entry);
       const err = failure(r.message);
-      if (!process.env.TEST_KEEP_TMP) rmSync(dir, { recursive: true, force: true });
+      live.remove(entry);
       throw err;
     }
   }

@@ -18,6 +18,7 @@ import { failsAs } from '../../src/run/fails-as.js';
 import { failureReason, FAILURE_REASONS, SyncFailure } from '../../src/sync/failure.js';
 import { DeletionGuardError } from '../../src/sync/deletion-guard.js';
 import { freePort } from '../support/ports.js';
+import { validEnv } from '../support/env.js';
 
 const silent = () => createLogger({ level: 'error', json: false, stream: new PassThrough() });
 
@@ -81,19 +82,7 @@ test('failsAs: an AggregateError without a message keeps the messages of its err
   assert.equal(wrapped.message, 'connect ECONNREFUSED ::1:5432; connect ECONNREFUSED 127.0.0.1:5432');
 });
 
-const JOB_ENV = {
-  LDAP_ENABLED: 'true',
-  LDAP_URL: 'ldap://ldap.example.com',
-  LDAP_BIND_DN: 'cn=reader,dc=example,dc=com',
-  LDAP_BIND_PASSWORD: 'x',
-  LDAP_BASE: 'dc=example,dc=com',
-  LDAP_ATTRIBUTE_USER_UNIQUE_IDENTIFIER: 'entryUUID',
-  LDAP_ATTRIBUTE_USER_USERNAME: 'uid',
-  LDAP_ATTRIBUTE_USER_EMAIL: 'mail',
-  LDAP_ATTRIBUTE_GROUP_UNIQUE_IDENTIFIER: 'entryUUID',
-  LDAP_ATTRIBUTE_GROUP_NAME: 'cn',
-  DB_CONNECTION_STRING: '/nonexistent/pocket-id.db',
-};
+const JOB_ENV = validEnv({ LDAP_BIND_PASSWORD: 'x', DB_CONNECTION_STRING: '/nonexistent/pocket-id.db' });
 
 test('a job reports the reason: a failure by its error\'s reason, a held lock as skipped, an unopenable database as database', async () => {
   const config = loadConfig(JOB_ENV);

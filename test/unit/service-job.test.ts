@@ -11,20 +11,9 @@ import { makeRedactor, redactingLogger, secretsOf } from '../../src/service/reda
 import type { SyncResult } from '../../src/run/run-sync.js';
 import { summarize } from '../../src/run/summary.js';
 import type { SyncPlan } from '../../src/sync/types.js';
+import { validEnv } from '../support/env.js';
 
-const ENV = {
-  LDAP_ENABLED: 'true',
-  LDAP_URL: 'ldap://ldap.example.com',
-  LDAP_BIND_DN: 'cn=reader,dc=example,dc=com',
-  LDAP_BIND_PASSWORD: 'bind-S3cret',
-  LDAP_BASE: 'dc=example,dc=com',
-  LDAP_ATTRIBUTE_USER_UNIQUE_IDENTIFIER: 'entryUUID',
-  LDAP_ATTRIBUTE_USER_USERNAME: 'uid',
-  LDAP_ATTRIBUTE_USER_EMAIL: 'mail',
-  LDAP_ATTRIBUTE_GROUP_UNIQUE_IDENTIFIER: 'entryUUID',
-  LDAP_ATTRIBUTE_GROUP_NAME: 'cn',
-  DB_CONNECTION_STRING: 'postgres://pocketid:db%2FS3cret@db.example.com:5432/pocketid',
-};
+const ENV = validEnv({ LDAP_BIND_PASSWORD: 'bind-S3cret', DB_CONNECTION_STRING: 'postgres://pocketid:db%2FS3cret@db.example.com:5432/pocketid' });
 
 const EMPTY_PLAN: SyncPlan = {
   users: { create: [], update: [], disable: [], delete: [], unchanged: 4 },
