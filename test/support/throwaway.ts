@@ -1,4 +1,7 @@
-import { rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /**
  * Runs `cleanup` (synchronously) when the process exits, and on SIGINT,
@@ -64,5 +67,36 @@ export class ThrowawayRegistry<T extends { dir: string }> {
       removeThrowawayDir(entry.dir);
     }
     this.entries.clear();
+  }
+}
+
+/** The project root: the nearest ancestor of this module that has a package.json. */
+export function projectRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error('project root (package.json) not found above ' + fileURLToPath(import.meta.url));
+    dir = up;
+  }
+}
+
+/** Runs a server's tool to completion; its stdout, or an error with its output. */
+export function runTool(cmd: string, args: string[], opts: { cwd?: string } = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { cwd: opts.cwd, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${path.basename(cmd)} ${args.join(' ')} failed: ${err.message}\n${stderr}${stdout}`.trimEnd()));
+      else resolve(stdout);
+    });
+  });
+}
+
+/** The end of a server's log file, for error messages. */
+export function readLogTail(file: string): string {
+  try {
+    const text = readFileSync(file, 'utf8');
+    return text.length > 8000 ? '…' + text.slice(-8000) : text;
+  } catch {
+    return '(no log)';
   }
 }
