@@ -39,6 +39,10 @@ export function formatPlanReport(result: SyncResult): string {
   section('Memberships to add', plan.memberships.add.map((m) => [m.groupName, '+', m.username]), lines);
   section('Memberships to remove', plan.memberships.remove.map((m) => [m.groupName, '-', m.username]), lines);
   section('Skipped', plan.skips.map((s) => [s.kind, s.reason, s.dn, s.message]), lines);
+  if (summary.sessions) {
+    const rows = summary.sessions.users.map((x) => [x.username, x.how, `${x.rows} credential rows`]);
+    section(result.dryRun ? 'Users whose OAuth2 credentials would be revoked' : 'Users whose OAuth2 credentials were revoked', rows, lines);
+  }
 
   const u = summary.users;
   const g = summary.groups;
@@ -48,5 +52,9 @@ export function formatPlanReport(result: SyncResult): string {
     `Groups: ${g.created} created, ${g.updated} updated, ${g.deleted} deleted, ${g.unchanged} unchanged, ${g.skipped} skipped`,
     `Memberships: ${summary.memberships.added} added, ${summary.memberships.removed} removed`,
   );
+  if (summary.sessions) {
+    const byKind = Object.entries(summary.sessions.byKind).map(([kind, n]) => `${n} ${kind}`).join(', ');
+    lines.push(`${result.dryRun ? 'Credentials to revoke' : 'Credentials revoked'}: ${summary.sessions.rows} rows${byKind === '' ? '' : ` (${byKind})`}`);
+  }
   return lines.join('\n') + '\n';
 }

@@ -46,6 +46,8 @@ export interface SyncRules {
   softDeleteUsers: boolean;
   requireUserEmail: boolean;
   deleteThreshold: DeleteThreshold;
+  /** LDAP_SYNC_REVOKE_SESSIONS: revoke the OAuth2 credentials of users a run disables or deletes. */
+  revokeSessions: boolean;
 }
 
 /** How the daemon (`run`) schedules runs and serves HTTP. */

@@ -102,6 +102,7 @@ function buildSpec() {
     LDAP_SYNC_PICTURE_TIMEOUT: integer(1, 600)({ default: Number(defaultOf('LDAP_SYNC_PICTURE_TIMEOUT')) }),
     LDAP_SYNC_PICTURE_MAX_BYTES: integer(1024, 1_073_741_824)({ default: Number(defaultOf('LDAP_SYNC_PICTURE_MAX_BYTES')) }),
     LDAP_SYNC_PICTURE_DELETE_CLEARED: flag('LDAP_SYNC_PICTURE_DELETE_CLEARED'),
+    LDAP_SYNC_REVOKE_SESSIONS: flag('LDAP_SYNC_REVOKE_SESSIONS'),
   };
 }
 
@@ -256,6 +257,7 @@ export function loadConfig(env: Env = process.env): Config {
       softDeleteUsers: clean.LDAP_SOFT_DELETE_USERS,
       requireUserEmail: clean.REQUIRE_USER_EMAIL,
       deleteThreshold: clean.LDAP_SYNC_DELETE_THRESHOLD,
+      revokeSessions: clean.LDAP_SYNC_REVOKE_SESSIONS,
     },
     uiConfigDisabled: clean.UI_CONFIG_DISABLED,
     service: {

@@ -1,4 +1,5 @@
 import type { CurrentState, GroupChange, Membership, NewGroup, NewUser, UserChange } from '../sync/types.js';
+import type { CredentialTables, RevokedCredentials } from './credential-revocation.js';
 import type { SchemaReport } from './schema-check.js';
 
 /**
@@ -19,6 +20,8 @@ export interface SyncWriter {
   insertGroups(groups: NewGroup[], now: Date): Promise<void>;
   removeMemberships(memberships: Membership[]): Promise<void>;
   addMemberships(memberships: Membership[]): Promise<void>;
+  /** Makes every OAuth2 credential of these users unusable, as Pocket ID retires used or revoked ones. */
+  revokeCredentials(userIds: string[], tables: CredentialTables): Promise<RevokedCredentials[]>;
 }
 
 export type DatabaseKind = 'postgres' | 'sqlite';
@@ -32,6 +35,8 @@ export interface PocketIdDatabase {
   checkSchema(): Promise<SchemaReport>;
   /** The current state without taking any write lock (dry runs). */
   readState(): Promise<CurrentState>;
+  /** Read-only, without a write lock (dry runs): what revokeCredentials would change now. */
+  countRevocableCredentials(userIds: string[], tables: CredentialTables): Promise<RevokedCredentials[]>;
   /**
    * One run's write: `prepare` turns the current state into what to do (the
    * plan; it may throw to refuse), `commit` writes it through the writer, and

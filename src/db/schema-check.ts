@@ -1,3 +1,4 @@
+import type { CredentialTables } from './credential-revocation.js';
 import type { DatabaseKind } from './database.js';
 
 /**
@@ -33,6 +34,19 @@ const SQLITE: Expected = {
   user_groups_users: { user_id: ['text'], user_group_id: ['text'] },
 };
 
+// The columns session revocation reads and writes (oauth2_sessions since Pocket ID v2.10, 20260607120000).
+const POSTGRES_CREDENTIALS: Expected = {
+  oauth2_sessions: { kind: ['text'], request_id: ['text'], active: ['bool'], request_data: ['jsonb', 'json'] },
+  one_time_access_tokens: { user_id: ['uuid', 'text'] },
+  reauthentication_tokens: { user_id: ['uuid', 'text'] },
+};
+
+const SQLITE_CREDENTIALS: Expected = {
+  oauth2_sessions: { kind: ['text'], request_id: ['text'], active: ['boolean'], request_data: ['text', 'blob'] },
+  one_time_access_tokens: { user_id: ['text'] },
+  reauthentication_tokens: { user_id: ['text'] },
+};
+
 /** What an introspector reports: table → column → type, lower case. */
 export type ColumnTypes = Map<string, Map<string, string>>;
 
@@ -46,6 +60,8 @@ export interface SchemaReport {
   problems: string[];
   warnings: string[];
   version?: bigint;
+  /** The credential tables session revocation can write; `missing` says why revocation cannot run. */
+  credentials: CredentialTables & { missing?: string };
 }
 
 export class SchemaError extends Error {
@@ -62,7 +78,7 @@ export class SchemaError extends Error {
  * is accepted, with a warning, only while those columns still match.
  */
 export function judgeSchema(kind: DatabaseKind, migrations: MigrationState[] | null, columns: ColumnTypes): SchemaReport {
-  const report: SchemaReport = { problems: [], warnings: [] };
+  const report: SchemaReport = { problems: [], warnings: [], credentials: credentialTables(kind, columns) };
   if (migrations === null) {
     report.problems.push('no schema_migrations table (expected Pocket ID\'s golang-migrate bookkeeping; is DB_CONNECTION_STRING pointing at Pocket ID\'s database, and has Pocket ID started once?)');
   } else if (migrations.length !== 1) {
@@ -77,22 +93,41 @@ export function judgeSchema(kind: DatabaseKind, migrations: MigrationState[] | n
       report.warnings.push(`schema version ${version} is newer than ${NEWEST_KNOWN_MIGRATION}, the newest this daemon was checked against; proceeding because the columns it writes still match`);
     }
   }
-  const expected = kind === 'postgres' ? POSTGRES : SQLITE;
-  for (const [table, wanted] of Object.entries(expected)) {
-    const found = columns.get(table);
-    if (!found) {
-      report.problems.push(`table ${table} is missing`);
-      continue;
-    }
-    for (const [column, types] of Object.entries(wanted)) {
-      const type = found.get(column);
-      if (type === undefined) report.problems.push(`column ${table}.${column} is missing`);
-      else if (!types.includes(type)) report.problems.push(`column ${table}.${column} has type ${type} (expected ${types.join(' or ')})`);
-    }
+  for (const [table, wanted] of Object.entries(kind === 'postgres' ? POSTGRES : SQLITE)) {
+    report.problems.push(...tableProblems(table, wanted, columns));
   }
   // A newer version with changed columns is not something to guess about.
   if (report.problems.length > 0 && report.version !== undefined && report.version > NEWEST_KNOWN_MIGRATION) {
     report.warnings = report.warnings.filter((w) => !w.includes('still match'));
   }
   return report;
+}
+
+function tableProblems(table: string, wanted: Record<string, string[]>, columns: ColumnTypes): string[] {
+  const found = columns.get(table);
+  if (!found) return [`table ${table} is missing`];
+  const problems: string[] = [];
+  for (const [column, types] of Object.entries(wanted)) {
+    const type = found.get(column);
+    if (type === undefined) problems.push(`column ${table}.${column} is missing`);
+    else if (!types.includes(type)) problems.push(`column ${table}.${column} has type ${type} (expected ${types.join(' or ')})`);
+  }
+  return problems;
+}
+
+/**
+ * Which credential tables revocation may write. Their absence never refuses a
+ * run: without oauth2_sessions (Pocket ID before v2.10) revocation is off and
+ * `missing` says why; the one-time token table exists only up to v2.11.
+ */
+function credentialTables(kind: DatabaseKind, columns: ColumnTypes): SchemaReport['credentials'] {
+  const expected = kind === 'postgres' ? POSTGRES_CREDENTIALS : SQLITE_CREDENTIALS;
+  const usable = (table: string) => columns.has(table) && tableProblems(table, expected[table] ?? {}, columns).length === 0;
+  const sessionProblems = tableProblems('oauth2_sessions', expected.oauth2_sessions ?? {}, columns);
+  return {
+    oauth2Sessions: sessionProblems.length === 0,
+    oneTimeAccessTokens: usable('one_time_access_tokens'),
+    reauthenticationTokens: usable('reauthentication_tokens'),
+    ...(sessionProblems.length > 0 ? { missing: sessionProblems.join('; ') } : {}),
+  };
 }

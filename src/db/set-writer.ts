@@ -1,5 +1,6 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { GroupChange, Membership, NewGroup, NewUser, UserChange } from '../sync/types.js';
+import { CredentialRevoker, type CredentialTables, type RevokedCredentials, type SessionSql } from './credential-revocation.js';
 import type { SyncWriter } from './database.js';
 import { batch, type RowSource } from './row-source.js';
 import type { PocketIdSchema } from './schema.js';
@@ -22,6 +23,7 @@ export class SetWriter implements SyncWriter {
   constructor(
     private readonly db: Kysely<PocketIdSchema>,
     private readonly source: RowSource,
+    private readonly sessions: SessionSql,
   ) {}
 
   private async each<T>(items: T[], statement: (part: T[]) => RawBuilder<unknown>): Promise<void> {
@@ -166,5 +168,9 @@ export class SetWriter implements SyncWriter {
       memberships,
       (part) => sql`INSERT INTO user_groups_users (user_group_id, user_id) SELECT v.group_id, v.user_id FROM ${this.memberships(part)} AS v`,
     );
+  }
+
+  revokeCredentials(userIds: string[], tables: CredentialTables): Promise<RevokedCredentials[]> {
+    return new CredentialRevoker(this.db, this.source, this.sessions).revoke(userIds, tables);
   }
 }

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { CREDENTIAL_KINDS } from '../db/credential-revocation.js';
 import type { SyncSummary } from '../sync/summary.js';
 import type { JobOutcome, JobResult } from './job.js';
 
@@ -28,6 +29,7 @@ const CHANGES: Change[] = [
  *   pocket_id_ldap_sync_entries_read{kind}                  users / groups the last successful run read from LDAP
  *   pocket_id_ldap_sync_changes_total{object,change}        rows changed by committed runs
  *   pocket_id_ldap_sync_skipped_entries{reason}             entries the last successful run skipped, by reason
+ *   pocket_id_ldap_sync_sessions_revoked_total{kind}        OAuth2 credential rows of disabled/deleted users revoked by committed runs
  *   pocket_id_ldap_sync_info{version}                       always 1
  */
 export class SyncMetrics {
@@ -40,6 +42,7 @@ export class SyncMetrics {
   private readonly changes: Counter<'object' | 'change'>;
   private readonly skipped: Gauge<'reason'>;
   private readonly reasonsSeen = new Set<string>();
+  private readonly revoked: Counter<'kind'>;
 
   constructor(version: string) {
     const registers = [this.registry];
@@ -57,12 +60,19 @@ export class SyncMetrics {
     this.entriesRead = new Gauge({ name: `${PREFIX}entries_read`, help: 'LDAP entries the last successful run read, by kind (users, groups).', labelNames: ['kind'], registers });
     this.changes = new Counter({ name: `${PREFIX}changes_total`, help: 'Rows changed by committed runs, by object and change.', labelNames: ['object', 'change'], registers });
     this.skipped = new Gauge({ name: `${PREFIX}skipped_entries`, help: 'LDAP entries (users, groups, members) the last successful run skipped, by reason.', labelNames: ['reason'], registers });
+    this.revoked = new Counter({
+      name: `${PREFIX}sessions_revoked_total`,
+      help: 'OAuth2 credential rows (tokens, codes) of users disabled or deleted by committed runs that were revoked, by kind (LDAP_SYNC_REVOKE_SESSIONS).',
+      labelNames: ['kind'],
+      registers,
+    });
     const info = new Gauge({ name: `${PREFIX}info`, help: 'Always 1; the version label says which build runs.', labelNames: ['version'], registers });
     info.set({ version }, 1);
     // Every series exists from the start, so rate() and absent() behave before the first run.
     for (const result of RESULTS) this.runs.inc({ result }, 0);
     for (const [object, change] of CHANGES) this.changes.inc({ object, change }, 0);
     for (const kind of ['users', 'groups']) this.entriesRead.set({ kind }, 0);
+    for (const kind of CREDENTIAL_KINDS) this.revoked.inc({ kind }, 0);
   }
 
   record(outcome: JobOutcome, finishedAt: Date = new Date()): void {
@@ -76,6 +86,7 @@ export class SyncMetrics {
     this.entriesRead.set({ kind: 'groups' }, sync.entriesRead.groups);
     if (!sync.dryRun) {
       for (const [object, change, count] of CHANGES) this.changes.inc({ object, change }, count(sync.summary));
+      for (const [kind, rows] of Object.entries(sync.summary.sessions?.byKind ?? {})) this.revoked.inc({ kind }, rows);
     }
     // A reason that no longer occurs drops to 0 instead of repeating its old count.
     for (const reason of this.reasonsSeen) this.skipped.set({ reason }, 0);

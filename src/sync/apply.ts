@@ -1,4 +1,6 @@
+import type { CredentialTables, RevokedCredentials } from '../db/credential-revocation.js';
 import type { SyncWriter } from '../db/database.js';
+import { offboardedUsers } from './offboarding.js';
 import type { SyncPlan } from './types.js';
 
 /**
@@ -6,9 +8,14 @@ import type { SyncPlan } from './types.js';
  * keeps every unique index and foreign key satisfied after each statement:
  * removals free values first, rows that hand a value to another row let go of
  * it, then updates and inserts, then memberships that reference them.
+ * With `revoke`, the OAuth2 credentials of the users the plan disables or
+ * deletes are revoked in the same transaction (LDAP_SYNC_REVOKE_SESSIONS).
  */
-export async function apply(plan: SyncPlan, writer: SyncWriter, now: Date): Promise<void> {
+export async function apply(plan: SyncPlan, writer: SyncWriter, now: Date, revoke: CredentialTables | null = null): Promise<RevokedCredentials[]> {
   const { users, groups, memberships, vacate } = plan;
+  // First, while every offboarded user's rows still exist: a hard delete cascades to reauthentication tokens.
+  const offboarded = revoke ? offboardedUsers(plan).map((u) => u.id) : [];
+  const revoked = revoke && offboarded.length > 0 ? await writer.revokeCredentials(offboarded, revoke) : [];
   const steps: [number, () => Promise<void>][] = [
     [groups.delete.length, () => writer.deleteGroups(groups.delete.map((g) => g.id))],
     [users.delete.length, () => writer.deleteUsers(users.delete.map((u) => u.id))],
@@ -23,4 +30,5 @@ export async function apply(plan: SyncPlan, writer: SyncWriter, now: Date): Prom
     [memberships.add.length, () => writer.addMemberships(memberships.add)],
   ];
   for (const [count, step] of steps) if (count > 0) await step();
+  return revoked;
 }

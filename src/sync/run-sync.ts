@@ -6,6 +6,9 @@ import { readDirectory } from '../ldap/directory-reader.js';
 import type { DirectorySnapshot } from '../ldap/snapshot.js';
 import type { Logger } from '../log/logger.js';
 import { runPictureStep } from '../pictures/post-commit.js';
+import { previewRevocation, revocationTables } from '../run/revocation-step.js';
+import type { CredentialCount, RevocationSummary } from './offboarding.js';
+import { offboardedUsers, summarizeRevocation } from './offboarding.js';
 import { apply } from './apply.js';
 import { checkDeletionGuard, DeletionGuardError, type GuardVerdict } from './guard.js';
 import { plan } from './plan.js';
@@ -52,6 +55,7 @@ export async function runSync(config: Config, db: PocketIdDatabase, log: Logger,
   const schema = await db.checkSchema();
   if (schema.problems.length > 0) throw new SchemaError(schema);
   for (const warning of schema.warnings) log.warn(warning);
+  const revoke = revocationTables(config, schema, log);
   const snapshot = await readSnapshot(config, log);
   const timings = { readMs: snapshot.stats.readMs, planMs: 0, applyMs: 0 };
   // The users the committed plan was made from: the picture step maps entries to row ids with them.
@@ -66,9 +70,12 @@ export async function runSync(config: Config, db: PocketIdDatabase, log: Logger,
   };
 
   let syncPlan: SyncPlan;
+  let sessions: RevocationSummary | undefined;
   if (dryRun) {
     syncPlan = makePlan(await db.readState());
+    if (revoke) sessions = await previewRevocation(db, syncPlan, revoke);
   } else {
+    let revoked: CredentialCount[] = [];
     syncPlan = await db.write(
       (state) => {
         const planned = makePlan(state);
@@ -82,10 +89,11 @@ export async function runSync(config: Config, db: PocketIdDatabase, log: Logger,
       async (planned, writer) => {
         if (guard) log.warn('Deletion guard overridden for this run (--allow-mass-delete)', { detail: guard.message });
         const started = performance.now();
-        await apply(planned, writer, new Date());
+        revoked = await apply(planned, writer, new Date(), revoke);
         timings.applyMs = performance.now() - started;
       },
     );
+    if (revoke) sessions = summarizeRevocation(offboardedUsers(syncPlan), revoked);
   }
 
   for (const skip of syncPlan.skips) {
@@ -96,6 +104,7 @@ export async function runSync(config: Config, db: PocketIdDatabase, log: Logger,
   const pictures = dryRun ? undefined : await runPictureStep(config, snapshot, syncPlan, plannedUsers, log);
   const summary = summarize(syncPlan);
   if (pictures) summary.pictures = pictures;
+  if (sessions) summary.sessions = sessions;
   return {
     dryRun,
     guard,

@@ -1,4 +1,5 @@
 import type { PictureSummary } from '../pictures/sync-pictures.js';
+import type { RevocationSummary } from './offboarding.js';
 import type { Skip, SkipReason, SyncPlan } from './types.js';
 
 export interface SyncSummary {
@@ -9,6 +10,8 @@ export interface SyncSummary {
   skips: Skip[];
   /** Set by runSync after the commit when LDAP_ATTRIBUTE_USER_PROFILE_PICTURE is configured. */
   pictures?: PictureSummary;
+  /** Set by runSync when LDAP_SYNC_REVOKE_SESSIONS is on and the schema allows it. */
+  sessions?: RevocationSummary;
 }
 
 export function summarize(plan: SyncPlan): SyncSummary {
@@ -62,6 +65,7 @@ export function summaryFields(summary: SyncSummary): Record<string, number> {
     membershipsAdded: m.added,
     membershipsRemoved: m.removed,
     memberSkips: summary.skips.filter((s) => s.kind === 'member').length,
+    ...(summary.sessions ? { sessionsRevoked: summary.sessions.rows, sessionsRevokedUsers: summary.sessions.users.filter((u) => u.rows > 0).length } : {}),
     ...(summary.pictures
       ? {
           picturesWritten: summary.pictures.written,

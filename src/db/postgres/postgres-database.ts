@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { CurrentState } from '../../sync/types.js';
+import { CredentialRevoker, type CredentialTables, type RevokedCredentials } from '../credential-revocation.js';
 import type { PocketIdDatabase, SyncWriter } from '../database.js';
 import { judgeSchema, type SchemaReport } from '../schema-check.js';
 import { readPostgresColumns, readPostgresMigrations } from './postgres-introspector.js';
@@ -9,6 +10,7 @@ import { SetWriter } from '../set-writer.js';
 import { readCurrentState } from '../state-reader.js';
 import { SyncLockBusyError } from '../write-lock.js';
 import { postgresRows } from './postgres-rows.js';
+import { postgresSessions } from './postgres-sessions.js';
 
 /** "postgres 10.0.0.5:5432/pocketid": host and database, never the user's password. */
 export function describePostgres(connectionString: string): string {
@@ -68,6 +70,10 @@ export class PostgresDatabase implements PocketIdDatabase {
     return this.connecting(() => readCurrentState(this.db, this.kind));
   }
 
+  countRevocableCredentials(userIds: string[], tables: CredentialTables): Promise<RevokedCredentials[]> {
+    return this.connecting(() => new CredentialRevoker(this.db, postgresRows, postgresSessions).count(userIds, tables));
+  }
+
   /**
    * The transaction-scoped advisory lock is its first statement: it is released
    * by COMMIT or ROLLBACK (also when the connection dies), never waited for.
@@ -79,7 +85,7 @@ export class PostgresDatabase implements PocketIdDatabase {
         throw new SyncLockBusyError(`another sync holds the PostgreSQL advisory lock ${POSTGRES_SYNC_LOCK_KEY} on this database`);
       }
       const prepared = prepare(await readCurrentState(trx, this.kind));
-      await commit(prepared, new SetWriter(trx, postgresRows));
+      await commit(prepared, new SetWriter(trx, postgresRows, postgresSessions));
       return prepared;
     }));
   }

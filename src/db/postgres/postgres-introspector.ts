@@ -14,7 +14,7 @@ export async function readPostgresColumns(db: Kysely<PocketIdSchema>): Promise<C
   const rows = await sql<{ table_name: string; column_name: string; udt_name: string }>`
     SELECT c.table_name, c.column_name, c.udt_name
     FROM information_schema.columns c
-    WHERE c.table_schema = current_schema() AND c.table_name IN ('users', 'user_groups', 'user_groups_users')`.execute(db);
+    WHERE c.table_schema = current_schema() AND c.table_name IN ('users', 'user_groups', 'user_groups_users', 'oauth2_sessions', 'one_time_access_tokens', 'reauthentication_tokens')`.execute(db);
   const columns: ColumnTypes = new Map();
   for (const row of rows.rows) {
     if (!columns.has(row.table_name)) columns.set(row.table_name, new Map());

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, sql, SqliteDialect } from 'kysely';
 import type { CurrentState } from '../../sync/types.js';
+import { CredentialRevoker, type CredentialTables, type RevokedCredentials } from '../credential-revocation.js';
 import type { PocketIdDatabase, SyncWriter } from '../database.js';
 import { judgeSchema, type SchemaReport } from '../schema-check.js';
 import { readSqliteColumns, readSqliteMigrations } from './sqlite-introspector.js';
@@ -10,6 +11,7 @@ import type { PocketIdSchema } from '../schema.js';
 import { SetWriter } from '../set-writer.js';
 import { readCurrentState } from '../state-reader.js';
 import { sqliteRows } from './sqlite-rows.js';
+import { sqliteSessions } from './sqlite-sessions.js';
 
 /** How long a run waits for Pocket ID to release the write lock before it fails. */
 export const SQLITE_BUSY_TIMEOUT_MS = 5000;
@@ -56,6 +58,10 @@ export class SqliteDatabase implements PocketIdDatabase {
     return readCurrentState(this.db, this.kind);
   }
 
+  countRevocableCredentials(userIds: string[], tables: CredentialTables): Promise<RevokedCredentials[]> {
+    return new CredentialRevoker(this.db, sqliteRows, sqliteSessions).count(userIds, tables);
+  }
+
   /**
    * BEGIN IMMEDIATE takes the write lock up front, as Pocket ID does, so the
    * run waits its turn instead of failing half-way on a lock upgrade.
@@ -89,7 +95,7 @@ export class SqliteDatabase implements PocketIdDatabase {
       }
       try {
         if ((await dataVersion()) !== versionRead) prepared = prepare(await readCurrentState(conn, this.kind));
-        await commit(prepared, new SetWriter(conn, sqliteRows));
+        await commit(prepared, new SetWriter(conn, sqliteRows, sqliteSessions));
         await sql`COMMIT`.execute(conn);
         return prepared;
       } catch (error) {
