@@ -1,6 +1,5 @@
 import type { CurrentState, GroupChange, Membership, NewGroup, NewUser, UserChange } from '../sync/types.js';
 import type { CredentialTables, RevokedCredentials } from './credential-revocation.js';
-import type { SchemaReport } from './schema-check.js';
 
 /**
  * The set-based statements apply() is made of. Each database implements them
@@ -22,6 +21,27 @@ export interface SyncWriter {
   addMemberships(memberships: Membership[]): Promise<void>;
   /** Makes every OAuth2 credential of these users unusable, as Pocket ID retires used or revoked ones. */
   revokeCredentials(userIds: string[], tables: CredentialTables): Promise<RevokedCredentials[]>;
+}
+
+export interface SchemaReport {
+  /** Problems that make writing unsafe: the run is refused. */
+  problems: string[];
+  warnings: string[];
+  version?: bigint;
+  /** The credential tables session revocation can write; `missing` says why revocation cannot run. */
+  credentials: CredentialTables & { missing?: string };
+}
+
+/**
+ * Thrown by PocketIdDatabase.write() when another sync holds the write lock
+ * (on PostgreSQL: the advisory lock of POSTGRES_SYNC_LOCK_KEY). Nothing was
+ * written; the run is skipped, not failed: another instance is syncing.
+ */
+export class SyncLockBusyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SyncLockBusyError';
+  }
 }
 
 export type DatabaseKind = 'postgres' | 'sqlite';

@@ -1,5 +1,4 @@
-import type { CredentialTables } from './credential-revocation.js';
-import type { DatabaseKind } from './database.js';
+import type { DatabaseKind, SchemaReport } from './database.js';
 
 /**
  * Pocket ID migration versions this daemon knows. The tables and columns it
@@ -47,21 +46,18 @@ const SQLITE_CREDENTIALS: Expected = {
   reauthentication_tokens: { user_id: ['text'] },
 };
 
+/** Per database: the tables the sync needs, and those revocation writes when present. */
+const SHAPES: Record<DatabaseKind, { sync: Expected; credentials: Expected }> = {
+  postgres: { sync: POSTGRES, credentials: POSTGRES_CREDENTIALS },
+  sqlite: { sync: SQLITE, credentials: SQLITE_CREDENTIALS },
+};
+
 /** What an introspector reports: table → column → type, lower case. */
 export type ColumnTypes = Map<string, Map<string, string>>;
 
 export interface MigrationState {
   version: bigint;
   dirty: boolean;
-}
-
-export interface SchemaReport {
-  /** Problems that make writing unsafe: the run is refused. */
-  problems: string[];
-  warnings: string[];
-  version?: bigint;
-  /** The credential tables session revocation can write; `missing` says why revocation cannot run. */
-  credentials: CredentialTables & { missing?: string };
 }
 
 export class SchemaError extends Error {
@@ -93,7 +89,7 @@ export function judgeSchema(kind: DatabaseKind, migrations: MigrationState[] | n
       report.warnings.push(`schema version ${version} is newer than ${NEWEST_KNOWN_MIGRATION}, the newest this daemon was checked against; proceeding because the columns it writes still match`);
     }
   }
-  for (const [table, wanted] of Object.entries(kind === 'postgres' ? POSTGRES : SQLITE)) {
+  for (const [table, wanted] of Object.entries(SHAPES[kind].sync)) {
     report.problems.push(...tableProblems(table, wanted, columns));
   }
   // A newer version with changed columns is not something to guess about.
@@ -121,7 +117,7 @@ function tableProblems(table: string, wanted: Record<string, string[]>, columns:
  * `missing` says why; the one-time token table exists only up to v2.11.
  */
 function credentialTables(kind: DatabaseKind, columns: ColumnTypes): SchemaReport['credentials'] {
-  const expected = kind === 'postgres' ? POSTGRES_CREDENTIALS : SQLITE_CREDENTIALS;
+  const expected = SHAPES[kind].credentials;
   const usable = (table: string) => columns.has(table) && tableProblems(table, expected[table] ?? {}, columns).length === 0;
   const sessionProblems = tableProblems('oauth2_sessions', expected.oauth2_sessions ?? {}, columns);
   return {

@@ -1,7 +1,6 @@
 import type { Config } from '../config/config.js';
 import type { CredentialTables } from '../db/credential-revocation.js';
-import type { PocketIdDatabase } from '../db/database.js';
-import type { SchemaReport } from '../db/schema-check.js';
+import type { PocketIdDatabase, SchemaReport } from '../db/database.js';
 import type { Logger } from '../log/logger.js';
 import { offboardedUsers, summarizeRevocation, type RevocationSummary } from '../sync/offboarding.js';
 import type { SyncPlan } from '../sync/types.js';

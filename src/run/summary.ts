@@ -1,6 +1,6 @@
 import type { PictureSummary } from '../pictures/sync-pictures.js';
-import type { RevocationSummary } from './offboarding.js';
-import type { Skip, SkipReason, SyncPlan } from './types.js';
+import type { RevocationSummary } from '../sync/offboarding.js';
+import type { Skip, SkipReason, SyncPlan } from '../sync/types.js';
 
 export interface SyncSummary {
   users: { created: number; updated: number; disabled: number; reEnabled: number; deleted: number; unchanged: number; skipped: number };

@@ -1,7 +1,7 @@
-import type { CredentialTables, RevokedCredentials } from '../db/credential-revocation.js';
-import type { SyncWriter } from '../db/database.js';
-import { offboardedUsers } from './offboarding.js';
-import type { SyncPlan } from './types.js';
+import type { CredentialTables, RevokedCredentials } from './credential-revocation.js';
+import type { SyncWriter } from './database.js';
+import { offboardedUsers } from '../sync/offboarding.js';
+import type { SyncPlan } from '../sync/types.js';
 
 /**
  * Executes a plan through a writer, inside the caller's transaction. The order
