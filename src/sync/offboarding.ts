@@ -32,7 +32,7 @@ export interface CredentialCount {
 /** What a run revoked (or a dry run would): in the summary, the job line and the metrics. */
 export interface RevocationSummary {
   /** Every offboarded user, with the credential rows revoked for them (0: they had none). */
-  users: (OffboardedUser & { rows: number })[];
+  users: { username: string; how: OffboardedUser['how']; rows: number }[];
   rows: number;
   byKind: Record<string, number>;
 }
@@ -46,5 +46,5 @@ export function summarizeRevocation(offboarded: OffboardedUser[], counts: Creden
     byKind[count.kind] = (byKind[count.kind] ?? 0) + count.rows;
     rows += count.rows;
   }
-  return { users: offboarded.map((u) => ({ ...u, rows: perUser.get(u.id) ?? 0 })), rows, byKind };
+  return { users: offboarded.map((u) => ({ username: u.username, how: u.how, rows: perUser.get(u.id) ?? 0 })), rows, byKind };
 }
