@@ -60,6 +60,8 @@ export interface ServiceSettings {
   /** '' means all interfaces. */
   httpAddress: string;
   shutdownTimeoutMs: number;
+  /** LDAP_SYNC_TRIGGER_TOKEN: '' leaves POST /sync off. A secret. */
+  triggerToken: string;
 }
 
 /** Pocket ID's FILE_BACKEND. */

@@ -18,6 +18,8 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
+const MIN_TRIGGER_TOKEN_LENGTH = 16;
+
 const bool = makeValidator<boolean>((raw) => parsePocketIdBoolean(raw));
 
 function integer(min: number, max: number) {
@@ -181,6 +183,11 @@ export function loadConfig(env: Env = process.env): Config {
   const bindPassword = readSecret(env, 'LDAP_BIND_PASSWORD', problems);
   const connectionString = readSecret(env, 'DB_CONNECTION_STRING', problems);
   const caPem = readCaFile(clean.LDAP_TLS_CA_FILE, problems);
+  const triggerToken = readSecret(env, 'LDAP_SYNC_TRIGGER_TOKEN', problems);
+  // POST /sync makes the daemon read the whole directory: a guessable token would let anyone make it do so at will.
+  if (triggerToken !== '' && triggerToken.length < MIN_TRIGGER_TOKEN_LENGTH) {
+    problems.push(`LDAP_SYNC_TRIGGER_TOKEN: too short (${triggerToken.length} characters); use at least ${MIN_TRIGGER_TOKEN_LENGTH}, e.g. from openssl rand -hex 32`);
+  }
 
   if (clean.LDAP_ENABLED) {
     const required: [SettingName, string][] = [
@@ -268,6 +275,7 @@ export function loadConfig(env: Env = process.env): Config {
       httpPort: clean.LDAP_SYNC_HTTP_PORT,
       httpAddress: clean.LDAP_SYNC_HTTP_ADDRESS.trim(),
       shutdownTimeoutMs: clean.LDAP_SYNC_SHUTDOWN_TIMEOUT * 1000,
+      triggerToken,
     },
     log: { level: clean.LOG_LEVEL as LogLevel, json: clean.LOG_JSON },
     pictures: {
