@@ -56,5 +56,10 @@ export function formatPlanReport(result: SyncResult): string {
     const byKind = Object.entries(summary.sessions.byKind).map(([kind, n]) => `${n} ${kind}`).join(', ');
     lines.push(`${result.dryRun ? 'Credentials to revoke' : 'Credentials revoked'}: ${summary.sessions.rows} rows${byKind === '' ? '' : ` (${byKind})`}`);
   }
+  const count = result.transactions?.count;
+  if (count !== undefined) {
+    const verb = result.dryRun ? 'needs' : 'took';
+    lines.push(`Write transactions: the plan ${verb} ${count}${count > 1 ? ' (SQLite: committed one after another, each complete on its own)' : ''}`);
+  }
   return lines.join('\n') + '\n';
 }
