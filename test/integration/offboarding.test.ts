@@ -256,3 +256,26 @@ for (const kind of DB_KINDS) {
     });
   });
 }
+
+test('SQLite in small batches (LDAP_SYNC_SQLITE_BATCH_ROWS): each disabled user\'s credentials are revoked in the write transaction that disables them', async () => {
+  const w = await world('sqlite', { LDAP_SYNC_SQLITE_BATCH_ROWS: '2' });
+  try {
+    const alice = (await w.db.user('alice'))!.id;
+    const without = { ...w.withoutBob, LDAP_USER_SEARCH_FILTER: `(&${w.env.LDAP_USER_SEARCH_FILTER}(!(uid=bob))(!(uid=alice)))` };
+    const outcome = await syncWith(without);
+    assert.ifError(outcome.error);
+    const commits = [...outcome.logs.matchAll(/Committed write transaction (\d+) of (\d+) wrote="([^"]*)"/g)].map((m) => m[3]);
+    assert.deepEqual(commits, ['disable users 1', 'disable users 1'], 'one user per transaction');
+    const after = await sessionRows(w.db);
+    for (const row of w.before.values()) {
+      if (row.subject !== w.bob && row.subject !== alice) continue;
+      const now = after.get(row.key);
+      assert.ok(now === undefined || now.active === false, `${row.kind} of ${row.subject === w.bob ? 'bob' : 'alice'} revoked`);
+    }
+    assert.deepEqual(outcome.result!.summary.sessions!.users.map((u) => u.username).sort(), ['alice', 'bob']);
+    assert.equal(outcome.result!.transactions?.count, 2);
+  } finally {
+    await w.done();
+  }
+});
+
