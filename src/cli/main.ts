@@ -10,7 +10,8 @@ import { DatabaseHandle, describeDatabase } from '../service/database-handle.js'
 import { runJob } from '../service/job.js';
 import { makeRedactor, redactingLogger, secretsOf } from '../service/redact.js';
 import { packageVersion } from '../service/version.js';
-import { formatPlanReport } from './plan-report.js';
+import { writeJson } from './json-stream.js';
+import { formatPlanReport, refusingGuards } from './plan-report.js';
 import { errorMessage } from '../log/error-message.js';
 
 const EXIT_OK = 0;
@@ -19,6 +20,8 @@ const EXIT_CONFIG = 2;
 const EXIT_CHECK_LDAP = 3;
 const EXIT_CHECK_DATABASE = 4;
 const EXIT_CHECK_BOTH = 5;
+/** `sync --dry-run`: the plan was made, but a guard would refuse the real run. */
+const EXIT_DRY_RUN_REFUSED = 6;
 
 const USAGE = `Usage: pocket-id-ldap-sync <command> [options]
 
@@ -64,7 +67,7 @@ Options:
 Exit status: 0 stopped by a signal, 1 could not start (HTTP port), 2 invalid configuration.
 `;
 
-const SYNC_USAGE = `Usage: pocket-id-ldap-sync sync [--dry-run [--json]] [--allow-mass-delete]
+const SYNC_USAGE = `Usage: pocket-id-ldap-sync sync [--dry-run [--json]] [--allow-mass-delete] [--allow-mass-reenable]
 
 Reads the whole directory, then writes users, groups, memberships and admin
 flags into Pocket ID's database in one transaction, logging the same lines as
@@ -76,10 +79,16 @@ Options:
   --json               With --dry-run: print the plan as JSON instead of a table.
   --allow-mass-delete  For this run only, let the deletion guard pass
                        (LDAP_SYNC_DELETE_THRESHOLD).
+  --allow-mass-reenable
+                       For this run only, let the re-enable guard pass
+                       (LDAP_SYNC_REENABLE_THRESHOLD, and a disabled flag or
+                       admin group that no entry seems to carry).
   -h, --help           Show this help.
 
 Exit status: 0 success (also when skipped because another instance holds the
-PostgreSQL sync lock), 1 the sync failed, 2 invalid configuration.
+PostgreSQL sync lock), 1 the sync failed (a guard refusal included), 2 invalid
+configuration, 6 a dry run whose real run a guard would refuse (the plan is
+printed; the allow options given are taken into account).
 `;
 
 const CHECK_USAGE = `Usage: pocket-id-ldap-sync check
@@ -152,7 +161,11 @@ async function runCommand(args: string[]): Promise<number> {
 }
 
 async function syncCommand(args: string[]): Promise<number> {
-  const values = parse(args, { 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, 'allow-mass-delete': { type: 'boolean' } }, SYNC_USAGE);
+  const values = parse(
+    args,
+    { 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, 'allow-mass-delete': { type: 'boolean' }, 'allow-mass-reenable': { type: 'boolean' } },
+    SYNC_USAGE,
+  );
   if (values.help) {
     process.stdout.write(SYNC_USAGE);
     return EXIT_OK;
@@ -169,11 +182,17 @@ async function syncCommand(args: string[]): Promise<number> {
   if (!dryRun) warnAboutUiConfig(config, log);
   const database = new DatabaseHandle(config.database);
   try {
-    const outcome = await runJob({ config, log, database }, { dryRun, allowMassDelete: values['allow-mass-delete'] ?? false });
-    if (dryRun && outcome.sync) {
-      process.stdout.write(values.json ? JSON.stringify(outcome.sync, null, 2) + '\n' : formatPlanReport(outcome.sync));
-    }
-    return outcome.result === 'failure' ? EXIT_FAILED : EXIT_OK;
+    const allowMassDelete = values['allow-mass-delete'] ?? false;
+    const allowMassReenable = values['allow-mass-reenable'] ?? false;
+    const outcome = await runJob({ config, log, database }, { dryRun, allowMassDelete, allowMassReenable });
+    if (outcome.result === 'failure') return EXIT_FAILED;
+    if (!dryRun || !outcome.sync) return EXIT_OK;
+    const sync = outcome.sync;
+    if (values.json) await writeJson(sync, process.stdout);
+    else process.stdout.write(formatPlanReport(sync));
+    const refused = (sync.guard && !allowMassDelete) || (sync.reEnableGuard && !allowMassReenable);
+    if (refused) log.error('Dry run: a real run would be refused by a guard', { detail: refusingGuards(sync).join(' ') });
+    return refused ? EXIT_DRY_RUN_REFUSED : EXIT_OK;
   } finally {
     await database.close();
   }

@@ -7,9 +7,21 @@ import { formatDuration } from '../sync/duration.js';
 import { runSync, type SyncOptions, type SyncResult } from '../sync/run-sync.js';
 import { summaryFields } from '../sync/summary.js';
 import { errorMessage } from '../log/error-message.js';
+import { HiddenAttributeError } from '../ldap/attribute-visibility.js';
+import { DeletionGuardError } from '../sync/guard.js';
+import { ReEnableGuardError } from '../sync/reenable-guard.js';
 
 /** gocron's job name in Pocket ID ≤ v2.13 (reference §5.2): log-based health checks look for it. */
 export const JOB_NAME = 'SyncLdap';
+
+export type GuardName = 'deletion' | 're-enable' | 'hidden-attribute';
+
+function refusingGuard(error: unknown): GuardName | undefined {
+  if (error instanceof DeletionGuardError) return 'deletion';
+  if (error instanceof ReEnableGuardError) return 're-enable';
+  if (error instanceof HiddenAttributeError) return 'hidden-attribute';
+  return undefined;
+}
 
 /** success: committed (or, for a dry run, planned); skipped: another instance held the write lock. */
 export type JobResult = 'success' | 'failure' | 'skipped';
@@ -21,6 +33,8 @@ export interface JobOutcome {
   durationMs: number;
   /** Why a run failed or was skipped: the error message. */
   reason?: string;
+  /** The guard that refused the run, when one did (counted in metrics). */
+  refusedBy?: GuardName;
   sync?: SyncResult;
 }
 
@@ -80,7 +94,8 @@ export async function runJob(context: JobContext, options: SyncOptions = {}): Pr
       log.info('Job skipped', { ...duration(outcome), reason });
       return outcome;
     }
-    const outcome = finish('failure', { reason });
+    const refusedBy = refusingGuard(error);
+    const outcome = finish('failure', refusedBy ? { reason, refusedBy } : { reason });
     log.error(dry ? 'Dry run failed' : 'Job failed', { ...duration(outcome), error: reason });
     return outcome;
   }

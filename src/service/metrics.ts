@@ -1,9 +1,10 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { SyncSummary } from '../sync/summary.js';
-import type { JobOutcome, JobResult } from './job.js';
+import type { GuardName, JobOutcome, JobResult } from './job.js';
 
 const PREFIX = 'pocket_id_ldap_sync_';
 const RESULTS: JobResult[] = ['success', 'failure', 'skipped'];
+const GUARDS: GuardName[] = ['deletion', 're-enable', 'hidden-attribute'];
 type Change = [object: string, change: string, count: (summary: SyncSummary) => number];
 const CHANGES: Change[] = [
   ['users', 'created', (s) => s.users.created],
@@ -28,6 +29,7 @@ const CHANGES: Change[] = [
  *   pocket_id_ldap_sync_entries_read{kind}                  users / groups the last successful run read from LDAP
  *   pocket_id_ldap_sync_changes_total{object,change}        rows changed by committed runs
  *   pocket_id_ldap_sync_skipped_entries{reason}             entries the last successful run skipped, by reason
+ *   pocket_id_ldap_sync_guard_refusals_total{guard}         runs refused by a guard: deletion, re-enable, hidden-attribute
  *   pocket_id_ldap_sync_info{version}                       always 1
  */
 export class SyncMetrics {
@@ -40,6 +42,7 @@ export class SyncMetrics {
   private readonly changes: Counter<'object' | 'change'>;
   private readonly skipped: Gauge<'reason'>;
   private readonly reasonsSeen = new Set<string>();
+  private readonly refusals: Counter<'guard'>;
 
   constructor(version: string) {
     const registers = [this.registry];
@@ -57,18 +60,26 @@ export class SyncMetrics {
     this.entriesRead = new Gauge({ name: `${PREFIX}entries_read`, help: 'LDAP entries the last successful run read, by kind (users, groups).', labelNames: ['kind'], registers });
     this.changes = new Counter({ name: `${PREFIX}changes_total`, help: 'Rows changed by committed runs, by object and change.', labelNames: ['object', 'change'], registers });
     this.skipped = new Gauge({ name: `${PREFIX}skipped_entries`, help: 'LDAP entries (users, groups, members) the last successful run skipped, by reason.', labelNames: ['reason'], registers });
+    this.refusals = new Counter({
+      name: `${PREFIX}guard_refusals_total`,
+      help: 'Runs refused by a guard, by guard: deletion (too many removals), re-enable (too many re-enables or admin flags taken), hidden-attribute (the bind account may not read an attribute the plan would trust).',
+      labelNames: ['guard'],
+      registers,
+    });
     const info = new Gauge({ name: `${PREFIX}info`, help: 'Always 1; the version label says which build runs.', labelNames: ['version'], registers });
     info.set({ version }, 1);
     // Every series exists from the start, so rate() and absent() behave before the first run.
     for (const result of RESULTS) this.runs.inc({ result }, 0);
     for (const [object, change] of CHANGES) this.changes.inc({ object, change }, 0);
     for (const kind of ['users', 'groups']) this.entriesRead.set({ kind }, 0);
+    for (const guard of GUARDS) this.refusals.inc({ guard }, 0);
   }
 
   record(outcome: JobOutcome, finishedAt: Date = new Date()): void {
     this.runs.inc({ result: outcome.result });
     this.duration.observe({ result: outcome.result }, outcome.durationMs / 1000);
     this.lastRun.set(finishedAt.getTime() / 1000);
+    if (outcome.refusedBy) this.refusals.inc({ guard: outcome.refusedBy });
     const sync = outcome.sync;
     if (outcome.result !== 'success' || !sync) return;
     this.lastSuccess.set(finishedAt.getTime() / 1000);

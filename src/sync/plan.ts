@@ -14,6 +14,7 @@ import type {
   UserChange,
   UserFields,
 } from './types.js';
+import { skippedUsersByName, unknownMemberSkip } from './member-skips.js';
 import { expandNestedGroups } from './nested-groups.js';
 import { resolveUniqueClaims, type UniqueKey } from './unique-claims.js';
 import { desiredUserFields, validateGroupName, validateUser } from './validation.js';
@@ -261,6 +262,7 @@ export function plan(
     skips.push({ kind: 'member', dn: unresolved.groupDn, reason: unresolved.reason, message: `${unresolved.message}: ${unresolved.member}` });
   }
 
+  const skippedUsers = skippedUsersByName(snapshot.users, skips);
   for (const candidate of groupCandidates) {
     const skip = excludedGroups.get(candidate);
     if (skip) {
@@ -274,9 +276,7 @@ export function plan(
       if (userId) desiredMembers.add(userId);
       else unknown.add(username);
     }
-    for (const username of unknown) {
-      skips.push({ kind: 'member', dn: candidate.dn, reason: 'member-unknown', message: `member "${username}" is not an LDAP user known to Pocket ID` });
-    }
+    for (const username of unknown) skips.push(unknownMemberSkip(candidate.dn, username, skippedUsers.get(username)));
 
     const { existing } = candidate;
     const groupId = existing?.id ?? newId();

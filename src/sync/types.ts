@@ -61,6 +61,8 @@ export type SkipReason =
   | 'member-not-found'
   | 'member-outside-base'
   | 'member-invalid'
+  | 'member-is-group'
+  | 'member-skipped'
   | 'member-unknown';
 
 export interface Skip {
