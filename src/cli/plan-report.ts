@@ -1,4 +1,4 @@
-import type { SyncResult } from '../sync/run-sync.js';
+import type { SyncResult } from '../run/run-sync.js';
 import type { UserChange, UserFields } from '../sync/types.js';
 
 /** Rows shown per section in the text report; the rest is counted, and `--json` has all of them. */

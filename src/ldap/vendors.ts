@@ -4,7 +4,7 @@
 import type { Client, Entry } from 'ldapts';
 import type { LdapSettings } from '../config/config.js';
 import type { SettingName } from '../config/settings.js';
-import { decodeUtf8 } from '../sync/text.js';
+import { decodeUtf8 } from '../text/go-text.js';
 import { ldapIdFromBytes } from './ldap-id.js';
 import { errorMessage } from '../log/error-message.js';
 

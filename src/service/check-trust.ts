@@ -6,7 +6,13 @@ import type { Config } from '../config/config.js';
 import { inspectAttributeVisibility } from '../ldap/attribute-visibility.js';
 import { detectVendor } from '../ldap/vendors.js';
 import { errorMessage } from '../log/error-message.js';
-import type { CheckLine } from './check.js';
+
+/** One line of `check` (check.ts's CheckLine, declared here too so the two files do not import each other). */
+interface CheckLine {
+  ok: boolean;
+  name: string;
+  detail: string;
+}
 
 /** The first page of the user search at LDAP_SYNC_PAGE_SIZE: a size limit at or below it fails that page. */
 async function pageSizeCheck(client: Client, config: Config): Promise<CheckLine> {

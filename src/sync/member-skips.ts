@@ -1,8 +1,8 @@
 // Why a group member is left out, in words that lead to the cause: a member
 // whose user entry was itself skipped says so and why, instead of looking
 // like a stranger to Pocket ID.
-import type { DirectoryUser } from '../ldap/snapshot.js';
-import { nfc } from './text.js';
+import { nfc } from '../text/go-text.js';
+import type { DirectoryUser } from './snapshot.js';
 import type { Skip } from './types.js';
 
 /** Username (NFC, as members resolve) → the skip of its user entry. */

@@ -2,7 +2,7 @@
 // or an admin group that the bind account may not read looks exactly like
 // "everyone was unlocked" or "nobody is admin any more"; re-enabling leavers
 // is a security failure, so such a plan is refused as a whole.
-import { allowed, describe, GUARD_FLOOR, type DeleteThreshold, type GuardVerdict } from './guard.js';
+import { allowed, describe, GUARD_FLOOR, type DeleteThreshold, type GuardVerdict } from './deletion-guard.js';
 import type { CurrentState, SyncPlan } from './types.js';
 
 /** What the read saw of the attributes whose absence would re-enable or un-admin someone. */

@@ -3,8 +3,8 @@ import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { jsonPieces, writeJson } from '../../src/cli/json-stream.js';
 import { formatPlanReport, MAX_ROWS_PER_SECTION } from '../../src/cli/plan-report.js';
-import type { SyncResult } from '../../src/sync/run-sync.js';
-import { summarize } from '../../src/sync/summary.js';
+import type { SyncResult } from '../../src/run/run-sync.js';
+import { summarize } from '../../src/run/summary.js';
 import type { Membership, NewUser, SyncPlan, UserChange, UserFields } from '../../src/sync/types.js';
 
 const FIELDS: UserFields = { username: 'u', email: 'u@x', firstName: '', lastName: '', displayName: 'u', isAdmin: false, emailVerified: true, disabled: false };

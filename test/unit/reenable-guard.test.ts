@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseDeleteThreshold } from '../../src/sync/guard.js';
+import { parseDeleteThreshold } from '../../src/sync/deletion-guard.js';
 import { checkReEnableGuard, countReEnables, ReEnableGuardError, type ReEnableFacts } from '../../src/sync/reenable-guard.js';
 import type { CurrentState, CurrentUser, SyncPlan, UserChange, UserFields } from '../../src/sync/types.js';
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/config.js';
 import type { PocketIdDatabase } from '../db/database.js';
 import { SchemaError } from '../db/schema-check.js';
@@ -5,15 +6,15 @@ import { closeLdapConnection, openLdapConnection } from '../ldap/connection.js';
 import { ACCOUNT_STATUS_ATTRIBUTES } from '../ldap/account-status.js';
 import { verifyAttributesReadable } from '../ldap/attribute-visibility.js';
 import { readDirectory } from '../ldap/directory-reader.js';
-import type { DirectorySnapshot } from '../ldap/snapshot.js';
+import type { DirectorySnapshot } from '../sync/snapshot.js';
 import type { Logger } from '../log/logger.js';
-import { runPictureStep } from '../pictures/post-commit.js';
-import { apply } from './apply.js';
-import { checkDeletionGuard, DeletionGuardError, type GuardVerdict } from './guard.js';
-import { plan } from './plan.js';
-import { checkReEnableGuard, ReEnableGuardError, type ReEnableFacts } from './reenable-guard.js';
+import { savePicturesAfterCommit } from '../pictures/picture-step.js';
+import { apply } from '../db/apply.js';
+import { checkDeletionGuard, DeletionGuardError, type GuardVerdict } from '../sync/deletion-guard.js';
+import { plan } from '../sync/plan.js';
+import { checkReEnableGuard, ReEnableGuardError, type ReEnableFacts } from '../sync/reenable-guard.js';
 import { summarize, type SyncSummary } from './summary.js';
-import type { CurrentState, CurrentUser, SyncPlan } from './types.js';
+import type { CurrentState, CurrentUser, SyncPlan } from '../sync/types.js';
 
 export interface SyncOptions {
   /** Plan only: read the database without a write transaction and change nothing. */
@@ -42,7 +43,7 @@ async function readSnapshot(config: Config, log: Logger): Promise<DirectorySnaps
   try {
     const snapshot = await readDirectory(client, config.ldap, log);
     // Before an absent disabled flag or admin member is trusted: may the bind account read it at all?
-    if (snapshot.vendor) await verifyAttributesReadable(client, config.ldap, snapshot.vendor, config.rules.adminGroupName, log);
+    await verifyAttributesReadable(client, config.ldap, snapshot.vendor, config.rules.adminGroupName, log);
     return snapshot;
   } finally {
     await closeLdapConnection(client);
@@ -81,7 +82,7 @@ export async function runSync(config: Config, db: PocketIdDatabase, log: Logger,
   const makePlan = (state: CurrentState) => {
     plannedUsers = state.users;
     const started = performance.now();
-    const result = plan(snapshot, state, config.rules);
+    const result = plan(snapshot, state, config.rules, randomUUID);
     timings.planMs = performance.now() - started;
     guard = checkDeletionGuard(result, snapshot.users.length, config.rules.deleteThreshold);
     reEnableGuard = checkReEnableGuard(result, state, config.rules.reEnableThreshold, reEnableFacts(config, snapshot));
@@ -121,7 +122,7 @@ export async function runSync(config: Config, db: PocketIdDatabase, log: Logger,
   }
   // Profile pictures only after the commit, never inside the write transaction; they never fail the run.
   const picturesStarted = performance.now();
-  const pictures = dryRun ? undefined : await runPictureStep(config, snapshot, syncPlan, plannedUsers, log);
+  const pictures = dryRun ? undefined : await savePicturesAfterCommit(config, snapshot, syncPlan, plannedUsers, log);
   const summary = summarize(syncPlan);
   if (pictures) summary.pictures = pictures;
   return {
