@@ -1,5 +1,5 @@
-// Every environment variable the daemon reads, in one place. The README's
-// configuration table and config/example.env are checked against this list by
+// Every environment variable the daemon reads, in one place. The configuration
+// table in docs/configuration.md and config/example.env are checked against this list by
 // test/unit/config-docs.test.ts, so a new setting cannot go undocumented.
 
 export type SettingKind = 'string' | 'boolean' | 'integer' | 'secret' | 'file';
@@ -44,7 +44,7 @@ export const SETTINGS = [
   { name: 'LOG_JSON', kind: 'boolean', default: 'false', pocketId: true, description: 'One JSON object per log line instead of text.' },
   { name: 'FILE_BACKEND', kind: 'string', default: 'filesystem', pocketId: true, description: 'Where Pocket ID keeps uploads, so where profile pictures are written: filesystem or database (table storage). s3 is not supported: with a picture attribute it is a configuration error.' },
   { name: 'UPLOAD_PATH', kind: 'string', default: 'data/uploads', pocketId: true, description: 'FILE_BACKEND=filesystem: the upload directory Pocket ID uses (a shared volume); pictures go to <UPLOAD_PATH>/profile-pictures/<user id>.png.' },
-  { name: 'LDAP_SYNC_PAGE_SIZE', kind: 'integer', default: '500', pocketId: false, description: 'Entries per page of the paged (RFC 2696) searches, 1-10000. Active Directory caps pages at 1000.' },
+  { name: 'LDAP_SYNC_PAGE_SIZE', kind: 'integer', default: '500', pocketId: false, description: 'Entries per page of the paged (RFC 2696) searches, 1-10000. Keep it below the server\'s size limit for the bind account (Active Directory: 1000, 389-ds: 2000): a refused page is retried at half the size with a WARN.' },
   { name: 'LDAP_START_TLS', kind: 'boolean', default: 'false', pocketId: false, description: 'Upgrade an ldap:// connection with StartTLS before binding; the run fails if the server refuses (never falls back to plain text).' },
   { name: 'LDAP_TLS_CA_FILE', kind: 'file', pocketId: false, description: 'PEM bundle of the CA(s) that signed the directory\'s certificate, for a private CA (added to the system trust store).' },
   { name: 'LDAP_SYNC_DELETE_THRESHOLD', kind: 'string', default: '20%', pocketId: false, description: 'Deletion guard: the most LDAP users (or groups) one run may disable or delete, as a percentage of those Pocket ID holds (only counted above 5) or a whole number. A run over it changes nothing and fails.' },

@@ -13,6 +13,7 @@
 import { Control, EqualityFilter, type BerWriter, type Client, type Entry } from 'ldapts';
 import type { LdapSettings } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
+import { SyncFailure } from '../sync/failure.js';
 import type { DetectedVendor } from './vendors.js';
 
 const GET_EFFECTIVE_RIGHTS_OID = '1.3.6.1.4.1.42.2.27.9.5.2';
@@ -44,9 +45,10 @@ export interface VisibilityReport {
   unprobed: string[];
 }
 
-export class HiddenAttributeError extends Error {
+/** Counted with the re-enable guard's refusals: both stop a plan from trusting what the reader may not see. */
+export class HiddenAttributeError extends SyncFailure {
   constructor(readonly hidden: HiddenAttribute[]) {
-    super(`${hidden.map((h) => h.message).join('; ')}; nothing was changed`);
+    super('reenable_guard', `${hidden.map((h) => h.message).join('; ')}; nothing was changed`);
     this.name = 'HiddenAttributeError';
   }
 }

@@ -3,6 +3,7 @@
 // "everyone was unlocked" or "nobody is admin any more"; re-enabling leavers
 // is a security failure, so such a plan is refused as a whole.
 import { allowed, describe, GUARD_FLOOR, type DeleteThreshold, type GuardVerdict } from './deletion-guard.js';
+import { SyncFailure } from './failure.js';
 import type { CurrentState, SyncPlan } from './types.js';
 
 /** What the read saw of the attributes whose absence would re-enable or un-admin someone. */
@@ -96,9 +97,9 @@ export function checkReEnableGuard(plan: SyncPlan, state: CurrentState, threshol
   };
 }
 
-export class ReEnableGuardError extends Error {
+export class ReEnableGuardError extends SyncFailure {
   constructor(readonly verdict: GuardVerdict) {
-    super(`re-enable guard: ${verdict.message}`);
+    super('reenable_guard', `re-enable guard: ${verdict.message}`);
     this.name = 'ReEnableGuardError';
   }
 }

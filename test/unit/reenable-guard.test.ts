@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { HiddenAttributeError } from '../../src/ldap/attribute-visibility.js';
 import { parseDeleteThreshold } from '../../src/sync/deletion-guard.js';
+import { failureReason } from '../../src/sync/failure.js';
 import { checkReEnableGuard, countReEnables, ReEnableGuardError, type ReEnableFacts } from '../../src/sync/reenable-guard.js';
 import type { CurrentState, CurrentUser, SyncPlan, UserChange, UserFields } from '../../src/sync/types.js';
 
@@ -89,9 +91,11 @@ describe('re-enable guard: threshold', () => {
     assert.equal(checkReEnableGuard(plan, state, parseDeleteThreshold('100%'), FACTS), null);
   });
 
-  test('the error says which guard', () => {
+  test('the error says which guard, and counts as reenable_guard in metrics (a hidden attribute too)', () => {
     const error = new ReEnableGuardError({ message: 'm' });
     assert.equal(error.message, 're-enable guard: m');
+    assert.equal(failureReason(error), 'reenable_guard');
+    assert.equal(failureReason(new HiddenAttributeError([{ attribute: 'nsAccountLock', entryDn: 'uid=a', message: 'hidden' }])), 'reenable_guard');
   });
 });
 
