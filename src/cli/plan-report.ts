@@ -95,5 +95,10 @@ export function formatPlanReport(result: SyncResult, max = MAX_ROWS_PER_SECTION)
     `Groups: ${g.created} created, ${g.updated} updated, ${g.deleted} deleted, ${g.unchanged} unchanged, ${g.skipped} skipped`,
     `Memberships: ${summary.memberships.added} added, ${summary.memberships.removed} removed, ${memberSkips} member values skipped`,
   );
+  const count = result.transactions?.count;
+  if (count !== undefined) {
+    const verb = result.dryRun ? 'needs' : 'took';
+    lines.push(`Write transactions: the plan ${verb} ${count}${count > 1 ? ' (SQLite: committed one after another, each complete on its own)' : ''}`);
+  }
   return lines.join('\n') + '\n';
 }

@@ -37,6 +37,6 @@ export function plan(snapshot: DirectorySnapshot, current: CurrentState, options
   const localGroups = current.groups.filter((g) => g.ldapId === null);
   const skippedUsers = skippedUsersByName(snapshot.users, result.skips);
   planGroupsAndMemberships(groups, { ldapGroups, localGroups, memberships: current.memberships }, { ...finalUsers, skippedUsers }, newId, result);
-  planVacate(result);
+  planVacate(result, current);
   return result;
 }
