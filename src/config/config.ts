@@ -47,6 +47,8 @@ export interface SyncRules {
   deleteThreshold: DeleteThreshold;
   /** LDAP_SYNC_REVOKE_SESSIONS: revoke the OAuth2 credentials of users a run disables or deletes. */
   revokeSessions: boolean;
+  /** LDAP_SYNC_REENABLE_THRESHOLD: the re-enable guard's limit, same syntax and floor as the deletion guard's. */
+  reEnableThreshold: DeleteThreshold;
 }
 
 /** How the daemon (`run`) schedules runs and serves HTTP. */

@@ -191,6 +191,7 @@ function toConfig(env: Env, clean: CleanEnv, secrets: Secrets): Config {
       requireUserEmail: clean.REQUIRE_USER_EMAIL,
       deleteThreshold: clean.LDAP_SYNC_DELETE_THRESHOLD,
       revokeSessions: clean.LDAP_SYNC_REVOKE_SESSIONS,
+      reEnableThreshold: clean.LDAP_SYNC_REENABLE_THRESHOLD,
     },
     uiConfigDisabled: clean.UI_CONFIG_DISABLED,
     service: {
