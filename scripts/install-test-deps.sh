@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests need (Debian/Ubuntu, root): OpenLDAP slapd + ldap-utils, PostgreSQL, openssl, systemd (for systemd-analyze),
+# 389 Directory Server (389-ds-base: dscreate, ns-slapd, dsidm; no instance is created and nothing is started),
 # promtool (Debian's prometheus package) for the alert rules.
 # Idempotent and quiet when everything is present; `apt-get update` runs only when something must be installed.
 # No system slapd database is configured (debconf preseed) and no service is started: the tests run their own
@@ -22,10 +23,13 @@ fi
 if ! have systemd-analyze; then
   pkgs+=(systemd)
 fi
-
-# promtool checks and unit-tests the alert rules (test/unit/alert-rules.test.ts). Installed without its
-# recommends (node exporter); the Prometheus server in the same package is not used.
+# Installed without recommends: 389-ds-base's dependencies (systemd among them) recommend packages ns-slapd does
+# not need; prometheus recommends the node exporter. Only promtool of that package is used: it checks and
+# unit-tests the alert rules (test/unit/alert-rules.test.ts); its server is not used.
 lean=()
+if ! have dscreate || ! have ns-slapd || ! have dsidm; then
+  lean+=(389-ds-base)
+fi
 if ! have promtool; then
   lean+=(prometheus)
 fi
