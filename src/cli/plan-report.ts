@@ -1,5 +1,6 @@
 import type { SyncResult } from '../sync/run-sync.js';
-import type { UserFields } from '../sync/types.js';
+import { emittedValue } from '../sync/claim-values.js';
+import type { ClaimChanges, UserFields } from '../sync/types.js';
 
 const show = (value: UserFields[keyof UserFields]) => (value === null ? 'null' : JSON.stringify(value));
 
@@ -13,6 +14,17 @@ function section(title: string, rows: string[][], lines: string[]): void {
   lines.push('', `${title} (${rows.length})`);
   if (rows.length === 0) lines.push('  (none)');
   else lines.push(...table(rows));
+}
+
+/** A claim as the token will carry it: "Sales" is a string, ["a","b"] an array. */
+const claim = (stored: string | null) => (stored === null ? '(none)' : JSON.stringify(emittedValue(stored)));
+
+function claimRows(kind: string, changes: ClaimChanges): string[][] {
+  return [
+    ...changes.create.map((c) => [kind, c.owner, `${c.key}: (none) → ${claim(c.after)}`]),
+    ...changes.update.map((c) => [kind, c.owner, `${c.key}: ${claim(c.before)} → ${claim(c.after)}`]),
+    ...changes.delete.map((c) => [kind, c.owner, `${c.key}: ${claim(c.before)} → (deleted)`]),
+  ];
 }
 
 /** The plan of a run as a readable report: what would change, from what to what, and what is skipped. */
@@ -38,6 +50,7 @@ export function formatPlanReport(result: SyncResult): string {
   section('Groups to delete', plan.groups.delete.map((g) => [g.name, `ldap_id ${g.ldapId}`]), lines);
   section('Memberships to add', plan.memberships.add.map((m) => [m.groupName, '+', m.username]), lines);
   section('Memberships to remove', plan.memberships.remove.map((m) => [m.groupName, '-', m.username]), lines);
+  if (summary.claims) section('Custom claims to change', [...claimRows('user', plan.claims.users), ...claimRows('group', plan.claims.groups)], lines);
   section('Skipped', plan.skips.map((s) => [s.kind, s.reason, s.dn, s.message]), lines);
 
   const u = summary.users;
@@ -48,5 +61,7 @@ export function formatPlanReport(result: SyncResult): string {
     `Groups: ${g.created} created, ${g.updated} updated, ${g.deleted} deleted, ${g.unchanged} unchanged, ${g.skipped} skipped`,
     `Memberships: ${summary.memberships.added} added, ${summary.memberships.removed} removed`,
   );
+  const c = summary.claims;
+  if (c) lines.push(`Custom claims: ${c.created} created, ${c.updated} updated, ${c.deleted} deleted, ${c.skipped} skipped`);
   return lines.join('\n') + '\n';
 }

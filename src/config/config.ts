@@ -1,4 +1,5 @@
 import type { DeleteThreshold } from '../sync/guard.js';
+import type { ClaimMappings } from '../sync/types.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -35,6 +36,8 @@ export interface LdapSettings {
   syncDisabledAccounts: boolean;
   /** LDAP_SYNC_MEMBER_RANGE_SIZE: 0 follows the server's ranges; N asks for ranges of N. */
   memberRangeSize: number;
+  /** LDAP_SYNC_USER_CLAIMS / LDAP_SYNC_GROUP_CLAIMS: attributes written as custom claims. */
+  claims: ClaimMappings;
 }
 
 export type DatabaseTarget =

@@ -6,6 +6,7 @@ import { parsePocketIdBoolean } from './booleans.js';
 import type { Config, DatabaseTarget, FileBackend, LogLevel } from './config.js';
 import { SETTINGS, type SettingName } from './settings.js';
 import { errorMessage } from '../log/error-message.js';
+import { parseClaimMappings } from './claim-mappings.js';
 
 /** Every problem found in the environment, reported together (exit status 2). */
 export class ConfigError extends Error {
@@ -102,6 +103,8 @@ function buildSpec() {
     LDAP_SYNC_PICTURE_TIMEOUT: integer(1, 600)({ default: Number(defaultOf('LDAP_SYNC_PICTURE_TIMEOUT')) }),
     LDAP_SYNC_PICTURE_MAX_BYTES: integer(1024, 1_073_741_824)({ default: Number(defaultOf('LDAP_SYNC_PICTURE_MAX_BYTES')) }),
     LDAP_SYNC_PICTURE_DELETE_CLEARED: flag('LDAP_SYNC_PICTURE_DELETE_CLEARED'),
+    LDAP_SYNC_USER_CLAIMS: text('LDAP_SYNC_USER_CLAIMS'),
+    LDAP_SYNC_GROUP_CLAIMS: text('LDAP_SYNC_GROUP_CLAIMS'),
   };
 }
 
@@ -179,6 +182,10 @@ export function loadConfig(env: Env = process.env): Config {
   const bindPassword = readSecret(env, 'LDAP_BIND_PASSWORD', problems);
   const connectionString = readSecret(env, 'DB_CONNECTION_STRING', problems);
   const caPem = readCaFile(clean.LDAP_TLS_CA_FILE, problems);
+  const claims = {
+    user: parseClaimMappings('LDAP_SYNC_USER_CLAIMS', clean.LDAP_SYNC_USER_CLAIMS, problems),
+    group: parseClaimMappings('LDAP_SYNC_GROUP_CLAIMS', clean.LDAP_SYNC_GROUP_CLAIMS, problems),
+  };
 
   if (clean.LDAP_ENABLED) {
     const required: [SettingName, string][] = [
@@ -249,6 +256,7 @@ export function loadConfig(env: Env = process.env): Config {
       nestedGroups: clean.LDAP_SYNC_NESTED_GROUPS,
       syncDisabledAccounts: clean.LDAP_SYNC_DISABLED_ACCOUNTS,
       memberRangeSize: clean.LDAP_SYNC_MEMBER_RANGE_SIZE,
+      claims,
     },
     database: databaseTarget(connectionString),
     rules: {

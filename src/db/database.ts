@@ -1,4 +1,4 @@
-import type { CurrentState, GroupChange, Membership, NewGroup, NewUser, UserChange } from '../sync/types.js';
+import type { ClaimMappings, ClaimWrite, CurrentState, GroupChange, Membership, NewGroup, NewUser, UserChange } from '../sync/types.js';
 import type { SchemaReport } from './schema-check.js';
 
 /**
@@ -19,6 +19,15 @@ export interface SyncWriter {
   insertGroups(groups: NewGroup[], now: Date): Promise<void>;
   removeMemberships(memberships: Membership[]): Promise<void>;
   addMemberships(memberships: Membership[]): Promise<void>;
+  insertClaims(owner: 'user' | 'group', claims: ClaimWrite[], now: Date): Promise<void>;
+  updateClaims(claims: ClaimWrite[]): Promise<void>;
+  deleteClaims(ids: string[]): Promise<void>;
+}
+
+/** What a run needs beyond users, groups and memberships. */
+export interface StateScope {
+  /** Configured custom claims: custom_claims is checked, and the owned claims read. */
+  claims?: ClaimMappings;
 }
 
 export type DatabaseKind = 'postgres' | 'sqlite';
@@ -29,9 +38,9 @@ export interface PocketIdDatabase {
   /** Where it points, safe to log: never a password. */
   readonly description: string;
   /** Is this a Pocket ID database of a version and shape the sync can write? */
-  checkSchema(): Promise<SchemaReport>;
+  checkSchema(scope?: StateScope): Promise<SchemaReport>;
   /** The current state without taking any write lock (dry runs). */
-  readState(): Promise<CurrentState>;
+  readState(scope?: StateScope): Promise<CurrentState>;
   /**
    * One run's write: `prepare` turns the current state into what to do (the
    * plan; it may throw to refuse), `commit` writes it through the writer, and
@@ -39,6 +48,6 @@ export interface PocketIdDatabase {
    * when `commit` resolves and rolls back when anything throws. Returns what
    * `prepare` returned.
    */
-  write<P>(prepare: (state: CurrentState) => P, commit: (prepared: P, writer: SyncWriter) => Promise<void>): Promise<P>;
+  write<P>(prepare: (state: CurrentState) => P, commit: (prepared: P, writer: SyncWriter) => Promise<void>, scope?: StateScope): Promise<P>;
   close(): Promise<void>;
 }

@@ -8,6 +8,7 @@ import { accountStatus, ACCOUNT_STATUS_ATTRIBUTES } from './account-status.js';
 import { normalizeDN } from './dn.js';
 import { MemberResolver } from './member-resolver.js';
 import { completeRangedValues, rangeRequest } from './range.js';
+import { claimAttributes, readClaimValues } from './claim-reader.js';
 import { describeVendor, detectVendor, uniqueIdConverter } from './vendors.js';
 import type { DirectoryGroup, DirectorySnapshot, DirectoryUser } from './snapshot.js';
 
@@ -96,6 +97,7 @@ export async function readDirectory(client: Client, settings: LdapSettings, log:
   const userAttributes = unique([
     attrs.userUniqueId, attrs.username, attrs.email, attrs.firstName, attrs.lastName, attrs.displayName, attrs.profilePicture,
     ...(settings.syncDisabledAccounts ? ACCOUNT_STATUS_ATTRIBUTES : []),
+    ...claimAttributes(settings.claims.user),
   ]);
   for await (const entry of pagedSearch(client, settings, 'users', settings.userFilter, userAttributes, stats, log)) {
     const values = new EntryValues(entry);
@@ -111,6 +113,8 @@ export async function readDirectory(client: Client, settings: LdapSettings, log:
       displayName: text.read(attrs.displayName),
     };
     if (text.invalidAttribute) user.invalidAttribute = text.invalidAttribute;
+    const claimValues = await readClaimValues(client, entry, values, settings.claims.user);
+    if (claimValues) user.claimValues = claimValues;
     // Binary, never decoded as text here: an invalid picture must not skip the user.
     const picture = values.first(attrs.profilePicture);
     if (picture !== undefined && picture.length > 0) user.picture = picture;
@@ -129,7 +133,7 @@ export async function readDirectory(client: Client, settings: LdapSettings, log:
   const rangeSize = settings.memberRangeSize > 0 ? settings.memberRangeSize : undefined;
   const memberRequest = rangeSize && attrs.groupMember !== '' ? rangeRequest(attrs.groupMember, 0, rangeSize) : attrs.groupMember;
   const pending: PendingGroup[] = [];
-  const groupAttributes = unique([attrs.groupName, attrs.groupUniqueId, memberRequest]);
+  const groupAttributes = unique([attrs.groupName, attrs.groupUniqueId, memberRequest, ...claimAttributes(settings.claims.group)]);
   for await (const entry of pagedSearch(client, settings, 'groups', settings.groupFilter, groupAttributes, stats, log)) {
     const values = new EntryValues(entry);
     const text = textReader(values);
@@ -141,6 +145,8 @@ export async function readDirectory(client: Client, settings: LdapSettings, log:
       memberUsernames: [],
     };
     if (text.invalidAttribute) group.invalidAttribute = text.invalidAttribute;
+    const claimValues = await readClaimValues(client, entry, values, settings.claims.group);
+    if (claimValues) group.claimValues = claimValues;
     pending.push({ group, entry, values });
   }
 

@@ -1,4 +1,5 @@
 import type { SyncWriter } from '../db/database.js';
+import { applyClaims } from '../db/apply-claims.js';
 import type { SyncPlan } from './types.js';
 
 /**
@@ -23,4 +24,5 @@ export async function apply(plan: SyncPlan, writer: SyncWriter, now: Date): Prom
     [memberships.add.length, () => writer.addMemberships(memberships.add)],
   ];
   for (const [count, step] of steps) if (count > 0) await step();
+  await applyClaims(plan.claims, writer, now);
 }

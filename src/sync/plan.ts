@@ -15,6 +15,7 @@ import type {
   UserFields,
 } from './types.js';
 import { expandNestedGroups } from './nested-groups.js';
+import { emptyClaimPlan, planClaims } from './plan-claims.js';
 import { resolveUniqueClaims, type UniqueKey } from './unique-claims.js';
 import { desiredUserFields, validateGroupName, validateUser } from './validation.js';
 
@@ -207,6 +208,7 @@ export function plan(
     memberships: { add: [], remove: [] },
     vacate: { userIds: [], groupIds: [] },
     skips,
+    claims: emptyClaimPlan(),
     managed: { users: ldapUsers.length, groups: ldapGroups.length },
   };
 
@@ -312,6 +314,10 @@ export function plan(
     result.groups.create.map((g) => ({ id: g.id, value: { name: g.name, friendlyName: g.friendlyName } })),
     [(g) => g.name],
   );
+  // Last: claims follow the rows the plan keeps, creates and skips.
+  const claimed = planClaims(snapshot, current, result, options.claims, newId);
+  result.claims = claimed.claims;
+  skips.push(...claimed.skips);
   return result;
 }
 

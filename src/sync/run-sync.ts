@@ -1,5 +1,6 @@
 import type { Config } from '../config/config.js';
-import type { PocketIdDatabase } from '../db/database.js';
+import type { PocketIdDatabase, StateScope } from '../db/database.js';
+import { claimsConfigured } from '../config/claim-mappings.js';
 import { SchemaError } from '../db/schema-check.js';
 import { closeLdapConnection, openLdapConnection } from '../ldap/connection.js';
 import { readDirectory } from '../ldap/directory-reader.js';
@@ -9,7 +10,7 @@ import { runPictureStep } from '../pictures/post-commit.js';
 import { apply } from './apply.js';
 import { checkDeletionGuard, DeletionGuardError, type GuardVerdict } from './guard.js';
 import { plan } from './plan.js';
-import { summarize, type SyncSummary } from './summary.js';
+import { summarize, summarizeClaims, type SyncSummary } from './summary.js';
 import type { CurrentState, CurrentUser, SyncPlan } from './types.js';
 
 export interface SyncOptions {
@@ -49,7 +50,9 @@ export async function runSync(config: Config, db: PocketIdDatabase, log: Logger,
   const dryRun = options.dryRun ?? false;
   let guard: GuardVerdict | null = null;
   // Checked before LDAP is even read: a wrong database is the cheapest failure to report.
-  const schema = await db.checkSchema();
+  // Claims are read, checked and written only when configured.
+  const scope: StateScope = claimsConfigured(config.ldap.claims) ? { claims: config.ldap.claims } : {};
+  const schema = await db.checkSchema(scope);
   if (schema.problems.length > 0) throw new SchemaError(schema);
   for (const warning of schema.warnings) log.warn(warning);
   const snapshot = await readSnapshot(config, log);
@@ -59,7 +62,7 @@ export async function runSync(config: Config, db: PocketIdDatabase, log: Logger,
   const makePlan = (state: CurrentState) => {
     plannedUsers = state.users;
     const started = performance.now();
-    const result = plan(snapshot, state, config.rules);
+    const result = plan(snapshot, state, { ...config.rules, claims: config.ldap.claims });
     timings.planMs = performance.now() - started;
     guard = checkDeletionGuard(result, snapshot.users.length, config.rules.deleteThreshold);
     return result;
@@ -67,7 +70,7 @@ export async function runSync(config: Config, db: PocketIdDatabase, log: Logger,
 
   let syncPlan: SyncPlan;
   if (dryRun) {
-    syncPlan = makePlan(await db.readState());
+    syncPlan = makePlan(await db.readState(scope));
   } else {
     syncPlan = await db.write(
       (state) => {
@@ -85,16 +88,20 @@ export async function runSync(config: Config, db: PocketIdDatabase, log: Logger,
         await apply(planned, writer, new Date());
         timings.applyMs = performance.now() - started;
       },
+      scope,
     );
   }
 
   for (const skip of syncPlan.skips) {
-    log.warn('Skipped LDAP entry', { kind: skip.kind, dn: skip.dn, reason: skip.reason, detail: skip.message });
+    // A skipped claim leaves its entry synced: the message must not say the entry was skipped.
+    const what = skip.kind === 'claim' ? 'Skipped custom claim' : 'Skipped LDAP entry';
+    log.warn(what, { kind: skip.kind, dn: skip.dn, reason: skip.reason, detail: skip.message });
   }
   // Profile pictures only after the commit, never inside the write transaction; they never fail the run.
   const picturesStarted = performance.now();
   const pictures = dryRun ? undefined : await runPictureStep(config, snapshot, syncPlan, plannedUsers, log);
   const summary = summarize(syncPlan);
+  if (scope.claims) summary.claims = summarizeClaims(syncPlan);
   if (pictures) summary.pictures = pictures;
   return {
     dryRun,

@@ -5,6 +5,7 @@ import { SyncMetrics } from '../../src/service/metrics.js';
 import type { SyncResult } from '../../src/sync/run-sync.js';
 import { summarize } from '../../src/sync/summary.js';
 import type { Skip, SyncPlan } from '../../src/sync/types.js';
+import { emptyClaimPlan } from '../../src/sync/plan-claims.js';
 
 function plan(skips: Skip[], created = 0): SyncPlan {
   const user = { id: 'u', ldapId: 'l', dn: 'uid=a', username: 'a', email: 'a@x', firstName: '', lastName: '', displayName: 'a', isAdmin: false, emailVerified: true, disabled: false };
@@ -13,6 +14,7 @@ function plan(skips: Skip[], created = 0): SyncPlan {
     groups: { create: [], update: [], delete: [], unchanged: 1 },
     memberships: { add: [], remove: [] },
     vacate: { userIds: [], groupIds: [] },
+    claims: emptyClaimPlan(),
     skips,
     managed: { users: 3, groups: 1 },
   };

@@ -1,7 +1,7 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { CurrentState } from '../../sync/types.js';
-import type { PocketIdDatabase, SyncWriter } from '../database.js';
+import type { PocketIdDatabase, StateScope, SyncWriter } from '../database.js';
 import { judgeSchema, type SchemaReport } from '../schema-check.js';
 import { readPostgresColumns, readPostgresMigrations } from './postgres-introspector.js';
 import type { PocketIdSchema } from '../schema.js';
@@ -60,25 +60,27 @@ export class PostgresDatabase implements PocketIdDatabase {
     }
   }
 
-  checkSchema(): Promise<SchemaReport> {
-    return this.connecting(async () => judgeSchema(this.kind, await readPostgresMigrations(this.db), await readPostgresColumns(this.db)));
+  checkSchema(scope: StateScope = {}): Promise<SchemaReport> {
+    return this.connecting(async () =>
+      judgeSchema(this.kind, await readPostgresMigrations(this.db), await readPostgresColumns(this.db), { claims: scope.claims !== undefined }),
+    );
   }
 
-  readState(): Promise<CurrentState> {
-    return this.connecting(() => readCurrentState(this.db, this.kind));
+  readState(scope: StateScope = {}): Promise<CurrentState> {
+    return this.connecting(() => readCurrentState(this.db, this.kind, scope.claims));
   }
 
   /**
    * The transaction-scoped advisory lock is its first statement: it is released
    * by COMMIT or ROLLBACK (also when the connection dies), never waited for.
    */
-  write<P>(prepare: (state: CurrentState) => P, commit: (prepared: P, writer: SyncWriter) => Promise<void>): Promise<P> {
+  write<P>(prepare: (state: CurrentState) => P, commit: (prepared: P, writer: SyncWriter) => Promise<void>, scope: StateScope = {}): Promise<P> {
     return this.connecting(() => this.db.transaction().execute(async (trx) => {
       const lock = await sql<{ locked: boolean }>`SELECT pg_try_advisory_xact_lock(${sql.raw(POSTGRES_SYNC_LOCK_KEY)}) AS locked`.execute(trx);
       if (lock.rows[0]?.locked !== true) {
         throw new SyncLockBusyError(`another sync holds the PostgreSQL advisory lock ${POSTGRES_SYNC_LOCK_KEY} on this database`);
       }
-      const prepared = prepare(await readCurrentState(trx, this.kind));
+      const prepared = prepare(await readCurrentState(trx, this.kind, scope.claims));
       await commit(prepared, new SetWriter(trx, postgresRows));
       return prepared;
     }));

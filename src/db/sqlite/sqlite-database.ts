@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, sql, SqliteDialect } from 'kysely';
 import type { CurrentState } from '../../sync/types.js';
-import type { PocketIdDatabase, SyncWriter } from '../database.js';
+import type { PocketIdDatabase, StateScope, SyncWriter } from '../database.js';
 import { judgeSchema, type SchemaReport } from '../schema-check.js';
 import { readSqliteColumns, readSqliteMigrations } from './sqlite-introspector.js';
 import type { PocketIdSchema } from '../schema.js';
@@ -48,12 +48,12 @@ export class SqliteDatabase implements PocketIdDatabase {
     return new SqliteDatabase(`sqlite ${path}`, shown, db);
   }
 
-  async checkSchema(): Promise<SchemaReport> {
-    return judgeSchema(this.kind, await readSqliteMigrations(this.db), await readSqliteColumns(this.db));
+  async checkSchema(scope: StateScope = {}): Promise<SchemaReport> {
+    return judgeSchema(this.kind, await readSqliteMigrations(this.db), await readSqliteColumns(this.db), { claims: scope.claims !== undefined });
   }
 
-  readState(): Promise<CurrentState> {
-    return readCurrentState(this.db, this.kind);
+  readState(scope: StateScope = {}): Promise<CurrentState> {
+    return readCurrentState(this.db, this.kind, scope.claims);
   }
 
   /**
@@ -66,7 +66,7 @@ export class SqliteDatabase implements PocketIdDatabase {
    * tells whether the database moved in between; only then is the state read
    * and the plan made again, inside the transaction.
    */
-  write<P>(prepare: (state: CurrentState) => P, commit: (prepared: P, writer: SyncWriter) => Promise<void>): Promise<P> {
+  write<P>(prepare: (state: CurrentState) => P, commit: (prepared: P, writer: SyncWriter) => Promise<void>, scope: StateScope = {}): Promise<P> {
     return this.db.connection().execute(async (conn) => {
       // WAL is persistent in the file; set only here, after the schema check
       // passed, so a file that is not Pocket ID's is never modified. Pocket ID's
@@ -74,7 +74,7 @@ export class SqliteDatabase implements PocketIdDatabase {
       await sql`PRAGMA journal_mode = WAL`.execute(conn);
       const dataVersion = async () => (await sql<{ data_version: number }>`PRAGMA data_version`.execute(conn)).rows[0]?.data_version;
       const versionRead = await dataVersion();
-      let prepared = prepare(await readCurrentState(conn, this.kind));
+      let prepared = prepare(await readCurrentState(conn, this.kind, scope.claims));
       try {
         await sql`BEGIN IMMEDIATE`.execute(conn);
       } catch (error) {
@@ -88,7 +88,7 @@ export class SqliteDatabase implements PocketIdDatabase {
         throw error;
       }
       try {
-        if ((await dataVersion()) !== versionRead) prepared = prepare(await readCurrentState(conn, this.kind));
+        if ((await dataVersion()) !== versionRead) prepared = prepare(await readCurrentState(conn, this.kind, scope.claims));
         await commit(prepared, new SetWriter(conn, sqliteRows));
         await sql`COMMIT`.execute(conn);
         return prepared;
