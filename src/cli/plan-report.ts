@@ -1,4 +1,4 @@
-import type { SyncResult } from '../sync/run-sync.js';
+import type { SyncResult } from '../run/run-sync.js';
 import { emittedValue } from '../sync/claim-values.js';
 import type { ClaimChanges, UserFields } from '../sync/types.js';
 

@@ -1,7 +1,6 @@
-import type { DeleteThreshold } from '../sync/guard.js';
+import type { LogLevel } from '../log/logger.js';
+import type { DeleteThreshold } from '../sync/deletion-guard.js';
 import type { ClaimMappings } from '../sync/types.js';
-
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export interface LdapAttributes {
   userUniqueId: string;

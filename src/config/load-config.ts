@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { cleanEnv, makeValidator, str, type ReporterOptions } from 'envalid';
-import { parseDeleteThreshold, type DeleteThreshold } from '../sync/guard.js';
-import { parseSchedule } from '../service/schedule.js';
+import { parseDeleteThreshold, type DeleteThreshold } from '../sync/deletion-guard.js';
+import { parseSchedule } from './schedule.js';
 import { parsePocketIdBoolean } from './booleans.js';
-import type { Config, DatabaseTarget, FileBackend, LogLevel } from './config.js';
+import type { LogLevel } from '../log/logger.js';
+import type { Config, DatabaseTarget, FileBackend } from './config.js';
 import { SETTINGS, type SettingName } from './settings.js';
 import { errorMessage } from '../log/error-message.js';
 import { parseClaimMappings } from './claim-mappings.js';

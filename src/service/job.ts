@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/config.js';
 import type { PocketIdDatabase } from '../db/database.js';
-import { SyncLockBusyError } from '../db/write-lock.js';
+import { SyncLockBusyError } from '../db/database.js';
 import type { LogFields, Logger } from '../log/logger.js';
-import { formatDuration } from '../sync/duration.js';
-import { runSync, type SyncOptions, type SyncResult } from '../sync/run-sync.js';
-import { summaryFields } from '../sync/summary.js';
+import { formatDuration } from '../log/duration.js';
+import { runSync, type SyncOptions, type SyncResult } from '../run/run-sync.js';
+import { summaryFields } from '../run/summary.js';
 import { errorMessage } from '../log/error-message.js';
 
 /** gocron's job name in Pocket ID ≤ v2.13 (reference §5.2): log-based health checks look for it. */

@@ -6,7 +6,7 @@
 // (123, true, null, {...}, "x") is stored JSON-encoded ("123" with quotes) and
 // still arrives as a string; other strings are stored as they are, as an
 // admin would type them. Arrays are always stored as a JSON array of strings.
-import { decodeUtf8, nfc } from './text.js';
+import { decodeUtf8, nfc } from '../text/go-text.js';
 
 /** Largest stored value, in bytes of UTF-8: a claim rides in every ID token of the user. */
 export const MAX_CLAIM_VALUE_BYTES = 8192;

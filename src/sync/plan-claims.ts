@@ -7,7 +7,7 @@
 // or group skipped by the plan keeps its claims as they are; so does a user
 // who left the directory and is only disabled. A retired key (`claim=` with no
 // attribute) is deleted from every LDAP user (or group) that has it.
-import type { DirectoryGroup, DirectorySnapshot, DirectoryUser } from '../ldap/snapshot.js';
+import type { DirectoryGroup, DirectorySnapshot, DirectoryUser } from './snapshot.js';
 import { claimValue } from './claim-values.js';
 import type {
   ClaimChanges,

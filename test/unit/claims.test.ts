@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseClaimMappings, RESERVED_CLAIM_KEYS } from '../../src/config/claim-mappings.js';
 import { ConfigError, loadConfig } from '../../src/config/load-config.js';
-import type { DirectoryUser, DirectorySnapshot } from '../../src/ldap/snapshot.js';
+import type { DirectoryUser, DirectorySnapshot } from '../../src/sync/snapshot.js';
 import { claimValue, emittedValue, MAX_CLAIM_VALUE_BYTES, storedString } from '../../src/sync/claim-values.js';
 import { plan } from '../../src/sync/plan.js';
 import type { ClaimMappings, CurrentState, CurrentUser, PlanOptions } from '../../src/sync/types.js';

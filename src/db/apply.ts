@@ -1,6 +1,6 @@
-import type { SyncWriter } from '../db/database.js';
-import { applyClaims } from '../db/apply-claims.js';
-import type { SyncPlan } from './types.js';
+import type { SyncWriter } from './database.js';
+import { applyClaims } from './apply-claims.js';
+import type { SyncPlan } from '../sync/types.js';
 
 /**
  * Executes a plan through a writer, inside the caller's transaction. The order
