@@ -1,3 +1,4 @@
+import { SyncFailure } from '../sync/failure.js';
 import type { ClaimMappings, ClaimWrite, CurrentState, GroupChange, Membership, NewGroup, NewUser, UserChange } from '../sync/types.js';
 
 /**
@@ -41,9 +42,9 @@ export interface SchemaReport {
  * (on PostgreSQL: the advisory lock of POSTGRES_SYNC_LOCK_KEY). Nothing was
  * written; the run is skipped, not failed: another instance is syncing.
  */
-export class SyncLockBusyError extends Error {
+export class SyncLockBusyError extends SyncFailure {
   constructor(message: string) {
-    super(message);
+    super('lock_skipped', message);
     this.name = 'SyncLockBusyError';
   }
 }

@@ -9,6 +9,7 @@ import type { DirectorySnapshot } from '../sync/snapshot.js';
 import type { Logger } from '../log/logger.js';
 import { savePicturesAfterCommit } from '../pictures/picture-step.js';
 import { apply } from '../db/apply.js';
+import { failsAs } from './fails-as.js';
 import { checkDeletionGuard, DeletionGuardError, type GuardVerdict } from '../sync/deletion-guard.js';
 import { plan } from '../sync/plan.js';
 import { summarize, summarizeClaims, type SyncSummary } from './summary.js';
@@ -53,10 +54,11 @@ export async function runSync(config: Config, db: PocketIdDatabase, log: Logger,
   // Checked before LDAP is even read: a wrong database is the cheapest failure to report.
   // Claims are read, checked and written only when configured.
   const scope: StateScope = claimsConfigured(config.ldap.claims) ? { claims: config.ldap.claims } : {};
-  const schema = await db.checkSchema(scope);
+  // Each step's unexpected errors (a driver's, a socket's) count as that step's failure.
+  const schema = await failsAs('database', () => db.checkSchema(scope));
   if (schema.problems.length > 0) throw new SchemaError(schema);
   for (const warning of schema.warnings) log.warn(warning);
-  const snapshot = await readSnapshot(config, log);
+  const snapshot = await failsAs('ldap_search', () => readSnapshot(config, log));
   const timings = { readMs: snapshot.stats.readMs, planMs: 0, applyMs: 0 };
   // The users the committed plan was made from: the picture step maps entries to row ids with them.
   let plannedUsers: CurrentUser[] = [];
@@ -71,9 +73,9 @@ export async function runSync(config: Config, db: PocketIdDatabase, log: Logger,
 
   let syncPlan: SyncPlan;
   if (dryRun) {
-    syncPlan = makePlan(await db.readState(scope));
+    syncPlan = makePlan(await failsAs('database', () => db.readState(scope)));
   } else {
-    syncPlan = await db.write(
+    syncPlan = await failsAs('database', () => db.write(
       (state) => {
         const planned = makePlan(state);
         if (guard && !options.allowMassDelete) {
@@ -90,7 +92,7 @@ export async function runSync(config: Config, db: PocketIdDatabase, log: Logger,
         timings.applyMs = performance.now() - started;
       },
       scope,
-    );
+    ));
   }
 
   for (const skip of syncPlan.skips) {

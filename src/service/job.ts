@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/config.js';
 import type { PocketIdDatabase } from '../db/database.js';
-import { SyncLockBusyError } from '../db/database.js';
 import type { LogFields, Logger } from '../log/logger.js';
 import { formatDuration } from '../log/duration.js';
 import { runSync, type SyncOptions, type SyncResult } from '../run/run-sync.js';
 import { summaryFields } from '../run/summary.js';
 import { errorMessage } from '../log/error-message.js';
+import { failsAs } from '../run/fails-as.js';
+import { failureReason, type FailureReason } from '../sync/failure.js';
 
 /** gocron's job name in Pocket ID ≤ v2.13 (reference §5.2): log-based health checks look for it. */
 export const JOB_NAME = 'SyncLdap';
@@ -21,6 +22,8 @@ export interface JobOutcome {
   durationMs: number;
   /** Why a run failed or was skipped: the error message. */
   reason?: string;
+  /** The same, from the fixed set metrics and alerts use. */
+  failureReason?: FailureReason;
   sync?: SyncResult;
 }
 
@@ -68,19 +71,20 @@ export async function runJob(context: JobContext, options: SyncOptions = {}): Pr
 
   log.info(dry ? 'Starting dry run' : 'Starting job');
   try {
-    const db = await context.database.get();
+    const db = await failsAs('database', () => context.database.get());
     const sync = await (context.sync ?? runSync)(config, db, log, options);
     const outcome = finish('success', { sync });
     log.info(dry ? 'Dry run finished' : 'Job run successfully', { ...duration(outcome), ...summaryFields(sync.summary) });
     return outcome;
   } catch (error) {
     const reason = errorMessage(error);
-    if (error instanceof SyncLockBusyError) {
-      const outcome = finish('skipped', { reason });
+    const failure = failureReason(error);
+    if (failure === 'lock_skipped') {
+      const outcome = finish('skipped', { reason, failureReason: failure });
       log.info('Job skipped', { ...duration(outcome), reason });
       return outcome;
     }
-    const outcome = finish('failure', { reason });
+    const outcome = finish('failure', { reason, failureReason: failure });
     log.error(dry ? 'Dry run failed' : 'Job failed', { ...duration(outcome), error: reason });
     return outcome;
   }

@@ -1,5 +1,4 @@
 // The two inputs of plan() besides the directory snapshot, and its output.
-import type { ClaimSkipReason } from './claim-values.js';
 
 /** The user columns the sync owns. `locale` is deliberately absent: it is the user's. */
 export interface UserFields {
@@ -77,28 +76,33 @@ export interface PlanOptions {
   claims?: ClaimMappings;
 }
 
-export type SkipReason =
-  | 'missing-unique-id'
-  | 'duplicate-unique-id'
-  | 'invalid-text'
-  | 'invalid-username'
-  | 'username-too-long'
-  | 'invalid-email'
-  | 'email-too-long'
-  | 'missing-email'
-  | 'first-name-too-long'
-  | 'last-name-too-long'
-  | 'display-name-too-long'
-  | 'username-taken'
-  | 'email-taken'
-  | 'group-name-too-short'
-  | 'group-name-too-long'
-  | 'group-name-taken'
-  | 'member-not-found'
-  | 'member-outside-base'
-  | 'member-invalid'
-  | 'member-unknown'
-  | ClaimSkipReason;
+/** Why an entry (or, for claim-*, one custom claim of an entry) was skipped; metrics export one series per reason. */
+export const SKIP_REASONS = [
+  'missing-unique-id',
+  'duplicate-unique-id',
+  'invalid-text',
+  'invalid-username',
+  'username-too-long',
+  'invalid-email',
+  'email-too-long',
+  'missing-email',
+  'first-name-too-long',
+  'last-name-too-long',
+  'display-name-too-long',
+  'username-taken',
+  'email-taken',
+  'group-name-too-short',
+  'group-name-too-long',
+  'group-name-taken',
+  'member-not-found',
+  'member-outside-base',
+  'member-invalid',
+  'member-unknown',
+  'claim-not-text',
+  'claim-too-long',
+] as const;
+
+export type SkipReason = (typeof SKIP_REASONS)[number];
 
 export interface Skip {
   /** claim: one claim of a user or group is left as it is; the entry itself syncs. */
