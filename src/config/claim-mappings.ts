@@ -18,8 +18,9 @@ export const RESERVED_CLAIM_KEYS: ReadonlySet<string> = new Set([
 /** custom_claims.key is varchar(255) on PostgreSQL (characters, not bytes). */
 export const MAX_CLAIM_KEY_LENGTH = 255;
 
-// An LDAP attribute description without options: a name (RFC 4512 descr) or a numeric OID.
-const ATTRIBUTE = /^(?:[A-Za-z][A-Za-z0-9-]*|\d+(?:\.\d+)+)$/;
+// An LDAP attribute description without options: a name (RFC 4512 descr, plus
+// "_", which lldap uses: user_id, first_name) or a numeric OID.
+const ATTRIBUTE = /^(?:[A-Za-z][A-Za-z0-9_-]*|\d+(?:\.\d+)+)$/;
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 function parsePair(setting: string, pair: string, problems: string[]): ClaimMapping | null {
