@@ -20,6 +20,9 @@ export type ClaimValue =
 
 const ABSENT: ClaimValue = { kind: 'absent' };
 
+/** What a JSON text can start with, after JSON's whitespace: an object, array, string, number or literal. */
+const JSON_START = /^[ \t\n\r]*[{["\-0-9tfn]/;
+
 /**
  * True when Go's json.Unmarshal into `any` would accept the text. JSON.parse
  * accepts the same grammar (RFC 8259, the same four whitespace characters);
@@ -27,6 +30,8 @@ const ABSENT: ClaimValue = { kind: 'absent' };
  * harmless: the token then carries the original text either way.
  */
 export function parsesAsJson(text: string): boolean {
+  // Most values (names, departments) cannot start a JSON value: answer without a throw per value.
+  if (!JSON_START.test(text)) return false;
   try {
     JSON.parse(text);
     return true;

@@ -83,7 +83,7 @@ describe('claim values', () => {
   test('plain text is stored as it is and Pocket ID emits it as that string', () => {
     assert.deepEqual(one('Engineering'), { kind: 'value', stored: 'Engineering' });
     assert.equal(emittedValue('Engineering'), 'Engineering');
-    assert.deepEqual(one('2nd floor'), { kind: 'value', stored: '2nd floor' });
+    for (const text of ['2nd floor', 'nullable', 'team', '-', '{ unclosed', '"half']) assert.deepEqual(one(text), { kind: 'value', stored: text }, text);
   });
 
   test('text that Pocket ID would parse as JSON is stored JSON-encoded and still arrives as the same string', () => {
