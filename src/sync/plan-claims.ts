@@ -25,8 +25,11 @@ export function emptyClaimPlan(): ClaimPlan {
   return { users: { create: [], update: [], delete: [] }, groups: { create: [], update: [], delete: [] } };
 }
 
-/** A row after the run, by ldap_id: its id and the name reports show. */
-type Owners = Map<string, { id: string; label: string }>;
+/** The rows after the run: id by ldap_id, and (only for reports, so built on first use) a name by id. */
+interface Owners {
+  idOf: Map<string, string>;
+  label: (id: string) => string;
+}
 
 interface Side {
   entries: (DirectoryUser | DirectoryGroup)[];
@@ -40,21 +43,21 @@ interface Side {
 
 const NO_CLAIMS: ReadonlyMap<string, StoredClaim> = new Map();
 
-function diffEntry(entry: DirectoryUser | DirectoryGroup, side: Side, owner: { id: string; label: string }, out: ClaimChanges, skips: Skip[], newId: () => string): void {
-  const stored = side.current.get(owner.id) ?? NO_CLAIMS;
+function diffEntry(entry: DirectoryUser | DirectoryGroup, side: Side, ownerId: string, out: ClaimChanges, skips: Skip[], newId: () => string): void {
+  const stored = side.current.get(ownerId) ?? NO_CLAIMS;
   for (const { key, attribute, multi } of side.mappings) {
     if (attribute === null) continue;
     const value = claimValue(attribute, entry.claimValues?.get(key) ?? [], multi);
     const existing = stored.get(key);
     if (value.kind === 'skip') {
       const kept = existing ? 'its current value is kept' : 'no claim is written';
-      skips.push({ kind: 'claim', dn: entry.dn, reason: value.reason, message: `claim "${key}" of ${side.kind} ${owner.label}: ${value.message}; ${kept}` });
+      skips.push({ kind: 'claim', dn: entry.dn, reason: value.reason, message: `claim "${key}" of ${side.kind} ${side.owners.label(ownerId)}: ${value.message}; ${kept}` });
     } else if (value.kind === 'absent') {
-      if (existing) out.delete.push({ id: existing.id, ownerId: owner.id, key, before: existing.value, owner: owner.label });
+      if (existing) out.delete.push({ id: existing.id, ownerId, key, before: existing.value, owner: side.owners.label(ownerId) });
     } else if (!existing) {
-      out.create.push({ id: newId(), ownerId: owner.id, key, before: null, after: value.stored, owner: owner.label });
+      out.create.push({ id: newId(), ownerId, key, before: null, after: value.stored, owner: side.owners.label(ownerId) });
     } else if (existing.value !== value.stored) {
-      out.update.push({ id: existing.id, ownerId: owner.id, key, before: existing.value, after: value.stored, owner: owner.label });
+      out.update.push({ id: existing.id, ownerId, key, before: existing.value, after: value.stored, owner: side.owners.label(ownerId) });
     }
   }
 }
@@ -64,27 +67,31 @@ function planSide(side: Side, skippedDns: Set<string>, skips: Skip[], newId: () 
   if (side.mappings.length === 0) return out;
   for (const entry of side.entries) {
     if (entry.ldapId === '' || skippedDns.has(entry.dn)) continue;
-    const owner = side.owners.get(entry.ldapId);
-    if (owner) diffEntry(entry, side, owner, out, skips, newId);
+    const ownerId = side.owners.idOf.get(entry.ldapId);
+    if (ownerId !== undefined) diffEntry(entry, side, ownerId, out, skips, newId);
   }
   const retired = side.mappings.filter((m) => m.attribute === null).map((m) => m.key);
   if (retired.length > 0) {
-    const labels = new Map([...side.owners.values()].map((o) => [o.id, o.label]));
     for (const [ownerId, claims] of side.current) {
       if (side.deleted.has(ownerId)) continue;
       for (const key of retired) {
         const claim = claims.get(key);
-        if (claim) out.delete.push({ id: claim.id, ownerId, key, before: claim.value, owner: labels.get(ownerId) ?? ownerId });
+        if (claim) out.delete.push({ id: claim.id, ownerId, key, before: claim.value, owner: side.owners.label(ownerId) });
       }
     }
   }
   return out;
 }
 
-function owners(rows: { id: string; ldapId: string | null; label: string }[], renamed: Map<string, string>): Owners {
-  const map: Owners = new Map();
-  for (const row of rows) if (row.ldapId !== null) map.set(row.ldapId, { id: row.id, label: renamed.get(row.id) ?? row.label });
-  return map;
+function owners<R extends { id: string; ldapId: string | null }>(rows: R[], created: R[], name: (row: R) => string, renamed: Map<string, string>): Owners {
+  const idOf = new Map<string, string>();
+  for (const list of [rows, created]) for (const row of list) if (row.ldapId !== null) idOf.set(row.ldapId, row.id);
+  let names: Map<string, string> | undefined;
+  const label = (id: string) => {
+    names ??= new Map([...rows, ...created].map((row) => [row.id, name(row)]));
+    return renamed.get(id) ?? names.get(id) ?? id;
+  };
+  return { idOf, label };
 }
 
 /**
@@ -103,13 +110,11 @@ export function planClaims(
   if (!mappings || (mappings.user.length === 0 && mappings.group.length === 0)) return { claims: emptyClaimPlan(), skips };
   if (!current.claims) throw new Error('claims are configured but the database state was read without them');
   const skipped = (kind: Skip['kind']) => new Set(planned.skips.filter((s) => s.kind === kind).map((s) => s.dn));
-  const userOwners = owners(
-    [...current.users.map((u) => ({ id: u.id, ldapId: u.ldapId, label: u.username })), ...planned.users.create.map((u) => ({ id: u.id, ldapId: u.ldapId, label: u.username }))],
-    new Map(planned.users.update.map((u) => [u.id, u.after.username])),
+  const userOwners = owners<{ id: string; ldapId: string | null; username: string }>(
+    current.users, planned.users.create, (u) => u.username, new Map(planned.users.update.map((u) => [u.id, u.after.username])),
   );
-  const groupOwners = owners(
-    [...current.groups.map((g) => ({ id: g.id, ldapId: g.ldapId, label: g.name })), ...planned.groups.create.map((g) => ({ id: g.id, ldapId: g.ldapId, label: g.name }))],
-    new Map(planned.groups.update.map((g) => [g.id, g.after.name])),
+  const groupOwners = owners<{ id: string; ldapId: string | null; name: string }>(
+    current.groups, planned.groups.create, (g) => g.name, new Map(planned.groups.update.map((g) => [g.id, g.after.name])),
   );
   const users = planSide(
     { entries: snapshot.users, kind: 'user', mappings: mappings.user, owners: userOwners, current: current.claims.users, deleted: new Set(planned.users.delete.map((u) => u.id)) },
