@@ -63,5 +63,10 @@ export function formatPlanReport(result: SyncResult): string {
   );
   const c = summary.claims;
   if (c) lines.push(`Custom claims: ${c.created} created, ${c.updated} updated, ${c.deleted} deleted, ${c.skipped} skipped`);
+  const count = result.transactions?.count;
+  if (count !== undefined) {
+    const verb = result.dryRun ? 'needs' : 'took';
+    lines.push(`Write transactions: the plan ${verb} ${count}${count > 1 ? ' (SQLite: committed one after another, each complete on its own)' : ''}`);
+  }
   return lines.join('\n') + '\n';
 }

@@ -1,5 +1,5 @@
 import { SyncFailure } from '../sync/failure.js';
-import type { ClaimMappings, ClaimWrite, CurrentState, GroupChange, Membership, NewGroup, NewUser, UserChange } from '../sync/types.js';
+import type { ClaimMappings, ClaimWrite, CurrentState, GroupChange, Membership, NewGroup, NewUser, SyncPlan, UserChange } from '../sync/types.js';
 
 /**
  * The set-based statements apply() is made of. Each database implements them
@@ -51,6 +51,32 @@ export class SyncLockBusyError extends SyncFailure {
 
 export type DatabaseKind = 'postgres' | 'sqlite';
 
+/** Reported after each committed write transaction (SQLite commits a large plan in several). */
+export interface WriteProgress {
+  committed: number;
+  total: number;
+  /** What the transaction wrote: "insert users 3000, add memberships 12000". */
+  wrote: string;
+  heldMs: number;
+}
+
+export interface WriteResult {
+  /** The plan that was written (made again when the rows it touches changed before anything was committed). */
+  plan: SyncPlan;
+  transactions: number;
+  /** First write statement → last commit, pauses between SQLite batches included. */
+  applyMs: number;
+  /** The longest time one transaction held the write lock. */
+  longestTransactionMs: number;
+}
+
+export interface WriteOptions {
+  now: Date;
+  /** What to read besides users, groups and memberships (the same as for readState). */
+  scope?: StateScope;
+  onCommitted?: (progress: WriteProgress) => void;
+}
+
 /** Pocket ID's database, PostgreSQL or SQLite, behind one interface. */
 export interface PocketIdDatabase {
   readonly kind: DatabaseKind;
@@ -60,13 +86,16 @@ export interface PocketIdDatabase {
   checkSchema(scope?: StateScope): Promise<SchemaReport>;
   /** The current state without taking any write lock (dry runs). */
   readState(scope?: StateScope): Promise<CurrentState>;
+  /** How many write transactions writing this plan takes (the dry run reports it). */
+  transactionsFor(plan: SyncPlan, state: CurrentState): number;
   /**
-   * One run's write: `prepare` turns the current state into what to do (the
-   * plan; it may throw to refuse), `commit` writes it through the writer, and
-   * both see one consistent state inside a single transaction that commits
-   * when `commit` resolves and rolls back when anything throws. Returns what
-   * `prepare` returned.
+   * One run's write: `prepare` turns the current state into the plan (it may
+   * throw to refuse, before anything is written), which is then written in
+   * step order (src/db/apply.ts). PostgreSQL writes it in one transaction;
+   * SQLite in batches that each hold the write lock briefly (src/db/batches.ts).
+   * A failure part-way through a batched write leaves every committed batch in
+   * place (each is consistent on its own) and says how many were committed.
    */
-  write<P>(prepare: (state: CurrentState) => P, commit: (prepared: P, writer: SyncWriter) => Promise<void>, scope?: StateScope): Promise<P>;
+  write(prepare: (state: CurrentState) => SyncPlan, options: WriteOptions): Promise<WriteResult>;
   close(): Promise<void>;
 }

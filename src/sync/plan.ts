@@ -37,7 +37,7 @@ export function plan(snapshot: DirectorySnapshot, current: CurrentState, options
   }
   const localGroups = current.groups.filter((g) => g.ldapId === null);
   planGroupsAndMemberships(groups, { ldapGroups, localGroups, memberships: current.memberships }, finalUsers, newId, result);
-  planVacate(result);
+  planVacate(result, current);
   // Last: claims follow the rows the plan keeps, creates and skips.
   const claimed = planClaims(snapshot, current, result, options.claims, newId);
   result.claims = claimed.claims;
