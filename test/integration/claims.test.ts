@@ -178,3 +178,20 @@ for (const kind of DB_KINDS) {
     });
   });
 }
+
+test('SQLite in small batches: claims of new users land in later transactions than their users, and equal a one-transaction run', async () => {
+  const batched = await startFixture('sqlite', { env: { ...CLAIMS, LDAP_SYNC_SQLITE_BATCH_ROWS: '20' } });
+  const whole = await startFixture('sqlite', { env: CLAIMS });
+  try {
+    const first = await syncWith(batched.env);
+    assert.ifError(first.error);
+    assert.ok((first.result!.transactions?.count ?? 0) > 5, `several write transactions, got ${first.result!.transactions?.count}`);
+    assert.match(first.logs, /DBG Committed write transaction \d+ of \d+ wrote="[^"]*insert user claims/);
+    assert.ifError((await syncWith(whole.env)).error);
+    assert.deepEqual(await claimRows(batched.db), await claimRows(whole.db));
+    assert.ok((await claimRows(batched.db)).length > 20);
+  } finally {
+    await batched.done();
+    await whole.done();
+  }
+});
