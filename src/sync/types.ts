@@ -97,6 +97,8 @@ export const SKIP_REASONS = [
   'member-not-found',
   'member-outside-base',
   'member-invalid',
+  'member-is-group',
+  'member-skipped',
   'member-unknown',
   'claim-not-text',
   'claim-too-long',
