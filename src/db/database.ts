@@ -1,6 +1,6 @@
 import { SyncFailure } from '../sync/failure.js';
 import type { CredentialTables, RevokedCredentials } from './credential-revocation.js';
-import type { CurrentState, GroupChange, Membership, NewGroup, NewUser, SyncPlan, UserChange } from '../sync/types.js';
+import type { ClaimMappings, ClaimWrite, CurrentState, GroupChange, Membership, NewGroup, NewUser, SyncPlan, UserChange } from '../sync/types.js';
 
 /**
  * The set-based statements apply() is made of. Each database implements them
@@ -22,6 +22,15 @@ export interface SyncWriter {
   addMemberships(memberships: Membership[]): Promise<void>;
   /** Makes every OAuth2 credential of these users unusable, as Pocket ID retires used or revoked ones. */
   revokeCredentials(userIds: string[], tables: CredentialTables): Promise<RevokedCredentials[]>;
+  insertClaims(owner: 'user' | 'group', claims: ClaimWrite[], now: Date): Promise<void>;
+  updateClaims(claims: ClaimWrite[]): Promise<void>;
+  deleteClaims(ids: string[]): Promise<void>;
+}
+
+/** What a run needs beyond users, groups and memberships. */
+export interface StateScope {
+  /** Configured custom claims: custom_claims is checked, and the owned claims read. */
+  claims?: ClaimMappings;
 }
 
 export interface SchemaReport {
@@ -70,6 +79,8 @@ export interface WriteResult {
 
 export interface WriteOptions {
   now: Date;
+  /** What to read besides users, groups and memberships (the same as for readState). */
+  scope?: StateScope;
   onCommitted?: (progress: WriteProgress) => void;
   /** Revoke the credentials of the users the plan disables or deletes, in these tables (LDAP_SYNC_REVOKE_SESSIONS). */
   revoke?: CredentialTables | null;
@@ -81,9 +92,9 @@ export interface PocketIdDatabase {
   /** Where it points, safe to log: never a password. */
   readonly description: string;
   /** Is this a Pocket ID database of a version and shape the sync can write? */
-  checkSchema(): Promise<SchemaReport>;
+  checkSchema(scope?: StateScope): Promise<SchemaReport>;
   /** The current state without taking any write lock (dry runs). */
-  readState(): Promise<CurrentState>;
+  readState(scope?: StateScope): Promise<CurrentState>;
   /** Read-only, without a write lock (dry runs): what revokeCredentials would change now. */
   countRevocableCredentials(userIds: string[], tables: CredentialTables): Promise<RevokedCredentials[]>;
   /** How many write transactions writing this plan takes (the dry run reports it). */
