@@ -11,7 +11,7 @@ import { loadConfig } from '../src/config/load-config.js';
 import { openDatabase } from '../src/db/open-database.js';
 import { ALL_ATTRIBUTES_AS_BUFFERS } from '../src/ldap/entry-values.js';
 import { createLogger } from '../src/log/logger.js';
-import { runSync, type SyncResult } from '../src/sync/run-sync.js';
+import { runSync, type SyncResult } from '../src/run/run-sync.js';
 import { installDriverProbe, installPgAutoExplain } from './lib/driver-probe.js';
 import type { FloorRunResult, RunResult, RunSpec, SyncRunResult } from './lib/protocol.js';
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the integration tests need (Debian/Ubuntu, root): OpenLDAP slapd + ldap-utils, PostgreSQL, openssl.
+# Installs what the tests need (Debian/Ubuntu, root): OpenLDAP slapd + ldap-utils, PostgreSQL, openssl, systemd (for systemd-analyze).
 # Idempotent and quiet when everything is present; `apt-get update` runs only when something must be installed.
 # No system slapd database is configured (debconf preseed) and no service is started: the tests run their own
 # throwaway slapd instances and PostgreSQL clusters (test/support/slapd.ts, test/support/postgres.ts).
@@ -16,6 +16,10 @@ if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
 fi
 if ! have openssl; then
   pkgs+=(openssl)
+fi
+# systemd-analyze verifies deploy/systemd's unit (test/unit/deploy-files.test.ts); nothing is started.
+if ! have systemd-analyze; then
+  pkgs+=(systemd)
 fi
 
 [ ${#pkgs[@]} -eq 0 ] && exit 0

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // `pocket-id-ldap-sync healthcheck`, also run on its own by the image's HEALTHCHECK and the chart's
 // `helm test` pod (node dist/src/cli/healthcheck.js). Docker runs it every 30 s, so it loads
-// nothing but node:http and the dependency-free errorMessage(): no settings loader, no logger, no
+// nothing but node:http, its help text and the dependency-free errorMessage(): no settings loader, no logger, no
 // database driver. It reads its two settings itself, with the daemon's default and rules
 // (src/config/settings.ts; test/unit/healthcheck.test.ts holds the two together).
 import type { IncomingMessage } from 'node:http';
 import { errorMessage } from '../log/error-message.js';
+import { HEALTHCHECK_USAGE } from './usage.js';
 
 // Not `import http from 'node:http'`: on Node 22 an ES-module import of a built-in module costs
 // about 12 MB more resident memory per process than getBuiltinModule() (57 vs 46 MB measured).
@@ -17,22 +18,6 @@ const TIMEOUT_MS = 5000;
 const READY = 0;
 /** Anything but ready. Never 2: Docker reserves it. */
 const NOT_READY = 1;
-
-export const HEALTHCHECK_USAGE = `Usage: pocket-id-ldap-sync healthcheck
-
-Asks the daemon running next to it whether it is ready: GET /readyz on
-LDAP_SYNC_HTTP_PORT (default ${DEFAULT_HTTP_PORT}) at LDAP_SYNC_HTTP_ADDRESS (empty or a
-wildcard address means the loopback address). Prints one line. Meant for
-Docker's HEALTHCHECK; reads no other setting and touches neither LDAP nor the
-database.
-
-Options:
-  -h, --help  Show this help.
-
-Exit status: 0 ready (or idle with LDAP_ENABLED=false); 1 anything else: not
-ready (503), no answer within 5 s, the HTTP server is off
-(LDAP_SYNC_HTTP_PORT=0), an invalid setting or option. (Docker reserves 2.)
-`;
 
 /** LDAP_SYNC_HTTP_PORT as the daemon reads it: empty means the default; else a whole number 0-65535. */
 export function parseHttpPort(raw: string | undefined): number | string {

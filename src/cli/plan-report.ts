@@ -1,4 +1,4 @@
-import type { SyncResult } from '../sync/run-sync.js';
+import type { SyncResult } from '../run/run-sync.js';
 import type { UserFields } from '../sync/types.js';
 
 const show = (value: UserFields[keyof UserFields]) => (value === null ? 'null' : JSON.stringify(value));

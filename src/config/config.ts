@@ -1,6 +1,5 @@
-import type { DeleteThreshold } from '../sync/guard.js';
-
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+import type { LogLevel } from '../log/logger.js';
+import type { DeleteThreshold } from '../sync/deletion-guard.js';
 
 export interface LdapAttributes {
   userUniqueId: string;

@@ -1,5 +1,5 @@
-// Every environment variable the daemon reads, in one place. The README's
-// configuration table and config/example.env are checked against this list by
+// Every environment variable the daemon reads, in one place. The configuration
+// table in docs/configuration.md and config/example.env are checked against this list by
 // test/unit/config-docs.test.ts, so a new setting cannot go undocumented.
 
 export type SettingKind = 'string' | 'boolean' | 'integer' | 'secret' | 'file';

@@ -1,5 +1,4 @@
 import type { CurrentState, GroupChange, Membership, NewGroup, NewUser, UserChange } from '../sync/types.js';
-import type { SchemaReport } from './schema-check.js';
 
 /**
  * The set-based statements apply() is made of. Each database implements them
@@ -19,6 +18,25 @@ export interface SyncWriter {
   insertGroups(groups: NewGroup[], now: Date): Promise<void>;
   removeMemberships(memberships: Membership[]): Promise<void>;
   addMemberships(memberships: Membership[]): Promise<void>;
+}
+
+export interface SchemaReport {
+  /** Problems that make writing unsafe: the run is refused. */
+  problems: string[];
+  warnings: string[];
+  version?: bigint;
+}
+
+/**
+ * Thrown by PocketIdDatabase.write() when another sync holds the write lock
+ * (on PostgreSQL: the advisory lock of POSTGRES_SYNC_LOCK_KEY). Nothing was
+ * written; the run is skipped, not failed: another instance is syncing.
+ */
+export class SyncLockBusyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SyncLockBusyError';
+  }
 }
 
 export type DatabaseKind = 'postgres' | 'sqlite';

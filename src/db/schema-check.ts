@@ -1,4 +1,4 @@
-import type { DatabaseKind } from './database.js';
+import type { DatabaseKind, SchemaReport } from './database.js';
 
 /**
  * Pocket ID migration versions this daemon knows. The tables and columns it
@@ -39,13 +39,6 @@ export type ColumnTypes = Map<string, Map<string, string>>;
 export interface MigrationState {
   version: bigint;
   dirty: boolean;
-}
-
-export interface SchemaReport {
-  /** Problems that make writing unsafe: the run is refused. */
-  problems: string[];
-  warnings: string[];
-  version?: bigint;
 }
 
 export class SchemaError extends Error {

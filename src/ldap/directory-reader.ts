@@ -1,15 +1,15 @@
 import type { Client, Entry } from 'ldapts';
 import type { LdapSettings } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
-import { decodeUtf8, nfc } from '../sync/text.js';
+import { decodeUtf8, nfc } from '../text/go-text.js';
 import { describeError, LdapError } from './connection.js';
 import { ALL_ATTRIBUTES_AS_BUFFERS, EntryValues } from './entry-values.js';
 import { accountStatus, ACCOUNT_STATUS_ATTRIBUTES } from './account-status.js';
 import { normalizeDN } from './dn.js';
 import { MemberResolver } from './member-resolver.js';
 import { completeRangedValues, rangeRequest } from './range.js';
-import { describeVendor, detectVendor, uniqueIdConverter } from './vendors.js';
-import type { DirectoryGroup, DirectorySnapshot, DirectoryUser } from './snapshot.js';
+import { describeVendor, detectVendor, uniqueIdConverter, type DetectedVendor } from './vendors.js';
+import type { DirectoryGroup, DirectorySnapshot, DirectoryUser } from '../sync/snapshot.js';
 
 interface TextReader {
   invalidAttribute?: string;
@@ -77,7 +77,23 @@ interface PendingGroup {
   values: EntryValues;
 }
 
-export async function readDirectory(client: Client, settings: LdapSettings, log: Logger): Promise<DirectorySnapshot> {
+/** The snapshot plus what the reader learnt about the server on the way. */
+export interface DirectoryRead extends DirectorySnapshot {
+  /** The server as recognised from its root DSE at the start of the read (vendors.ts). */
+  vendor: DetectedVendor;
+}
+
+/** Normalised DN → the DN of the first group read with it. */
+function groupDnsByNormalizedDn(pending: PendingGroup[]): Map<string, string> {
+  const dns = new Map<string, string>();
+  for (const { group } of pending) {
+    const key = normalizeDN(group.dn);
+    if (!dns.has(key)) dns.set(key, group.dn);
+  }
+  return dns;
+}
+
+export async function readDirectory(client: Client, settings: LdapSettings, log: Logger): Promise<DirectoryRead> {
   const started = performance.now();
   const attrs = settings.attributes;
   const stats: DirectorySnapshot['stats'] = { pages: 0, memberLookups: 0, readMs: 0, rangeRequests: 0 };
@@ -145,7 +161,8 @@ export async function readDirectory(client: Client, settings: LdapSettings, log:
   }
 
   // Member values are complete (ranges followed) and classified only once every group DN is known.
-  const groupDns = settings.nestedGroups ? new Set(pending.map(({ group }) => normalizeDN(group.dn))) : null;
+  // Keyed the way Pocket ID normalises DNs; member groups are recorded by their snapshot DN, so the plan can match them exactly.
+  const groupDns = settings.nestedGroups ? groupDnsByNormalizedDn(pending) : null;
   const groups: DirectoryGroup[] = [];
   for (const { group, entry, values } of pending) {
     let members = values.all(attrs.groupMember);
@@ -161,7 +178,8 @@ export async function readDirectory(client: Client, settings: LdapSettings, log:
       const userValues: Buffer[] = [];
       for (const raw of members) {
         const member = decodeUtf8(raw);
-        if (member !== null && groupDns.has(normalizeDN(member))) (group.memberGroupDns ??= []).push(member);
+        const memberGroupDn = member === null ? undefined : groupDns.get(normalizeDN(member));
+        if (memberGroupDn !== undefined) (group.memberGroupDns ??= []).push(memberGroupDn);
         else userValues.push(raw);
       }
       members = userValues;

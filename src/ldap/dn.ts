@@ -5,7 +5,7 @@
 // (backslash parity for an escaped trailing space); #606 (strip spaces before
 // a #hex value) was still open and is not reproduced. #hex values are read like go-asn1-ber
 // v1.5.8-0.20250403174932-29230038a667 (Pocket ID's pin) ReadPacket.
-import { decodeGoString, decodeUtf8, goToLower, goTrimSpace } from '../sync/text.js';
+import { decodeGoString, decodeUtf8, goToLower, goTrimSpace } from '../text/go-text.js';
 
 export interface RdnAttribute {
   type: string;

@@ -1,6 +1,6 @@
 // Pocket ID's convertLdapIdToString (v2.14.0, backend/internal/ldapsync/service.go)
 // with github.com/google/uuid v1.6.0 FromBytes/String and Go 1.26 utf8.ValidString.
-import { decodeUtf8, nfc } from '../sync/text.js';
+import { decodeUtf8, nfc } from '../text/go-text.js';
 
 /**
  * The string Pocket ID stores in `ldap_id` for a raw unique-identifier value.

@@ -1,11 +1,11 @@
 import { NoSuchObjectError, type Client } from 'ldapts';
 import type { LdapSettings } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
-import { decodeUtf8, nfc } from '../sync/text.js';
+import { decodeUtf8, nfc } from '../text/go-text.js';
 import { describeError, LdapError } from './connection.js';
 import { getDNProperty, isDN, normalizeDN } from './dn.js';
 import { ALL_ATTRIBUTES_AS_BUFFERS, EntryValues } from './entry-values.js';
-import type { DirectoryGroup, UnresolvedMember } from './snapshot.js';
+import type { DirectoryGroup, UnresolvedMember } from '../sync/snapshot.js';
 
 /** Base-object lookups in flight at once on the one connection. */
 const LOOKUP_CONCURRENCY = 8;

@@ -4,7 +4,7 @@
 import type { Client, Entry } from 'ldapts';
 import type { LdapSettings } from '../config/config.js';
 import type { SettingName } from '../config/settings.js';
-import { decodeUtf8 } from '../sync/text.js';
+import { decodeUtf8 } from '../text/go-text.js';
 import { ldapIdFromBytes } from './ldap-id.js';
 import { errorMessage } from '../log/error-message.js';
 
@@ -159,7 +159,7 @@ export interface SuggestedSetting {
 
 export interface DirectoryInspection {
   vendor: DetectedVendor;
-  /** Settings that fit this kind of directory, in README order. */
+  /** Settings that fit this kind of directory, in the order of docs/directories.md. */
   suggested: SuggestedSetting[];
   /** Suggestions that differ from the configuration given (empty without one). */
   differences: SuggestedSetting[];
@@ -385,7 +385,7 @@ export function windowsGuidString(bytes: Uint8Array): string | null {
 /**
  * The converter for the configured unique-identifier attribute. objectSid
  * becomes its S-1-5-… text (Pocket ID itself would store base64 of the 28
- * bytes, see the README); every other attribute, objectGUID included, is
+ * bytes, see docs/directories.md); every other attribute, objectGUID included, is
  * converted exactly as Pocket ID does, so a switch from the built-in sync
  * keeps every ldap_id.
  */

@@ -1,5 +1,6 @@
 import winston from 'winston';
-import type { LogLevel } from '../config/config.js';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export type LogFields = Record<string, string | number | boolean | null | undefined>;
 

@@ -5,7 +5,7 @@
 // rendered from (png-marker.ts), so an unchanged directory writes nothing.
 import { createHash } from 'node:crypto';
 import type { PictureSettings } from '../config/config.js';
-import type { DirectorySnapshot } from '../ldap/snapshot.js';
+import type { DirectorySnapshot } from '../sync/snapshot.js';
 import type { Logger } from '../log/logger.js';
 import type { CurrentUser, SyncPlan } from '../sync/types.js';
 import { markerText, withMarker } from './png-marker.js';

@@ -1,6 +1,6 @@
 import type { Config } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
-import { formatDuration } from '../sync/duration.js';
+import { formatDuration } from '../log/duration.js';
 import { HealthState } from './health.js';
 import { startHttpServer, type RunningHttpServer } from './http-server.js';
 import { DatabaseHandle, describeDatabase } from './database-handle.js';
@@ -8,7 +8,7 @@ import { errorMessage } from '../log/error-message.js';
 import { JOB_NAME, runJob, type JobOutcome } from './job.js';
 import { SyncMetrics } from './metrics.js';
 import { makeRedactor, secretsOf } from './redact.js';
-import { parseSchedule } from './schedule.js';
+import { parseSchedule } from '../config/schedule.js';
 import { SyncScheduler } from './scheduler.js';
 import { packageVersion } from './version.js';
 

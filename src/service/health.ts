@@ -1,5 +1,5 @@
 import type { JobOutcome } from './job.js';
-import type { Schedule } from './schedule.js';
+import type { Schedule } from '../config/schedule.js';
 
 /** The least slack /readyz allows past the next scheduled run. */
 export const MIN_READY_MARGIN_MS = 60_000;

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/config.js';
 import type { PocketIdDatabase } from '../db/database.js';
-import { SyncLockBusyError } from '../db/write-lock.js';
+import { SyncLockBusyError } from '../db/database.js';
 import type { LogFields, Logger } from '../log/logger.js';
-import { formatDuration } from '../sync/duration.js';
-import { runSync, type SyncOptions, type SyncResult } from '../sync/run-sync.js';
-import { summaryFields } from '../sync/summary.js';
+import { formatDuration } from '../log/duration.js';
+import { runSync, type SyncOptions, type SyncResult } from '../run/run-sync.js';
+import { summaryFields } from '../run/summary.js';
 import { errorMessage } from '../log/error-message.js';
+import { currentLimits, mebibytes, memoryWarning, watchMemory } from './memory-watch.js';
 
 /** gocron's job name in Pocket ID ≤ v2.13 (reference §5.2): log-based health checks look for it. */
 export const JOB_NAME = 'SyncLdap';
@@ -67,6 +68,7 @@ export async function runJob(context: JobContext, options: SyncOptions = {}): Pr
   const duration = (outcome: JobOutcome): LogFields => ({ duration: durationField(outcome.durationMs, config.log.json) });
 
   log.info(dry ? 'Starting dry run' : 'Starting job');
+  const memory = watchMemory();
   try {
     const db = await context.database.get();
     const sync = await (context.sync ?? runSync)(config, db, log, options);
@@ -83,5 +85,11 @@ export async function runJob(context: JobContext, options: SyncOptions = {}): Pr
     const outcome = finish('failure', { reason });
     log.error(dry ? 'Dry run failed' : 'Job failed', { ...duration(outcome), error: reason });
     return outcome;
+  } finally {
+    const peak = memory.stop();
+    const limits = currentLimits();
+    log.debug('Memory peak of the run', { rss: `${mebibytes(peak.rssBytes)} MiB`, heap: `${mebibytes(peak.heapUsedBytes)} MiB`, containerLimit: limits.containerBytes === null ? 'none' : `${mebibytes(limits.containerBytes)} MiB`, heapLimit: `${mebibytes(limits.heapBytes)} MiB` });
+    const warning = memoryWarning(peak, limits);
+    if (warning !== null) log.warn(warning.message, warning.fields);
   }
 }

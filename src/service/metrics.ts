@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { SyncSummary } from '../sync/summary.js';
+import type { SyncSummary } from '../run/summary.js';
 import type { JobOutcome, JobResult } from './job.js';
 
 const PREFIX = 'pocket_id_ldap_sync_';

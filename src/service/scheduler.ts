@@ -1,7 +1,7 @@
 import type { Logger } from '../log/logger.js';
-import { formatDuration } from '../sync/duration.js';
+import { formatDuration } from '../log/duration.js';
 import { JOB_NAME, type JobOutcome } from './job.js';
-import type { Schedule } from './schedule.js';
+import type { Schedule } from '../config/schedule.js';
 
 export interface RetryPolicy {
   /** Delay before the first retry. */

@@ -3,8 +3,7 @@
 // of every group reachable through member groups, at any depth. Computed from
 // the snapshot alone (the groups the group search returned), so it works the
 // same on every server; cycles (A ∋ B ∋ A) are allowed and harmless.
-import type { DirectoryGroup } from '../ldap/snapshot.js';
-import { normalizeDN } from '../ldap/dn.js';
+import type { DirectoryGroup } from './snapshot.js';
 
 /**
  * Strongly connected components of the member-group graph, iteratively
@@ -70,15 +69,15 @@ function components(edges: number[][]): number[][] {
  */
 export function expandNestedGroups(groups: DirectoryGroup[]): DirectoryGroup[] {
   if (!groups.some((g) => (g.memberGroupDns?.length ?? 0) > 0)) return groups;
+  // The reader records member groups by their snapshot DN, so an exact match suffices.
   const byDn = new Map<string, number>();
   groups.forEach((group, i) => {
-    const key = normalizeDN(group.dn);
-    if (!byDn.has(key)) byDn.set(key, i);
+    if (!byDn.has(group.dn)) byDn.set(group.dn, i);
   });
   const edges = groups.map((group) => {
     const targets = new Set<number>();
     for (const dn of group.memberGroupDns ?? []) {
-      const target = byDn.get(normalizeDN(dn));
+      const target = byDn.get(dn);
       if (target !== undefined) targets.add(target);
     }
     return [...targets];

@@ -1,6 +1,6 @@
 // Pocket ID v2.14.0 backend/internal/dto/validations.go (validateUsernameRegex) and
 // the `required,username,min=1,max=50` tag on UserCreateDto.Username.
-import { runeCount } from './text.js';
+import { runeCount } from '../text/go-text.js';
 
 export const USERNAME_PATTERN = /^[a-zA-Z0-9]([a-zA-Z0-9_.@-]*[a-zA-Z0-9])?$/;
 

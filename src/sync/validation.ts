@@ -1,8 +1,8 @@
 // Pocket ID's normalisation and validation of LDAP entries (reference §3.3,
 // §3.10): NFC everywhere, display-name fallback, go-playground rules.
-import type { DirectoryUser } from '../ldap/snapshot.js';
+import type { DirectoryUser } from './snapshot.js';
 import { isValidEmail } from './email.js';
-import { goTrimSpace, nfc, runeCount } from './text.js';
+import { goTrimSpace, nfc, runeCount } from '../text/go-text.js';
 import type { SkipReason, UserFields } from './types.js';
 import { USERNAME_PATTERN } from './username.js';
 

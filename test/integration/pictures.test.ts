@@ -18,7 +18,7 @@ import { openDatabase } from '../../src/db/open-database.js';
 import { createLogger } from '../../src/log/logger.js';
 import { readMarker } from '../../src/pictures/png-marker.js';
 import { runJob } from '../../src/service/job.js';
-import { summaryFields } from '../../src/sync/summary.js';
+import { summaryFields } from '../../src/run/summary.js';
 import { startSlapd, stopAllSlapd, type SlapdInstance } from '../support/slapd.js';
 import { ldapAdmin, syncWith, testEnv, type SyncOutcome } from '../support/sync-harness.js';
 import { createTestDatabase, type DbKind, type TestDatabase } from '../support/test-database.js';

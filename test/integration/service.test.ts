@@ -13,8 +13,8 @@ import { sharedPostgres } from '../support/postgres.js';
 import { startSlapd, stopAllSlapd, type SlapdInstance } from '../support/slapd.js';
 import { ldapAdmin, syncWith, testEnv } from '../support/sync-harness.js';
 import { createTestDatabase, type DbKind, type TestDatabase } from '../support/test-database.js';
-import { summaryFields } from '../../src/sync/summary.js';
-import type { SyncResult } from '../../src/sync/run-sync.js';
+import { summaryFields } from '../../src/run/summary.js';
+import type { SyncResult } from '../../src/run/run-sync.js';
 import { freePort } from '../support/ports.js';
 
 const MAIN = path.join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.js');

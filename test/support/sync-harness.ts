@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/config/load-config.js';
 import { openDatabase } from '../../src/db/open-database.js';
 import { OPENLDAP_SETTINGS } from '../../src/ldap/vendors.js';
 import { createLogger } from '../../src/log/logger.js';
-import { runSync, type SyncOptions, type SyncResult } from '../../src/sync/run-sync.js';
+import { runSync, type SyncOptions, type SyncResult } from '../../src/run/run-sync.js';
 import { startSlapd, type SlapdInstance, type StartSlapdOptions } from './slapd.js';
 import { createTestDatabase, type DbKind, type TestDatabase } from './test-database.js';
 

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { DEFAULT_HTTP_PORT, healthcheckHost, judge, parseHttpPort } from '../../src/cli/healthcheck.js';
+import { HEALTHCHECK_USAGE } from '../../src/cli/usage.js';
 import { ConfigError, loadConfig } from '../../src/config/load-config.js';
 import { SETTINGS } from '../../src/config/settings.js';
 
@@ -40,9 +41,11 @@ test('judge(): 200 is ready (naming a non-"ready" status), anything else is not,
   assert.deepEqual(judge(url, { status: 500, body: 'boom\n' }), { ready: false, line: `not ready: ${url} answered 500 boom` });
 });
 
-test('healthcheck.js loads node:http and the dependency-free errorMessage() only, never the settings loader', () => {
+test('healthcheck.js loads node:http, its help text and the dependency-free errorMessage() only, never the settings loader', () => {
   const importsOf = (file: string) => [...readFileSync(path.join(DIST_CLI, file), 'utf8').matchAll(/^\s*import\b[^'"]*['"]([^'"]+)['"]/gm)].map((m) => m[1]);
-  assert.deepEqual(importsOf('healthcheck.js'), ['../log/error-message.js']);
+  assert.deepEqual(importsOf('healthcheck.js'), ['../log/error-message.js', './usage.js']);
   assert.deepEqual(importsOf(path.join('..', 'log', 'error-message.js')), []);
+  assert.deepEqual(importsOf('usage.js'), []);
+  assert.match(HEALTHCHECK_USAGE, new RegExp(`default ${DEFAULT_HTTP_PORT}\\)`));
   assert.match(readFileSync(path.join(DIST_CLI, 'healthcheck.js'), 'utf8'), /process\.getBuiltinModule\('node:http'\)/);
 });

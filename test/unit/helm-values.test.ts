@@ -2,8 +2,7 @@
 // them the way Helm merges a -f file, and values the schema must refuse), and every YAML file the
 // project ships for deployment parses. The rendered chart is tested in helm-chart.test.ts.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { Ajv, type ErrorObject } from 'ajv';
@@ -168,15 +167,4 @@ test('deploy/docker-compose.yml: Pocket ID and the daemon share /app/data as UID
   const env = readFileSync(envFile, 'utf8');
   assert.doesNotMatch(env, /^LDAP_BIND_PASSWORD=/m);
   assert.match(env, /^LDAP_ENABLED=true$/m);
-});
-
-test('deploy/systemd/pocket-id-ldap-sync.service: systemd-analyze verify finds nothing to say', { skip: !existsSync('/usr/bin/systemd-analyze') && 'systemd-analyze is not installed' }, () => {
-  const unit = path.join(ROOT, 'deploy', 'systemd', 'pocket-id-ldap-sync.service');
-  const result = spawnSync('systemd-analyze', ['verify', '--man=no', unit], { encoding: 'utf8' });
-  assert.equal(result.status, 0, result.stderr);
-  assert.equal(result.stderr.trim(), '');
-  const text = readFileSync(unit, 'utf8');
-  assert.match(text, /^ExecStart=\/usr\/bin\/node \/opt\/pocket-id-ldap-sync\/dist\/src\/cli\/main\.js run$/m);
-  assert.match(text, /^Environment=LDAP_BIND_PASSWORD_FILE=%d\/ldap-bind-password$/m);
-  assert.match(text, /^RestartPreventExitStatus=2$/m);
 });

@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
 import { describe, test } from 'node:test';
-import type { DirectoryGroup, DirectorySnapshot, DirectoryUser } from '../../src/ldap/snapshot.js';
+import type { Client, Entry, SearchOptions, SearchResult } from 'ldapts';
+import { loadConfig } from '../../src/config/load-config.js';
+import { readDirectory } from '../../src/ldap/directory-reader.js';
+import { createLogger } from '../../src/log/logger.js';
+import type { DirectoryGroup, DirectorySnapshot, DirectoryUser } from '../../src/sync/snapshot.js';
 import { expandNestedGroups } from '../../src/sync/nested-groups.js';
 import { plan } from '../../src/sync/plan.js';
-import { summarize } from '../../src/sync/summary.js';
+import { summarize } from '../../src/run/summary.js';
 import type { CurrentState, CurrentUser, PlanOptions } from '../../src/sync/types.js';
 
 const dn = (name: string) => `cn=${name},ou=groups,dc=example,dc=com`;
@@ -13,6 +18,37 @@ function group(name: string, users: string[], memberGroups: string[] = []): Dire
   if (memberGroups.length > 0) g.memberGroupDns = memberGroups.map(dn);
   return g;
 }
+
+const personDn = (name: string) => `uid=${name},ou=people,dc=example,dc=com`;
+
+/** Just enough of ldapts' Client for one read: an OpenLDAP root DSE, the users p and c, and the given groups. */
+function fakeDirectory(groups: { dn: string; cn: string; member: string[] }[]): Client {
+  const users: Entry[] = ['p', 'c'].map((name) => ({ dn: personDn(name), uid: Buffer.from(name), entryUUID: Buffer.from(`id-${name}`), mail: Buffer.from(`${name}@example.com`) }));
+  const client = {
+    async search(): Promise<SearchResult> {
+      return { searchEntries: [{ dn: '', objectClass: [Buffer.from('OpenLDAProotDSE')] }], searchReferences: [] };
+    },
+    async *searchPaginated(_base: string, options?: SearchOptions): AsyncGenerator<SearchResult> {
+      if (String(options?.filter).includes('person')) {
+        yield { searchEntries: users, searchReferences: [] };
+        return;
+      }
+      yield {
+        searchEntries: groups.map((g) => ({ dn: g.dn, cn: Buffer.from(g.cn), entryUUID: Buffer.from(`gid-${g.cn}`), member: g.member.map((m) => Buffer.from(m)) })),
+        searchReferences: [],
+      };
+    },
+  };
+  return client as unknown as Client;
+}
+
+const nestedSettings = loadConfig({
+  LDAP_ENABLED: 'true', LDAP_URL: 'ldap://localhost', LDAP_BIND_DN: 'x', LDAP_BIND_PASSWORD: 'y', LDAP_BASE: 'dc=example,dc=com',
+  LDAP_USER_SEARCH_FILTER: '(objectClass=person)', LDAP_USER_GROUP_SEARCH_FILTER: '(objectClass=groupOfNames)',
+  LDAP_ATTRIBUTE_USER_UNIQUE_IDENTIFIER: 'entryUUID', LDAP_ATTRIBUTE_USER_USERNAME: 'uid', LDAP_ATTRIBUTE_USER_EMAIL: 'mail',
+  LDAP_ATTRIBUTE_GROUP_UNIQUE_IDENTIFIER: 'entryUUID', LDAP_ATTRIBUTE_GROUP_NAME: 'cn', LDAP_ATTRIBUTE_GROUP_MEMBER: 'member',
+  LDAP_SYNC_NESTED_GROUPS: 'true',
+}).ldap;
 
 const members = (groups: DirectoryGroup[]) => Object.fromEntries(groups.map((g) => [g.name, [...g.memberUsernames].sort()]));
 
@@ -46,9 +82,14 @@ describe('expandNestedGroups', () => {
     assert.deepEqual(top.memberUsernames, ['z', 'shared', 'l', 'r']);
   });
 
-  test('member group DNs are matched like Pocket ID normalises DNs (case, spaces, escapes)', () => {
-    const parent: DirectoryGroup = { ...group('parent', ['p']), memberGroupDns: ['CN=Child , OU=Groups,DC=Example,DC=com'] };
-    const expanded = expandNestedGroups([parent, group('child', ['c'])]);
+  test('member group DNs are matched like Pocket ID normalises DNs (case, spaces, escapes)', async () => {
+    // The reader does the matching and records the member group by its snapshot DN.
+    const snapshot = await readDirectory(fakeDirectory([
+      { dn: dn('parent'), cn: 'parent', member: [personDn('p'), 'CN=Child , OU=Groups,DC=Example,DC=com'] },
+      { dn: dn('child'), cn: 'child', member: [personDn('c')] },
+    ]), nestedSettings, createLogger({ level: 'error', json: false, stream: new PassThrough() }));
+    assert.deepEqual(snapshot.groups[0]?.memberGroupDns, [dn('child')]);
+    const expanded = expandNestedGroups(snapshot.groups);
     assert.deepEqual(expanded[0]?.memberUsernames, ['p', 'c']);
   });
 

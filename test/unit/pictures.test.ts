@@ -9,7 +9,7 @@ import { renderProfilePicture } from '../../src/pictures/render.js';
 import { PictureError, resolvePictureSource } from '../../src/pictures/source.js';
 import { forEachLimited, profilePicturePath } from '../../src/pictures/store.js';
 import { pictureTargets } from '../../src/pictures/sync-pictures.js';
-import type { DirectorySnapshot, DirectoryUser } from '../../src/ldap/snapshot.js';
+import type { DirectorySnapshot, DirectoryUser } from '../../src/sync/snapshot.js';
 import type { CurrentState, SyncPlan } from '../../src/sync/types.js';
 
 const LIMITS = { timeoutMs: 2000, maxBytes: 100_000 };

@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { DirectoryGroup, DirectorySnapshot, DirectoryUser } from '../../src/ldap/snapshot.js';
-import { plan } from '../../src/sync/plan.js';
+import type { DirectoryGroup, DirectorySnapshot, DirectoryUser } from '../../src/sync/snapshot.js';
+import { randomUUID } from 'node:crypto';
+import { plan as planWithIds } from '../../src/sync/plan.js';
 import type { CurrentState, CurrentUser, PlanOptions, SyncPlan } from '../../src/sync/types.js';
+
+/** plan() with random ids unless a test needs predictable ones, as a run has them. */
+const plan = (snapshot: DirectorySnapshot, current: CurrentState, options: PlanOptions, newId: () => string = randomUUID) => planWithIds(snapshot, current, options, newId);
 
 const OPTIONS: PlanOptions = { adminGroupName: 'admins', softDeleteUsers: true, requireUserEmail: true };
 

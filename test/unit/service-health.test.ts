@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { HealthState, readyDeadline } from '../../src/service/health.js';
 import type { JobOutcome, JobResult } from '../../src/service/job.js';
-import { parseSchedule } from '../../src/service/schedule.js';
+import { parseSchedule } from '../../src/config/schedule.js';
 
 const start = new Date('2026-01-01T10:00:00Z');
 const plus = (ms: number) => new Date(start.getTime() + ms);

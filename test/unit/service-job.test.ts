@@ -3,13 +3,13 @@ import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { PocketIdDatabase } from '../../src/db/database.js';
-import { SyncLockBusyError } from '../../src/db/write-lock.js';
+import { SyncLockBusyError } from '../../src/db/database.js';
 import { createLogger } from '../../src/log/logger.js';
 import { errorMessage } from '../../src/log/error-message.js';
 import { durationField, runJob } from '../../src/service/job.js';
 import { makeRedactor, redactingLogger, secretsOf } from '../../src/service/redact.js';
-import type { SyncResult } from '../../src/sync/run-sync.js';
-import { summarize } from '../../src/sync/summary.js';
+import type { SyncResult } from '../../src/run/run-sync.js';
+import { summarize } from '../../src/run/summary.js';
 import type { SyncPlan } from '../../src/sync/types.js';
 
 const ENV = {

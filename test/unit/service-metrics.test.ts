@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { JobOutcome } from '../../src/service/job.js';
 import { SyncMetrics } from '../../src/service/metrics.js';
-import type { SyncResult } from '../../src/sync/run-sync.js';
-import { summarize } from '../../src/sync/summary.js';
+import type { SyncResult } from '../../src/run/run-sync.js';
+import { summarize } from '../../src/run/summary.js';
 import type { Skip, SyncPlan } from '../../src/sync/types.js';
 
 function plan(skips: Skip[], created = 0): SyncPlan {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config/load-config.js';
-import { parseGoDuration, parseSchedule } from '../../src/service/schedule.js';
+import { parseGoDuration, parseSchedule } from '../../src/config/schedule.js';
 
 const at = (iso: string) => new Date(iso);
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { LogFields, Logger } from '../../src/log/logger.js';
 import type { JobOutcome, JobResult } from '../../src/service/job.js';
-import type { Schedule } from '../../src/service/schedule.js';
+import type { Schedule } from '../../src/config/schedule.js';
 import { retryDelay, SyncScheduler } from '../../src/service/scheduler.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeGoString, decodeUtf8, goToLower, goTrimSpace, nfc, runeCount } from '../../src/sync/text.js';
+import { decodeGoString, decodeUtf8, goToLower, goTrimSpace, nfc, runeCount } from '../../src/text/go-text.js';
 
 const bytes = (...b: number[]) => Uint8Array.from(b);
 

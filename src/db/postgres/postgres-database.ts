@@ -1,14 +1,13 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { CurrentState } from '../../sync/types.js';
-import type { PocketIdDatabase, SyncWriter } from '../database.js';
-import { judgeSchema, type SchemaReport } from '../schema-check.js';
+import { SyncLockBusyError, type PocketIdDatabase, type SchemaReport, type SyncWriter } from '../database.js';
+import { judgeSchema } from '../schema-check.js';
 import { readPostgresColumns, readPostgresMigrations } from './postgres-introspector.js';
 import type { PocketIdSchema } from '../schema.js';
 import { SetWriter } from '../set-writer.js';
 import { readCurrentState } from '../state-reader.js';
-import { SyncLockBusyError } from '../write-lock.js';
-import { postgresRows } from './postgres-rows.js';
+import { postgresRows } from './postgres-row-source.js';
 
 /** "postgres 10.0.0.5:5432/pocketid": host and database, never the user's password. */
 export function describePostgres(connectionString: string): string {

@@ -3,13 +3,13 @@ import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, sql, SqliteDialect } from 'kysely';
 import type { CurrentState } from '../../sync/types.js';
-import type { PocketIdDatabase, SyncWriter } from '../database.js';
-import { judgeSchema, type SchemaReport } from '../schema-check.js';
+import type { PocketIdDatabase, SchemaReport, SyncWriter } from '../database.js';
+import { judgeSchema } from '../schema-check.js';
 import { readSqliteColumns, readSqliteMigrations } from './sqlite-introspector.js';
 import type { PocketIdSchema } from '../schema.js';
 import { SetWriter } from '../set-writer.js';
 import { readCurrentState } from '../state-reader.js';
-import { sqliteRows } from './sqlite-rows.js';
+import { sqliteRows } from './sqlite-row-source.js';
 
 /** How long a run waits for Pocket ID to release the write lock before it fails. */
 export const SQLITE_BUSY_TIMEOUT_MS = 5000;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { checkDeletionGuard, DeletionGuardError, GUARD_FLOOR, parseDeleteThreshold, type DeleteThreshold } from '../../src/sync/guard.js';
+import { checkDeletionGuard, DeletionGuardError, GUARD_FLOOR, parseDeleteThreshold, type DeleteThreshold } from '../../src/sync/deletion-guard.js';
 import type { RemovedGroup, RemovedUser, SyncPlan } from '../../src/sync/types.js';
 
 const DEFAULT: DeleteThreshold = parseDeleteThreshold('20%');

@@ -1,5 +1,5 @@
 import type { Config } from '../config/config.js';
-import type { DirectorySnapshot } from '../ldap/snapshot.js';
+import type { DirectorySnapshot } from '../sync/snapshot.js';
 import type { Logger } from '../log/logger.js';
 import type { CurrentUser, SyncPlan } from '../sync/types.js';
 import { DatabasePictureStore } from './database-store.js';
@@ -26,7 +26,7 @@ function openStore(config: Config): PictureStore {
  * transaction: apply() never changes an id, and new rows take theirs from the
  * plan, so no second read of the database is needed.
  */
-export async function runPictureStep(
+export async function savePicturesAfterCommit(
   config: Config,
   snapshot: DirectorySnapshot,
   plan: SyncPlan,

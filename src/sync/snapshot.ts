@@ -1,7 +1,6 @@
 // The directory as read, before any Pocket ID rule is applied: the plan decides
 // what is valid. Strings are the first value of each attribute, decoded as
 // UTF-8 but not yet NFC-normalised; "" means absent.
-import type { DetectedVendor } from './vendors.js';
 
 export interface DirectoryUser {
   dn: string;
@@ -36,9 +35,10 @@ export interface DirectoryGroup {
   memberUsernames: string[];
   invalidAttribute?: string;
   /**
-   * Member values that are DNs of groups in this snapshot, as the server
-   * wrote them. Only recorded with LDAP_SYNC_NESTED_GROUPS=true (they are then
-   * not resolved as users); the plan adds those groups' members, transitively.
+   * Member values that name groups in this snapshot (matched the way Pocket ID
+   * normalises DNs), each recorded as that group's `dn` here. Only recorded
+   * with LDAP_SYNC_NESTED_GROUPS=true (they are then not resolved as users);
+   * the plan adds those groups' members, transitively.
    */
   memberGroupDns?: string[];
 }
@@ -62,6 +62,4 @@ export interface DirectorySnapshot {
     /** Follow-up reads of ranged member values (range.ts). */
     rangeRequests?: number;
   };
-  /** The server as recognised from its root DSE at the start of the read (vendors.ts). */
-  vendor?: DetectedVendor;
 }

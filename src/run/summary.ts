@@ -1,5 +1,5 @@
 import type { PictureSummary } from '../pictures/sync-pictures.js';
-import type { Skip, SkipReason, SyncPlan } from './types.js';
+import type { Skip, SkipReason, SyncPlan } from '../sync/types.js';
 
 export interface SyncSummary {
   users: { created: number; updated: number; disabled: number; reEnabled: number; deleted: number; unchanged: number; skipped: number };

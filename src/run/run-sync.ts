@@ -1,16 +1,17 @@
+import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/config.js';
 import type { PocketIdDatabase } from '../db/database.js';
 import { SchemaError } from '../db/schema-check.js';
 import { closeLdapConnection, openLdapConnection } from '../ldap/connection.js';
 import { readDirectory } from '../ldap/directory-reader.js';
-import type { DirectorySnapshot } from '../ldap/snapshot.js';
+import type { DirectorySnapshot } from '../sync/snapshot.js';
 import type { Logger } from '../log/logger.js';
-import { runPictureStep } from '../pictures/post-commit.js';
-import { apply } from './apply.js';
-import { checkDeletionGuard, DeletionGuardError, type GuardVerdict } from './guard.js';
-import { plan } from './plan.js';
+import { savePicturesAfterCommit } from '../pictures/picture-step.js';
+import { apply } from '../db/apply.js';
+import { checkDeletionGuard, DeletionGuardError, type GuardVerdict } from '../sync/deletion-guard.js';
+import { plan } from '../sync/plan.js';
 import { summarize, type SyncSummary } from './summary.js';
-import type { CurrentState, CurrentUser, SyncPlan } from './types.js';
+import type { CurrentState, CurrentUser, SyncPlan } from '../sync/types.js';
 
 export interface SyncOptions {
   /** Plan only: read the database without a write transaction and change nothing. */
@@ -59,7 +60,7 @@ export async function runSync(config: Config, db: PocketIdDatabase, log: Logger,
   const makePlan = (state: CurrentState) => {
     plannedUsers = state.users;
     const started = performance.now();
-    const result = plan(snapshot, state, config.rules);
+    const result = plan(snapshot, state, config.rules, randomUUID);
     timings.planMs = performance.now() - started;
     guard = checkDeletionGuard(result, snapshot.users.length, config.rules.deleteThreshold);
     return result;
@@ -93,7 +94,7 @@ export async function runSync(config: Config, db: PocketIdDatabase, log: Logger,
   }
   // Profile pictures only after the commit, never inside the write transaction; they never fail the run.
   const picturesStarted = performance.now();
-  const pictures = dryRun ? undefined : await runPictureStep(config, snapshot, syncPlan, plannedUsers, log);
+  const pictures = dryRun ? undefined : await savePicturesAfterCommit(config, snapshot, syncPlan, plannedUsers, log);
   const summary = summarize(syncPlan);
   if (pictures) summary.pictures = pictures;
   return {

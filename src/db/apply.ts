@@ -1,5 +1,5 @@
-import type { SyncWriter } from '../db/database.js';
-import type { SyncPlan } from './types.js';
+import type { SyncWriter } from './database.js';
+import type { SyncPlan } from '../sync/types.js';
 
 /**
  * Executes a plan through a writer, inside the caller's transaction. The order

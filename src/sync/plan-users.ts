@@ -1,0 +1,145 @@
+// The user half of plan(): which entries become rows, which rows change,
+// which leave (disabled or deleted), and every username's final row id.
+import type { DirectoryUser } from './snapshot.js';
+import { screenEntries } from './screen-entries.js';
+import type { CurrentUser, PlanOptions, Skip, SyncPlan, UserChange, UserFields } from './types.js';
+import { resolveUniqueClaims, type UniqueKey } from './unique-claims.js';
+import { desiredUserFields, validateUser } from './validation.js';
+
+export interface UserCandidate {
+  dn: string;
+  ldapId: string;
+  desired: UserFields;
+  existing?: CurrentUser;
+}
+
+/** The entries that passed every rule of their own, and the ids seen (skipped ones included). */
+export interface ScreenedUsers {
+  candidates: UserCandidate[];
+  seen: Set<string>;
+}
+
+/** What the group half needs from the users: the final owners of usernames. */
+export interface UserOutcome {
+  /** Exact-case username → id of every LDAP user row after the run, disabled ones included. */
+  finalUserIds: Map<string, string>;
+  /** Row id → username after the run, for membership messages. */
+  usernameById: Map<string, string>;
+}
+
+const USER_FIELDS: (keyof UserFields)[] = [
+  'username', 'email', 'firstName', 'lastName', 'displayName', 'isAdmin', 'emailVerified', 'disabled',
+];
+
+/** Pocket ID usernames are unique case-insensitively (citext / NOCASE, ASCII only). */
+export const usernameKey = (username: string) => username.toLowerCase();
+
+const USERNAME: UniqueKey<UserCandidate, CurrentUser> = {
+  label: 'username',
+  reason: 'username-taken',
+  ofCandidate: (c) => usernameKey(c.desired.username),
+  ofRow: (row) => usernameKey(row.username),
+  shown: (c) => c.desired.username,
+};
+const EMAIL: UniqueKey<UserCandidate, CurrentUser> = {
+  label: 'email',
+  reason: 'email-taken',
+  ofCandidate: (c) => c.desired.email,
+  ofRow: (row) => row.email,
+  shown: (c) => c.desired.email ?? '',
+};
+
+function changedFields(before: UserFields, after: UserFields): (keyof UserFields)[] {
+  return USER_FIELDS.filter((field) => before[field] !== after[field]);
+}
+
+function pickFields(user: UserFields): UserFields {
+  const { username, email, firstName, lastName, displayName, isAdmin, emailVerified, disabled } = user;
+  return { username, email, firstName, lastName, displayName, isAdmin, emailVerified, disabled };
+}
+
+/** Entries that pass Pocket ID's user rules, with the admin flag from the admin group's members. */
+export function screenUsers(
+  entries: DirectoryUser[],
+  ldapUsers: CurrentUser[],
+  adminUsernames: Set<string>,
+  options: PlanOptions,
+  skips: Skip[],
+): ScreenedUsers {
+  const usersByLdapId = new Map(ldapUsers.map((u) => [u.ldapId as string, u]));
+  const screened = screenEntries(entries, 'user', skips);
+  const candidates: UserCandidate[] = [];
+  for (const entry of screened.accepted) {
+    const fields = desiredUserFields(entry);
+    const invalid = validateUser(fields, options.requireUserEmail);
+    if (invalid) {
+      skips.push({ kind: 'user', dn: entry.dn, ...invalid });
+      continue;
+    }
+    const candidate: UserCandidate = { dn: entry.dn, ldapId: entry.ldapId, desired: { ...fields, isAdmin: adminUsernames.has(fields.username) } };
+    const existing = usersByLdapId.get(entry.ldapId);
+    if (existing) candidate.existing = existing;
+    candidates.push(candidate);
+  }
+  return { candidates, seen: screened.seen };
+}
+
+/** Fills `result.users`: creates, updates, disables and deletes. */
+export function planUsers(
+  screened: ScreenedUsers,
+  current: { ldapUsers: CurrentUser[]; localUsers: CurrentUser[]; allUsers: CurrentUser[] },
+  options: PlanOptions,
+  newId: () => string,
+  result: SyncPlan,
+): UserOutcome {
+  const { ldapUsers, localUsers } = current;
+  // An LDAP row keeps its values unless an active entry updates it or a hard delete removes it.
+  const userKeeps = (row: CurrentUser, active: Set<string>) =>
+    !active.has(row.ldapId as string) && (screened.seen.has(row.ldapId as string) || options.softDeleteUsers);
+  const excluded = resolveUniqueClaims(screened.candidates, localUsers, ldapUsers, userKeeps, [USERNAME, EMAIL], 'user');
+
+  for (const candidate of screened.candidates) {
+    const skip = excluded.get(candidate);
+    if (skip) {
+      result.skips.push(skip);
+      continue;
+    }
+    const { existing, desired } = candidate;
+    if (!existing) {
+      result.users.create.push({ id: newId(), ldapId: candidate.ldapId, dn: candidate.dn, ...desired });
+      continue;
+    }
+    const before = pickFields(existing);
+    const changed = changedFields(before, desired);
+    if (changed.length === 0) result.users.unchanged += 1;
+    else result.users.update.push({ id: existing.id, dn: candidate.dn, before, after: desired, changed } satisfies UserChange);
+  }
+  const finalUserIds = planRemovals(screened.seen, ldapUsers, options, result);
+  const usernameById = new Map(current.allUsers.map((u) => [u.id, u.username]));
+  for (const [username, id] of finalUserIds) usernameById.set(id, username);
+  return { finalUserIds, usernameById };
+}
+
+/**
+ * Rows whose entry is gone are disabled (soft delete) or deleted. Returns the
+ * exact-case username → row id of every LDAP user row after the run: Pocket
+ * ID resolves group members against exactly this set.
+ */
+function planRemovals(seen: Set<string>, ldapUsers: CurrentUser[], options: PlanOptions, result: SyncPlan): Map<string, string> {
+  const finalUserIds = new Map<string, string>();
+  const updatedUsers = new Map(result.users.update.map((u) => [u.id, u.after.username]));
+  for (const row of ldapUsers) {
+    const ldapId = row.ldapId as string;
+    if (!seen.has(ldapId)) {
+      const removed = { id: row.id, username: row.username, ldapId };
+      if (!options.softDeleteUsers) {
+        result.users.delete.push(removed);
+        continue;
+      }
+      if (!row.disabled) result.users.disable.push(removed);
+    }
+    finalUserIds.set(updatedUsers.get(row.id) ?? row.username, row.id);
+  }
+  for (const user of result.users.create) finalUserIds.set(user.username, user.id);
+  return finalUserIds;
+}
