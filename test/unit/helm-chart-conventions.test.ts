@@ -154,6 +154,14 @@ test('Chart.yaml carries home, sources, icon, maintainers and kubeVersion; helm 
   assert.doesNotMatch(lint.stdout, /\[(INFO|WARNING)\]/);
 });
 
+test('helm lint --strict is clean on the defaults with only the required values set', async () => {
+  const required = ['pocketId.appUrl=https://id.example.com', 'pocketId.encryptionKey.existingSecret=pocket-id', 'ldap.url=ldaps://ldap.example.com', 'ldap.bindDn=cn=sync\\,dc=example\\,dc=com', 'ldap.bindPassword.existingSecret=ldap', 'ldap.base=dc=example\\,dc=com', 'ldap.attributes.userUniqueIdentifier=entryUUID', 'ldap.attributes.userUsername=uid', 'ldap.attributes.userEmail=mail', 'ldap.attributes.groupUniqueIdentifier=entryUUID', 'ldap.attributes.groupName=cn'];
+  const lint = await runHelm(['lint', '--strict', CHART, ...required.flatMap((s) => ['--set', s])]);
+  assert.equal(lint.code, 0, lint.stdout + lint.stderr);
+  assert.match(lint.stdout, /1 chart\(s\) linted, 0 chart\(s\) failed/);
+  assert.doesNotMatch(lint.stdout, /\[(INFO|WARNING|ERROR)\]/);
+});
+
 test('the daemon\'s memory: a limit that holds a 100,000-user sync, a request that holds 10,000', async () => {
   const sync = (await render(['sqlite-sidecar.yaml'])).container('ldap-sync');
   assert.deepEqual(sync.resources, { requests: { cpu: '10m', memory: '192Mi' }, limits: { memory: '1Gi' } });
