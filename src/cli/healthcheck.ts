@@ -10,7 +10,8 @@ import { HEALTHCHECK_USAGE } from './usage.js';
 
 // Not `import http from 'node:http'`: on Node 22 an ES-module import of a built-in module costs
 // about 12 MB more resident memory per process than getBuiltinModule() (57 vs 46 MB measured).
-const http = process.getBuiltinModule('node:http');
+// Node before 20.16 has no getBuiltinModule(): the import then.
+const http = process.getBuiltinModule?.('node:http') ?? (await import('node:http')).default;
 
 /** LDAP_SYNC_HTTP_PORT's default, as in src/config/settings.ts. */
 export const DEFAULT_HTTP_PORT = 9474;
@@ -101,5 +102,5 @@ export async function healthcheck(args: string[], env: NodeJS.ProcessEnv = proce
   }
 }
 
-// Run directly (node .../healthcheck.js), not imported by main.js.
-if (process.argv[1] === import.meta.filename) process.exitCode = await healthcheck(process.argv.slice(2));
+// Run directly (node .../healthcheck.js), not imported by main.js. (import.meta.filename needs 20.11.)
+if (process.argv[1] === decodeURIComponent(new URL(import.meta.url).pathname)) process.exitCode = await healthcheck(process.argv.slice(2));
