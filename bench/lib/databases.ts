@@ -4,6 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { startPostgres, type PgCluster } from '../../test/support/postgres.js';
+import { localUserSql } from './pocket-id-writer.js';
 
 export type DbKind = 'postgres' | 'sqlite';
 
@@ -16,15 +17,26 @@ export function benchPostgres(): Promise<PgCluster> {
   return cluster;
 }
 
-/** A new empty Pocket ID database; returns its DB_CONNECTION_STRING. */
+/** A new Pocket ID database with only its local admin user; returns its DB_CONNECTION_STRING. */
 export async function createDatabase(kind: DbKind, workDir: string): Promise<string> {
-  if (kind === 'postgres') return (await benchPostgres()).createDatabase();
+  if (kind === 'postgres') {
+    const url = await (await benchPostgres()).createDatabase();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(localUserSql(kind));
+    } finally {
+      await client.end();
+    }
+    return url;
+  }
   const dir = mkdtempSync(path.join(workDir, 'sqlite-'));
   const file = path.join(dir, 'pocket-id.db');
   const handle = new Database(file);
   handle.pragma('journal_mode = WAL');
   handle.pragma('foreign_keys = ON');
   handle.exec(readFileSync(SQLITE_SCHEMA, 'utf8'));
+  handle.exec(localUserSql(kind));
   handle.close();
   return file;
 }
@@ -66,9 +78,10 @@ export interface DbCounts {
   memberships: number;
 }
 
+// LDAP users only: the local admin the Pocket ID-like writer uses is not the sync's.
 const COUNTS_SQL = `SELECT
-  (SELECT count(*) FROM users) AS users,
-  (SELECT count(*) FROM users WHERE NOT disabled) AS active_users,
+  (SELECT count(*) FROM users WHERE ldap_id IS NOT NULL) AS users,
+  (SELECT count(*) FROM users WHERE ldap_id IS NOT NULL AND NOT disabled) AS active_users,
   (SELECT count(*) FROM user_groups) AS groups,
   (SELECT count(*) FROM user_groups_users) AS memberships`;
 

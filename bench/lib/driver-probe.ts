@@ -19,10 +19,11 @@ function kindOf(sql: string): string {
 }
 
 class Recorder {
-  readonly stats: DriverStats = { byKind: {}, slowest: [], rowsChanged: 0, transaction: null };
+  readonly stats: DriverStats = { byKind: {}, slowest: [], rowsChanged: 0, transaction: null, transactions: { count: 0, totalHoldMs: 0 } };
   private txStart: number | null = null;
   private readStateEnd: number | null = null;
   private wroteInTx = false;
+  private inReadTx = false;
   private writeMs = 0;
 
   private keepSlowest(sql: string, ms: number, rows: number): void {
@@ -33,7 +34,7 @@ class Recorder {
     slowest.length = Math.min(slowest.length, SLOWEST);
   }
 
-  record(sql: string, started: number, ended: number, rows: number): void {
+  record(sql: string, started: number, ended: number, rows: number, readOnly = false): void {
     const kind = kindOf(sql);
     const entry = (this.stats.byKind[kind] ??= { count: 0, ms: 0, rows: 0 });
     entry.count += 1;
@@ -42,6 +43,15 @@ class Recorder {
     this.keepSlowest(sql, ended - started, rows);
     const write = WRITE_KINDS.has(kind);
     if (write) this.stats.rowsChanged += rows;
+    // SQLite: a plain BEGIN is a read transaction (the state read), which in WAL mode takes no lock.
+    if (kind === 'BEGIN' && readOnly) {
+      this.inReadTx = true;
+      return;
+    }
+    if (this.inReadTx && (kind === 'COMMIT' || kind === 'ROLLBACK')) {
+      this.inReadTx = false;
+      return;
+    }
     if (kind === 'BEGIN') {
       this.txStart = ended;
       this.readStateEnd = null;
@@ -56,12 +66,17 @@ class Recorder {
       this.writeMs += ended - started;
     }
     if (kind === 'COMMIT' || kind === 'ROLLBACK') {
-      this.stats.transaction = {
-        holdMs: ended - this.txStart,
-        readStateMs: (this.readStateEnd ?? this.txStart) - this.txStart,
-        writeStatementsMs: this.writeMs,
-        commitMs: ended - started,
-      };
+      const holdMs = ended - this.txStart;
+      this.stats.transactions.count += 1;
+      this.stats.transactions.totalHoldMs += holdMs;
+      if (holdMs > (this.stats.transaction?.holdMs ?? -1)) {
+        this.stats.transaction = {
+          holdMs,
+          readStateMs: (this.readStateEnd ?? this.txStart) - this.txStart,
+          writeStatementsMs: this.writeMs,
+          commitMs: ended - started,
+        };
+      }
       this.txStart = null;
     }
   }
@@ -119,16 +134,17 @@ export function installDriverProbe(): DriverStats {
     const statement = prepare.call(this, source);
     const run = statement.run.bind(statement);
     const all = statement.all.bind(statement);
+    const readTransaction = /^\s*BEGIN\s*(DEFERRED\s*)?(TRANSACTION\s*)?;?\s*$/i.test(source);
     statement.run = (...params: unknown[]) => {
       const started = performance.now();
       const result = run(...params);
-      recorder.record(source, started, performance.now(), result.changes);
+      recorder.record(source, started, performance.now(), result.changes, readTransaction);
       return result;
     };
     statement.all = (...params: unknown[]) => {
       const started = performance.now();
       const rows = all(...params);
-      recorder.record(source, started, performance.now(), rows.length);
+      recorder.record(source, started, performance.now(), rows.length, readTransaction);
       return rows;
     };
     return statement;

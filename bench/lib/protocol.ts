@@ -30,7 +30,7 @@ export interface DriverStats {
   /** Rows the driver reports as changed by INSERT/UPDATE/DELETE (better-sqlite3 `changes`, pg `rowCount`). */
   rowsChanged: number;
   /**
-   * The write transaction as the driver saw it: from the moment BEGIN [IMMEDIATE]
+   * The longest write transaction as the driver saw it: from the moment BEGIN [IMMEDIATE]
    * returned (lock held) to the moment COMMIT returned. null when none ran.
    */
   transaction: {
@@ -42,6 +42,8 @@ export interface DriverStats {
     /** COMMIT itself. */
     commitMs: number;
   } | null;
+  /** Every write transaction of the run (a batched SQLite run commits several). */
+  transactions: { count: number; totalHoldMs: number };
 }
 
 export interface SyncRunResult {

@@ -1,4 +1,5 @@
 /** The printed table and the target checks. */
+import type { WriterStats } from './pocket-id-writer.js';
 
 export interface TableRow {
   workload: string;
@@ -15,31 +16,38 @@ export interface TableRow {
   /** "users c/u/d …" */
   rowsDetail?: string;
   ratio?: number;
-  /** SQLite: BEGIN IMMEDIATE → COMMIT; PostgreSQL: begin → commit. */
+  /** The longest write transaction: SQLite BEGIN IMMEDIATE → COMMIT; PostgreSQL begin → commit. */
   txHoldMs?: number;
+  /** Write transactions of the run (SQLite commits a large plan in batches). */
+  txCount?: number;
+  /** The Pocket ID-like writer beside the run. */
+  writer?: WriterStats;
 }
 
-const seconds = (ms: number | undefined) => (ms === undefined ? '-' : (ms / 1000).toFixed(2));
+const seconds = (ms: number | undefined) => (ms === undefined || Number.isNaN(ms) ? '-' : (ms / 1000).toFixed(2));
 
 export function formatTable(rows: TableRow[]): string {
-  const header = ['workload', 'database', 'scenario', 'wall s', 'CPU s', 'peak RSS MiB', 'LDAP read s', 'plan s', 'apply s', 'tx held s', 'rows written', 'x floor', 'rows detail'];
+  const header = ['workload', 'database', 'scenario', 'wall s', 'CPU s', 'peak RSS MiB', 'LDAP read s', 'plan s', 'apply s', 'tx', 'longest tx s', 'writer failed', 'writer longest s', 'rows written', 'x floor', 'rows detail'];
   const body = rows.map((r) => [
     r.workload,
     r.database,
     r.scenario,
     seconds(r.wallMs),
     seconds(r.cpuMs),
-    (r.maxRssKiB / 1024).toFixed(0),
+    Number.isNaN(r.maxRssKiB) ? '-' : (r.maxRssKiB / 1024).toFixed(0),
     seconds(r.readMs),
     seconds(r.planMs),
     seconds(r.applyMs),
+    r.txCount === undefined ? '-' : String(r.txCount),
     seconds(r.txHoldMs),
+    r.writer === undefined ? '-' : `${r.writer.failed}/${r.writer.writes + r.writer.failed}`,
+    seconds(r.writer?.maxWaitMs),
     r.rowsWritten === undefined ? '-' : String(r.rowsWritten),
     r.ratio === undefined ? '-' : `${r.ratio.toFixed(2)}x`,
     r.rowsDetail ?? '',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] ?? '').length)));
-  const numeric = new Set([3, 4, 5, 6, 7, 8, 9, 10, 11]);
+  const numeric = new Set([3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]);
   const fmt = (row: string[]) =>
     '| ' + row.map((cell, i) => (numeric.has(i) ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0))).join(' | ') + ' |';
   return [fmt(header), '|' + widths.map((w, i) => (numeric.has(i) ? '-'.repeat(w + 1) + ':' : '-'.repeat(w + 2))).join('|') + '|', ...body.map(fmt)].join('\n');

@@ -31,8 +31,11 @@ function parse<T extends Record<string, { type: 'boolean'; short?: string }>>(ar
 }
 
 /** The logger every command uses: Pocket ID's format, secrets masked. */
+/** The command's logger; every command makes exactly one, so it also reports the configuration's warnings once. */
 function commandLogger(config: Config, stream: NodeJS.WritableStream = process.stdout): Logger {
-  return redactingLogger(createLogger({ ...config.log, stream }), makeRedactor(secretsOf(config)));
+  const log = redactingLogger(createLogger({ ...config.log, stream }), makeRedactor(secretsOf(config)));
+  for (const warning of config.warnings) log.warn(warning);
+  return log;
 }
 
 async function runCommand(args: string[]): Promise<number> {

@@ -48,5 +48,10 @@ export function formatPlanReport(result: SyncResult): string {
     `Groups: ${g.created} created, ${g.updated} updated, ${g.deleted} deleted, ${g.unchanged} unchanged, ${g.skipped} skipped`,
     `Memberships: ${summary.memberships.added} added, ${summary.memberships.removed} removed`,
   );
+  const count = result.transactions?.count;
+  if (count !== undefined) {
+    const verb = result.dryRun ? 'needs' : 'took';
+    lines.push(`Write transactions: the plan ${verb} ${count}${count > 1 ? ' (SQLite: committed one after another, each complete on its own)' : ''}`);
+  }
   return lines.join('\n') + '\n';
 }

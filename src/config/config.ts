@@ -38,7 +38,7 @@ export interface LdapSettings {
 
 export type DatabaseTarget =
   | { kind: 'postgres'; connectionString: string }
-  | { kind: 'sqlite'; path: string };
+  | { kind: 'sqlite'; path: string; /** LDAP_SYNC_SQLITE_BATCH_ROWS; unset: the default. */ batchRows?: number };
 
 export interface SyncRules {
   adminGroupName: string;
@@ -79,6 +79,8 @@ export interface PictureSettings {
 }
 
 export interface Config {
+  /** Settings that are probably mistakes but do not stop the daemon (an old or misspelt LDAP_* name). */
+  warnings: string[];
   enabled: boolean;
   ldap: LdapSettings;
   database: DatabaseTarget;

@@ -4,14 +4,12 @@ import { cleanEnv, makeValidator, str, type ReporterOptions } from 'envalid';
 import { parseDeleteThreshold, type DeleteThreshold } from '../sync/deletion-guard.js';
 import { errorMessage } from '../log/error-message.js';
 import type { LogLevel } from '../log/logger.js';
-import { parsePocketIdBoolean } from './booleans.js';
+import { booleanParser, POCKET_ID_EXACT_BOOLEANS } from './booleans.js';
 import type { FileBackend } from './config.js';
 import { parseSchedule } from './schedule.js';
 import { SETTINGS, type SettingName } from './settings.js';
 
 export type Env = Record<string, string | undefined>;
-
-const bool = makeValidator<boolean>((raw) => parsePocketIdBoolean(raw));
 
 function integer(min: number, max: number) {
   return makeValidator<number>((raw) => {
@@ -51,7 +49,10 @@ export function defaultOf(name: SettingName): string {
 
 function buildSpec() {
   const text = (name: SettingName) => str({ default: defaultOf(name) });
-  const flag = (name: SettingName) => bool({ default: parsePocketIdBoolean(defaultOf(name)) });
+  const flag = (name: SettingName) => {
+    const parse = booleanParser(name);
+    return makeValidator<boolean>(parse)({ default: parse(defaultOf(name)) });
+  };
   return {
     LDAP_ENABLED: flag('LDAP_ENABLED'),
     LDAP_URL: text('LDAP_URL'),
@@ -89,6 +90,7 @@ function buildSpec() {
     LDAP_SYNC_RETRY_MAX_DELAY: integer(1, 86400)({ default: Number(defaultOf('LDAP_SYNC_RETRY_MAX_DELAY')) }),
     LDAP_SYNC_HTTP_PORT: integer(0, 65535)({ default: Number(defaultOf('LDAP_SYNC_HTTP_PORT')) }),
     LDAP_SYNC_HTTP_ADDRESS: text('LDAP_SYNC_HTTP_ADDRESS'),
+    LDAP_SYNC_SQLITE_BATCH_ROWS: integer(1, 100_000_000)({ default: Number(defaultOf('LDAP_SYNC_SQLITE_BATCH_ROWS')) }),
     LDAP_SYNC_SHUTDOWN_TIMEOUT: integer(1, 3600)({ default: Number(defaultOf('LDAP_SYNC_SHUTDOWN_TIMEOUT')) }),
     FILE_BACKEND: fileBackend({ default: defaultOf('FILE_BACKEND') as FileBackend }),
     UPLOAD_PATH: text('UPLOAD_PATH'),
@@ -105,9 +107,11 @@ const EMPTY_MEANS_DEFAULT: ReadonlySet<string> = new Set<SettingName>(['LDAP_SYN
 
 // Booleans and numbers set to "" fall back to their default, as an unset
 // variable would; strings keep "" because Pocket ID uses a set-but-empty value as is.
+// Pocket ID's exact booleans keep "" too: Pocket ID refuses to start on it, so it is refused here.
 function withoutEmptyNonStrings(env: Env): Env {
   const out: Env = { ...env };
   for (const setting of SETTINGS) {
+    if (POCKET_ID_EXACT_BOOLEANS.has(setting.name)) continue;
     if ((setting.kind === 'boolean' || setting.kind === 'integer' || EMPTY_MEANS_DEFAULT.has(setting.name)) && out[setting.name]?.trim() === '') {
       delete out[setting.name];
     }

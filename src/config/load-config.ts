@@ -3,6 +3,7 @@ import type { LogLevel } from '../log/logger.js';
 import type { Config, DatabaseTarget, LdapSettings } from './config.js';
 import { defaultOf, parseEnvironment, type CleanEnv, type Env } from './env-spec.js';
 import type { SettingName } from './settings.js';
+import { settingWarnings } from './unknown-settings.js';
 
 /** Every problem found in the environment, reported together (exit status 2). */
 export class ConfigError extends Error {
@@ -24,6 +25,23 @@ function readSecret(env: Env, name: string, problems: string[]): string {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
     problems.push(`${name}_FILE: cannot read ${file} (${code})`);
+    return '';
+  }
+}
+
+/**
+ * DB_CONNECTION_STRING as Pocket ID resolves it (common/env_config.go
+ * resolveFileBasedEnvVariable, v2.14.0): a non-empty DB_CONNECTION_STRING_FILE
+ * wins over DB_CONNECTION_STRING, and the file's content is trimmed of
+ * surrounding white space. Both programs so always open the same database.
+ */
+function readConnectionString(env: Env, problems: string[]): string {
+  const file = env.DB_CONNECTION_STRING_FILE;
+  if (file === undefined || file === '') return env.DB_CONNECTION_STRING ?? '';
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    problems.push(`DB_CONNECTION_STRING_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
     return '';
   }
 }
@@ -67,7 +85,7 @@ function readEnvironment(env: Env, problems: string[]): { clean: CleanEnv; secre
   const clean = parseEnvironment(env, problems);
   const secrets = {
     bindPassword: readSecret(env, 'LDAP_BIND_PASSWORD', problems),
-    connectionString: readSecret(env, 'DB_CONNECTION_STRING', problems),
+    connectionString: readConnectionString(env, problems),
     caPem: readCaFile(clean.LDAP_TLS_CA_FILE, problems),
   };
   return { clean, secrets };
@@ -75,7 +93,9 @@ function readEnvironment(env: Env, problems: string[]): { clean: CleanEnv; secre
 
 /** Rules across variables, checked only when the sync is enabled. */
 function crossCheck(clean: CleanEnv, secrets: Secrets, problems: string[]): void {
-  if (!clean.LDAP_ENABLED) return;
+  // envalid throws when an invalid variable is read; the rules below skip those already reported.
+  const valid = (name: SettingName) => !problems.some((p) => p.startsWith(`${name}:`));
+  if (!valid('LDAP_ENABLED') || !clean.LDAP_ENABLED) return;
   const required: [SettingName, string][] = [
     ['LDAP_URL', clean.LDAP_URL],
     ['LDAP_BASE', clean.LDAP_BASE],
@@ -95,18 +115,16 @@ function crossCheck(clean: CleanEnv, secrets: Secrets, problems: string[]): void
   if (url !== '' && !/^ldaps?:\/\/[^/]+/i.test(url)) {
     problems.push(`LDAP_URL: "${url}" must start with ldap:// or ldaps:// and name a host`);
   }
-  if (clean.LDAP_START_TLS && /^ldaps:/i.test(url)) {
+  if (valid('LDAP_START_TLS') && clean.LDAP_START_TLS && /^ldaps:/i.test(url)) {
     problems.push('LDAP_START_TLS: only for ldap:// URLs (ldaps:// is TLS from the first byte)');
   }
   if (secrets.bindPassword === '' && !problems.some((p) => p.startsWith('LDAP_BIND_PASSWORD'))) {
     problems.push('LDAP_BIND_PASSWORD: required when LDAP_ENABLED=true (or set LDAP_BIND_PASSWORD_FILE); anonymous binds are not supported, as in Pocket ID');
   }
-  if (clean.REQUIRE_USER_EMAIL && clean.LDAP_ATTRIBUTE_USER_EMAIL.trim() === '') {
+  if (valid('REQUIRE_USER_EMAIL') && clean.REQUIRE_USER_EMAIL && clean.LDAP_ATTRIBUTE_USER_EMAIL.trim() === '') {
     problems.push('LDAP_ATTRIBUTE_USER_EMAIL: required while REQUIRE_USER_EMAIL=true, otherwise every user would be skipped');
   }
-  // An invalid FILE_BACKEND is already reported (and reading it from `clean` would throw).
-  const backendValid = !problems.some((p) => p.startsWith('FILE_BACKEND:'));
-  if (backendValid && clean.FILE_BACKEND === 's3' && clean.LDAP_ATTRIBUTE_USER_PROFILE_PICTURE.trim() !== '') {
+  if (valid('FILE_BACKEND') && clean.FILE_BACKEND === 's3' && clean.LDAP_ATTRIBUTE_USER_PROFILE_PICTURE.trim() !== '') {
     problems.push(
       'FILE_BACKEND: s3 is not supported by this daemon, so it cannot store profile pictures; set LDAP_ATTRIBUTE_USER_PROFILE_PICTURE to empty for the daemon (pictures are then not synced) or use FILE_BACKEND=filesystem or database',
     );
@@ -144,11 +162,16 @@ function toLdapSettings(clean: CleanEnv, secrets: Secrets): LdapSettings {
   };
 }
 
-function toConfig(clean: CleanEnv, secrets: Secrets): Config {
+function withBatchRows(target: DatabaseTarget, batchRows: number): DatabaseTarget {
+  return target.kind === 'sqlite' ? { ...target, batchRows } : target;
+}
+
+function toConfig(env: Env, clean: CleanEnv, secrets: Secrets): Config {
   return {
+    warnings: settingWarnings(env),
     enabled: clean.LDAP_ENABLED,
     ldap: toLdapSettings(clean, secrets),
-    database: databaseTarget(secrets.connectionString),
+    database: withBatchRows(databaseTarget(secrets.connectionString), clean.LDAP_SYNC_SQLITE_BATCH_ROWS),
     rules: {
       adminGroupName: clean.LDAP_ADMIN_GROUP_NAME,
       softDeleteUsers: clean.LDAP_SOFT_DELETE_USERS,
@@ -182,5 +205,5 @@ export function loadConfig(env: Env = process.env): Config {
   const { clean, secrets } = readEnvironment(env, problems);
   crossCheck(clean, secrets, problems);
   if (problems.length > 0) throw new ConfigError(problems);
-  return toConfig(clean, secrets);
+  return toConfig(env, clean, secrets);
 }

@@ -1,4 +1,5 @@
-import type { CurrentState, GroupChange, Membership, NewGroup, NewUser, UserChange } from '../sync/types.js';
+import { SyncFailure } from '../sync/failure.js';
+import type { CurrentState, GroupChange, Membership, NewGroup, NewUser, SyncPlan, UserChange } from '../sync/types.js';
 
 /**
  * The set-based statements apply() is made of. Each database implements them
@@ -32,14 +33,38 @@ export interface SchemaReport {
  * (on PostgreSQL: the advisory lock of POSTGRES_SYNC_LOCK_KEY). Nothing was
  * written; the run is skipped, not failed: another instance is syncing.
  */
-export class SyncLockBusyError extends Error {
+export class SyncLockBusyError extends SyncFailure {
   constructor(message: string) {
-    super(message);
+    super('lock_skipped', message);
     this.name = 'SyncLockBusyError';
   }
 }
 
 export type DatabaseKind = 'postgres' | 'sqlite';
+
+/** Reported after each committed write transaction (SQLite commits a large plan in several). */
+export interface WriteProgress {
+  committed: number;
+  total: number;
+  /** What the transaction wrote: "insert users 3000, add memberships 12000". */
+  wrote: string;
+  heldMs: number;
+}
+
+export interface WriteResult {
+  /** The plan that was written (made again when the rows it touches changed before anything was committed). */
+  plan: SyncPlan;
+  transactions: number;
+  /** First write statement → last commit, pauses between SQLite batches included. */
+  applyMs: number;
+  /** The longest time one transaction held the write lock. */
+  longestTransactionMs: number;
+}
+
+export interface WriteOptions {
+  now: Date;
+  onCommitted?: (progress: WriteProgress) => void;
+}
 
 /** Pocket ID's database, PostgreSQL or SQLite, behind one interface. */
 export interface PocketIdDatabase {
@@ -50,13 +75,16 @@ export interface PocketIdDatabase {
   checkSchema(): Promise<SchemaReport>;
   /** The current state without taking any write lock (dry runs). */
   readState(): Promise<CurrentState>;
+  /** How many write transactions writing this plan takes (the dry run reports it). */
+  transactionsFor(plan: SyncPlan, state: CurrentState): number;
   /**
-   * One run's write: `prepare` turns the current state into what to do (the
-   * plan; it may throw to refuse), `commit` writes it through the writer, and
-   * both see one consistent state inside a single transaction that commits
-   * when `commit` resolves and rolls back when anything throws. Returns what
-   * `prepare` returned.
+   * One run's write: `prepare` turns the current state into the plan (it may
+   * throw to refuse, before anything is written), which is then written in
+   * step order (src/db/apply.ts). PostgreSQL writes it in one transaction;
+   * SQLite in batches that each hold the write lock briefly (src/db/batches.ts).
+   * A failure part-way through a batched write leaves every committed batch in
+   * place (each is consistent on its own) and says how many were committed.
    */
-  write<P>(prepare: (state: CurrentState) => P, commit: (prepared: P, writer: SyncWriter) => Promise<void>): Promise<P>;
+  write(prepare: (state: CurrentState) => SyncPlan, options: WriteOptions): Promise<WriteResult>;
   close(): Promise<void>;
 }

@@ -9,5 +9,5 @@ export async function openDatabase(target: DatabaseTarget): Promise<PocketIdData
   }
   // Loaded lazily so a PostgreSQL deployment never loads the native SQLite module.
   const { SqliteDatabase } = await import('./sqlite/sqlite-database.js');
-  return SqliteDatabase.open(target.path);
+  return SqliteDatabase.open(target.path, target.batchRows);
 }

@@ -1,3 +1,4 @@
+import { SyncFailure } from '../sync/failure.js';
 import type { DatabaseKind, SchemaReport } from './database.js';
 
 /**
@@ -41,9 +42,9 @@ export interface MigrationState {
   dirty: boolean;
 }
 
-export class SchemaError extends Error {
+export class SchemaError extends SyncFailure {
   constructor(readonly report: SchemaReport) {
-    super(`refusing to write: this does not look like a Pocket ID database this daemon knows: ${report.problems.join('; ')}`);
+    super('schema', `refusing to write: this does not look like a Pocket ID database this daemon knows: ${report.problems.join('; ')}`);
     this.name = 'SchemaError';
   }
 }

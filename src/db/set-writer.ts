@@ -7,6 +7,9 @@ import type { PocketIdSchema } from './schema.js';
 /** A placeholder no valid Pocket ID username or LDAP group name can equal ("~" is not allowed in either). */
 const VACATED_PREFIX = '~pocket-id-ldap-sync~';
 
+/** The username (or group name) a vacated row holds until the run gives it its new one. */
+export const vacatedName = (id: string) => `${VACATED_PREFIX}${id}`;
+
 function slices<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));

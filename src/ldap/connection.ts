@@ -3,10 +3,12 @@ import tls from 'node:tls';
 import { Client, ResultCodeError } from 'ldapts';
 import type { LdapSettings } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
+import { SyncFailure } from '../sync/failure.js';
 
-export class LdapError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+/** A failure talking to the directory: connecting (TCP, TLS, bind), searching, or a setting the directory cannot serve. */
+export class LdapError extends SyncFailure {
+  constructor(reason: 'ldap_connect' | 'ldap_search' | 'config', message: string, options?: { cause?: unknown }) {
+    super(reason, message, options);
     this.name = 'LdapError';
   }
 }
@@ -64,7 +66,7 @@ export async function openLdapConnection(settings: LdapSettings, log: Logger): P
   let opened = 0;
   const once = <T>(connect: () => T): T => {
     opened += 1;
-    if (opened > 1) throw new LdapError('the LDAP connection was lost during the run');
+    if (opened > 1) throw new LdapError('ldap_search', 'the LDAP connection was lost during the run');
     return connect();
   };
   const client = new Client({
@@ -98,7 +100,7 @@ export async function openLdapConnection(settings: LdapSettings, log: Logger): P
     await client.unbind().catch(() => undefined);
     // Before TLS/bind answered, a non-LDAP error is a connection problem.
     const failed = phase.startsWith('bind') && !(error instanceof ResultCodeError) && !client.isConnected ? `connect to LDAP at ${settings.url}` : phase;
-    throw new LdapError(`failed to ${failed}: ${describeError(error)}`, { cause: error });
+    throw new LdapError('ldap_connect', `failed to ${failed}: ${describeError(error)}`, { cause: error });
   }
   return client;
 }

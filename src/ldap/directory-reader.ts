@@ -66,7 +66,7 @@ async function* pagedSearch(
       yield* page.searchEntries;
     }
   } catch (error) {
-    throw new LdapError(`failed to query LDAP ${what}: ${describeError(error)}`, { cause: error });
+    throw new LdapError('ldap_search', `failed to query LDAP ${what}: ${describeError(error)}`, { cause: error });
   }
 }
 
@@ -103,7 +103,7 @@ export async function readDirectory(client: Client, settings: LdapSettings, log:
   log.info('LDAP directory recognised', { vendor: vendor.kind, detail: describeVendor(vendor) });
   if (settings.memberRangeSize > 0 && !vendor.activeDirectoryCompatible) {
     // Other servers treat `member;range=0-N` as an unknown attribute option and return nothing: every group would look empty.
-    throw new LdapError(`LDAP_SYNC_MEMBER_RANGE_SIZE=${settings.memberRangeSize} needs Active Directory or Samba, but the directory is ${vendor.label}; set it to 0`);
+    throw new LdapError('config', `LDAP_SYNC_MEMBER_RANGE_SIZE=${settings.memberRangeSize} needs Active Directory or Samba, but the directory is ${vendor.label}; set it to 0`);
   }
   const userId = uniqueIdConverter(attrs.userUniqueId);
   const groupId = uniqueIdConverter(attrs.groupUniqueId);

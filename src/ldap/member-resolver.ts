@@ -130,7 +130,7 @@ export class MemberResolver {
       // A missing entry is an answer; anything else (a dropped connection, a
       // timeout) would silently remove members, so it fails the run.
       if (!(error instanceof NoSuchObjectError)) {
-        throw new LdapError(`failed to look up group member ${member}: ${describeError(error)}`, { cause: error });
+        throw new LdapError('ldap_search', `failed to look up group member ${member}: ${describeError(error)}`, { cause: error });
       }
       for (const group of groups) this.reject(group, member, 'member-not-found', 'member DN does not exist');
       return;

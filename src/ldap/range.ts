@@ -100,7 +100,7 @@ export async function completeRangedValues(
   let range = first.range;
   let requests = 0;
   const fail = (why: string, cause?: unknown): never => {
-    throw new LdapError(`failed to read all values of ${name} of ${entry.dn} (range retrieval): ${why}`, cause === undefined ? undefined : { cause });
+    throw new LdapError('ldap_search', `failed to read all values of ${name} of ${entry.dn} (range retrieval): ${why}`, cause === undefined ? undefined : { cause });
   };
   if (range.low !== 0) fail(`the first block starts at ${range.low}, not 0`);
   while (range.high !== null) {

@@ -7,7 +7,7 @@ import { readDirectory } from '../ldap/directory-reader.js';
 import type { DirectorySnapshot } from '../sync/snapshot.js';
 import type { Logger } from '../log/logger.js';
 import { savePicturesAfterCommit } from '../pictures/picture-step.js';
-import { apply } from '../db/apply.js';
+import { failsAs } from './fails-as.js';
 import { checkDeletionGuard, DeletionGuardError, type GuardVerdict } from '../sync/deletion-guard.js';
 import { plan } from '../sync/plan.js';
 import { summarize, type SyncSummary } from './summary.js';
@@ -29,6 +29,12 @@ export interface SyncResult {
   entriesRead: { users: number; groups: number };
   /** picturesMs: the post-commit picture step, when it ran. */
   timings: { readMs: number; planMs: number; applyMs: number; picturesMs?: number };
+  /**
+   * Write transactions: committed by this run, or (dry run) the ones the plan
+   * needs. One on PostgreSQL; on SQLite a large plan takes several, none
+   * holding the write lock longer than `longestMs`.
+   */
+  transactions?: { count: number; longestMs: number };
 }
 
 async function readSnapshot(config: Config, log: Logger): Promise<DirectorySnapshot> {
@@ -41,8 +47,8 @@ async function readSnapshot(config: Config, log: Logger): Promise<DirectorySnaps
 }
 
 /**
- * One sync: read the whole directory, then plan and apply inside one database
- * transaction. Every caller (CLI, scheduler, HTTP) goes through here.
+ * One sync: read the whole directory, then plan and write the plan (one
+ * transaction on PostgreSQL, short batches on SQLite). Every caller (CLI, scheduler, HTTP) goes through here.
  * With `dryRun` the plan is computed from a read-only look at the database and
  * no write transaction is ever opened.
  */
@@ -50,10 +56,11 @@ export async function runSync(config: Config, db: PocketIdDatabase, log: Logger,
   const dryRun = options.dryRun ?? false;
   let guard: GuardVerdict | null = null;
   // Checked before LDAP is even read: a wrong database is the cheapest failure to report.
-  const schema = await db.checkSchema();
+  // Each step's unexpected errors (a driver's, a socket's) count as that step's failure.
+  const schema = await failsAs('database', () => db.checkSchema());
   if (schema.problems.length > 0) throw new SchemaError(schema);
   for (const warning of schema.warnings) log.warn(warning);
-  const snapshot = await readSnapshot(config, log);
+  const snapshot = await failsAs('ldap_search', () => readSnapshot(config, log));
   const timings = { readMs: snapshot.stats.readMs, planMs: 0, applyMs: 0 };
   // The users the committed plan was made from: the picture step maps entries to row ids with them.
   let plannedUsers: CurrentUser[] = [];
@@ -67,26 +74,32 @@ export async function runSync(config: Config, db: PocketIdDatabase, log: Logger,
   };
 
   let syncPlan: SyncPlan;
+  const transactions = { count: 0, longestMs: 0 };
   if (dryRun) {
-    syncPlan = makePlan(await db.readState());
+    const state = await failsAs('database', () => db.readState());
+    syncPlan = makePlan(state);
+    transactions.count = db.transactionsFor(syncPlan, state);
   } else {
-    syncPlan = await db.write(
+    const written = await failsAs('database', () => db.write(
       (state) => {
         const planned = makePlan(state);
         if (guard && !options.allowMassDelete) {
-          // Thrown before anything is written; inside a transaction it rolls back.
+          // Thrown before anything is written.
           log.error('Deletion guard refused the run', { detail: guard.message });
           throw new DeletionGuardError(guard);
         }
+        if (guard) log.warn('Deletion guard overridden for this run (--allow-mass-delete)', { detail: guard.message });
         return planned;
       },
-      async (planned, writer) => {
-        if (guard) log.warn('Deletion guard overridden for this run (--allow-mass-delete)', { detail: guard.message });
-        const started = performance.now();
-        await apply(planned, writer, new Date());
-        timings.applyMs = performance.now() - started;
+      {
+        now: new Date(),
+        onCommitted: (p) => log.debug(`Committed write transaction ${p.committed} of ${p.total}`, { wrote: p.wrote, heldMs: Math.round(p.heldMs) }),
       },
-    );
+    ));
+    syncPlan = written.plan;
+    timings.applyMs = written.applyMs;
+    transactions.count = written.transactions;
+    transactions.longestMs = written.longestTransactionMs;
   }
 
   for (const skip of syncPlan.skips) {
@@ -104,5 +117,6 @@ export async function runSync(config: Config, db: PocketIdDatabase, log: Logger,
     summary,
     entriesRead: { users: snapshot.users.length, groups: snapshot.groups.length },
     timings: pictures ? { ...timings, picturesMs: performance.now() - picturesStarted } : timings,
+    transactions,
   };
 }

@@ -9,6 +9,7 @@ import { JOB_NAME, runJob, type JobOutcome } from './job.js';
 import { SyncMetrics } from './metrics.js';
 import { makeRedactor, secretsOf } from './redact.js';
 import { parseSchedule } from '../config/schedule.js';
+import { longestGapSeconds } from './schedule-interval.js';
 import { SyncScheduler } from './scheduler.js';
 import { packageVersion } from './version.js';
 
@@ -79,6 +80,7 @@ export async function runDaemon(config: Config, log: Logger): Promise<DaemonResu
   warnAboutUiConfig(config, log);
 
   const metrics = new SyncMetrics(version);
+  metrics.setScheduleInterval(config.enabled ? longestGapSeconds(schedule, new Date()) : 0);
   const health = new HealthState(schedule, config.enabled, makeRedactor(secretsOf(config)));
   let http: RunningHttpServer | undefined;
   if (service.httpPort !== 0) {

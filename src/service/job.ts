@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/config.js';
 import type { PocketIdDatabase } from '../db/database.js';
-import { SyncLockBusyError } from '../db/database.js';
 import type { LogFields, Logger } from '../log/logger.js';
 import { formatDuration } from '../log/duration.js';
 import { runSync, type SyncOptions, type SyncResult } from '../run/run-sync.js';
 import { summaryFields } from '../run/summary.js';
 import { errorMessage } from '../log/error-message.js';
-import { currentLimits, mebibytes, memoryWarning, watchMemory } from './memory-watch.js';
+import { failsAs } from '../run/fails-as.js';
+import { failureReason, type FailureReason } from '../sync/failure.js';
+import { logMemoryPeak, watchMemory } from './memory-watch.js';
 
 /** gocron's job name in Pocket ID ≤ v2.13 (reference §5.2): log-based health checks look for it. */
 export const JOB_NAME = 'SyncLdap';
@@ -22,6 +23,8 @@ export interface JobOutcome {
   durationMs: number;
   /** Why a run failed or was skipped: the error message. */
   reason?: string;
+  /** The same, from the fixed set metrics and alerts use. */
+  failureReason?: FailureReason;
   sync?: SyncResult;
 }
 
@@ -70,26 +73,23 @@ export async function runJob(context: JobContext, options: SyncOptions = {}): Pr
   log.info(dry ? 'Starting dry run' : 'Starting job');
   const memory = watchMemory();
   try {
-    const db = await context.database.get();
+    const db = await failsAs('database', () => context.database.get());
     const sync = await (context.sync ?? runSync)(config, db, log, options);
     const outcome = finish('success', { sync });
     log.info(dry ? 'Dry run finished' : 'Job run successfully', { ...duration(outcome), ...summaryFields(sync.summary) });
     return outcome;
   } catch (error) {
     const reason = errorMessage(error);
-    if (error instanceof SyncLockBusyError) {
-      const outcome = finish('skipped', { reason });
+    const failure = failureReason(error);
+    if (failure === 'lock_skipped') {
+      const outcome = finish('skipped', { reason, failureReason: failure });
       log.info('Job skipped', { ...duration(outcome), reason });
       return outcome;
     }
-    const outcome = finish('failure', { reason });
+    const outcome = finish('failure', { reason, failureReason: failure });
     log.error(dry ? 'Dry run failed' : 'Job failed', { ...duration(outcome), error: reason });
     return outcome;
   } finally {
-    const peak = memory.stop();
-    const limits = currentLimits();
-    log.debug('Memory peak of the run', { rss: `${mebibytes(peak.rssBytes)} MiB`, heap: `${mebibytes(peak.heapUsedBytes)} MiB`, containerLimit: limits.containerBytes === null ? 'none' : `${mebibytes(limits.containerBytes)} MiB`, heapLimit: `${mebibytes(limits.heapBytes)} MiB` });
-    const warning = memoryWarning(peak, limits);
-    if (warning !== null) log.warn(warning.message, warning.fields);
+    logMemoryPeak(log, memory.stop());
   }
 }

@@ -4,6 +4,7 @@
 // both limits and warns, once per run, before the next, larger directory gets it killed.
 import os from 'node:os';
 import { getHeapStatistics } from 'node:v8';
+import type { Logger } from '../log/logger.js';
 
 /** Warn when a run's peak reaches this share of a limit. */
 export const WARN_FRACTION = 0.8;
@@ -39,8 +40,7 @@ export function currentLimits(): MemoryLimits {
   };
 }
 
-export const mebibytes = (bytes: number): number => Math.round(bytes / MIB);
-const mib = (bytes: number) => `${mebibytes(bytes)} MiB`;
+const mib = (bytes: number) => `${Math.round(bytes / MIB)} MiB`;
 
 /** A limit that keeps the peak at 60% of it, rounded up to 64 MiB. */
 function suggestedLimit(peakBytes: number): number {
@@ -96,4 +96,11 @@ export function watchMemory(): { stop(): MemoryPeak } {
       return peak;
     },
   };
+}
+
+/** The run's peak at debug level, and the warning when it is near a limit. */
+export function logMemoryPeak(log: Logger, peak: MemoryPeak, limits: MemoryLimits = currentLimits()): void {
+  log.debug('Memory peak of the run', { rss: mib(peak.rssBytes), heap: mib(peak.heapUsedBytes), containerLimit: limits.containerBytes === null ? 'none' : mib(limits.containerBytes), heapLimit: mib(limits.heapBytes) });
+  const warning = memoryWarning(peak, limits);
+  if (warning !== null) log.warn(warning.message, warning.fields);
 }

@@ -1,3 +1,4 @@
+import { SyncFailure } from './failure.js';
 import type { SyncPlan } from './types.js';
 
 /** How many LDAP-managed rows one run may remove: a share of them, or a fixed count. */
@@ -63,9 +64,9 @@ export function checkDeletionGuard(plan: SyncPlan, usersRead: number, threshold:
   return null;
 }
 
-export class DeletionGuardError extends Error {
+export class DeletionGuardError extends SyncFailure {
   constructor(readonly verdict: GuardVerdict) {
-    super(`deletion guard: ${verdict.message}`);
+    super('deletion_guard', `deletion guard: ${verdict.message}`);
     this.name = 'DeletionGuardError';
   }
 }

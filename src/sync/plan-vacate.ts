@@ -1,11 +1,18 @@
 import { usernameKey } from './plan-users.js';
-import type { SyncPlan, UserFields } from './types.js';
+import type { CurrentState, SyncPlan, UserFields } from './types.js';
 
 /**
  * Rows whose current value of a unique column is another row's value after the
- * run: they must let go of it before the bulk update runs.
+ * run: they must let go of it before the bulk update runs. A removed row whose
+ * value another row takes is among them: removals are written last (on SQLite
+ * possibly in a later transaction), so it gives the value up first.
  */
-function rowsToVacate<T>(changes: { id: string; before: T; after: T }[], created: { id: string; value: T }[], keys: ((v: T) => string | null)[]): string[] {
+function rowsToVacate<T>(
+  changes: { id: string; before: T; after: T }[],
+  created: { id: string; value: T }[],
+  removed: { id: string; value: T }[],
+  keys: ((v: T) => string | null)[],
+): string[] {
   const vacate = new Set<string>();
   for (const key of keys) {
     const finalOwner = new Map<string, string>();
@@ -17,25 +24,28 @@ function rowsToVacate<T>(changes: { id: string; before: T; after: T }[], created
       const value = key(row.value);
       if (value !== null) finalOwner.set(value, row.id);
     }
-    for (const change of changes) {
-      const value = key(change.before);
+    for (const { id, before } of [...changes, ...removed.map((row) => ({ id: row.id, before: row.value }))]) {
+      const value = key(before);
       const owner = value === null ? undefined : finalOwner.get(value);
-      if (owner !== undefined && owner !== change.id) vacate.add(change.id);
+      if (owner !== undefined && owner !== id) vacate.add(id);
     }
   }
   return [...vacate];
 }
 
 /** Fills `result.vacate`: usernames and emails (users), names (groups) handed from one row to another. */
-export function planVacate(result: SyncPlan): void {
+export function planVacate(result: SyncPlan, current: CurrentState): void {
+  const usersById = new Map(current.users.map((u) => [u.id, u]));
   result.vacate.userIds = rowsToVacate(
     result.users.update,
     result.users.create.map((u) => ({ id: u.id, value: u as UserFields })),
+    result.users.delete.map((u) => ({ id: u.id, value: usersById.get(u.id) as UserFields })),
     [(u) => usernameKey(u.username), (u) => u.email],
   );
   result.vacate.groupIds = rowsToVacate(
     result.groups.update.filter((g) => !g.membersOnly),
     result.groups.create.map((g) => ({ id: g.id, value: { name: g.name, friendlyName: g.friendlyName } })),
+    result.groups.delete.map((g) => ({ id: g.id, value: { name: g.name, friendlyName: g.name } })),
     [(g) => g.name],
   );
 }

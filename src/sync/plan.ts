@@ -35,6 +35,6 @@ export function plan(snapshot: DirectorySnapshot, current: CurrentState, options
   }
   const localGroups = current.groups.filter((g) => g.ldapId === null);
   planGroupsAndMemberships(groups, { ldapGroups, localGroups, memberships: current.memberships }, finalUsers, newId, result);
-  planVacate(result);
+  planVacate(result, current);
   return result;
 }

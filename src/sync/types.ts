@@ -41,27 +41,31 @@ export interface PlanOptions {
   requireUserEmail: boolean;
 }
 
-export type SkipReason =
-  | 'missing-unique-id'
-  | 'duplicate-unique-id'
-  | 'invalid-text'
-  | 'invalid-username'
-  | 'username-too-long'
-  | 'invalid-email'
-  | 'email-too-long'
-  | 'missing-email'
-  | 'first-name-too-long'
-  | 'last-name-too-long'
-  | 'display-name-too-long'
-  | 'username-taken'
-  | 'email-taken'
-  | 'group-name-too-short'
-  | 'group-name-too-long'
-  | 'group-name-taken'
-  | 'member-not-found'
-  | 'member-outside-base'
-  | 'member-invalid'
-  | 'member-unknown';
+/** Why an entry was skipped; metrics export one series per reason. */
+export const SKIP_REASONS = [
+  'missing-unique-id',
+  'duplicate-unique-id',
+  'invalid-text',
+  'invalid-username',
+  'username-too-long',
+  'invalid-email',
+  'email-too-long',
+  'missing-email',
+  'first-name-too-long',
+  'last-name-too-long',
+  'display-name-too-long',
+  'username-taken',
+  'email-taken',
+  'group-name-too-short',
+  'group-name-too-long',
+  'group-name-taken',
+  'member-not-found',
+  'member-outside-base',
+  'member-invalid',
+  'member-unknown',
+] as const;
+
+export type SkipReason = (typeof SKIP_REASONS)[number];
 
 export interface Skip {
   kind: 'user' | 'group' | 'member';

@@ -297,7 +297,7 @@ describe('pictures: configuration', () => {
   test('every setting is read', () => {
     const config = loadConfig({
       ...VALID, FILE_BACKEND: 'Database', UPLOAD_PATH: '/app/data/uploads', LDAP_ATTRIBUTE_USER_PROFILE_PICTURE: 'jpegPhoto',
-      LDAP_SYNC_PICTURE_CONCURRENCY: '8', LDAP_SYNC_PICTURE_TIMEOUT: '5', LDAP_SYNC_PICTURE_MAX_BYTES: '2048', LDAP_SYNC_PICTURE_DELETE_CLEARED: 'yes',
+      LDAP_SYNC_PICTURE_CONCURRENCY: '8', LDAP_SYNC_PICTURE_TIMEOUT: '5', LDAP_SYNC_PICTURE_MAX_BYTES: '2048', LDAP_SYNC_PICTURE_DELETE_CLEARED: 'true',
     });
     assert.deepEqual(config.pictures, { backend: 'database', uploadPath: '/app/data/uploads', concurrency: 8, timeoutMs: 5000, maxBytes: 2048, deleteCleared: true });
     assert.equal(config.ldap.attributes.profilePicture, 'jpegPhoto');

@@ -2,9 +2,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { JobOutcome } from '../../src/service/job.js';
 import { SyncMetrics } from '../../src/service/metrics.js';
+import { parseSchedule } from '../../src/config/schedule.js';
+import { longestGapSeconds } from '../../src/service/schedule-interval.js';
+import type { FailureReason } from '../../src/sync/failure.js';
 import type { SyncResult } from '../../src/run/run-sync.js';
 import { summarize } from '../../src/run/summary.js';
-import type { Skip, SyncPlan } from '../../src/sync/types.js';
+import { SKIP_REASONS, type Skip, type SyncPlan } from '../../src/sync/types.js';
 
 function plan(skips: Skip[], created = 0): SyncPlan {
   const user = { id: 'u', ldapId: 'l', dn: 'uid=a', username: 'a', email: 'a@x', firstName: '', lastName: '', displayName: 'a', isAdmin: false, emailVerified: true, disabled: false };
@@ -67,4 +70,54 @@ test('each SyncMetrics has its own registry', async () => {
   const b = new SyncMetrics('1');
   a.record({ jobId: 'k', result: 'failure', startedAt: new Date(), durationMs: 30 });
   assert.equal(value(await b.metrics(), 'pocket_id_ldap_sync_runs_total{result="failure"}'), 0);
+});
+
+const failure = (failureReason: FailureReason): JobOutcome => ({ jobId: 'f', result: 'failure', startedAt: new Date(), durationMs: 5, reason: 'text', failureReason });
+
+test('failed runs: counted by reason, the last reason as a state set, consecutive failures until a success', async () => {
+  const metrics = new SyncMetrics('1');
+  let text = await metrics.metrics();
+  for (const reason of ['ldap_connect', 'ldap_search', 'schema', 'database', 'deletion_guard', 'reenable_guard', 'config', 'other']) {
+    assert.equal(value(text, `pocket_id_ldap_sync_run_failures_total{reason="${reason}"}`), 0, `${reason} exists before the first failure`);
+    assert.equal(value(text, `pocket_id_ldap_sync_last_failure_reason{reason="${reason}"}`), 0);
+  }
+  assert.doesNotMatch(text, /reason="lock_skipped"/, 'a held lock skips a run, it never fails one');
+  assert.equal(value(text, 'pocket_id_ldap_sync_consecutive_failures'), 0);
+
+  metrics.record(failure('ldap_connect'));
+  metrics.record(failure('ldap_connect'));
+  metrics.record({ jobId: 's', result: 'skipped', startedAt: new Date(), durationMs: 1, failureReason: 'lock_skipped' });
+  metrics.record(failure('deletion_guard'));
+  text = await metrics.metrics();
+  assert.equal(value(text, 'pocket_id_ldap_sync_run_failures_total{reason="ldap_connect"}'), 2);
+  assert.equal(value(text, 'pocket_id_ldap_sync_run_failures_total{reason="deletion_guard"}'), 1);
+  assert.equal(value(text, 'pocket_id_ldap_sync_last_failure_reason{reason="deletion_guard"}'), 1);
+  assert.equal(value(text, 'pocket_id_ldap_sync_last_failure_reason{reason="ldap_connect"}'), 0, 'only the last reason is 1');
+  assert.equal(value(text, 'pocket_id_ldap_sync_consecutive_failures'), 3, 'a skipped run neither counts nor resets');
+  assert.equal(value(text, 'pocket_id_ldap_sync_runs_total{result="failure"}'), 3);
+
+  metrics.record(success(plan([])));
+  text = await metrics.metrics();
+  assert.equal(value(text, 'pocket_id_ldap_sync_consecutive_failures'), 0);
+  assert.equal(value(text, 'pocket_id_ldap_sync_last_failure_reason{reason="deletion_guard"}'), 1, 'the last failure stays known after a success');
+});
+
+test('skipped entries: no series before the first successful run, then one per reason', async () => {
+  const metrics = new SyncMetrics('1');
+  assert.doesNotMatch(await metrics.metrics(), /^pocket_id_ldap_sync_skipped_entries\{/m);
+  metrics.record(success(plan([{ kind: 'user', dn: 'uid=n', reason: 'missing-email', message: '' }])));
+  const text = await metrics.metrics();
+  for (const reason of SKIP_REASONS) assert.equal(value(text, `pocket_id_ldap_sync_skipped_entries{reason="${reason}"}`), reason === 'missing-email' ? 1 : 0, reason);
+});
+
+test('schedule interval: the longest wait between two scheduled runs, 0 when nothing is scheduled', async () => {
+  const from = new Date('2026-01-05T10:00:00Z');
+  assert.equal(longestGapSeconds(parseSchedule('@every 1h30m', from), from), 5400);
+  assert.equal(longestGapSeconds(parseSchedule('*/10 * * * *', from), from), 600);
+  assert.equal(longestGapSeconds(parseSchedule('0 2 * * 1-5', from), from), 3 * 86400, 'Friday 02:00 to Monday 02:00');
+  assert.equal(longestGapSeconds({ text: 'once', next: (after) => (after < from ? from : null) }, new Date(0)), 0);
+  const metrics = new SyncMetrics('1');
+  assert.equal(value(await metrics.metrics(), 'pocket_id_ldap_sync_schedule_interval_seconds'), 0);
+  metrics.setScheduleInterval(3600);
+  assert.equal(value(await metrics.metrics(), 'pocket_id_ldap_sync_schedule_interval_seconds'), 3600);
 });

@@ -1,7 +1,8 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import type { CurrentState } from '../../sync/types.js';
-import { SyncLockBusyError, type PocketIdDatabase, type SchemaReport, type SyncWriter } from '../database.js';
+import type { CurrentState, SyncPlan } from '../../sync/types.js';
+import { apply } from '../apply.js';
+import { SyncLockBusyError, type PocketIdDatabase, type SchemaReport, type WriteOptions, type WriteResult } from '../database.js';
 import { judgeSchema } from '../schema-check.js';
 import { readPostgresColumns, readPostgresMigrations } from './postgres-introspector.js';
 import type { PocketIdSchema } from '../schema.js';
@@ -67,20 +68,34 @@ export class PostgresDatabase implements PocketIdDatabase {
     return this.connecting(() => readCurrentState(this.db, this.kind));
   }
 
+  transactionsFor(): number {
+    return 1;
+  }
+
   /**
-   * The transaction-scoped advisory lock is its first statement: it is released
-   * by COMMIT or ROLLBACK (also when the connection dies), never waited for.
+   * One transaction, whatever the plan's size: under MVCC Pocket ID's readers
+   * and its writes to other rows never wait for it. The transaction-scoped
+   * advisory lock is its first statement: it is released by COMMIT or ROLLBACK
+   * (also when the connection dies), never waited for.
    */
-  write<P>(prepare: (state: CurrentState) => P, commit: (prepared: P, writer: SyncWriter) => Promise<void>): Promise<P> {
-    return this.connecting(() => this.db.transaction().execute(async (trx) => {
-      const lock = await sql<{ locked: boolean }>`SELECT pg_try_advisory_xact_lock(${sql.raw(POSTGRES_SYNC_LOCK_KEY)}) AS locked`.execute(trx);
-      if (lock.rows[0]?.locked !== true) {
-        throw new SyncLockBusyError(`another sync holds the PostgreSQL advisory lock ${POSTGRES_SYNC_LOCK_KEY} on this database`);
-      }
-      const prepared = prepare(await readCurrentState(trx, this.kind));
-      await commit(prepared, new SetWriter(trx, postgresRows));
-      return prepared;
-    }));
+  write(prepare: (state: CurrentState) => SyncPlan, options: WriteOptions): Promise<WriteResult> {
+    return this.connecting(async () => {
+      let started = 0;
+      let applyMs = 0;
+      const plan = await this.db.transaction().execute(async (trx) => {
+        const lock = await sql<{ locked: boolean }>`SELECT pg_try_advisory_xact_lock(${sql.raw(POSTGRES_SYNC_LOCK_KEY)}) AS locked`.execute(trx);
+        if (lock.rows[0]?.locked !== true) {
+          throw new SyncLockBusyError(`another sync holds the PostgreSQL advisory lock ${POSTGRES_SYNC_LOCK_KEY} on this database`);
+        }
+        const planned = prepare(await readCurrentState(trx, this.kind));
+        started = performance.now();
+        await apply(planned, new SetWriter(trx, postgresRows), options.now);
+        return planned;
+      });
+      applyMs = performance.now() - started;
+      options.onCommitted?.({ committed: 1, total: 1, wrote: 'the whole plan', heldMs: applyMs });
+      return { plan, transactions: 1, applyMs, longestTransactionMs: applyMs };
+    });
   }
 
   async close(): Promise<void> {

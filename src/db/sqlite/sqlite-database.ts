@@ -1,15 +1,17 @@
 import { statSync } from 'node:fs';
+import { SETTINGS } from '../../config/settings.js';
 import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, sql, SqliteDialect } from 'kysely';
-import type { CurrentState } from '../../sync/types.js';
-import type { PocketIdDatabase, SchemaReport, SyncWriter } from '../database.js';
+import type { CurrentState, SyncPlan } from '../../sync/types.js';
+import type { PocketIdDatabase, SchemaReport, WriteOptions, WriteResult } from '../database.js';
 import { judgeSchema } from '../schema-check.js';
 import { readSqliteColumns, readSqliteMigrations } from './sqlite-introspector.js';
 import type { PocketIdSchema } from '../schema.js';
-import { SetWriter } from '../set-writer.js';
 import { readCurrentState } from '../state-reader.js';
-import { sqliteRows } from './sqlite-row-source.js';
+import { sqliteBatches, writeInBatches } from './batched-write.js';
+
+const DEFAULT_SQLITE_BATCH_ROWS = Number(SETTINGS.find((s) => s.name === 'LDAP_SYNC_SQLITE_BATCH_ROWS')?.default);
 
 /** How long a run waits for Pocket ID to release the write lock before it fails. */
 export const SQLITE_BUSY_TIMEOUT_MS = 5000;
@@ -22,13 +24,14 @@ export class SqliteDatabase implements PocketIdDatabase {
     /** The path as configured, plus its absolute form when it is relative. */
     private readonly shownPath: string,
     private readonly db: Kysely<PocketIdSchema>,
+    private readonly batchBudget: number,
   ) {}
 
   /**
    * Opens the file Pocket ID uses. It must exist: creating an empty database
    * would only hide a wrong path or an unmounted volume.
    */
-  static open(path: string): SqliteDatabase {
+  static open(path: string, batchBudget = DEFAULT_SQLITE_BATCH_ROWS): SqliteDatabase {
     // A relative path resolves against our working directory, which need not be Pocket ID's: name both.
     const absolute = resolve(path);
     const shown = absolute === path ? path : `${path} (${absolute})`;
@@ -45,7 +48,7 @@ export class SqliteDatabase implements PocketIdDatabase {
     handle.pragma('foreign_keys = ON');
     handle.pragma('temp_store = MEMORY');
     const db = new Kysely<PocketIdSchema>({ dialect: new SqliteDialect({ database: handle }) });
-    return new SqliteDatabase(`sqlite ${path}`, shown, db);
+    return new SqliteDatabase(`sqlite ${path}`, shown, db, batchBudget);
   }
 
   async checkSchema(): Promise<SchemaReport> {
@@ -56,46 +59,35 @@ export class SqliteDatabase implements PocketIdDatabase {
     return readCurrentState(this.db, this.kind);
   }
 
+  transactionsFor(plan: SyncPlan, state: CurrentState): number {
+    return sqliteBatches(plan, state, this.batchBudget).length;
+  }
+
   /**
-   * BEGIN IMMEDIATE takes the write lock up front, as Pocket ID does, so the
-   * run waits its turn instead of failing half-way on a lock upgrade.
-   *
-   * Pocket ID's own requests wait at most 2.5 s for that lock, so it is held
-   * only for the writes: the state is read and the plan made before BEGIN,
-   * and PRAGMA data_version (which changes when another connection commits)
-   * tells whether the database moved in between; only then is the state read
-   * and the plan made again, inside the transaction.
+   * Pocket ID's own requests wait at most 2.5 s for the write lock, so a plan
+   * is written in batches that each hold it briefly (batched-write.ts). BEGIN
+   * IMMEDIATE takes the lock up front, as Pocket ID does, so a batch waits its
+   * turn instead of failing half-way on a lock upgrade.
    */
-  write<P>(prepare: (state: CurrentState) => P, commit: (prepared: P, writer: SyncWriter) => Promise<void>): Promise<P> {
+  write(prepare: (state: CurrentState) => SyncPlan, options: WriteOptions): Promise<WriteResult> {
     return this.db.connection().execute(async (conn) => {
       // WAL is persistent in the file; set only here, after the schema check
       // passed, so a file that is not Pocket ID's is never modified. Pocket ID's
       // own file is already in WAL mode and this is then a no-op.
       await sql`PRAGMA journal_mode = WAL`.execute(conn);
-      const dataVersion = async () => (await sql<{ data_version: number }>`PRAGMA data_version`.execute(conn)).rows[0]?.data_version;
-      const versionRead = await dataVersion();
-      let prepared = prepare(await readCurrentState(conn, this.kind));
-      try {
-        await sql`BEGIN IMMEDIATE`.execute(conn);
-      } catch (error) {
-        // better-sqlite3 says only "database is locked"; say which, for how long, and that nothing changed.
-        if ((error as { code?: unknown }).code === 'SQLITE_BUSY') {
+      const begin = async () => {
+        try {
+          await sql`BEGIN IMMEDIATE`.execute(conn);
+        } catch (error) {
+          // better-sqlite3 says only "database is locked": say which, and for how long.
+          if ((error as { code?: unknown }).code !== 'SQLITE_BUSY') throw error;
           throw new Error(
-            `SQLite database ${this.shownPath} is locked: another connection (Pocket ID, or another sync) held its write lock for longer than the busy timeout of ${SQLITE_BUSY_TIMEOUT_MS} ms; nothing was written, the run can simply be repeated`,
+            `SQLite database ${this.shownPath} is locked: another connection (Pocket ID, or another sync) held its write lock for longer than the busy timeout of ${SQLITE_BUSY_TIMEOUT_MS} ms`,
             { cause: error },
           );
         }
-        throw error;
-      }
-      try {
-        if ((await dataVersion()) !== versionRead) prepared = prepare(await readCurrentState(conn, this.kind));
-        await commit(prepared, new SetWriter(conn, sqliteRows));
-        await sql`COMMIT`.execute(conn);
-        return prepared;
-      } catch (error) {
-        await sql`ROLLBACK`.execute(conn).catch(() => undefined);
-        throw error;
-      }
+      };
+      return writeInBatches({ db: conn, batchBudget: this.batchBudget, begin }, prepare, options);
     });
   }
 
