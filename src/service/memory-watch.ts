@@ -98,9 +98,8 @@ export function watchMemory(): { stop(): MemoryPeak } {
   };
 }
 
-/** The run's peak at debug level, and the warning when it is near a limit. */
+/** The warning, when the run's peak is near a limit. */
 export function logMemoryPeak(log: Logger, peak: MemoryPeak, limits: MemoryLimits = currentLimits()): void {
-  log.debug('Memory peak of the run', { rss: mib(peak.rssBytes), heap: mib(peak.heapUsedBytes), containerLimit: limits.containerBytes === null ? 'none' : mib(limits.containerBytes), heapLimit: mib(limits.heapBytes) });
   const warning = memoryWarning(peak, limits);
   if (warning !== null) log.warn(warning.message, warning.fields);
 }
