@@ -9,7 +9,8 @@ import { DatabaseHandle, describeDatabase } from '../service/database-handle.js'
 import { runJob } from '../service/job.js';
 import { makeRedactor, redactingLogger, secretsOf } from '../service/redact.js';
 import { packageVersion } from '../service/version.js';
-import { formatPlanReport } from './plan-report.js';
+import { writeJson } from './json-stream.js';
+import { formatPlanReport, refusingGuards } from './plan-report.js';
 import { CHECK_USAGE, RUN_USAGE, SYNC_USAGE, USAGE } from './usage.js';
 import { errorMessage } from '../log/error-message.js';
 
@@ -19,6 +20,8 @@ const EXIT_CONFIG = 2;
 const EXIT_CHECK_LDAP = 3;
 const EXIT_CHECK_DATABASE = 4;
 const EXIT_CHECK_BOTH = 5;
+/** `sync --dry-run`: the plan was made, but a guard would refuse the real run. */
+const EXIT_DRY_RUN_REFUSED = 6;
 
 class UsageError extends Error {}
 
@@ -57,7 +60,11 @@ async function runCommand(args: string[]): Promise<number> {
 }
 
 async function syncCommand(args: string[]): Promise<number> {
-  const values = parse(args, { 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, 'allow-mass-delete': { type: 'boolean' } }, SYNC_USAGE);
+  const values = parse(
+    args,
+    { 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, 'allow-mass-delete': { type: 'boolean' }, 'allow-mass-reenable': { type: 'boolean' } },
+    SYNC_USAGE,
+  );
   if (values.help) {
     process.stdout.write(SYNC_USAGE);
     return EXIT_OK;
@@ -74,11 +81,17 @@ async function syncCommand(args: string[]): Promise<number> {
   if (!dryRun) warnAboutUiConfig(config, log);
   const database = new DatabaseHandle(config.database);
   try {
-    const outcome = await runJob({ config, log, database }, { dryRun, allowMassDelete: values['allow-mass-delete'] ?? false });
-    if (dryRun && outcome.sync) {
-      process.stdout.write(values.json ? JSON.stringify(outcome.sync, null, 2) + '\n' : formatPlanReport(outcome.sync));
-    }
-    return outcome.result === 'failure' ? EXIT_FAILED : EXIT_OK;
+    const allowMassDelete = values['allow-mass-delete'] ?? false;
+    const allowMassReenable = values['allow-mass-reenable'] ?? false;
+    const outcome = await runJob({ config, log, database }, { dryRun, allowMassDelete, allowMassReenable });
+    if (outcome.result === 'failure') return EXIT_FAILED;
+    if (!dryRun || !outcome.sync) return EXIT_OK;
+    const sync = outcome.sync;
+    if (values.json) await writeJson(sync, process.stdout);
+    else process.stdout.write(formatPlanReport(sync));
+    const refused = (sync.guard && !allowMassDelete) || (sync.reEnableGuard && !allowMassReenable);
+    if (refused) log.error('Dry run: a real run would be refused by a guard', { detail: refusingGuards(sync).join(' ') });
+    return refused ? EXIT_DRY_RUN_REFUSED : EXIT_OK;
   } finally {
     await database.close();
   }

@@ -45,6 +45,8 @@ export interface SyncRules {
   softDeleteUsers: boolean;
   requireUserEmail: boolean;
   deleteThreshold: DeleteThreshold;
+  /** LDAP_SYNC_REENABLE_THRESHOLD: the re-enable guard's limit, same syntax and floor as the deletion guard's. */
+  reEnableThreshold: DeleteThreshold;
 }
 
 /** How the daemon (`run`) schedules runs and serves HTTP. */

@@ -64,6 +64,7 @@ function buildSpec() {
     LDAP_START_TLS: flag('LDAP_START_TLS'),
     LDAP_TLS_CA_FILE: text('LDAP_TLS_CA_FILE'),
     LDAP_SYNC_DELETE_THRESHOLD: threshold({ default: parseDeleteThreshold(defaultOf('LDAP_SYNC_DELETE_THRESHOLD')) }),
+    LDAP_SYNC_REENABLE_THRESHOLD: threshold({ default: parseDeleteThreshold(defaultOf('LDAP_SYNC_REENABLE_THRESHOLD')) }),
     LDAP_ATTRIBUTE_USER_UNIQUE_IDENTIFIER: text('LDAP_ATTRIBUTE_USER_UNIQUE_IDENTIFIER'),
     LDAP_ATTRIBUTE_USER_USERNAME: text('LDAP_ATTRIBUTE_USER_USERNAME'),
     LDAP_ATTRIBUTE_USER_EMAIL: text('LDAP_ATTRIBUTE_USER_EMAIL'),
@@ -103,7 +104,7 @@ function buildSpec() {
 
 // Structured strings whose empty value could only be a mistake (a Helm value left blank).
 // FILE_BACKEND and UPLOAD_PATH: Pocket ID falls back to its defaults when they are empty.
-const EMPTY_MEANS_DEFAULT: ReadonlySet<string> = new Set<SettingName>(['LDAP_SYNC_DELETE_THRESHOLD', 'LDAP_SYNC_SCHEDULE', 'FILE_BACKEND', 'UPLOAD_PATH']);
+const EMPTY_MEANS_DEFAULT: ReadonlySet<string> = new Set<SettingName>(['LDAP_SYNC_DELETE_THRESHOLD', 'LDAP_SYNC_REENABLE_THRESHOLD', 'LDAP_SYNC_SCHEDULE', 'FILE_BACKEND', 'UPLOAD_PATH']);
 
 // Booleans and numbers set to "" fall back to their default, as an unset
 // variable would; strings keep "" because Pocket ID uses a set-but-empty value as is.

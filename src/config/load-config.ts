@@ -177,6 +177,7 @@ function toConfig(env: Env, clean: CleanEnv, secrets: Secrets): Config {
       softDeleteUsers: clean.LDAP_SOFT_DELETE_USERS,
       requireUserEmail: clean.REQUIRE_USER_EMAIL,
       deleteThreshold: clean.LDAP_SYNC_DELETE_THRESHOLD,
+      reEnableThreshold: clean.LDAP_SYNC_REENABLE_THRESHOLD,
     },
     uiConfigDisabled: clean.UI_CONFIG_DISABLED,
     service: {

@@ -3,6 +3,8 @@ import type { Config } from '../config/config.js';
 import type { PocketIdDatabase } from '../db/database.js';
 import { SchemaError } from '../db/schema-check.js';
 import { closeLdapConnection, openLdapConnection } from '../ldap/connection.js';
+import { ACCOUNT_STATUS_ATTRIBUTES } from '../ldap/account-status.js';
+import { verifyAttributesReadable } from '../ldap/attribute-visibility.js';
 import { readDirectory } from '../ldap/directory-reader.js';
 import type { DirectorySnapshot } from '../sync/snapshot.js';
 import type { Logger } from '../log/logger.js';
@@ -10,6 +12,7 @@ import { savePicturesAfterCommit } from '../pictures/picture-step.js';
 import { failsAs } from './fails-as.js';
 import { checkDeletionGuard, DeletionGuardError, type GuardVerdict } from '../sync/deletion-guard.js';
 import { plan } from '../sync/plan.js';
+import { checkReEnableGuard, ReEnableGuardError, type ReEnableFacts } from '../sync/reenable-guard.js';
 import { summarize, type SyncSummary } from './summary.js';
 import type { CurrentState, CurrentUser, SyncPlan } from '../sync/types.js';
 
@@ -18,12 +21,16 @@ export interface SyncOptions {
   dryRun?: boolean;
   /** Let this one run remove more than LDAP_SYNC_DELETE_THRESHOLD allows. */
   allowMassDelete?: boolean;
+  /** Let this one run re-enable or un-admin more than LDAP_SYNC_REENABLE_THRESHOLD allows (or on an attribute nobody carries). */
+  allowMassReenable?: boolean;
 }
 
 export interface SyncResult {
   dryRun: boolean;
   /** Set when the deletion guard objects to this plan (a dry run reports it; a real run fails). */
   guard: GuardVerdict | null;
+  /** Set when the re-enable guard objects to this plan (reenable-guard.ts); same treatment as `guard`. */
+  reEnableGuard?: GuardVerdict | null;
   plan: SyncPlan;
   summary: SyncSummary;
   entriesRead: { users: number; groups: number };
@@ -40,10 +47,24 @@ export interface SyncResult {
 async function readSnapshot(config: Config, log: Logger): Promise<DirectorySnapshot> {
   const client = await openLdapConnection(config.ldap, log);
   try {
-    return await readDirectory(client, config.ldap, log);
+    const snapshot = await readDirectory(client, config.ldap, log);
+    // Before an absent disabled flag or admin member is trusted: may the bind account read it at all?
+    await verifyAttributesReadable(client, config.ldap, snapshot.vendor, config.rules.adminGroupName, log);
+    return snapshot;
   } finally {
     await closeLdapConnection(client);
   }
+}
+
+function reEnableFacts(config: Config, snapshot: DirectorySnapshot): ReEnableFacts {
+  return {
+    disabledAccounts: config.ldap.syncDisabledAccounts,
+    flagAttributes: ACCOUNT_STATUS_ATTRIBUTES,
+    entriesWithFlag: snapshot.entriesWithAccountFlag ?? 0,
+    adminGroupName: config.rules.adminGroupName,
+    memberAttribute: config.ldap.attributes.groupMember,
+    bindDn: config.ldap.bindDn,
+  };
 }
 
 /**
@@ -55,6 +76,7 @@ async function readSnapshot(config: Config, log: Logger): Promise<DirectorySnaps
 export async function runSync(config: Config, db: PocketIdDatabase, log: Logger, options: SyncOptions = {}): Promise<SyncResult> {
   const dryRun = options.dryRun ?? false;
   let guard: GuardVerdict | null = null;
+  let reEnableGuard: GuardVerdict | null = null;
   // Checked before LDAP is even read: a wrong database is the cheapest failure to report.
   // Each step's unexpected errors (a driver's, a socket's) count as that step's failure.
   const schema = await failsAs('database', () => db.checkSchema());
@@ -70,6 +92,7 @@ export async function runSync(config: Config, db: PocketIdDatabase, log: Logger,
     const result = plan(snapshot, state, config.rules, randomUUID);
     timings.planMs = performance.now() - started;
     guard = checkDeletionGuard(result, snapshot.users.length, config.rules.deleteThreshold);
+    reEnableGuard = checkReEnableGuard(result, state, config.rules.reEnableThreshold, reEnableFacts(config, snapshot));
     return result;
   };
 
@@ -88,7 +111,12 @@ export async function runSync(config: Config, db: PocketIdDatabase, log: Logger,
           log.error('Deletion guard refused the run', { detail: guard.message });
           throw new DeletionGuardError(guard);
         }
+        if (reEnableGuard && !options.allowMassReenable) {
+          log.error('Re-enable guard refused the run', { detail: reEnableGuard.message });
+          throw new ReEnableGuardError(reEnableGuard);
+        }
         if (guard) log.warn('Deletion guard overridden for this run (--allow-mass-delete)', { detail: guard.message });
+        if (reEnableGuard) log.warn('Re-enable guard overridden for this run (--allow-mass-reenable)', { detail: reEnableGuard.message });
         return planned;
       },
       {
@@ -113,6 +141,7 @@ export async function runSync(config: Config, db: PocketIdDatabase, log: Logger,
   return {
     dryRun,
     guard,
+    reEnableGuard,
     plan: syncPlan,
     summary,
     entriesRead: { users: snapshot.users.length, groups: snapshot.groups.length },

@@ -3,6 +3,7 @@ import type { Config } from '../config/config.js';
 import { openDatabase } from '../db/open-database.js';
 import { closeLdapConnection, openLdapConnection } from '../ldap/connection.js';
 import type { Logger } from '../log/logger.js';
+import { trustChecks } from './check-trust.js';
 import { describeDatabase } from './database-handle.js';
 import { errorMessage } from '../log/error-message.js';
 
@@ -73,6 +74,7 @@ async function ldapChecks(config: Config, log: Logger): Promise<CheckLine[]> {
     const lines: CheckLine[] = [{ ok: true, name: bind, detail: `${config.ldap.url} as ${config.ldap.bindDn}` }];
     lines.push(await searchCheck(client, config, 'user'));
     lines.push(await searchCheck(client, config, 'group'));
+    lines.push(...(await trustChecks(client, config)));
     return lines;
   } finally {
     await closeLdapConnection(client);

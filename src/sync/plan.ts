@@ -1,3 +1,4 @@
+import { skippedUsersByName } from './member-skips.js';
 import { expandNestedGroups } from './nested-groups.js';
 import { planGroupsAndMemberships, screenGroups } from './plan-groups.js';
 import { planUsers, screenUsers } from './plan-users.js';
@@ -34,7 +35,8 @@ export function plan(snapshot: DirectorySnapshot, current: CurrentState, options
     result.skips.push({ kind: 'member', dn: unresolved.groupDn, reason: unresolved.reason, message: `${unresolved.message}: ${unresolved.member}` });
   }
   const localGroups = current.groups.filter((g) => g.ldapId === null);
-  planGroupsAndMemberships(groups, { ldapGroups, localGroups, memberships: current.memberships }, finalUsers, newId, result);
+  const skippedUsers = skippedUsersByName(snapshot.users, result.skips);
+  planGroupsAndMemberships(groups, { ldapGroups, localGroups, memberships: current.memberships }, { ...finalUsers, skippedUsers }, newId, result);
   planVacate(result, current);
   return result;
 }

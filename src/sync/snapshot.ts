@@ -47,7 +47,7 @@ export interface DirectoryGroup {
 export interface UnresolvedMember {
   groupDn: string;
   member: string;
-  reason: 'member-not-found' | 'member-outside-base' | 'member-invalid';
+  reason: 'member-not-found' | 'member-outside-base' | 'member-invalid' | 'member-is-group';
   message: string;
 }
 
@@ -62,4 +62,10 @@ export interface DirectorySnapshot {
     /** Follow-up reads of ranged member values (range.ts). */
     rangeRequests?: number;
   };
+  /**
+   * With LDAP_SYNC_DISABLED_ACCOUNTS: user entries that carried any disabled-flag
+   * attribute (account-status.ts). None at all while Pocket ID holds users
+   * disabled by it is how an ACL that hides the flag shows (the re-enable guard).
+   */
+  entriesWithAccountFlag?: number;
 }

@@ -62,6 +62,8 @@ export const SKIP_REASONS = [
   'member-not-found',
   'member-outside-base',
   'member-invalid',
+  'member-is-group',
+  'member-skipped',
   'member-unknown',
 ] as const;
 

@@ -93,6 +93,11 @@ const invalid: { what: string; path: string; value: unknown; at: string }[] = [
   { what: 'an envFrom entry of an unknown kind', path: 'pocketId.extraEnvFrom', value: [{ fileRef: {} }], at: '/pocketId/extraEnvFrom/0' },
   { what: 'a ServiceAccount switch given as text', path: 'serviceAccount.create', value: 'yes', at: '/serviceAccount/create' },
   { what: 'a common label that is not text', path: 'commonLabels', value: { tier: 1 }, at: '/commonLabels/tier' },
+  { what: 'a PrometheusRule switch given as text', path: 'metrics.prometheusRule.enabled', value: 'yes', at: '/metrics/prometheusRule/enabled' },
+  { what: 'a PrometheusRule label that is no string', path: 'metrics.prometheusRule.additionalLabels', value: { release: 1 }, at: '/metrics/prometheusRule/additionalLabels/release' },
+  { what: 'a misspelt PrometheusRule key', path: 'metrics.prometheusRule.labels', value: {}, at: '/metrics/prometheusRule' },
+  { what: 'a dashboard label that is no string', path: 'metrics.grafanaDashboard.labels', value: { grafana_dashboard: 1 }, at: '/metrics/grafanaDashboard/labels/grafana_dashboard' },
+  { what: 'a dashboard namespace that is no namespace name', path: 'metrics.grafanaDashboard.namespace', value: 'Monitoring NS', at: '/metrics/grafanaDashboard/namespace' },
 ];
 
 for (const c of invalid) {
