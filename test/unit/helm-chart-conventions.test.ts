@@ -13,10 +13,10 @@ before(setUpHelm);
 after(tearDownHelm);
 
 test('the full standard label set and commonLabels/commonAnnotations on every object and on the pod', async () => {
-  const r = await render(['sqlite-sidecar.yaml'], ['commonLabels.team=identity', 'commonAnnotations.owner=ops', 'networkPolicy.enabled=true', 'serviceAccount.create=true', 'metrics.serviceMonitor.enabled=true', 'podLabels.extra=one', 'podAnnotations.note=x']);
+  const r = await render(['sqlite-sidecar.yaml'], ['commonLabels.team=identity', 'commonAnnotations.owner=ops', 'networkPolicy.enabled=true', 'serviceAccount.create=true', 'metrics.serviceMonitor.enabled=true', 'metrics.prometheusRule.enabled=true', 'metrics.grafanaDashboard.enabled=true', 'podLabels.extra=one', 'podAnnotations.note=x']);
   const standard = ['helm.sh/chart', 'app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/version', 'app.kubernetes.io/managed-by', 'app.kubernetes.io/part-of'];
   const kinds = new Set(r.objects.map((o) => o.kind));
-  for (const kind of ['Deployment', 'Service', 'ConfigMap', 'PersistentVolumeClaim', 'Ingress', 'NetworkPolicy', 'ServiceAccount', 'ServiceMonitor', 'Pod']) assert.ok(kinds.has(kind), kind);
+  for (const kind of ['Deployment', 'Service', 'ConfigMap', 'PersistentVolumeClaim', 'Ingress', 'NetworkPolicy', 'ServiceAccount', 'ServiceMonitor', 'PrometheusRule', 'Pod']) assert.ok(kinds.has(kind), kind);
   for (const o of r.objects) {
     for (const label of standard) assert.ok(o.metadata.labels?.[label], `${o.kind} ${o.metadata.name}: no ${label}`);
     assert.equal(o.metadata.labels?.team, 'identity', `${o.kind}: commonLabels`);
