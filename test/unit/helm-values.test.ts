@@ -85,6 +85,11 @@ const invalid: { what: string; path: string; value: unknown; at: string }[] = [
   { what: 'an APP_URL without a scheme', path: 'pocketId.appUrl', value: 'id.example.com', at: '/pocketId/appUrl' },
   { what: 'an unknown FILE_BACKEND', path: 'pocketId.fileBackend', value: 'ftp', at: '/pocketId/fileBackend' },
   { what: 'a probe without its period', path: 'daemon.readinessProbe', value: { enabled: true }, at: '/daemon/readinessProbe' },
+  { what: 'a PrometheusRule switch given as text', path: 'metrics.prometheusRule.enabled', value: 'yes', at: '/metrics/prometheusRule/enabled' },
+  { what: 'a PrometheusRule label that is no string', path: 'metrics.prometheusRule.additionalLabels', value: { release: 1 }, at: '/metrics/prometheusRule/additionalLabels/release' },
+  { what: 'a misspelt PrometheusRule key', path: 'metrics.prometheusRule.labels', value: {}, at: '/metrics/prometheusRule' },
+  { what: 'a dashboard label that is no string', path: 'metrics.grafanaDashboard.labels', value: { grafana_dashboard: 1 }, at: '/metrics/grafanaDashboard/labels/grafana_dashboard' },
+  { what: 'a dashboard namespace that is no namespace name', path: 'metrics.grafanaDashboard.namespace', value: 'Monitoring NS', at: '/metrics/grafanaDashboard/namespace' },
 ];
 
 for (const c of invalid) {
