@@ -1,5 +1,6 @@
 import type { LogLevel } from '../log/logger.js';
 import type { DeleteThreshold } from '../sync/deletion-guard.js';
+import type { ClaimMappings } from '../sync/types.js';
 
 export interface LdapAttributes {
   userUniqueId: string;
@@ -34,6 +35,8 @@ export interface LdapSettings {
   syncDisabledAccounts: boolean;
   /** LDAP_SYNC_MEMBER_RANGE_SIZE: 0 follows the server's ranges; N asks for ranges of N. */
   memberRangeSize: number;
+  /** LDAP_SYNC_USER_CLAIMS / LDAP_SYNC_GROUP_CLAIMS: attributes written as custom claims. */
+  claims: ClaimMappings;
 }
 
 export type DatabaseTarget =

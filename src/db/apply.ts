@@ -1,4 +1,4 @@
-import type { Membership, NewGroup, NewUser, RemovedGroup, RemovedUser, SyncPlan, UserChange, GroupChange } from '../sync/types.js';
+import type { ClaimPlan, ClaimRemoval, ClaimWrite, Membership, NewGroup, NewUser, RemovedGroup, RemovedUser, SyncPlan, UserChange, GroupChange } from '../sync/types.js';
 import type { SyncWriter } from './database.js';
 
 /**
@@ -139,6 +139,8 @@ export function applySteps(plan: SyncPlan, memberCount: (groupId: string) => num
       run: (w, rows) => w.addMemberships(rows),
       expect: (rows) => ({ absentMemberships: rows }),
     }),
+    // Custom claims after the users and groups they belong to exist; claims of rows deleted below cascade.
+    ...claimSteps(plan.claims),
     step<RemovedUser>({
       name: 'disable users',
       rows: byId(users.disable),
@@ -161,6 +163,29 @@ export function applySteps(plan: SyncPlan, memberCount: (groupId: string) => num
       run: (w, rows) => w.deleteGroups(ids(rows)),
       expect: (rows) => ({ groups: { ids: ids(rows), vacated: true } }),
     }),
+  ];
+}
+
+/**
+ * The custom claim steps, after the users and groups they refer to are
+ * written: removals first (they free (key, owner) pairs), then new values,
+ * then new rows. Claims of rows the run deletes are not in the plan: ON DELETE
+ * CASCADE takes them with their owner. No expectation: a claim an admin
+ * changed meanwhile is simply written again by the next run.
+ */
+function claimSteps(claims: ClaimPlan): ApplyStep[] {
+  const inserts = (owner: 'user' | 'group', rows: ClaimWrite[]) =>
+    step<ClaimWrite>({ name: `insert ${owner} claims`, rows: byId(rows), weight: () => 1, run: (w, part, now) => w.insertClaims(owner, part, now) });
+  return [
+    step<ClaimRemoval>({
+      name: 'delete claims',
+      rows: byId([...claims.users.delete, ...claims.groups.delete]),
+      weight: () => 1,
+      run: (w, rows) => w.deleteClaims(rows.map((c) => c.id)),
+    }),
+    step<ClaimWrite>({ name: 'update claims', rows: byId([...claims.users.update, ...claims.groups.update]), weight: () => 1, run: (w, rows) => w.updateClaims(rows) }),
+    inserts('user', claims.users.create),
+    inserts('group', claims.groups.create),
   ];
 }
 

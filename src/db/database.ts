@@ -1,5 +1,5 @@
 import { SyncFailure } from '../sync/failure.js';
-import type { CurrentState, GroupChange, Membership, NewGroup, NewUser, SyncPlan, UserChange } from '../sync/types.js';
+import type { ClaimMappings, ClaimWrite, CurrentState, GroupChange, Membership, NewGroup, NewUser, SyncPlan, UserChange } from '../sync/types.js';
 
 /**
  * The set-based statements apply() is made of. Each database implements them
@@ -19,6 +19,15 @@ export interface SyncWriter {
   insertGroups(groups: NewGroup[], now: Date): Promise<void>;
   removeMemberships(memberships: Membership[]): Promise<void>;
   addMemberships(memberships: Membership[]): Promise<void>;
+  insertClaims(owner: 'user' | 'group', claims: ClaimWrite[], now: Date): Promise<void>;
+  updateClaims(claims: ClaimWrite[]): Promise<void>;
+  deleteClaims(ids: string[]): Promise<void>;
+}
+
+/** What a run needs beyond users, groups and memberships. */
+export interface StateScope {
+  /** Configured custom claims: custom_claims is checked, and the owned claims read. */
+  claims?: ClaimMappings;
 }
 
 export interface SchemaReport {
@@ -63,6 +72,8 @@ export interface WriteResult {
 
 export interface WriteOptions {
   now: Date;
+  /** What to read besides users, groups and memberships (the same as for readState). */
+  scope?: StateScope;
   onCommitted?: (progress: WriteProgress) => void;
 }
 
@@ -72,9 +83,9 @@ export interface PocketIdDatabase {
   /** Where it points, safe to log: never a password. */
   readonly description: string;
   /** Is this a Pocket ID database of a version and shape the sync can write? */
-  checkSchema(): Promise<SchemaReport>;
+  checkSchema(scope?: StateScope): Promise<SchemaReport>;
   /** The current state without taking any write lock (dry runs). */
-  readState(): Promise<CurrentState>;
+  readState(scope?: StateScope): Promise<CurrentState>;
   /** How many write transactions writing this plan takes (the dry run reports it). */
   transactionsFor(plan: SyncPlan, state: CurrentState): number;
   /**

@@ -7,8 +7,28 @@ export interface SyncSummary {
   memberships: { added: number; removed: number };
   skipsByReason: Partial<Record<SkipReason, number>>;
   skips: Skip[];
+  /** Custom claim rows of LDAP users and groups; set by runSync when claims are configured. */
+  claims?: ClaimSummary;
   /** Set by runSync after the commit when LDAP_ATTRIBUTE_USER_PROFILE_PICTURE is configured. */
   pictures?: PictureSummary;
+}
+
+export interface ClaimSummary {
+  created: number;
+  updated: number;
+  deleted: number;
+  /** Claims left as they were because their value could not be used. */
+  skipped: number;
+}
+
+export function summarizeClaims(plan: SyncPlan): ClaimSummary {
+  const { users, groups } = plan.claims;
+  return {
+    created: users.create.length + groups.create.length,
+    updated: users.update.length + groups.update.length,
+    deleted: users.delete.length + groups.delete.length,
+    skipped: plan.skips.filter((s) => s.kind === 'claim').length,
+  };
 }
 
 export function summarize(plan: SyncPlan): SyncSummary {
@@ -62,6 +82,14 @@ export function summaryFields(summary: SyncSummary): Record<string, number> {
     membershipsAdded: m.added,
     membershipsRemoved: m.removed,
     memberSkips: summary.skips.filter((s) => s.kind === 'member').length,
+    ...(summary.claims
+      ? {
+          claimsCreated: summary.claims.created,
+          claimsUpdated: summary.claims.updated,
+          claimsDeleted: summary.claims.deleted,
+          claimSkips: summary.claims.skipped,
+        }
+      : {}),
     ...(summary.pictures
       ? {
           picturesWritten: summary.pictures.written,

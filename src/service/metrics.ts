@@ -20,6 +20,9 @@ const CHANGES: Change[] = [
   ['groups', 'deleted', (s) => s.groups.deleted],
   ['memberships', 'added', (s) => s.memberships.added],
   ['memberships', 'removed', (s) => s.memberships.removed],
+  ['claims', 'created', (s) => s.claims?.created ?? 0],
+  ['claims', 'updated', (s) => s.claims?.updated ?? 0],
+  ['claims', 'deleted', (s) => s.claims?.deleted ?? 0],
 ];
 
 /**
@@ -34,8 +37,8 @@ const CHANGES: Change[] = [
  *   pocket_id_ldap_sync_last_success_timestamp_seconds      end of the last committed run (0: none yet)
  *   pocket_id_ldap_sync_last_run_timestamp_seconds          end of the last run of any result
  *   pocket_id_ldap_sync_entries_read{kind}                  users / groups the last successful run read from LDAP
- *   pocket_id_ldap_sync_changes_total{object,change}        rows changed by committed runs
- *   pocket_id_ldap_sync_skipped_entries{reason}             entries the last successful run skipped, by reason (every reason, after the first run)
+ *   pocket_id_ldap_sync_changes_total{object,change}        rows changed by committed runs (object: users, groups, memberships, claims)
+ *   pocket_id_ldap_sync_skipped_entries{reason}             entries (and custom claims: claim-*) the last successful run skipped, by reason (every reason, after the first run)
  *   pocket_id_ldap_sync_info{version}                       always 1
  */
 export class SyncMetrics {

@@ -5,6 +5,7 @@ import { parseDeleteThreshold } from '../../src/sync/deletion-guard.js';
 import { failureReason } from '../../src/sync/failure.js';
 import { checkReEnableGuard, countReEnables, ReEnableGuardError, type ReEnableFacts } from '../../src/sync/reenable-guard.js';
 import type { CurrentState, CurrentUser, SyncPlan, UserChange, UserFields } from '../../src/sync/types.js';
+import { emptyClaimPlan } from '../../src/sync/plan-claims.js';
 
 const FIELDS: UserFields = { username: 'u', email: 'u@x', firstName: '', lastName: '', displayName: 'u', isAdmin: false, emailVerified: true, disabled: false };
 const FACTS: ReEnableFacts = {
@@ -45,6 +46,7 @@ function scenario(o: { reEnable?: number; unAdmin?: number; managed: number; oth
     groups: { create: [], update: [], delete: [], unchanged: 0 },
     memberships: { add: [], remove: [] },
     vacate: { userIds: [], groupIds: [] },
+    claims: emptyClaimPlan(),
     skips: [],
     managed: { users: o.managed, groups: 0 },
   };

@@ -194,3 +194,39 @@ test('SchemaError lists every problem and says it refuses to write', () => {
   assert.equal(error.name, 'SchemaError');
   assert.match(error.message, /^refusing to write: this does not look like a Pocket ID database this daemon knows: .*dirty.*; column users\.ldap_id is missing$/);
 });
+
+describe('judgeSchema with custom claims configured', () => {
+  const CLAIMS_COLUMNS = {
+    postgres: { id: 'uuid', created_at: 'timestamptz', key: 'varchar', value: 'text', user_id: 'uuid', user_group_id: 'uuid' },
+    sqlite: { id: 'text', created_at: 'datetime', key: 'text', value: 'text', user_id: 'text', user_group_id: 'text' },
+  };
+  const SUPPORTED = 'custom claims are supported for Pocket ID v2.2.0 to v2.14.x (table custom_claims, migrations 20260109090200 to 20260814120000)';
+
+  for (const kind of ['postgres', 'sqlite'] as const) {
+    test(`schema check ${kind}: custom_claims as Pocket ID v2.14 has it passes; without claims it is not required`, () => {
+      const withClaims = columns(kind, (t) => (t.custom_claims = { ...CLAIMS_COLUMNS[kind] }));
+      assert.deepEqual(judgeSchema(kind, CURRENT, withClaims, { claims: true }).problems, []);
+      assert.deepEqual(judgeSchema(kind, CURRENT, columns(kind)).problems, []);
+    });
+
+    test(`schema check ${kind}: custom_claims renamed to custom_field_values (Pocket ID custom fields) names both tables and the supported versions`, () => {
+      const renamed = columns(kind, (t) => (t.custom_field_values = { ...CLAIMS_COLUMNS[kind], custom_field_id: 'text' }));
+      assert.deepEqual(judgeSchema(kind, CURRENT, renamed, { claims: true }).problems, [
+        `LDAP_SYNC_USER_CLAIMS / LDAP_SYNC_GROUP_CLAIMS are set, but this Pocket ID keeps custom claims in table custom_field_values instead of custom_claims; ${SUPPORTED}: unset the claim settings or run a supported Pocket ID`,
+      ]);
+    });
+
+    test(`schema check ${kind}: a custom_claims without key (keyed by field id) is refused`, () => {
+      const reshaped = columns(kind, (t) => {
+        const { key: _key, ...rest } = CLAIMS_COLUMNS[kind];
+        t.custom_claims = { ...rest, custom_field_id: 'text' };
+      });
+      assert.deepEqual(judgeSchema(kind, CURRENT, reshaped, { claims: true }).problems, [
+        `LDAP_SYNC_USER_CLAIMS / LDAP_SYNC_GROUP_CLAIMS are set, but column custom_claims.key is missing; ${SUPPORTED}`,
+      ]);
+      assert.deepEqual(judgeSchema(kind, CURRENT, columns(kind), { claims: true }).problems, [
+        `LDAP_SYNC_USER_CLAIMS / LDAP_SYNC_GROUP_CLAIMS are set, but table custom_claims is missing; ${SUPPORTED}`,
+      ]);
+    });
+  }
+});

@@ -2,7 +2,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { CurrentState, SyncPlan } from '../../sync/types.js';
 import { apply } from '../apply.js';
-import { SyncLockBusyError, type PocketIdDatabase, type SchemaReport, type WriteOptions, type WriteResult } from '../database.js';
+import { SyncLockBusyError, type PocketIdDatabase, type SchemaReport, type StateScope, type WriteOptions, type WriteResult } from '../database.js';
 import { judgeSchema } from '../schema-check.js';
 import { readPostgresColumns, readPostgresMigrations } from './postgres-introspector.js';
 import type { PocketIdSchema } from '../schema.js';
@@ -60,12 +60,14 @@ export class PostgresDatabase implements PocketIdDatabase {
     }
   }
 
-  checkSchema(): Promise<SchemaReport> {
-    return this.connecting(async () => judgeSchema(this.kind, await readPostgresMigrations(this.db), await readPostgresColumns(this.db)));
+  checkSchema(scope: StateScope = {}): Promise<SchemaReport> {
+    return this.connecting(async () =>
+      judgeSchema(this.kind, await readPostgresMigrations(this.db), await readPostgresColumns(this.db), { claims: scope.claims !== undefined }),
+    );
   }
 
-  readState(): Promise<CurrentState> {
-    return this.connecting(() => readCurrentState(this.db, this.kind));
+  readState(scope: StateScope = {}): Promise<CurrentState> {
+    return this.connecting(() => readCurrentState(this.db, this.kind, scope.claims));
   }
 
   transactionsFor(): number {
@@ -87,7 +89,7 @@ export class PostgresDatabase implements PocketIdDatabase {
         if (lock.rows[0]?.locked !== true) {
           throw new SyncLockBusyError(`another sync holds the PostgreSQL advisory lock ${POSTGRES_SYNC_LOCK_KEY} on this database`);
         }
-        const planned = prepare(await readCurrentState(trx, this.kind));
+        const planned = prepare(await readCurrentState(trx, this.kind, options.scope?.claims));
         started = performance.now();
         await apply(planned, new SetWriter(trx, postgresRows), options.now);
         return planned;

@@ -37,10 +37,10 @@ export function sqliteBatches(plan: SyncPlan, state: CurrentState, budget: numbe
 }
 
 /** One snapshot of the database (a read transaction: WAL lets Pocket ID write meanwhile). */
-async function readSnapshot(db: Kysely<PocketIdSchema>): Promise<CurrentState> {
+async function readSnapshot(db: Kysely<PocketIdSchema>, options: WriteOptions): Promise<CurrentState> {
   await sql`BEGIN`.execute(db);
   try {
-    return await readCurrentState(db, 'sqlite');
+    return await readCurrentState(db, 'sqlite', options.scope?.claims);
   } finally {
     await sql`COMMIT`.execute(db);
   }
@@ -61,7 +61,7 @@ export async function writeInBatches(target: BatchedWriteTarget, prepare: (state
   const writer = new SetWriter(db, sqliteRows);
   // Our own commits leave our connection's data_version alone: it moves only when another connection commits.
   let snapshotVersion = await dataVersion(db);
-  let state = await readSnapshot(db);
+  let state = await readSnapshot(db, options);
   let plan = prepare(state);
   let committed = 0;
   let longest = 0;
@@ -97,7 +97,7 @@ export async function writeInBatches(target: BatchedWriteTarget, prepare: (state
     } catch (error) {
       if (error instanceof PlanOutdated && committed === 0 && attempt < MAX_PLANS) {
         snapshotVersion = await dataVersion(db);
-        state = await readSnapshot(db);
+        state = await readSnapshot(db, options);
         plan = prepare(state);
         continue;
       }

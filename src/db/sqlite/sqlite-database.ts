@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, sql, SqliteDialect } from 'kysely';
 import type { CurrentState, SyncPlan } from '../../sync/types.js';
-import type { PocketIdDatabase, SchemaReport, WriteOptions, WriteResult } from '../database.js';
+import type { PocketIdDatabase, SchemaReport, StateScope, WriteOptions, WriteResult } from '../database.js';
 import { judgeSchema } from '../schema-check.js';
 import { readSqliteColumns, readSqliteMigrations } from './sqlite-introspector.js';
 import type { PocketIdSchema } from '../schema.js';
@@ -51,12 +51,12 @@ export class SqliteDatabase implements PocketIdDatabase {
     return new SqliteDatabase(`sqlite ${path}`, shown, db, batchBudget);
   }
 
-  async checkSchema(): Promise<SchemaReport> {
-    return judgeSchema(this.kind, await readSqliteMigrations(this.db), await readSqliteColumns(this.db));
+  async checkSchema(scope: StateScope = {}): Promise<SchemaReport> {
+    return judgeSchema(this.kind, await readSqliteMigrations(this.db), await readSqliteColumns(this.db), { claims: scope.claims !== undefined });
   }
 
-  readState(): Promise<CurrentState> {
-    return readCurrentState(this.db, this.kind);
+  readState(scope: StateScope = {}): Promise<CurrentState> {
+    return readCurrentState(this.db, this.kind, scope.claims);
   }
 
   transactionsFor(plan: SyncPlan, state: CurrentState): number {
