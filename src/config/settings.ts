@@ -52,7 +52,7 @@ export const SETTINGS = [
   { name: 'LDAP_SYNC_SCHEDULE', kind: 'string', default: '@every 1h', pocketId: false, description: 'When to sync after the run at start: "@every <duration>" counted from start (Go syntax: 30m, 1h, 1h30m), or a cron expression (5 fields, or 6 with seconds first; @hourly, @daily; process time zone).' },
   { name: 'LDAP_SYNC_RETRY_DELAY', kind: 'integer', default: '30', pocketId: false, description: 'Seconds before the first retry of a failed run; the delay doubles with each failure up to LDAP_SYNC_RETRY_MAX_DELAY, and a retry never goes past the next scheduled run.' },
   { name: 'LDAP_SYNC_RETRY_MAX_DELAY', kind: 'integer', default: '600', pocketId: false, description: 'Upper bound in seconds of the retry delay.' },
-  { name: 'LDAP_SYNC_HTTP_PORT', kind: 'integer', default: '9464', pocketId: false, description: 'Port of the HTTP server with /healthz, /readyz and /metrics; 0 turns it off.' },
+  { name: 'LDAP_SYNC_HTTP_PORT', kind: 'integer', default: '9474', pocketId: false, description: 'Port of the HTTP server with /healthz, /readyz and /metrics; 0 turns it off.' },
   { name: 'LDAP_SYNC_HTTP_ADDRESS', kind: 'string', pocketId: false, description: 'Address the HTTP server binds to, e.g. 127.0.0.1; empty: all interfaces.' },
   { name: 'LDAP_SYNC_SHUTDOWN_TIMEOUT', kind: 'integer', default: '20', pocketId: false, description: 'Seconds a running sync may take to finish after SIGTERM or SIGINT; after that the process exits and the database rolls the unfinished transaction back.' },
   { name: 'LDAP_TIMEOUT', kind: 'integer', default: '30', pocketId: false, description: 'Seconds allowed for connecting and for each LDAP operation (one page, one lookup).' },

@@ -10,7 +10,7 @@ export interface HealthEndpoints {
 }
 
 export interface RunningHttpServer {
-  /** Where it listens, e.g. "0.0.0.0:9464" or "[::]:9464". */
+  /** Where it listens, e.g. "0.0.0.0:9474" or "[::]:9474". */
   address: string;
   port: number;
   close(): Promise<void>;

@@ -8,6 +8,7 @@ import { summaryFields } from '../run/summary.js';
 import { errorMessage } from '../log/error-message.js';
 import { failsAs } from '../run/fails-as.js';
 import { failureReason, type FailureReason } from '../sync/failure.js';
+import { logMemoryPeak, watchMemory } from './memory-watch.js';
 
 /** gocron's job name in Pocket ID ≤ v2.13 (reference §5.2): log-based health checks look for it. */
 export const JOB_NAME = 'SyncLdap';
@@ -70,6 +71,7 @@ export async function runJob(context: JobContext, options: SyncOptions = {}): Pr
   const duration = (outcome: JobOutcome): LogFields => ({ duration: durationField(outcome.durationMs, config.log.json) });
 
   log.info(dry ? 'Starting dry run' : 'Starting job');
+  const memory = watchMemory();
   try {
     const db = await failsAs('database', () => context.database.get());
     const sync = await (context.sync ?? runSync)(config, db, log, options);
@@ -87,5 +89,7 @@ export async function runJob(context: JobContext, options: SyncOptions = {}): Pr
     const outcome = finish('failure', { reason, failureReason: failure });
     log.error(dry ? 'Dry run failed' : 'Job failed', { ...duration(outcome), error: reason });
     return outcome;
+  } finally {
+    logMemoryPeak(log, memory.stop());
   }
 }

@@ -44,7 +44,7 @@ test('LDAP_SYNC_SCHEDULE and the other service settings: defaults, validation, e
     schedule: '@every 1h',
     retryDelayMs: 30_000,
     retryMaxDelayMs: 600_000,
-    httpPort: 9464,
+    httpPort: 9474,
     httpAddress: '',
     shutdownTimeoutMs: 20_000,
   });
