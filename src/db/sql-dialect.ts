@@ -5,6 +5,16 @@ import type { RowSource } from './row-source.js';
 /** table → column → accepted types (PostgreSQL udt names, SQLite declared types, lower case). */
 export type ExpectedColumns = Record<string, Record<string, string[]>>;
 
+/** Pocket ID's columns on one database, by what needs them (judgeSchema). */
+export interface ExpectedSchema {
+  /** What every run writes: users, user_groups, user_groups_users. */
+  sync: ExpectedColumns;
+  /** custom_claims, checked only when claims are configured. */
+  claims: ExpectedColumns;
+  /** The credential tables session revocation writes (oauth2_sessions since Pocket ID v2.10, 20260607120000). */
+  credentials: ExpectedColumns;
+}
+
 /**
  * Everything shared code needs to know about one database's SQL, so that
  * nothing outside db/postgres/ and db/sqlite/ asks which database it has:
@@ -17,6 +27,6 @@ export interface SqlDialect extends RowSource {
   joinIds(column: string): RawBuilder<string>;
   /** The first `bytes` bytes of a binary column. */
   bytesHead(column: string, bytes: number): RawBuilder<Buffer>;
-  /** The columns the sync writes, as Pocket ID declares them on this database. */
-  readonly expectedColumns: ExpectedColumns;
+  /** The columns the sync reads and writes, as Pocket ID declares them on this database. */
+  readonly expectedSchema: ExpectedSchema;
 }

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { CurrentState } from '../sync/types.js';
+import type { ClaimMappings, CurrentState } from '../sync/types.js';
+import { readOwnedClaims } from './claim-state.js';
 import type { PocketIdSchema } from './schema.js';
 import type { SqlDialect } from './sql-dialect.js';
 
@@ -12,9 +13,9 @@ const bool = (value: boolean | number): boolean => value === true || value === 1
  * a million membership rows cost the driver a second to parse, 5,000
  * strings a few milliseconds.
  */
-export async function readCurrentState(db: Kysely<PocketIdSchema>, dialect: SqlDialect): Promise<CurrentState> {
+export async function readCurrentState(db: Kysely<PocketIdSchema>, dialect: SqlDialect, claims?: ClaimMappings): Promise<CurrentState> {
   const memberIds = dialect.joinIds('m.user_id');
-  const [users, groups, memberships] = await Promise.all([
+  const [users, groups, memberships, ownedClaims] = await Promise.all([
     db
       .selectFrom('users')
       .select(['id', 'username', 'email', 'first_name', 'last_name', 'display_name', 'is_admin', 'email_verified', 'disabled', 'ldap_id'])
@@ -27,6 +28,7 @@ export async function readCurrentState(db: Kysely<PocketIdSchema>, dialect: SqlD
       .groupBy('m.user_group_id')
       .select(['m.user_group_id', memberIds.as('user_ids')])
       .execute(),
+    claims ? readOwnedClaims(db, claims) : undefined,
   ]);
   const members = new Map<string, Set<string>>();
   for (const { user_group_id, user_ids } of memberships) members.set(user_group_id, new Set(user_ids.split(',')));
@@ -45,5 +47,6 @@ export async function readCurrentState(db: Kysely<PocketIdSchema>, dialect: SqlD
     })),
     groups: groups.map((g) => ({ id: g.id, ldapId: g.ldap_id, name: g.name, friendlyName: g.friendly_name })),
     memberships: members,
+    ...(ownedClaims ? { claims: ownedClaims } : {}),
   };
 }

@@ -1,4 +1,4 @@
-import type { Client, Entry } from 'ldapts';
+import { SizeLimitExceededError, type Client, type Entry } from 'ldapts';
 import type { LdapSettings } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
 import { decodeUtf8, nfc } from '../text/go-text.js';
@@ -8,8 +8,9 @@ import { accountStatus, ACCOUNT_STATUS_ATTRIBUTES } from './account-status.js';
 import { normalizeDN } from './dn.js';
 import { MemberResolver } from './member-resolver.js';
 import { completeRangedValues, rangeRequest } from './range.js';
-import { describeVendor, detectVendor, type DetectedVendor } from './vendors.js';
+import { claimAttributes, readClaimValues } from './claim-reader.js';
 import { uniqueIdConverter } from './ldap-id.js';
+import { describeVendor, detectVendor, type DetectedVendor } from './vendors.js';
 import type { DirectoryGroup, DirectorySnapshot, DirectoryUser } from '../sync/snapshot.js';
 
 interface TextReader {
@@ -40,34 +41,62 @@ function unique(names: string[]): string[] {
   return [...new Set(names.filter((name) => name !== ''))];
 }
 
-/** Every entry matching the filter, page by page; any incomplete read throws. */
+/** Smallest page the size-limit fallback halves down to. */
+export const PAGE_SIZE_FLOOR = 50;
+
+/** The page size of one read: lowered for the rest of the read when the server's size limit is below it. */
+interface Paging {
+  pageSize: number;
+}
+
+/**
+ * Every entry matching the filter, page by page; any incomplete read throws.
+ * A server whose size limit is at or below the page size (389-ds: 2000 for
+ * non-root binds) answers sizeLimitExceeded (4) on the first page: the search
+ * is then retried with half the page size, down to PAGE_SIZE_FLOOR.
+ */
 async function* pagedSearch(
   client: Client,
   settings: LdapSettings,
-  what: string,
-  filter: string,
-  attributes: string[],
+  search: { what: string; filter: string; attributes: string[] },
+  paging: Paging,
   stats: DirectorySnapshot['stats'],
   log: Logger,
 ): AsyncGenerator<Entry> {
-  try {
-    const pages = client.searchPaginated(settings.base, {
-      scope: 'sub',
-      derefAliases: 'never',
-      filter,
-      attributes,
-      explicitBufferAttributes: ALL_ATTRIBUTES_AS_BUFFERS,
-      paged: { pageSize: settings.pageSize },
-    });
-    for await (const page of pages) {
-      stats.pages += 1;
-      if (page.searchReferences.length > 0) {
-        log.debug('Ignoring search continuation references', { search: what, references: page.searchReferences.length });
+  for (;;) {
+    let yielded = 0;
+    try {
+      const pages = client.searchPaginated(settings.base, {
+        scope: 'sub',
+        derefAliases: 'never',
+        filter: search.filter,
+        attributes: search.attributes,
+        explicitBufferAttributes: ALL_ATTRIBUTES_AS_BUFFERS,
+        paged: { pageSize: paging.pageSize },
+      });
+      for await (const page of pages) {
+        stats.pages += 1;
+        if (page.searchReferences.length > 0) {
+          log.debug('Ignoring search continuation references', { search: search.what, references: page.searchReferences.length });
+        }
+        yielded += page.searchEntries.length;
+        yield* page.searchEntries;
       }
-      yield* page.searchEntries;
+      return;
+    } catch (error) {
+      if (error instanceof SizeLimitExceededError && yielded === 0 && paging.pageSize > PAGE_SIZE_FLOOR) {
+        const smaller = Math.max(PAGE_SIZE_FLOOR, Math.floor(paging.pageSize / 2));
+        log.warn('The server\'s size limit is below LDAP_SYNC_PAGE_SIZE; retrying with smaller pages (set LDAP_SYNC_PAGE_SIZE below the limit)', {
+          search: search.what,
+          pageSize: paging.pageSize,
+          retryPageSize: smaller,
+        });
+        paging.pageSize = smaller;
+        continue;
+      }
+      const hint = error instanceof SizeLimitExceededError ? ` (lower LDAP_SYNC_PAGE_SIZE=${paging.pageSize} below the server's size limit for the bind account)` : '';
+      throw new LdapError('ldap_search', `failed to query LDAP ${search.what}: ${describeError(error)}${hint}`, { cause: error });
     }
-  } catch (error) {
-    throw new LdapError('ldap_search', `failed to query LDAP ${what}: ${describeError(error)}`, { cause: error });
   }
 }
 
@@ -94,11 +123,12 @@ function groupDnsByNormalizedDn(pending: PendingGroup[]): Map<string, string> {
   return dns;
 }
 
-/** One read's shared state: the connection, the settings, the counters and the member resolver. */
+/** One read's shared state: the connection, the settings, the counters, the page size and the member resolver. */
 interface ReadContext {
   client: Client;
   settings: LdapSettings;
   stats: DirectorySnapshot['stats'];
+  paging: Paging;
   resolver: MemberResolver;
   log: Logger;
 }
@@ -114,59 +144,77 @@ async function recogniseServer(client: Client, settings: LdapSettings, log: Logg
   return vendor;
 }
 
+/** One user entry as Pocket ID reads it, plus its claims, picture and (with the setting) the directory's disabled flag. */
+async function readUser(context: ReadContext, entry: Entry, userId: (bytes: Uint8Array) => string): Promise<{ user: DirectoryUser; hasAccountFlag: boolean }> {
+  const { client, settings, log } = context;
+  const attrs = settings.attributes;
+  const values = new EntryValues(entry);
+  const text = textReader(values);
+  const idBytes = values.first(attrs.userUniqueId);
+  const user: DirectoryUser = {
+    dn: entry.dn,
+    ldapId: idBytes ? userId(idBytes) : '',
+    username: text.read(attrs.username),
+    email: text.read(attrs.email),
+    firstName: text.read(attrs.firstName),
+    lastName: text.read(attrs.lastName),
+    displayName: text.read(attrs.displayName),
+  };
+  if (text.invalidAttribute) user.invalidAttribute = text.invalidAttribute;
+  const claimValues = await readClaimValues(client, entry, values, settings.claims.user);
+  if (claimValues) user.claimValues = claimValues;
+  // Binary, never decoded as text here: an invalid picture must not skip the user.
+  const picture = values.first(attrs.profilePicture);
+  if (picture !== undefined && picture.length > 0) user.picture = picture;
+  let hasAccountFlag = false;
+  if (settings.syncDisabledAccounts) {
+    hasAccountFlag = ACCOUNT_STATUS_ATTRIBUTES.some((attribute) => values.first(attribute) !== undefined);
+    const status = accountStatus(values);
+    user.disabled = status.disabled;
+    if (status.disabled) log.debug('Account disabled in the directory', { dn: entry.dn, reason: status.reason });
+  }
+  return { user, hasAccountFlag };
+}
+
 /** The user search: every entry becomes a DirectoryUser, and its DN goes into the resolver's cache. */
-async function readUsers(context: ReadContext): Promise<DirectoryUser[]> {
-  const { client, settings, stats, resolver, log } = context;
+async function readUsers(context: ReadContext): Promise<{ users: DirectoryUser[]; entriesWithAccountFlag: number }> {
+  const { client, settings, stats, paging, resolver, log } = context;
   const attrs = settings.attributes;
   const userId = uniqueIdConverter(attrs.userUniqueId);
   const users: DirectoryUser[] = [];
+  let entriesWithAccountFlag = 0;
   const userAttributes = unique([
     attrs.userUniqueId, attrs.username, attrs.email, attrs.firstName, attrs.lastName, attrs.displayName, attrs.profilePicture,
     ...(settings.syncDisabledAccounts ? ACCOUNT_STATUS_ATTRIBUTES : []),
+    ...claimAttributes(settings.claims.user),
   ]);
-  for await (const entry of pagedSearch(client, settings, 'users', settings.userFilter, userAttributes, stats, log)) {
-    const values = new EntryValues(entry);
-    const text = textReader(values);
-    const idBytes = values.first(attrs.userUniqueId);
-    const user: DirectoryUser = {
-      dn: entry.dn,
-      ldapId: idBytes ? userId(idBytes) : '',
-      username: text.read(attrs.username),
-      email: text.read(attrs.email),
-      firstName: text.read(attrs.firstName),
-      lastName: text.read(attrs.lastName),
-      displayName: text.read(attrs.displayName),
-    };
-    if (text.invalidAttribute) user.invalidAttribute = text.invalidAttribute;
-    // Binary, never decoded as text here: an invalid picture must not skip the user.
-    const picture = values.first(attrs.profilePicture);
-    if (picture !== undefined && picture.length > 0) user.picture = picture;
-    if (settings.syncDisabledAccounts) {
-      const status = accountStatus(values);
-      user.disabled = status.disabled;
-      if (status.disabled) log.debug('Account disabled in the directory', { dn: entry.dn, reason: status.reason });
-    }
+  for await (const entry of pagedSearch(client, settings, { what: 'users', filter: settings.userFilter, attributes: userAttributes }, paging, stats, log)) {
+    const { user, hasAccountFlag } = await readUser(context, entry, userId);
+    if (hasAccountFlag) entriesWithAccountFlag += 1;
     // Pocket ID fills its DN cache before any validation, so members resolve
     // even to entries that are skipped later.
     if (user.username !== '') resolver.rememberUser(entry.dn, nfc(user.username));
     users.push(user);
   }
-  return users;
+  return { users, entriesWithAccountFlag };
 }
 
 /** The group search: each group with its entry, waiting for its members (completeMembers). */
 async function readGroups(context: ReadContext, memberRequest: string): Promise<PendingGroup[]> {
-  const { client, settings, stats, log } = context;
+  const { client, settings, stats, paging, log } = context;
   const attrs = settings.attributes;
   const groupId = uniqueIdConverter(attrs.groupUniqueId);
   const pending: PendingGroup[] = [];
-  const groupAttributes = unique([attrs.groupName, attrs.groupUniqueId, memberRequest]);
-  for await (const entry of pagedSearch(client, settings, 'groups', settings.groupFilter, groupAttributes, stats, log)) {
+  const groupAttributes = unique([attrs.groupName, attrs.groupUniqueId, memberRequest, ...claimAttributes(settings.claims.group)]);
+  const groupSearch = { what: 'groups', filter: settings.groupFilter, attributes: groupAttributes };
+  for await (const entry of pagedSearch(client, settings, groupSearch, paging, stats, log)) {
     const values = new EntryValues(entry);
     const text = textReader(values);
     const idBytes = values.first(attrs.groupUniqueId);
     const group: DirectoryGroup = { dn: entry.dn, ldapId: idBytes ? groupId(idBytes) : '', name: text.read(attrs.groupName), memberUsernames: [] };
     if (text.invalidAttribute) group.invalidAttribute = text.invalidAttribute;
+    const claimValues = await readClaimValues(client, entry, values, settings.claims.group);
+    if (claimValues) group.claimValues = claimValues;
     pending.push({ group, entry, values });
   }
   return pending;
@@ -182,6 +230,8 @@ async function completeMembers(context: ReadContext, pending: PendingGroup[], ra
   const memberAttribute = settings.attributes.groupMember;
   // Keyed the way Pocket ID normalises DNs; member groups are recorded by their snapshot DN, so the plan can match them exactly.
   const groupDns = settings.nestedGroups ? groupDnsByNormalizedDn(pending) : null;
+  // With nesting off, a member value naming a group is reported as a group (LDAP_SYNC_NESTED_GROUPS), not looked up.
+  if (!settings.nestedGroups) resolver.rememberGroups(new Set(groupDnsByNormalizedDn(pending).keys()));
   const groups: DirectoryGroup[] = [];
   for (const { group, entry, values } of pending) {
     let members = values.all(memberAttribute);
@@ -213,10 +263,10 @@ async function completeMembers(context: ReadContext, pending: PendingGroup[], ra
 export async function readDirectory(client: Client, settings: LdapSettings, log: Logger): Promise<DirectoryRead> {
   const started = performance.now();
   const stats: DirectorySnapshot['stats'] = { pages: 0, memberLookups: 0, readMs: 0, rangeRequests: 0 };
-  const context: ReadContext = { client, settings, stats, resolver: new MemberResolver(client, settings, log), log };
+  const context: ReadContext = { client, settings, stats, paging: { pageSize: settings.pageSize }, resolver: new MemberResolver(client, settings, log), log };
   const vendor = await recogniseServer(client, settings, log);
 
-  const users = await readUsers(context);
+  const { users, entriesWithAccountFlag } = await readUsers(context);
   // With LDAP_SYNC_MEMBER_RANGE_SIZE the first block is asked for in the search itself.
   const memberAttribute = settings.attributes.groupMember;
   const rangeSize = settings.memberRangeSize > 0 ? settings.memberRangeSize : undefined;
@@ -228,5 +278,7 @@ export async function readDirectory(client: Client, settings: LdapSettings, log:
   stats.memberLookups = context.resolver.lookups;
   stats.readMs = performance.now() - started;
   log.debug('LDAP directory read', { users: users.length, groups: groups.length, pages: stats.pages, memberLookups: stats.memberLookups, ms: Math.round(stats.readMs) });
-  return { users, groups, unresolvedMembers, stats, vendor };
+  const read: DirectoryRead = { users, groups, unresolvedMembers, stats, vendor };
+  if (settings.syncDisabledAccounts) read.entriesWithAccountFlag = entriesWithAccountFlag;
+  return read;
 }

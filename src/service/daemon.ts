@@ -12,6 +12,7 @@ import { makeRedactor, secretsOf } from './redact.js';
 import { parseSchedule } from '../config/schedule.js';
 import { longestGapSeconds } from './schedule-interval.js';
 import { SyncScheduler } from './scheduler.js';
+import { onSigusr1, runRequester, type RunRequestResult, type TriggerSource } from './trigger.js';
 import { packageVersion } from './version.js';
 import type { SyncRun } from '../run/run-sync.js';
 
@@ -60,8 +61,14 @@ function delay(ms: number): { promise: Promise<void>; cancel(): void } {
 
 type HttpStart = { ok: true; server: RunningHttpServer | undefined } | { ok: false };
 
-/** /healthz, /readyz and /metrics, unless LDAP_SYNC_HTTP_PORT=0. */
-async function startHttp(service: Config['service'], health: HealthState, metrics: SyncMetrics, log: Logger): Promise<HttpStart> {
+/** /healthz, /readyz and /metrics (and POST /sync with LDAP_SYNC_TRIGGER_TOKEN), unless LDAP_SYNC_HTTP_PORT=0. */
+async function startHttp(
+  service: Config['service'],
+  health: HealthState,
+  metrics: SyncMetrics,
+  requestRun: (source: TriggerSource) => RunRequestResult,
+  log: Logger,
+): Promise<HttpStart> {
   if (service.httpPort === 0) {
     log.info('HTTP server disabled (LDAP_SYNC_HTTP_PORT=0)');
     return { ok: true, server: undefined };
@@ -71,8 +78,9 @@ async function startHttp(service: Config['service'], health: HealthState, metric
       readiness: () => health.readiness(),
       metrics: () => metrics.metrics(),
       metricsContentType: metrics.contentType,
+      ...(service.triggerToken !== '' ? { sync: { token: service.triggerToken, request: () => requestRun('POST /sync') } } : {}),
     });
-    log.info('HTTP server listening', { address: server.address, endpoints: '/healthz,/readyz,/metrics' });
+    log.info('HTTP server listening', { address: server.address, endpoints: `/healthz,/readyz,/metrics${service.triggerToken !== '' ? ',POST /sync' : ''}` });
     return { ok: true, server };
   } catch (error) {
     log.error('Cannot start the HTTP server', { address: service.httpAddress || '(all interfaces)', port: service.httpPort, error: errorMessage(error) });
@@ -119,20 +127,25 @@ export async function runDaemon(config: Config, log: Logger, sync: SyncRun): Pro
   });
   warnAboutUiConfig(config, log);
 
+  // Before anything slow: from here on SIGUSR1 asks for a run and never opens Node's debugger.
+  let scheduler: SyncScheduler | undefined;
+  const requestRun = runRequester(() => scheduler, log);
+  const stopSigusr1 = onSigusr1(requestRun);
+
   const metrics = new SyncMetrics(version);
   metrics.setScheduleInterval(config.enabled ? longestGapSeconds(schedule, new Date()) : 0);
   const health = new HealthState(schedule, config.enabled, makeRedactor(secretsOf(config)));
-  const http = await startHttp(config.service, health, metrics, log);
+  const http = await startHttp(config.service, health, metrics, requestRun, log);
   if (!http.ok) {
     signals.dispose();
+    stopSigusr1();
     return { exitCode: 1, abandoned: false };
   }
 
   const database = new DatabaseHandle(config.database);
-  let scheduler: SyncScheduler | undefined;
   if (config.enabled) {
-    const job = async (): Promise<JobOutcome> => {
-      const outcome = await runJob({ log, jsonLog: config.log.json, database, sync });
+    const job = async (jobId?: string): Promise<JobOutcome> => {
+      const outcome = await runJob({ log, jsonLog: config.log.json, database, sync, ...(jobId ? { jobId } : {}) });
       const finishedAt = new Date();
       metrics.record(outcome, finishedAt);
       health.record(outcome, finishedAt);
@@ -151,6 +164,7 @@ export async function runDaemon(config: Config, log: Logger, sync: SyncRun): Pro
   scheduler?.stop();
   const abandoned = await waitForRunningSync(scheduler?.current, config.service.shutdownTimeoutMs, signals.second, log);
   signals.dispose();
+  stopSigusr1();
   await http.server?.close();
   // An abandoned run still holds its connection: closing the pool would wait for it.
   if (!abandoned) await database.close();

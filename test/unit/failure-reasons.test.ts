@@ -28,7 +28,7 @@ test('the reasons are a small fixed set of label-safe words', () => {
 });
 
 test('the project\'s own errors carry their reason', () => {
-  assert.equal(failureReason(new SchemaError(judgeSchema(sqliteDialect.expectedColumns, null, new Map()))), 'schema');
+  assert.equal(failureReason(new SchemaError(judgeSchema(sqliteDialect.expectedSchema, null, new Map()))), 'schema');
   assert.equal(failureReason(new DeletionGuardError({ message: 'would delete 9 of 10' })), 'deletion_guard');
   assert.equal(failureReason(new SyncLockBusyError('held')), 'lock_skipped');
   assert.equal(failureReason(new TypeError('x is undefined')), 'other', 'a defect is "other"');

@@ -12,6 +12,7 @@ import type { SyncResult } from '../../src/run/run-sync.js';
 import { summarize } from '../../src/run/summary.js';
 import type { SyncPlan } from '../../src/sync/types.js';
 import { validEnv } from '../support/env.js';
+import { emptyClaimPlan } from '../../src/sync/plan-claims.js';
 
 const ENV = validEnv({ LDAP_BIND_PASSWORD: 'bind-S3cret', DB_CONNECTION_STRING: 'postgres://pocketid:db%2FS3cret@db.example.com:5432/pocketid' });
 
@@ -20,6 +21,7 @@ const EMPTY_PLAN: SyncPlan = {
   groups: { create: [], update: [], delete: [], unchanged: 2 },
   memberships: { add: [], remove: [] },
   vacate: { userIds: [], groupIds: [] },
+  claims: emptyClaimPlan(),
   skips: [],
   managed: { users: 4, groups: 2 },
 };

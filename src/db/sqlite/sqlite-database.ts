@@ -3,14 +3,16 @@ import { SETTINGS } from '../../config/settings.js';
 import { resolve } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import type { CurrentState, SyncPlan } from '../../sync/types.js';
-import type { PocketIdDatabase, SchemaReport, WriteOptions, WriteResult } from '../database.js';
+import type { PocketIdDatabase, SchemaReport, StateScope, WriteOptions, WriteResult } from '../database.js';
 import { judgeSchema } from '../schema-check.js';
 import { readSqliteColumns, readSqliteMigrations } from './sqlite-introspector.js';
 import type { PocketIdSchema } from '../schema.js';
 import { readCurrentState } from '../state-reader.js';
 import { sqliteBatches, writeInBatches } from './batched-write.js';
+import { CredentialRevoker, type CredentialTables, type RevokedCredentials } from '../credential-revocation.js';
 import { openSqlite, SQLITE_BUSY_TIMEOUT_MS } from './sqlite-connection.js';
 import { sqliteDialect } from './sqlite-dialect.js';
+import { sqliteSessions } from './sqlite-sessions.js';
 
 const DEFAULT_SQLITE_BATCH_ROWS = Number(SETTINGS.find((s) => s.name === 'LDAP_SYNC_SQLITE_BATCH_ROWS')?.default);
 
@@ -41,12 +43,16 @@ export class SqliteDatabase implements PocketIdDatabase {
     return new SqliteDatabase(`sqlite ${path}`, shown, openSqlite<PocketIdSchema>(path), batchBudget);
   }
 
-  async checkSchema(): Promise<SchemaReport> {
-    return judgeSchema(sqliteDialect.expectedColumns, await readSqliteMigrations(this.db), await readSqliteColumns(this.db));
+  async checkSchema(scope: StateScope = {}): Promise<SchemaReport> {
+    return judgeSchema(sqliteDialect.expectedSchema, await readSqliteMigrations(this.db), await readSqliteColumns(this.db), { claims: scope.claims !== undefined });
   }
 
-  readState(): Promise<CurrentState> {
-    return readCurrentState(this.db, sqliteDialect);
+  countRevocableCredentials(userIds: string[], tables: CredentialTables): Promise<RevokedCredentials[]> {
+    return new CredentialRevoker(this.db, sqliteDialect, sqliteSessions).count(userIds, tables);
+  }
+
+  readState(scope: StateScope = {}): Promise<CurrentState> {
+    return readCurrentState(this.db, sqliteDialect, scope.claims);
   }
 
   transactionsFor(plan: SyncPlan, state: CurrentState): number {
