@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/config.js';
-import type { PocketIdDatabase } from '../db/database.js';
+import type { PocketIdDatabase, WriteProgress, WriteResult } from '../db/database.js';
 import { SchemaError } from '../db/schema-check.js';
 import { closeLdapConnection, openLdapConnection } from '../ldap/connection.js';
 import { readDirectory } from '../ldap/directory-reader.js';
@@ -46,6 +46,28 @@ async function readSnapshot(config: Config, log: Logger): Promise<DirectorySnaps
   }
 }
 
+/** Writes the plan made from the database's state; the deletion guard refuses it before anything is written. */
+function writePlan(
+  db: PocketIdDatabase,
+  makePlan: (state: CurrentState) => SyncPlan,
+  verdict: () => GuardVerdict | null,
+  options: SyncOptions,
+  log: Logger,
+): Promise<WriteResult> {
+  const prepare = (state: CurrentState) => {
+    const planned = makePlan(state);
+    const guard = verdict();
+    if (guard && !options.allowMassDelete) {
+      log.error('Deletion guard refused the run', { detail: guard.message });
+      throw new DeletionGuardError(guard);
+    }
+    if (guard) log.warn('Deletion guard overridden for this run (--allow-mass-delete)', { detail: guard.message });
+    return planned;
+  };
+  const onCommitted = (p: WriteProgress) => log.debug(`Committed write transaction ${p.committed} of ${p.total}`, { wrote: p.wrote, heldMs: Math.round(p.heldMs) });
+  return db.write(prepare, { now: new Date(), onCommitted });
+}
+
 /**
  * One sync: read the whole directory, then plan and write the plan (one
  * transaction on PostgreSQL, short batches on SQLite). Every caller (CLI, scheduler, HTTP) goes through here.
@@ -74,32 +96,16 @@ export async function runSync(config: Config, db: PocketIdDatabase, log: Logger,
   };
 
   let syncPlan: SyncPlan;
-  const transactions = { count: 0, longestMs: 0 };
+  let transactions = { count: 0, longestMs: 0 };
   if (dryRun) {
     const state = await failsAs('database', () => db.readState());
     syncPlan = makePlan(state);
     transactions.count = db.transactionsFor(syncPlan, state);
   } else {
-    const written = await failsAs('database', () => db.write(
-      (state) => {
-        const planned = makePlan(state);
-        if (guard && !options.allowMassDelete) {
-          // Thrown before anything is written.
-          log.error('Deletion guard refused the run', { detail: guard.message });
-          throw new DeletionGuardError(guard);
-        }
-        if (guard) log.warn('Deletion guard overridden for this run (--allow-mass-delete)', { detail: guard.message });
-        return planned;
-      },
-      {
-        now: new Date(),
-        onCommitted: (p) => log.debug(`Committed write transaction ${p.committed} of ${p.total}`, { wrote: p.wrote, heldMs: Math.round(p.heldMs) }),
-      },
-    ));
+    const written = await failsAs('database', () => writePlan(db, makePlan, () => guard, options, log));
     syncPlan = written.plan;
     timings.applyMs = written.applyMs;
-    transactions.count = written.transactions;
-    transactions.longestMs = written.longestTransactionMs;
+    transactions = { count: written.transactions, longestMs: written.longestTransactionMs };
   }
 
   for (const skip of syncPlan.skips) {
