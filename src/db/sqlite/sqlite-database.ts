@@ -9,7 +9,7 @@ import { judgeSchema } from '../schema-check.js';
 import { readSqliteColumns, readSqliteMigrations } from './sqlite-introspector.js';
 import type { PocketIdSchema } from '../schema.js';
 import { readCurrentState } from '../state-reader.js';
-import { sqliteBatches, writeInBatches } from './batched-write.js';
+import { sqliteBatchCount, writeInBatches } from './batched-write.js';
 
 const DEFAULT_SQLITE_BATCH_ROWS = Number(SETTINGS.find((s) => s.name === 'LDAP_SYNC_SQLITE_BATCH_ROWS')?.default);
 
@@ -60,7 +60,7 @@ export class SqliteDatabase implements PocketIdDatabase {
   }
 
   transactionsFor(plan: SyncPlan, state: CurrentState): number {
-    return sqliteBatches(plan, state, this.batchBudget).length;
+    return sqliteBatchCount(plan, state, this.batchBudget);
   }
 
   /**
