@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs what the tests need (Debian/Ubuntu, root): OpenLDAP slapd + ldap-utils, PostgreSQL, openssl, systemd (for systemd-analyze).
+# Installs what the tests need (Debian/Ubuntu, root): OpenLDAP slapd + ldap-utils, PostgreSQL, openssl, systemd (for systemd-analyze),
+# 389 Directory Server (389-ds-base: dscreate, ns-slapd, dsidm; no instance is created and nothing is started),
+# promtool (Debian's prometheus package) for the alert rules.
 # Idempotent and quiet when everything is present; `apt-get update` runs only when something must be installed.
 # No system slapd database is configured (debconf preseed) and no service is started: the tests run their own
 # throwaway slapd instances and PostgreSQL clusters (test/support/slapd.ts, test/support/postgres.ts).
@@ -21,17 +23,28 @@ fi
 if ! have systemd-analyze; then
   pkgs+=(systemd)
 fi
+# Installed without recommends: 389-ds-base's dependencies (systemd among them) recommend packages ns-slapd does
+# not need; prometheus recommends the node exporter. Only promtool of that package is used: it checks and
+# unit-tests the alert rules (test/unit/alert-rules.test.ts); its server is not used.
+lean=()
+if ! have dscreate || ! have ns-slapd || ! have dsidm; then
+  lean+=(389-ds-base)
+fi
+if ! have promtool; then
+  lean+=(prometheus)
+fi
 
-[ ${#pkgs[@]} -eq 0 ] && exit 0
+[ ${#pkgs[@]} -eq 0 ] && [ ${#lean[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then
-  echo "install-test-deps: missing packages (${pkgs[*]}); run this script as root" >&2
+  echo "install-test-deps: missing packages (${pkgs[*]} ${lean[*]}); run this script as root" >&2
   exit 1
 fi
 
-echo "install-test-deps: installing ${pkgs[*]}"
+echo "install-test-deps: installing ${pkgs[*]} ${lean[*]}"
 export DEBIAN_FRONTEND=noninteractive
 # slapd: no dc=nodomain database, no /etc/ldap/slapd.d (and so no system slapd on port 389).
 echo "slapd slapd/no_configuration boolean true" | debconf-set-selections
 apt-get update -qq
-apt-get install -y -qq "${pkgs[@]}"
+[ ${#pkgs[@]} -eq 0 ] || apt-get install -y -qq "${pkgs[@]}"
+[ ${#lean[@]} -eq 0 ] || apt-get install -y -qq --no-install-recommends "${lean[@]}"

@@ -31,7 +31,7 @@ Pocket ID's gocron lines:
   INF Job run successfully name=SyncLdap jobID=<uuid> duration=1.2s ...
   ERR Job failed name=SyncLdap jobID=<uuid> duration=... error="..."
 
-HTTP on LDAP_SYNC_HTTP_PORT (default 9464, 0 = off): /healthz, /readyz, /metrics.
+HTTP on LDAP_SYNC_HTTP_PORT (default 9474, 0 = off): /healthz, /readyz, /metrics.
 On PostgreSQL each run takes an advisory lock; when another instance holds it
 the run is skipped ("Job skipped"), not failed.
 
@@ -44,7 +44,7 @@ Options:
 Exit status: 0 stopped by a signal, 1 could not start (HTTP port), 2 invalid configuration.
 `;
 
-export const SYNC_USAGE = `Usage: pocket-id-ldap-sync sync [--dry-run [--json]] [--allow-mass-delete]
+export const SYNC_USAGE = `Usage: pocket-id-ldap-sync sync [--dry-run [--json]] [--allow-mass-delete] [--allow-mass-reenable]
 
 Reads the whole directory, then writes users, groups, memberships and admin
 flags into Pocket ID's database in one transaction, logging the same lines as
@@ -52,14 +52,21 @@ the daemon ("Starting job", "Job run successfully" or "Job failed").
 
 Options:
   --dry-run            Print what would change and write nothing: the database
-                       is only read, no write transaction is ever opened.
+                       is only read, no write transaction is ever opened. A
+                       large plan is summarised per section (--json has it all).
   --json               With --dry-run: print the plan as JSON instead of a table.
   --allow-mass-delete  For this run only, let the deletion guard pass
                        (LDAP_SYNC_DELETE_THRESHOLD).
+  --allow-mass-reenable
+                       For this run only, let the re-enable guard pass
+                       (LDAP_SYNC_REENABLE_THRESHOLD, and a disabled flag or
+                       admin group that no entry seems to carry).
   -h, --help           Show this help.
 
 Exit status: 0 success (also when skipped because another instance holds the
-PostgreSQL sync lock), 1 the sync failed, 2 invalid configuration.
+PostgreSQL sync lock), 1 the sync failed (a guard's refusal included), 2
+invalid configuration, 6 a dry run whose real run a guard would refuse (the
+plan is printed; --allow-mass-delete and --allow-mass-reenable count).
 `;
 
 export const CHECK_USAGE = `Usage: pocket-id-ldap-sync check
@@ -70,6 +77,12 @@ Checks, one line each ("ok" or "fail"):
   LDAP user search       the user search with a size limit of 1 finds an entry
                          that has the unique-id and username attributes
   LDAP group search      the group search with a size limit of 1 (no match is ok)
+  LDAP page size         the first page of the user search at LDAP_SYNC_PAGE_SIZE
+                         is not refused by the server's size limit
+  LDAP attributes the sync trusts
+                         with LDAP_SYNC_DISABLED_ACCOUNTS or an admin group: the
+                         bind account may read the disabled flag and the member
+                         attribute (389-ds: get-effective-rights; AD: a read)
   database               connects; a Pocket ID database of a known schema
 Writes nothing.
 
@@ -83,7 +96,7 @@ Exit status: 0 all ok, 2 invalid configuration (nothing else checked),
 export const HEALTHCHECK_USAGE = `Usage: pocket-id-ldap-sync healthcheck
 
 Asks the daemon running next to it whether it is ready: GET /readyz on
-LDAP_SYNC_HTTP_PORT (default 9464) at LDAP_SYNC_HTTP_ADDRESS (empty or a
+LDAP_SYNC_HTTP_PORT (default 9474) at LDAP_SYNC_HTTP_ADDRESS (empty or a
 wildcard address means the loopback address). Prints one line. Meant for
 Docker's HEALTHCHECK; reads no other setting and touches neither LDAP nor the
 database.

@@ -64,6 +64,7 @@ function buildSpec() {
     LDAP_START_TLS: flag('LDAP_START_TLS'),
     LDAP_TLS_CA_FILE: text('LDAP_TLS_CA_FILE'),
     LDAP_SYNC_DELETE_THRESHOLD: threshold({ default: parseDeleteThreshold(defaultOf('LDAP_SYNC_DELETE_THRESHOLD')) }),
+    LDAP_SYNC_REENABLE_THRESHOLD: threshold({ default: parseDeleteThreshold(defaultOf('LDAP_SYNC_REENABLE_THRESHOLD')) }),
     LDAP_ATTRIBUTE_USER_UNIQUE_IDENTIFIER: text('LDAP_ATTRIBUTE_USER_UNIQUE_IDENTIFIER'),
     LDAP_ATTRIBUTE_USER_USERNAME: text('LDAP_ATTRIBUTE_USER_USERNAME'),
     LDAP_ATTRIBUTE_USER_EMAIL: text('LDAP_ATTRIBUTE_USER_EMAIL'),
@@ -98,12 +99,15 @@ function buildSpec() {
     LDAP_SYNC_PICTURE_TIMEOUT: integer(1, 600)({ default: Number(defaultOf('LDAP_SYNC_PICTURE_TIMEOUT')) }),
     LDAP_SYNC_PICTURE_MAX_BYTES: integer(1024, 1_073_741_824)({ default: Number(defaultOf('LDAP_SYNC_PICTURE_MAX_BYTES')) }),
     LDAP_SYNC_PICTURE_DELETE_CLEARED: flag('LDAP_SYNC_PICTURE_DELETE_CLEARED'),
+    LDAP_SYNC_REVOKE_SESSIONS: flag('LDAP_SYNC_REVOKE_SESSIONS'),
+    LDAP_SYNC_USER_CLAIMS: text('LDAP_SYNC_USER_CLAIMS'),
+    LDAP_SYNC_GROUP_CLAIMS: text('LDAP_SYNC_GROUP_CLAIMS'),
   };
 }
 
 // Structured strings whose empty value could only be a mistake (a Helm value left blank).
 // FILE_BACKEND and UPLOAD_PATH: Pocket ID falls back to its defaults when they are empty.
-const EMPTY_MEANS_DEFAULT: ReadonlySet<string> = new Set<SettingName>(['LDAP_SYNC_DELETE_THRESHOLD', 'LDAP_SYNC_SCHEDULE', 'FILE_BACKEND', 'UPLOAD_PATH']);
+const EMPTY_MEANS_DEFAULT: ReadonlySet<string> = new Set<SettingName>(['LDAP_SYNC_DELETE_THRESHOLD', 'LDAP_SYNC_REENABLE_THRESHOLD', 'LDAP_SYNC_SCHEDULE', 'FILE_BACKEND', 'UPLOAD_PATH']);
 
 // Booleans and numbers set to "" fall back to their default, as an unset
 // variable would; strings keep "" because Pocket ID uses a set-but-empty value as is.

@@ -1,4 +1,4 @@
-import type { Client, Entry } from 'ldapts';
+import { SizeLimitExceededError, type Client, type Entry } from 'ldapts';
 import type { LdapSettings } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
 import { decodeUtf8, nfc } from '../text/go-text.js';
@@ -8,6 +8,7 @@ import { accountStatus, ACCOUNT_STATUS_ATTRIBUTES } from './account-status.js';
 import { normalizeDN } from './dn.js';
 import { MemberResolver } from './member-resolver.js';
 import { completeRangedValues, rangeRequest } from './range.js';
+import { claimAttributes, readClaimValues } from './claim-reader.js';
 import { describeVendor, detectVendor, uniqueIdConverter, type DetectedVendor } from './vendors.js';
 import type { DirectoryGroup, DirectorySnapshot, DirectoryUser } from '../sync/snapshot.js';
 
@@ -39,34 +40,62 @@ function unique(names: string[]): string[] {
   return [...new Set(names.filter((name) => name !== ''))];
 }
 
-/** Every entry matching the filter, page by page; any incomplete read throws. */
+/** Smallest page the size-limit fallback halves down to. */
+export const PAGE_SIZE_FLOOR = 50;
+
+/** The page size of one read: lowered for the rest of the read when the server's size limit is below it. */
+interface Paging {
+  pageSize: number;
+}
+
+/**
+ * Every entry matching the filter, page by page; any incomplete read throws.
+ * A server whose size limit is at or below the page size (389-ds: 2000 for
+ * non-root binds) answers sizeLimitExceeded (4) on the first page: the search
+ * is then retried with half the page size, down to PAGE_SIZE_FLOOR.
+ */
 async function* pagedSearch(
   client: Client,
   settings: LdapSettings,
-  what: string,
-  filter: string,
-  attributes: string[],
+  search: { what: string; filter: string; attributes: string[] },
+  paging: Paging,
   stats: DirectorySnapshot['stats'],
   log: Logger,
 ): AsyncGenerator<Entry> {
-  try {
-    const pages = client.searchPaginated(settings.base, {
-      scope: 'sub',
-      derefAliases: 'never',
-      filter,
-      attributes,
-      explicitBufferAttributes: ALL_ATTRIBUTES_AS_BUFFERS,
-      paged: { pageSize: settings.pageSize },
-    });
-    for await (const page of pages) {
-      stats.pages += 1;
-      if (page.searchReferences.length > 0) {
-        log.debug('Ignoring search continuation references', { search: what, references: page.searchReferences.length });
+  for (;;) {
+    let yielded = 0;
+    try {
+      const pages = client.searchPaginated(settings.base, {
+        scope: 'sub',
+        derefAliases: 'never',
+        filter: search.filter,
+        attributes: search.attributes,
+        explicitBufferAttributes: ALL_ATTRIBUTES_AS_BUFFERS,
+        paged: { pageSize: paging.pageSize },
+      });
+      for await (const page of pages) {
+        stats.pages += 1;
+        if (page.searchReferences.length > 0) {
+          log.debug('Ignoring search continuation references', { search: search.what, references: page.searchReferences.length });
+        }
+        yielded += page.searchEntries.length;
+        yield* page.searchEntries;
       }
-      yield* page.searchEntries;
+      return;
+    } catch (error) {
+      if (error instanceof SizeLimitExceededError && yielded === 0 && paging.pageSize > PAGE_SIZE_FLOOR) {
+        const smaller = Math.max(PAGE_SIZE_FLOOR, Math.floor(paging.pageSize / 2));
+        log.warn('The server\'s size limit is below LDAP_SYNC_PAGE_SIZE; retrying with smaller pages (set LDAP_SYNC_PAGE_SIZE below the limit)', {
+          search: search.what,
+          pageSize: paging.pageSize,
+          retryPageSize: smaller,
+        });
+        paging.pageSize = smaller;
+        continue;
+      }
+      const hint = error instanceof SizeLimitExceededError ? ` (lower LDAP_SYNC_PAGE_SIZE=${paging.pageSize} below the server's size limit for the bind account)` : '';
+      throw new LdapError('ldap_search', `failed to query LDAP ${search.what}: ${describeError(error)}${hint}`, { cause: error });
     }
-  } catch (error) {
-    throw new LdapError('ldap_search', `failed to query LDAP ${what}: ${describeError(error)}`, { cause: error });
   }
 }
 
@@ -109,11 +138,14 @@ export async function readDirectory(client: Client, settings: LdapSettings, log:
   const groupId = uniqueIdConverter(attrs.groupUniqueId);
 
   const users: DirectoryUser[] = [];
+  let entriesWithAccountFlag = 0;
   const userAttributes = unique([
     attrs.userUniqueId, attrs.username, attrs.email, attrs.firstName, attrs.lastName, attrs.displayName, attrs.profilePicture,
     ...(settings.syncDisabledAccounts ? ACCOUNT_STATUS_ATTRIBUTES : []),
+    ...claimAttributes(settings.claims.user),
   ]);
-  for await (const entry of pagedSearch(client, settings, 'users', settings.userFilter, userAttributes, stats, log)) {
+  const paging: Paging = { pageSize: settings.pageSize };
+  for await (const entry of pagedSearch(client, settings, { what: 'users', filter: settings.userFilter, attributes: userAttributes }, paging, stats, log)) {
     const values = new EntryValues(entry);
     const text = textReader(values);
     const idBytes = values.first(attrs.userUniqueId);
@@ -127,10 +159,13 @@ export async function readDirectory(client: Client, settings: LdapSettings, log:
       displayName: text.read(attrs.displayName),
     };
     if (text.invalidAttribute) user.invalidAttribute = text.invalidAttribute;
+    const claimValues = await readClaimValues(client, entry, values, settings.claims.user);
+    if (claimValues) user.claimValues = claimValues;
     // Binary, never decoded as text here: an invalid picture must not skip the user.
     const picture = values.first(attrs.profilePicture);
     if (picture !== undefined && picture.length > 0) user.picture = picture;
     if (settings.syncDisabledAccounts) {
+      if (ACCOUNT_STATUS_ATTRIBUTES.some((attribute) => values.first(attribute) !== undefined)) entriesWithAccountFlag += 1;
       const status = accountStatus(values);
       user.disabled = status.disabled;
       if (status.disabled) log.debug('Account disabled in the directory', { dn: entry.dn, reason: status.reason });
@@ -145,8 +180,9 @@ export async function readDirectory(client: Client, settings: LdapSettings, log:
   const rangeSize = settings.memberRangeSize > 0 ? settings.memberRangeSize : undefined;
   const memberRequest = rangeSize && attrs.groupMember !== '' ? rangeRequest(attrs.groupMember, 0, rangeSize) : attrs.groupMember;
   const pending: PendingGroup[] = [];
-  const groupAttributes = unique([attrs.groupName, attrs.groupUniqueId, memberRequest]);
-  for await (const entry of pagedSearch(client, settings, 'groups', settings.groupFilter, groupAttributes, stats, log)) {
+  const groupAttributes = unique([attrs.groupName, attrs.groupUniqueId, memberRequest, ...claimAttributes(settings.claims.group)]);
+  const groupSearch = { what: 'groups', filter: settings.groupFilter, attributes: groupAttributes };
+  for await (const entry of pagedSearch(client, settings, groupSearch, paging, stats, log)) {
     const values = new EntryValues(entry);
     const text = textReader(values);
     const idBytes = values.first(attrs.groupUniqueId);
@@ -157,12 +193,16 @@ export async function readDirectory(client: Client, settings: LdapSettings, log:
       memberUsernames: [],
     };
     if (text.invalidAttribute) group.invalidAttribute = text.invalidAttribute;
+    const claimValues = await readClaimValues(client, entry, values, settings.claims.group);
+    if (claimValues) group.claimValues = claimValues;
     pending.push({ group, entry, values });
   }
 
   // Member values are complete (ranges followed) and classified only once every group DN is known.
   // Keyed the way Pocket ID normalises DNs; member groups are recorded by their snapshot DN, so the plan can match them exactly.
   const groupDns = settings.nestedGroups ? groupDnsByNormalizedDn(pending) : null;
+  // With nesting off, a member value naming a group is reported as a group (LDAP_SYNC_NESTED_GROUPS), not looked up.
+  if (!settings.nestedGroups) resolver.rememberGroups(new Set(groupDnsByNormalizedDn(pending).keys()));
   const groups: DirectoryGroup[] = [];
   for (const { group, entry, values } of pending) {
     let members = values.all(attrs.groupMember);
@@ -191,5 +231,7 @@ export async function readDirectory(client: Client, settings: LdapSettings, log:
   const unresolvedMembers = await resolver.finish();
   stats.memberLookups = resolver.lookups;
   stats.readMs = performance.now() - started;
-  return { users, groups, unresolvedMembers, stats, vendor };
+  const read: DirectoryRead = { users, groups, unresolvedMembers, stats, vendor };
+  if (settings.syncDisabledAccounts) read.entriesWithAccountFlag = entriesWithAccountFlag;
+  return read;
 }

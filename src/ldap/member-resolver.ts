@@ -31,6 +31,8 @@ export class MemberResolver {
   private readonly pending = new Map<string, PendingLookup>();
   private readonly unresolved: UnresolvedMember[] = [];
   private readonly normalizedBase: string;
+  /** Normalised DNs of the groups read, when nesting is off: such a member is named as a group, not looked up. */
+  private groupDns: Set<string> = new Set();
 
   constructor(
     private readonly client: Client,
@@ -38,6 +40,11 @@ export class MemberResolver {
     private readonly log: Logger,
   ) {
     this.normalizedBase = normalizeDN(settings.base);
+  }
+
+  /** With LDAP_SYNC_NESTED_GROUPS=false: the groups a member value may name. */
+  rememberGroups(normalizedDns: Set<string>): void {
+    this.groupDns = normalizedDns;
   }
 
   rememberUser(dn: string, username: string): void {
@@ -84,6 +91,11 @@ export class MemberResolver {
       }
       if (!isDN(member)) {
         if (member !== '') group.memberUsernames.push(nfc(member));
+        continue;
+      }
+      if (this.groupDns.has(normalized)) {
+        const hint = 'member is a group; its members are not included while LDAP_SYNC_NESTED_GROUPS=false (set it to true to include them)';
+        this.reject(group, member, 'member-is-group', hint);
         continue;
       }
       if (!this.isUnderBase(normalized)) {

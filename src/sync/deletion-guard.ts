@@ -24,11 +24,13 @@ export function parseDeleteThreshold(raw: string): DeleteThreshold {
   throw new Error(`"${raw}" is neither a percentage such as 20% nor a whole number of rows`);
 }
 
-function allowed(threshold: DeleteThreshold, managed: number): number {
+/** The most rows a threshold lets one run change out of `managed`. */
+export function allowed(threshold: DeleteThreshold, managed: number): number {
   return threshold.kind === 'count' ? threshold.value : Math.floor((managed * threshold.value) / 100);
 }
 
-function describe(threshold: DeleteThreshold): string {
+/** The threshold as the operator wrote it: "20%" or "25". */
+export function describe(threshold: DeleteThreshold): string {
   return threshold.kind === 'count' ? `${threshold.value}` : `${threshold.value}%`;
 }
 

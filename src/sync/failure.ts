@@ -7,7 +7,8 @@
  *   schema          the database is not a Pocket ID schema this daemon knows
  *   database        opening, reading or writing the database (a locked SQLite file too)
  *   deletion_guard  the plan would disable or delete more than LDAP_SYNC_DELETE_THRESHOLD allows
- *   reenable_guard  the plan would re-enable or un-admin more than its guard allows
+ *   reenable_guard  the plan would re-enable or un-admin more than its guard allows, or would trust
+ *                   the absence of an attribute the bind account may not read
  *   config          a setting the directory or the database cannot work with
  *   lock_skipped    another instance held the write lock: the run is skipped, not failed
  *   other           anything else (a defect: please report it)

@@ -7,6 +7,7 @@ import type { CurrentGroup, GroupChange, Membership, NewGroup, PlanOptions, Skip
 import { resolveUniqueClaims, type UniqueKey } from './unique-claims.js';
 import type { UserOutcome } from './plan-users.js';
 import { validateGroupName } from './validation.js';
+import { unknownMemberSkip } from './member-skips.js';
 
 interface GroupCandidate {
   dn: string;
@@ -99,9 +100,7 @@ function planMembers(
     if (userId) desiredMembers.add(userId);
     else unknown.add(username);
   }
-  for (const username of unknown) {
-    skips.push({ kind: 'member', dn: candidate.dn, reason: 'member-unknown', message: `member "${username}" is not an LDAP user known to Pocket ID` });
-  }
+  for (const username of unknown) skips.push(unknownMemberSkip(candidate.dn, username, users.skippedUsers?.get(username)));
   const membership = (userId: string): Membership => ({ groupId, userId, groupName: candidate.name, username: users.usernameById.get(userId) ?? userId });
   const added: Membership[] = [];
   const removed: Membership[] = [];

@@ -25,6 +25,8 @@ export interface UserOutcome {
   finalUserIds: Map<string, string>;
   /** Row id → username after the run, for membership messages. */
   usernameById: Map<string, string>;
+  /** Username → the skip of its user entry, so a member skip can say why (member-skips.ts). */
+  skippedUsers?: Map<string, Skip>;
 }
 
 const USER_FIELDS: (keyof UserFields)[] = [

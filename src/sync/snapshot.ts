@@ -25,6 +25,8 @@ export interface DirectoryUser {
    * LDAP_SYNC_DISABLED_ACCOUNTS=true; the plan keeps such a user disabled.
    */
   disabled?: boolean;
+  /** Raw values of the LDAP_SYNC_USER_CLAIMS attributes by claim name (claim-reader.ts); absent when none is configured. */
+  claimValues?: Map<string, Buffer[]>;
 }
 
 export interface DirectoryGroup {
@@ -41,13 +43,15 @@ export interface DirectoryGroup {
    * the plan adds those groups' members, transitively.
    */
   memberGroupDns?: string[];
+  /** Raw values of the LDAP_SYNC_GROUP_CLAIMS attributes by claim name. */
+  claimValues?: Map<string, Buffer[]>;
 }
 
 /** A member value that could not be turned into a username. */
 export interface UnresolvedMember {
   groupDn: string;
   member: string;
-  reason: 'member-not-found' | 'member-outside-base' | 'member-invalid';
+  reason: 'member-not-found' | 'member-outside-base' | 'member-invalid' | 'member-is-group';
   message: string;
 }
 
@@ -62,4 +66,10 @@ export interface DirectorySnapshot {
     /** Follow-up reads of ranged member values (range.ts). */
     rangeRequests?: number;
   };
+  /**
+   * With LDAP_SYNC_DISABLED_ACCOUNTS: user entries that carried any disabled-flag
+   * attribute (account-status.ts). None at all while Pocket ID holds users
+   * disabled by it is how an ACL that hides the flag shows (the re-enable guard).
+   */
+  entriesWithAccountFlag?: number;
 }

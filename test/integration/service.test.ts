@@ -223,7 +223,7 @@ test('run: syncs at start and on the schedule with gocron log lines, serves /hea
     const success = lines.find((l) => l.includes('Job run successfully'))!;
     assert.match(
       success,
-      new RegExp(`^${TIME} INF Job run successfully name=SyncLdap jobID=${startLine[1]} duration=\\d+(\\.\\d+)?(ms|s) usersCreated=28 usersUpdated=0 usersDisabled=0 usersReEnabled=0 usersDeleted=0 usersUnchanged=0 usersSkipped=2 groupsCreated=9 .* membershipsAdded=26 membershipsRemoved=0 memberSkips=1$`),
+      new RegExp(`^${TIME} INF Job run successfully name=SyncLdap jobID=${startLine[1]} duration=\\d+(\\.\\d+)?(ms|s) usersCreated=28 usersUpdated=0 usersDisabled=0 usersReEnabled=0 usersDeleted=0 usersUnchanged=0 usersSkipped=2 groupsCreated=9 .* membershipsAdded=26 membershipsRemoved=0 memberSkips=1 sessionsRevoked=0 sessionsRevokedUsers=0$`),
     );
     assert.equal(lines.filter((l) => / WRN Skipped LDAP entry name=SyncLdap jobID=\S+ kind=\w+ dn=.* reason=[a-z-]+ /.test(l)).length, 4, 'one WARN line per skip, with DN and reason');
     assert.equal((await db.users()).filter((u) => u.ldap_id !== null).length, 28);
@@ -371,6 +371,7 @@ test('sync --dry-run never opens a write transaction: it runs as a role that may
 
     const real = await run(['sync'], env);
     assert.equal(real.code, 0, real.all);
+    const afterReal = await db.dump();
     const line = real.stdout.split('\n').find((l) => l.includes('Job run successfully name=SyncLdap'))!;
     const counts = Object.fromEntries([...line.matchAll(/ (\w+)=(\d+)(?= |$)/g)].map((m) => [m[1], Number(m[2])]));
     assert.deepEqual(counts, summaryFields(planned.summary), 'the real run did what the dry run planned');
@@ -379,6 +380,16 @@ test('sync --dry-run never opens a write transaction: it runs as a role that may
     const groups = (await db.groups()).filter((g) => g.ldap_id !== null).map((g) => g.name).sort();
     assert.deepEqual(groups, planned.plan.groups.create.map((g) => g.name).sort());
     assert.deepEqual(await db.memberships(), planned.plan.memberships.add.map((m) => `${m.groupName}:${m.username}`).sort());
+
+    // A dry run whose real run a guard would refuse exits 6; the allow option it names makes it 0.
+    const nobody = { ...env, LDAP_USER_SEARCH_FILTER: '(uid=nobody-at-all)' };
+    const refused = await run(['sync', '--dry-run'], nobody);
+    assert.equal(refused.code, 6, refused.all);
+    assert.match(refused.stdout, /^DELETION GUARD: a real run would be refused: the user search returned no entries while 28 LDAP users exist/m);
+    assert.match(refused.stderr, /ERR Dry run: a real run would be refused by a guard/);
+    assert.equal((await run(['sync', '--dry-run', '--json'], nobody)).code, 6);
+    assert.equal((await run(['sync', '--dry-run', '--allow-mass-delete'], nobody)).code, 0);
+    assert.equal(await db.dump(), afterReal, 'dry runs write nothing');
 
     // The human-readable report of a database now in step.
     const report = await run(['sync', '--dry-run'], env);
@@ -406,6 +417,8 @@ test('check: one "ok" line per check against real servers; a failing check says 
         `ok    LDAP connect and bind: ldap://127.0.0.1:PORT as cn=reader,dc=example,dc=com`,
         `ok    LDAP user search: (objectClass=inetOrgPerson) under dc=example,dc=com found uid=alice,${PEOPLE}`,
         `ok    LDAP group search: (objectClass=groupOfNames) under dc=example,dc=com found cn=developers,ou=groups,dc=example,dc=com`,
+        `ok    LDAP page size: LDAP_SYNC_PAGE_SIZE=4: the first page of the user search returned 4 entries`,
+        `ok    LDAP attributes the sync trusts: not probed: member (no rights probe on OpenLDAP); the re-enable guard refuses a run that rests on their absence`,
         `ok    database: postgres 127.0.0.1:PORT/DB: Pocket ID schema version 20260814120000, tables and columns the sync writes are present`,
       ],
     );

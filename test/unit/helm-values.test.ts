@@ -85,6 +85,19 @@ const invalid: { what: string; path: string; value: unknown; at: string }[] = [
   { what: 'an APP_URL without a scheme', path: 'pocketId.appUrl', value: 'id.example.com', at: '/pocketId/appUrl' },
   { what: 'an unknown FILE_BACKEND', path: 'pocketId.fileBackend', value: 'ftp', at: '/pocketId/fileBackend' },
   { what: 'a probe without its period', path: 'daemon.readinessProbe', value: { enabled: true }, at: '/daemon/readinessProbe' },
+  { what: 'an APP_URL with a path (Pocket ID exits on it)', path: 'pocketId.appUrl', value: 'https://example.com/auth', at: '/pocketId/appUrl' },
+  { what: 'a Pocket ID startup probe without its threshold', path: 'pocketId.startupProbe', value: { enabled: true, periodSeconds: 5, timeoutSeconds: 5 }, at: '/pocketId/startupProbe' },
+  { what: 'an image digest that is not sha256', path: 'image.digest', value: 'latest', at: '/image/digest' },
+  { what: 'a misspelt NetworkPolicy key', path: 'networkPolicy.directoryPeer', value: [], at: '/networkPolicy' },
+  { what: 'a volume mount without a path', path: 'daemon.extraVolumeMounts', value: [{ name: 'x' }], at: '/daemon/extraVolumeMounts/0' },
+  { what: 'an envFrom entry of an unknown kind', path: 'pocketId.extraEnvFrom', value: [{ fileRef: {} }], at: '/pocketId/extraEnvFrom/0' },
+  { what: 'a ServiceAccount switch given as text', path: 'serviceAccount.create', value: 'yes', at: '/serviceAccount/create' },
+  { what: 'a common label that is not text', path: 'commonLabels', value: { tier: 1 }, at: '/commonLabels/tier' },
+  { what: 'a PrometheusRule switch given as text', path: 'metrics.prometheusRule.enabled', value: 'yes', at: '/metrics/prometheusRule/enabled' },
+  { what: 'a PrometheusRule label that is no string', path: 'metrics.prometheusRule.additionalLabels', value: { release: 1 }, at: '/metrics/prometheusRule/additionalLabels/release' },
+  { what: 'a misspelt PrometheusRule key', path: 'metrics.prometheusRule.labels', value: {}, at: '/metrics/prometheusRule' },
+  { what: 'a dashboard label that is no string', path: 'metrics.grafanaDashboard.labels', value: { grafana_dashboard: 1 }, at: '/metrics/grafanaDashboard/labels/grafana_dashboard' },
+  { what: 'a dashboard namespace that is no namespace name', path: 'metrics.grafanaDashboard.namespace', value: 'Monitoring NS', at: '/metrics/grafanaDashboard/namespace' },
 ];
 
 for (const c of invalid) {
@@ -107,6 +120,9 @@ test('the schema accepts what the daemon accepts at the edges', () => {
     ['ldap.url', 'LDAPS://dc1.corp.example.com:636'],
     ['database.postgres.connectionString', 'postgresql://u:p@db:5432/pocketid?sslmode=require'],
     ['pocketId.appUrl', 'http://localhost:1411'],
+    ['pocketId.appUrl', 'https://id.example.com/'],
+    ['image.digest', `sha256:${'0'.repeat(64)}`],
+    ['metrics.port', 9474],
     ['ldap.pageSize', 10000],
   ] as const) {
     assert.deepEqual(errorsOf(withValue(defaults, dotted, value)), [], `${dotted}=${String(value)}`);

@@ -9,6 +9,8 @@ import { SetWriter } from '../set-writer.js';
 import { readCurrentState } from '../state-reader.js';
 import { ExpectationCheck } from './expectation-check.js';
 import { sqliteRows } from './sqlite-row-source.js';
+import { sqliteSessions } from './sqlite-sessions.js';
+import type { CredentialTables, RevokedCredentials } from '../credential-revocation.js';
 
 /**
  * The write lock is left free this long after each commit. A connection
@@ -45,8 +47,8 @@ export interface BatchedWriteTarget {
   begin(): Promise<void>;
 }
 
-function steps(plan: SyncPlan, state: CurrentState): ApplyStep[] {
-  return applySteps(plan, (id) => state.memberships.get(id)?.size ?? 0);
+function steps(plan: SyncPlan, state: CurrentState, revoke: CredentialTables | null = null): ApplyStep[] {
+  return applySteps(plan, (id) => state.memberships.get(id)?.size ?? 0, revoke);
 }
 
 /** How many batches a plan takes at full size: what the dry run reports (a slow database may take more). */
@@ -66,10 +68,10 @@ function nextBudget(last: number, weight: number, heldMs: number, max: number): 
 }
 
 /** One snapshot of the database (a read transaction: WAL lets Pocket ID write meanwhile). */
-async function readSnapshot(db: Kysely<PocketIdSchema>): Promise<CurrentState> {
+async function readSnapshot(db: Kysely<PocketIdSchema>, options: WriteOptions): Promise<CurrentState> {
   await sql`BEGIN`.execute(db);
   try {
-    return await readCurrentState(db, 'sqlite');
+    return await readCurrentState(db, 'sqlite', options.scope?.claims);
   } finally {
     await sql`COMMIT`.execute(db);
   }
@@ -79,6 +81,8 @@ const dataVersion = async (db: Kysely<PocketIdSchema>) => (await sql<{ data_vers
 
 interface Progress {
   committed: number;
+  /** Only what committed batches revoked: a rolled-back batch revoked nothing. */
+  revoked: RevokedCredentials[];
   /** Committed plus the batches still to come at the current size: an estimate while the size adapts. */
   total: number;
   longestMs: number;
@@ -98,18 +102,18 @@ export async function writeInBatches(target: BatchedWriteTarget, prepare: (state
   const { db } = target;
   // Our own commits leave our connection's data_version alone: it moves only when another connection commits.
   let snapshotVersion = await dataVersion(db);
-  let state = await readSnapshot(db);
+  let state = await readSnapshot(db, options);
   let plan = prepare(state);
-  const progress: Progress = { committed: 0, total: 0, longestMs: 0 };
+  const progress: Progress = { committed: 0, revoked: [], total: 0, longestMs: 0 };
   for (let attempt = 1; ; attempt++) {
     try {
       await writeBatches(target, plan, state, snapshotVersion, options, progress);
       const { committed, longestMs, started } = progress;
-      return { plan, transactions: committed, applyMs: started === undefined ? 0 : performance.now() - started, longestTransactionMs: longestMs };
+      return { plan, transactions: committed, applyMs: started === undefined ? 0 : performance.now() - started, longestTransactionMs: longestMs, revoked: progress.revoked };
     } catch (error) {
       if (error instanceof PlanOutdated && progress.committed === 0 && attempt < MAX_PLANS) {
         snapshotVersion = await dataVersion(db);
-        state = await readSnapshot(db);
+        state = await readSnapshot(db, options);
         plan = prepare(state);
         continue;
       }
@@ -120,9 +124,9 @@ export async function writeInBatches(target: BatchedWriteTarget, prepare: (state
 
 async function writeBatches(target: BatchedWriteTarget, plan: SyncPlan, state: CurrentState, snapshotVersion: unknown, options: WriteOptions, progress: Progress): Promise<void> {
   const { db } = target;
-  const writer = new SetWriter(db, sqliteRows);
+  const writer = new SetWriter(db, sqliteRows, sqliteSessions);
   const check = new ExpectationCheck(db, state, plan);
-  const planSteps = steps(plan, state);
+  const planSteps = steps(plan, state, options.revoke ?? null);
   let budget = Math.min(target.batchBudget, FIRST_BATCH);
   let counted = { budget: 0, batches: 0 };
   let cursor = START;
@@ -132,7 +136,8 @@ async function writeBatches(target: BatchedWriteTarget, plan: SyncPlan, state: C
     if (counted.budget !== budget) counted = { budget, batches: countBatches(planSteps, cursor, budget) };
     progress.total = progress.committed + counted.batches;
     if (progress.committed > 0) await new Promise((resolve) => setTimeout(resolve, PAUSE_BETWEEN_BATCHES_MS));
-    const heldMs = await commitBatch(target, writer, check, batch, snapshotVersion, options.now);
+    const { heldMs, revoked } = await commitBatch(target, writer, check, batch, snapshotVersion, options.now);
+    progress.revoked.push(...revoked);
     progress.started ??= performance.now() - heldMs;
     progress.longestMs = Math.max(progress.longestMs, heldMs);
     progress.committed += 1;
@@ -144,25 +149,33 @@ async function writeBatches(target: BatchedWriteTarget, plan: SyncPlan, state: C
   }
 }
 
-/** One batch in one transaction; returns how long it held the write lock. */
-async function commitBatch(target: BatchedWriteTarget, writer: SetWriter, check: ExpectationCheck, batch: Batch, snapshotVersion: unknown, now: Date): Promise<number> {
+/** One batch in one transaction; returns how long it held the write lock and what its steps revoked. */
+async function commitBatch(
+  target: BatchedWriteTarget,
+  writer: SetWriter,
+  check: ExpectationCheck,
+  batch: Batch,
+  snapshotVersion: unknown,
+  now: Date,
+): Promise<{ heldMs: number; revoked: RevokedCredentials[] }> {
   const { db } = target;
   await target.begin();
   const held = performance.now();
+  const revoked: RevokedCredentials[] = [];
   try {
     // Anything committed elsewhere since the snapshot may touch this batch's rows, even if it came before an earlier batch.
     const moved = (await dataVersion(db)) !== snapshotVersion;
     for (const part of batch.parts) {
       const reason = moved && part.step.expect ? await check.mismatch(part.step.expect(part.rows)) : null;
       if (reason !== null) throw new PlanOutdated(reason);
-      await part.step.run(writer, part.rows, now);
+      revoked.push(...((await part.step.run(writer, part.rows, now)) ?? []));
     }
     await sql`COMMIT`.execute(db);
   } catch (error) {
     await sql`ROLLBACK`.execute(db).catch(() => undefined);
     throw error;
   }
-  return performance.now() - held;
+  return { heldMs: performance.now() - held, revoked };
 }
 
 function progressError(error: unknown, committed: number, total: number): Error {
