@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { applySteps, inPrimaryKeyOrder, type ApplyStep } from '../../src/db/apply.js';
 import { countBatches, describeBatch, START, takeBatch } from '../../src/db/batches.js';
+import { emptyClaimPlan } from '../../src/sync/plan-claims.js';
 import type { Membership, SyncPlan } from '../../src/sync/types.js';
 
 const step = (name: string, rows: number, weight: number): ApplyStep => ({ name, rows: Array.from({ length: rows }, (_v, i) => i), weight: () => weight, run: async () => undefined });
@@ -50,10 +51,12 @@ test('apply steps: unique values freed first, creations before memberships, disa
     vacate: { userIds: [], groupIds: [] },
     skips: [],
     managed: { users: 0, groups: 0 },
+    claims: emptyClaimPlan(),
   };
   assert.deepEqual(applySteps(empty).map((s) => s.name), [
     'vacate users', 'vacate groups', 'update users', 'insert users', 'update groups', 'insert groups',
-    'remove memberships', 'add memberships', 'disable users', 'delete users', 'delete groups',
+    'remove memberships', 'add memberships', 'delete claims', 'update claims', 'insert user claims', 'insert group claims',
+    'disable users', 'delete users', 'delete groups',
   ]);
   const plan = { ...empty, groups: { ...empty.groups, delete: [{ id: 'g', name: 'g', ldapId: 'l' }] } };
   const deleteGroups = applySteps(plan, () => 40_000).find((s) => s.name === 'delete groups');
