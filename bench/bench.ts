@@ -26,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { startSlapd, type SlapdInstance } from '../test/support/slapd.js';
 import { applyChanges, planChanges, type ChangeOps } from './lib/changes.js';
 import { cloneDatabase, countRows, createDatabase, type DbCounts, type DbKind } from './lib/databases.js';
-import { writeLdif } from './lib/ldif.js';
+import { BENCH_USER_CLAIMS, writeLdif } from './lib/ldif.js';
 import { ADMIN_GROUP, BASE_DN, generate, liveUserCount, membershipCount, mutate, WORKLOADS, type ChangeCounts, type DirectoryModel, type WorkloadName } from './lib/model.js';
 import { formatProfile, summarizeProfile, type ProfileSummary } from './lib/profile.js';
 import type { FloorRunResult, RunResult, RunSpec, SyncRunResult } from './lib/protocol.js';
@@ -53,6 +53,8 @@ interface Options {
   /** PostgreSQL syncs load auto_explain and report plans of statements slower than this (ms). */
   pgExplainMs: number | null;
   keep: boolean;
+  /** --claims: every user carries three more attributes, synced as two string claims and one array claim. */
+  claims: boolean;
 }
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -86,7 +88,7 @@ function codeVersion(): { commit: string; dirtySrc: string[] } {
 }
 
 function usage(message: string): never {
-  console.error(`${message}\nusage: npm run bench -- [--workload M|L|M,L] [--db postgres|sqlite|both] [--scenarios ${SCENARIOS.join(',')}] [--page-size N] [--size-limit N] [--changes auto|modify|reload] [--floor-runs N] [--repeat N] [--profile] [--pg-explain MS] [--keep]`);
+  console.error(`${message}\nusage: npm run bench -- [--workload M|L|M,L] [--db postgres|sqlite|both] [--scenarios ${SCENARIOS.join(',')}] [--page-size N] [--size-limit N] [--changes auto|modify|reload] [--floor-runs N] [--repeat N] [--profile] [--pg-explain MS] [--keep] [--claims]`);
   process.exit(2);
 }
 
@@ -103,6 +105,7 @@ function parseOptions(argv: string[]): Options {
     profile: false,
     pgExplainMs: null,
     keep: false,
+    claims: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
@@ -157,6 +160,9 @@ function parseOptions(argv: string[]): Options {
       case '--keep':
         options.keep = true;
         break;
+      case '--claims':
+        options.claims = true;
+        break;
       default:
         usage(`unknown option ${arg}`);
     }
@@ -208,7 +214,7 @@ async function runChild<R extends RunResult>(spec: Omit<RunSpec, 'out'>, workDir
   return outcome;
 }
 
-function syncEnv(slapd: SlapdInstance, connectionString: string, pageSize: number): Record<string, string> {
+function syncEnv(slapd: SlapdInstance, connectionString: string, pageSize: number, claims: boolean): Record<string, string> {
   return {
     LDAP_ENABLED: 'true',
     LDAP_URL: slapd.url,
@@ -221,6 +227,7 @@ function syncEnv(slapd: SlapdInstance, connectionString: string, pageSize: numbe
     LDAP_SYNC_PAGE_SIZE: String(pageSize),
     LOG_LEVEL: 'warn',
     DB_CONNECTION_STRING: connectionString,
+    ...(claims ? { LDAP_SYNC_USER_CLAIMS: BENCH_USER_CLAIMS } : {}),
   };
 }
 
@@ -275,7 +282,7 @@ interface WorkloadReport {
 }
 
 async function measureFloor(label: string, slapd: SlapdInstance, options: Options, workDir: string): Promise<FloorMeasurement> {
-  const spec = { mode: 'floor' as const, label, env: syncEnv(slapd, '', options.pageSize) };
+  const spec = { mode: 'floor' as const, label, env: syncEnv(slapd, '', options.pageSize, options.claims) };
   const warmUp = (await runChild<FloorRunResult>({ ...spec, label: `${label}-warmup` }, workDir, false)).result;
   const runs: FloorRunResult[] = [];
   const loads: [number, number][] = [];
@@ -304,7 +311,7 @@ async function benchWorkload(name: WorkloadName, options: Options, workDir: stri
   const generateMs = performance.now() - t;
   const ldif0 = path.join(workDir, `${name}.ldif`);
   t = performance.now();
-  const ldifBytes = await writeLdif(model0, ldif0);
+  const ldifBytes = await writeLdif(model0, ldif0, { claims: options.claims });
   const writeLdifMs = performance.now() - t;
   t = performance.now();
   // startSlapd takes LDIF text: 80 MB for L, read back from the streamed file. The parent's memory is not measured.
@@ -328,7 +335,7 @@ async function benchWorkload(name: WorkloadName, options: Options, workDir: stri
 
   const sync = async (database: DbKind, scenario: SyncMeasurement['scenario'], repetition: number, connectionString: string, floor: FloorMeasurement | undefined, expected: DbCounts) => {
     const label = `${name}-${database}-${scenario}${options.repeat > 1 ? `-${repetition}` : ''}`;
-    const spec: Omit<RunSpec, 'out'> = { mode: 'sync', label, env: syncEnv(slapd, connectionString, options.pageSize) };
+    const spec: Omit<RunSpec, 'out'> = { mode: 'sync', label, env: syncEnv(slapd, connectionString, options.pageSize, options.claims) };
     if (database === 'postgres' && options.pgExplainMs !== null) spec.explainMs = options.pgExplainMs;
     const writer = await startPocketIdWriter(database, connectionString);
     const outcome = await runChild<SyncRunResult>(spec, workDir, options.profile).catch(async (error: unknown) => {
@@ -395,7 +402,7 @@ async function benchWorkload(name: WorkloadName, options: Options, workDir: stri
       log(`1 % changes applied with ldapts as the rootDN in ${(ms / 1000).toFixed(2)} s: ${JSON.stringify(counts)}; operations ${JSON.stringify(ops)}`);
     } else {
       const ldif1 = path.join(workDir, `${name}-changed.ldif`);
-      await writeLdif(model1, ldif1);
+      await writeLdif(model1, ldif1, { claims: options.claims });
       const old = slapd;
       slapd = await startSlapd({ ldif: readFileSync(ldif1, 'utf8'), sizeLimit: options.sizeLimit });
       await old.stop();

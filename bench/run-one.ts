@@ -7,6 +7,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Client } from 'ldapts';
+import { claimAttributes } from '../src/ldap/claim-reader.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { openDatabase } from '../src/db/open-database.js';
 import { ALL_ATTRIBUTES_AS_BUFFERS } from '../src/ldap/entry-values.js';
@@ -45,7 +46,8 @@ async function sync(spec: RunSpec): Promise<SyncRunResult> {
   const rowsWritten =
     plan.users.create.length + plan.users.update.length + plan.users.disable.length + plan.users.delete.length +
     plan.groups.create.length + plan.groups.update.length + plan.groups.delete.length +
-    plan.memberships.add.length + plan.memberships.remove.length;
+    plan.memberships.add.length + plan.memberships.remove.length +
+    [plan.claims.users, plan.claims.groups].reduce((n, c) => n + c.create.length + c.update.length + c.delete.length, 0);
   return {
     mode: 'sync',
     label: spec.label,
@@ -87,7 +89,7 @@ async function floor(spec: RunSpec): Promise<FloorRunResult> {
   const settings = loadConfig(spec.env).ldap;
   const a = settings.attributes;
   const searches = [
-    { what: 'users', filter: settings.userFilter, attributes: unique([a.userUniqueId, a.username, a.email, a.firstName, a.lastName, a.displayName]) },
+    { what: 'users', filter: settings.userFilter, attributes: unique([a.userUniqueId, a.username, a.email, a.firstName, a.lastName, a.displayName, ...claimAttributes(settings.claims.user)]) },
     { what: 'groups', filter: settings.groupFilter, attributes: unique([a.groupName, a.groupUniqueId, a.groupMember]) },
   ];
   const started = performance.now();

@@ -26,7 +26,16 @@ function header(): string {
  * back-pressure), so even the 1M-membership directory never exists as one
  * string. Returns the number of bytes written.
  */
-export async function writeLdif(model: DirectoryModel, file: string): Promise<number> {
+/** --claims: the attributes behind BENCH_USER_CLAIMS, on every user (a JSON-looking number, a string, two phone numbers). */
+function claimAttributes(index: number): string {
+  const n = String(index + 1).padStart(6, '0');
+  return `departmentNumber: dept-${index % 40}\nemployeeNumber: ${index + 100000}\ntelephoneNumber: +1 555 1${n}\ntelephoneNumber: +1 555 2${n}\n`;
+}
+
+/** Two string claims and one array claim, read from the attributes claimAttributes() writes. */
+export const BENCH_USER_CLAIMS = 'department=departmentNumber,employee_id=employeeNumber,phones=telephoneNumber[]';
+
+export async function writeLdif(model: DirectoryModel, file: string, options: { claims?: boolean } = {}): Promise<number> {
   const out = createWriteStream(file, { encoding: 'utf8' });
   let chunk = header();
   let bytes = 0;
@@ -36,11 +45,12 @@ export async function writeLdif(model: DirectoryModel, file: string): Promise<nu
     if (!out.write(chunk)) await once(out, 'drain');
     chunk = '';
   };
-  for (const user of model.users) {
+  for (const [index, user] of model.users.entries()) {
     if (!user) continue;
     chunk += `dn: ${userDn(user)}\nobjectClass: top\nobjectClass: person\nobjectClass: organizationalPerson\nobjectClass: inetOrgPerson\n`;
     chunk += `uid: ${user.uid}\n` + line('cn', user.displayName) + line('givenName', user.givenName) + line('sn', user.sn);
-    chunk += line('displayName', user.displayName) + `mail: ${user.mail}\nentryUUID: ${user.uuid}\n\n`;
+    chunk += line('displayName', user.displayName) + `mail: ${user.mail}\nentryUUID: ${user.uuid}\n`;
+    chunk += (options.claims ? claimAttributes(index) : '') + '\n';
     await flush(false);
   }
   for (const group of model.groups) {

@@ -1,5 +1,6 @@
 import type { SyncResult } from '../run/run-sync.js';
-import type { UserChange, UserFields } from '../sync/types.js';
+import { emittedValue } from '../sync/claim-values.js';
+import type { ClaimChanges, UserChange, UserFields } from '../sync/types.js';
 
 /** Rows shown per section in the text report; the rest is counted, and `--json` has all of them. */
 export const MAX_ROWS_PER_SECTION = 200;
@@ -63,6 +64,17 @@ function groupSections(result: SyncResult, lines: string[], max: number): void {
   section(lines, 'Memberships to remove', memberships.remove, (m) => [m.groupName, '-', m.username], max);
 }
 
+/** A claim as the token will carry it: "Sales" is a string, ["a","b"] an array. */
+const claim = (stored: string | null) => (stored === null ? '(none)' : JSON.stringify(emittedValue(stored)));
+
+function claimRows(kind: string, changes: ClaimChanges): string[][] {
+  return [
+    ...changes.create.map((c) => [kind, c.owner, `${c.key}: (none) → ${claim(c.after)}`]),
+    ...changes.update.map((c) => [kind, c.owner, `${c.key}: ${claim(c.before)} → ${claim(c.after)}`]),
+    ...changes.delete.map((c) => [kind, c.owner, `${c.key}: ${claim(c.before)} → (deleted)`]),
+  ];
+}
+
 /** Guards that object to this plan: a dry run shows them, a real run is refused by them. */
 export function refusingGuards(result: SyncResult): string[] {
   const lines: string[] = [];
@@ -82,11 +94,19 @@ export function formatPlanReport(result: SyncResult, max = MAX_ROWS_PER_SECTION)
   for (const guard of refusingGuards(result)) lines.push('', guard);
   userSections(result, lines, max);
   groupSections(result, lines, max);
+  if (summary.claims) {
+    const rows = [...claimRows('user', plan.claims.users), ...claimRows('group', plan.claims.groups)];
+    section(lines, 'Custom claims to change', rows, (row) => row, max);
+  }
   section(lines, 'Skipped', plan.skips, (s) => [s.kind, s.reason, s.dn, s.message], max);
+  if (summary.sessions) {
+    const title = result.dryRun ? 'Users whose OAuth2 credentials would be revoked' : 'Users whose OAuth2 credentials were revoked';
+    section(lines, title, summary.sessions.users, (x) => [x.username, x.how, `${x.rows} credential rows`], max);
+  }
 
   const u = summary.users;
   const g = summary.groups;
-  const memberSkips = plan.skips.length - u.skipped - g.skipped;
+  const memberSkips = plan.skips.filter((s) => s.kind === 'member').length;
   let createdDisabled = 0;
   for (const user of plan.users.create) if (user.disabled) createdDisabled += 1;
   lines.push(
@@ -95,6 +115,12 @@ export function formatPlanReport(result: SyncResult, max = MAX_ROWS_PER_SECTION)
     `Groups: ${g.created} created, ${g.updated} updated, ${g.deleted} deleted, ${g.unchanged} unchanged, ${g.skipped} skipped`,
     `Memberships: ${summary.memberships.added} added, ${summary.memberships.removed} removed, ${memberSkips} member values skipped`,
   );
+  const c = summary.claims;
+  if (c) lines.push(`Custom claims: ${c.created} created, ${c.updated} updated, ${c.deleted} deleted, ${c.skipped} skipped`);
+  if (summary.sessions) {
+    const byKind = Object.entries(summary.sessions.byKind).map(([kind, n]) => `${n} ${kind}`).join(', ');
+    lines.push(`${result.dryRun ? 'Credentials to revoke' : 'Credentials revoked'}: ${summary.sessions.rows} rows${byKind === '' ? '' : ` (${byKind})`}`);
+  }
   const count = result.transactions?.count;
   if (count !== undefined) {
     const verb = result.dryRun ? 'needs' : 'took';

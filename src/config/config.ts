@@ -1,5 +1,6 @@
 import type { LogLevel } from '../log/logger.js';
 import type { DeleteThreshold } from '../sync/deletion-guard.js';
+import type { ClaimMappings } from '../sync/types.js';
 
 export interface LdapAttributes {
   userUniqueId: string;
@@ -34,6 +35,8 @@ export interface LdapSettings {
   syncDisabledAccounts: boolean;
   /** LDAP_SYNC_MEMBER_RANGE_SIZE: 0 follows the server's ranges; N asks for ranges of N. */
   memberRangeSize: number;
+  /** LDAP_SYNC_USER_CLAIMS / LDAP_SYNC_GROUP_CLAIMS: attributes written as custom claims. */
+  claims: ClaimMappings;
 }
 
 export type DatabaseTarget =
@@ -45,6 +48,8 @@ export interface SyncRules {
   softDeleteUsers: boolean;
   requireUserEmail: boolean;
   deleteThreshold: DeleteThreshold;
+  /** LDAP_SYNC_REVOKE_SESSIONS: revoke the OAuth2 credentials of users a run disables or deletes. */
+  revokeSessions: boolean;
   /** LDAP_SYNC_REENABLE_THRESHOLD: the re-enable guard's limit, same syntax and floor as the deletion guard's. */
   reEnableThreshold: DeleteThreshold;
 }
@@ -60,6 +65,8 @@ export interface ServiceSettings {
   /** '' means all interfaces. */
   httpAddress: string;
   shutdownTimeoutMs: number;
+  /** LDAP_SYNC_TRIGGER_TOKEN: '' leaves POST /sync off. A secret. */
+  triggerToken: string;
 }
 
 /** Pocket ID's FILE_BACKEND. */

@@ -3,6 +3,7 @@ import type { LogLevel } from '../log/logger.js';
 import type { Config, DatabaseTarget, LdapSettings } from './config.js';
 import { defaultOf, parseEnvironment, type CleanEnv, type Env } from './env-spec.js';
 import type { SettingName } from './settings.js';
+import { parseClaimMappings, type ClaimMappings } from './claim-mappings.js';
 import { settingWarnings } from './unknown-settings.js';
 
 /** Every problem found in the environment, reported together (exit status 2). */
@@ -78,17 +79,34 @@ interface Secrets {
   bindPassword: string;
   connectionString: string;
   caPem: string | undefined;
+  triggerToken: string;
+}
+
+const MIN_TRIGGER_TOKEN_LENGTH = 16;
+
+/** LDAP_SYNC_TRIGGER_TOKEN: POST /sync makes the daemon read the whole directory, so a guessable token is refused. */
+function readTriggerToken(env: Env, problems: string[]): string {
+  const token = readSecret(env, 'LDAP_SYNC_TRIGGER_TOKEN', problems);
+  if (token !== '' && token.length < MIN_TRIGGER_TOKEN_LENGTH) {
+    problems.push(`LDAP_SYNC_TRIGGER_TOKEN: too short (${token.length} characters); use at least ${MIN_TRIGGER_TOKEN_LENGTH}, e.g. from openssl rand -hex 32`);
+  }
+  return token;
 }
 
 /** envalid's per-variable parse plus the secrets read from NAME or NAME_FILE. */
-function readEnvironment(env: Env, problems: string[]): { clean: CleanEnv; secrets: Secrets } {
+function readEnvironment(env: Env, problems: string[]): { clean: CleanEnv; secrets: Secrets; claims: ClaimMappings } {
   const clean = parseEnvironment(env, problems);
   const secrets = {
     bindPassword: readSecret(env, 'LDAP_BIND_PASSWORD', problems),
     connectionString: readConnectionString(env, problems),
     caPem: readCaFile(clean.LDAP_TLS_CA_FILE, problems),
+    triggerToken: readTriggerToken(env, problems),
   };
-  return { clean, secrets };
+  const claims = {
+    user: parseClaimMappings('LDAP_SYNC_USER_CLAIMS', clean.LDAP_SYNC_USER_CLAIMS, problems),
+    group: parseClaimMappings('LDAP_SYNC_GROUP_CLAIMS', clean.LDAP_SYNC_GROUP_CLAIMS, problems),
+  };
+  return { clean, secrets, claims };
 }
 
 /** Rules across variables, checked only when the sync is enabled. */
@@ -131,7 +149,7 @@ function crossCheck(clean: CleanEnv, secrets: Secrets, problems: string[]): void
   }
 }
 
-function toLdapSettings(clean: CleanEnv, secrets: Secrets): LdapSettings {
+function toLdapSettings(clean: CleanEnv, secrets: Secrets, claims: ClaimMappings): LdapSettings {
   return {
     url: clean.LDAP_URL.trim(),
     bindDn: clean.LDAP_BIND_DN,
@@ -159,6 +177,7 @@ function toLdapSettings(clean: CleanEnv, secrets: Secrets): LdapSettings {
     nestedGroups: clean.LDAP_SYNC_NESTED_GROUPS,
     syncDisabledAccounts: clean.LDAP_SYNC_DISABLED_ACCOUNTS,
     memberRangeSize: clean.LDAP_SYNC_MEMBER_RANGE_SIZE,
+    claims,
   };
 }
 
@@ -166,17 +185,18 @@ function withBatchRows(target: DatabaseTarget, batchRows: number): DatabaseTarge
   return target.kind === 'sqlite' ? { ...target, batchRows } : target;
 }
 
-function toConfig(env: Env, clean: CleanEnv, secrets: Secrets): Config {
+function toConfig(env: Env, clean: CleanEnv, secrets: Secrets, claims: ClaimMappings): Config {
   return {
     warnings: settingWarnings(env),
     enabled: clean.LDAP_ENABLED,
-    ldap: toLdapSettings(clean, secrets),
+    ldap: toLdapSettings(clean, secrets, claims),
     database: withBatchRows(databaseTarget(secrets.connectionString), clean.LDAP_SYNC_SQLITE_BATCH_ROWS),
     rules: {
       adminGroupName: clean.LDAP_ADMIN_GROUP_NAME,
       softDeleteUsers: clean.LDAP_SOFT_DELETE_USERS,
       requireUserEmail: clean.REQUIRE_USER_EMAIL,
       deleteThreshold: clean.LDAP_SYNC_DELETE_THRESHOLD,
+      revokeSessions: clean.LDAP_SYNC_REVOKE_SESSIONS,
       reEnableThreshold: clean.LDAP_SYNC_REENABLE_THRESHOLD,
     },
     uiConfigDisabled: clean.UI_CONFIG_DISABLED,
@@ -187,6 +207,7 @@ function toConfig(env: Env, clean: CleanEnv, secrets: Secrets): Config {
       httpPort: clean.LDAP_SYNC_HTTP_PORT,
       httpAddress: clean.LDAP_SYNC_HTTP_ADDRESS.trim(),
       shutdownTimeoutMs: clean.LDAP_SYNC_SHUTDOWN_TIMEOUT * 1000,
+      triggerToken: secrets.triggerToken,
     },
     log: { level: clean.LOG_LEVEL as LogLevel, json: clean.LOG_JSON },
     pictures: {
@@ -203,8 +224,8 @@ function toConfig(env: Env, clean: CleanEnv, secrets: Secrets): Config {
 /** The typed configuration, or a ConfigError naming every problem at once. */
 export function loadConfig(env: Env = process.env): Config {
   const problems: string[] = [];
-  const { clean, secrets } = readEnvironment(env, problems);
+  const { clean, secrets, claims } = readEnvironment(env, problems);
   crossCheck(clean, secrets, problems);
   if (problems.length > 0) throw new ConfigError(problems);
-  return toConfig(env, clean, secrets);
+  return toConfig(env, clean, secrets, claims);
 }

@@ -34,6 +34,31 @@ const SQLITE: Expected = {
   user_groups_users: { user_id: ['text'], user_group_id: ['text'] },
 };
 
+// Custom claims (only checked when LDAP_SYNC_USER_CLAIMS or LDAP_SYNC_GROUP_CLAIMS is set).
+const CLAIMS_POSTGRES: Expected = {
+  custom_claims: { id: ['uuid'], created_at: ['timestamptz'], key: ['varchar', 'text'], value: ['text'], user_id: ['uuid'], user_group_id: ['uuid'] },
+};
+const CLAIMS_SQLITE: Expected = {
+  custom_claims: { id: ['text'], created_at: ['datetime'], key: ['text'], value: ['text'], user_id: ['text'], user_group_id: ['text'] },
+};
+// The columns session revocation reads and writes (oauth2_sessions since Pocket ID v2.10, 20260607120000).
+const CREDENTIALS_POSTGRES: Expected = {
+  oauth2_sessions: { kind: ['text'], request_id: ['text'], active: ['bool'], request_data: ['jsonb', 'json'] },
+  one_time_access_tokens: { user_id: ['uuid', 'text'] },
+  reauthentication_tokens: { user_id: ['uuid', 'text'] },
+};
+const CREDENTIALS_SQLITE: Expected = {
+  oauth2_sessions: { kind: ['text'], request_id: ['text'], active: ['boolean'], request_data: ['text', 'blob'] },
+  one_time_access_tokens: { user_id: ['text'] },
+  reauthentication_tokens: { user_id: ['text'] },
+};
+/**
+ * The tables an introspector reads: what the sync writes, the table a newer Pocket ID may keep claims in
+ * instead, and the credential tables session revocation writes.
+ */
+export const INSPECTED_TABLES = ['users', 'user_groups', 'user_groups_users', 'custom_claims', 'custom_field_values', 'oauth2_sessions', 'one_time_access_tokens', 'reauthentication_tokens'];
+const CLAIMS_SUPPORTED = 'custom claims are supported for Pocket ID v2.2.0 to v2.14.x (table custom_claims, migrations 20260109090200 to 20260814120000)';
+
 /** What an introspector reports: table → column → type, lower case. */
 export type ColumnTypes = Map<string, Map<string, string>>;
 
@@ -49,14 +74,46 @@ export class SchemaError extends SyncFailure {
   }
 }
 
+export interface SchemaOptions {
+  /** Custom claims are configured: custom_claims must be there, as the sync knows it. */
+  claims?: boolean;
+}
+
+function columnProblems(expected: Expected, columns: ColumnTypes): string[] {
+  const problems: string[] = [];
+  for (const [table, wanted] of Object.entries(expected)) {
+    const found = columns.get(table);
+    if (!found) {
+      problems.push(`table ${table} is missing`);
+      continue;
+    }
+    for (const [column, types] of Object.entries(wanted)) {
+      const type = found.get(column);
+      if (type === undefined) problems.push(`column ${table}.${column} is missing`);
+      else if (!types.includes(type)) problems.push(`column ${table}.${column} has type ${type} (expected ${types.join(' or ')})`);
+    }
+  }
+  return problems;
+}
+
+/** A Pocket ID that renamed or reshaped custom_claims (custom fields keep values by field id) cannot be written safely. */
+function claimTableProblems(kind: DatabaseKind, columns: ColumnTypes): string[] {
+  const settings = 'LDAP_SYNC_USER_CLAIMS / LDAP_SYNC_GROUP_CLAIMS are set';
+  if (!columns.has('custom_claims') && columns.has('custom_field_values')) {
+    return [`${settings}, but this Pocket ID keeps custom claims in table custom_field_values instead of custom_claims; ${CLAIMS_SUPPORTED}: unset the claim settings or run a supported Pocket ID`];
+  }
+  const problems = columnProblems(kind === 'postgres' ? CLAIMS_POSTGRES : CLAIMS_SQLITE, columns);
+  return problems.length === 0 ? [] : [`${settings}, but ${problems.join(', ')}; ${CLAIMS_SUPPORTED}`];
+}
+
 /**
  * Judges whether it is safe to write: a Pocket ID database (golang-migrate's
  * schema_migrations), not left dirty by a failed migration, of a known
  * version, with the tables and column types the sync writes. A newer version
  * is accepted, with a warning, only while those columns still match.
  */
-export function judgeSchema(kind: DatabaseKind, migrations: MigrationState[] | null, columns: ColumnTypes): SchemaReport {
-  const report: SchemaReport = { problems: [], warnings: [] };
+export function judgeSchema(kind: DatabaseKind, migrations: MigrationState[] | null, columns: ColumnTypes, options: SchemaOptions = {}): SchemaReport {
+  const report: SchemaReport = { problems: [], warnings: [], credentials: credentialTables(kind, columns) };
   if (migrations === null) {
     report.problems.push('no schema_migrations table (expected Pocket ID\'s golang-migrate bookkeeping; is DB_CONNECTION_STRING pointing at Pocket ID\'s database, and has Pocket ID started once?)');
   } else if (migrations.length !== 1) {
@@ -71,22 +128,28 @@ export function judgeSchema(kind: DatabaseKind, migrations: MigrationState[] | n
       report.warnings.push(`schema version ${version} is newer than ${NEWEST_KNOWN_MIGRATION}, the newest this daemon was checked against; proceeding because the columns it writes still match`);
     }
   }
-  const expected = kind === 'postgres' ? POSTGRES : SQLITE;
-  for (const [table, wanted] of Object.entries(expected)) {
-    const found = columns.get(table);
-    if (!found) {
-      report.problems.push(`table ${table} is missing`);
-      continue;
-    }
-    for (const [column, types] of Object.entries(wanted)) {
-      const type = found.get(column);
-      if (type === undefined) report.problems.push(`column ${table}.${column} is missing`);
-      else if (!types.includes(type)) report.problems.push(`column ${table}.${column} has type ${type} (expected ${types.join(' or ')})`);
-    }
-  }
+  report.problems.push(...columnProblems(kind === 'postgres' ? POSTGRES : SQLITE, columns));
+  if (options.claims) report.problems.push(...claimTableProblems(kind, columns));
   // A newer version with changed columns is not something to guess about.
   if (report.problems.length > 0 && report.version !== undefined && report.version > NEWEST_KNOWN_MIGRATION) {
     report.warnings = report.warnings.filter((w) => !w.includes('still match'));
   }
   return report;
+}
+
+/**
+ * Which credential tables revocation may write. Their absence never refuses a
+ * run: without oauth2_sessions (Pocket ID before v2.10) revocation is off and
+ * `missing` says why; the one-time token table exists only up to v2.11.
+ */
+function credentialTables(kind: DatabaseKind, columns: ColumnTypes): SchemaReport['credentials'] {
+  const expected = kind === 'postgres' ? CREDENTIALS_POSTGRES : CREDENTIALS_SQLITE;
+  const problems = (table: string) => (columns.has(table) ? columnProblems({ [table]: expected[table] ?? {} }, columns) : [`table ${table} is missing`]);
+  const sessionProblems = problems('oauth2_sessions');
+  return {
+    oauth2Sessions: sessionProblems.length === 0,
+    oneTimeAccessTokens: problems('one_time_access_tokens').length === 0,
+    reauthenticationTokens: problems('reauthentication_tokens').length === 0,
+    ...(sessionProblems.length > 0 ? { missing: sessionProblems.join('; ') } : {}),
+  };
 }

@@ -35,6 +35,15 @@ export interface UserGroupsUsersTable {
   user_group_id: string;
 }
 
+export interface CustomClaimsTable {
+  id: string;
+  created_at: Time;
+  key: string;
+  value: string;
+  user_id: string | null;
+  user_group_id: string | null;
+}
+
 export interface SchemaMigrationsTable {
   version: number | string | bigint;
   dirty: Bool;
@@ -44,5 +53,6 @@ export interface PocketIdSchema {
   users: UsersTable;
   user_groups: UserGroupsTable;
   user_groups_users: UserGroupsUsersTable;
+  custom_claims: CustomClaimsTable;
   schema_migrations: SchemaMigrationsTable;
 }

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import type { GroupChange, Membership, NewGroup, NewUser, UserChange } from '../sync/types.js';
+import type { ClaimWrite, GroupChange, Membership, NewGroup, NewUser, UserChange } from '../sync/types.js';
+import { CredentialRevoker, type CredentialTables, type RevokedCredentials, type SessionSql } from './credential-revocation.js';
 import type { SyncWriter } from './database.js';
 import { batch, type RowSource } from './row-source.js';
 import type { PocketIdSchema } from './schema.js';
@@ -25,6 +26,7 @@ export class SetWriter implements SyncWriter {
   constructor(
     private readonly db: Kysely<PocketIdSchema>,
     private readonly source: RowSource,
+    private readonly sessions: SessionSql,
   ) {}
 
   private async each<T>(items: T[], statement: (part: T[]) => RawBuilder<unknown>): Promise<void> {
@@ -169,5 +171,43 @@ export class SetWriter implements SyncWriter {
       memberships,
       (part) => sql`INSERT INTO user_groups_users (user_group_id, user_id) SELECT v.group_id, v.user_id FROM ${this.memberships(part)} AS v`,
     );
+  }
+
+  insertClaims(owner: 'user' | 'group', claims: ClaimWrite[], now: Date): Promise<void> {
+    return this.each(claims, (part) => {
+      const rows = this.source.rows(
+        batch(part, [
+          { name: 'id', type: 'uuid', value: (c) => c.id },
+          { name: 'key', type: 'text', value: (c) => c.key },
+          { name: 'value', type: 'text', value: (c) => c.after },
+          { name: 'owner_id', type: 'uuid', value: (c) => c.ownerId },
+        ]),
+      );
+      const column = sql.raw(owner === 'user' ? 'user_id' : 'user_group_id');
+      return sql`
+        INSERT INTO custom_claims (id, created_at, key, value, ${column})
+        SELECT v.id, ${this.source.time(now)}, v.key, v.value, v.owner_id FROM ${rows} AS v`;
+    });
+  }
+
+  /** Only the value: Pocket ID's own editor never changes created_at, and custom_claims has no updated_at. */
+  updateClaims(claims: ClaimWrite[]): Promise<void> {
+    return this.each(claims, (part) => {
+      const rows = this.source.rows(
+        batch(part, [
+          { name: 'id', type: 'uuid', value: (c) => c.id },
+          { name: 'value', type: 'text', value: (c) => c.after },
+        ]),
+      );
+      return sql`UPDATE custom_claims AS c SET value = v.value FROM ${rows} AS v WHERE c.id = v.id`;
+    });
+  }
+
+  deleteClaims(ids: string[]): Promise<void> {
+    return this.each(ids, (part) => sql`DELETE FROM custom_claims WHERE id IN ${this.ids(part)}`);
+  }
+
+  revokeCredentials(userIds: string[], tables: CredentialTables): Promise<RevokedCredentials[]> {
+    return new CredentialRevoker(this.db, this.source, this.sessions).revoke(userIds, tables);
   }
 }

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { DatabaseKind } from './database.js';
-import type { CurrentState } from '../sync/types.js';
+import type { ClaimMappings, CurrentState } from '../sync/types.js';
+import { readOwnedClaims } from './claim-state.js';
 import type { PocketIdSchema } from './schema.js';
 
 // Both drivers hand booleans back in their own way: true/false or 1/0.
@@ -12,10 +13,10 @@ const bool = (value: boolean | number): boolean => value === true || value === 1
  * a million membership rows cost the driver a second to parse, 5,000
  * strings a few milliseconds.
  */
-export async function readCurrentState(db: Kysely<PocketIdSchema>, kind: DatabaseKind): Promise<CurrentState> {
+export async function readCurrentState(db: Kysely<PocketIdSchema>, kind: DatabaseKind, claims?: ClaimMappings): Promise<CurrentState> {
   const memberIds =
     kind === 'postgres' ? sql<string>`string_agg(CAST(m.user_id AS TEXT), ',')` : sql<string>`group_concat(m.user_id, ',')`;
-  const [users, groups, memberships] = await Promise.all([
+  const [users, groups, memberships, ownedClaims] = await Promise.all([
     db
       .selectFrom('users')
       .select(['id', 'username', 'email', 'first_name', 'last_name', 'display_name', 'is_admin', 'email_verified', 'disabled', 'ldap_id'])
@@ -28,6 +29,7 @@ export async function readCurrentState(db: Kysely<PocketIdSchema>, kind: Databas
       .groupBy('m.user_group_id')
       .select(['m.user_group_id', memberIds.as('user_ids')])
       .execute(),
+    claims ? readOwnedClaims(db, claims) : undefined,
   ]);
   const members = new Map<string, Set<string>>();
   for (const { user_group_id, user_ids } of memberships) members.set(user_group_id, new Set(user_ids.split(',')));
@@ -46,5 +48,6 @@ export async function readCurrentState(db: Kysely<PocketIdSchema>, kind: Databas
     })),
     groups: groups.map((g) => ({ id: g.id, ldapId: g.ldap_id, name: g.name, friendlyName: g.friendly_name })),
     memberships: members,
+    ...(ownedClaims ? { claims: ownedClaims } : {}),
   };
 }

@@ -8,6 +8,7 @@ import { accountStatus, ACCOUNT_STATUS_ATTRIBUTES } from './account-status.js';
 import { normalizeDN } from './dn.js';
 import { MemberResolver } from './member-resolver.js';
 import { completeRangedValues, rangeRequest } from './range.js';
+import { claimAttributes, readClaimValues } from './claim-reader.js';
 import { describeVendor, detectVendor, uniqueIdConverter, type DetectedVendor } from './vendors.js';
 import type { DirectoryGroup, DirectorySnapshot, DirectoryUser } from '../sync/snapshot.js';
 
@@ -141,6 +142,7 @@ export async function readDirectory(client: Client, settings: LdapSettings, log:
   const userAttributes = unique([
     attrs.userUniqueId, attrs.username, attrs.email, attrs.firstName, attrs.lastName, attrs.displayName, attrs.profilePicture,
     ...(settings.syncDisabledAccounts ? ACCOUNT_STATUS_ATTRIBUTES : []),
+    ...claimAttributes(settings.claims.user),
   ]);
   const paging: Paging = { pageSize: settings.pageSize };
   for await (const entry of pagedSearch(client, settings, { what: 'users', filter: settings.userFilter, attributes: userAttributes }, paging, stats, log)) {
@@ -157,6 +159,8 @@ export async function readDirectory(client: Client, settings: LdapSettings, log:
       displayName: text.read(attrs.displayName),
     };
     if (text.invalidAttribute) user.invalidAttribute = text.invalidAttribute;
+    const claimValues = await readClaimValues(client, entry, values, settings.claims.user);
+    if (claimValues) user.claimValues = claimValues;
     // Binary, never decoded as text here: an invalid picture must not skip the user.
     const picture = values.first(attrs.profilePicture);
     if (picture !== undefined && picture.length > 0) user.picture = picture;
@@ -176,7 +180,7 @@ export async function readDirectory(client: Client, settings: LdapSettings, log:
   const rangeSize = settings.memberRangeSize > 0 ? settings.memberRangeSize : undefined;
   const memberRequest = rangeSize && attrs.groupMember !== '' ? rangeRequest(attrs.groupMember, 0, rangeSize) : attrs.groupMember;
   const pending: PendingGroup[] = [];
-  const groupAttributes = unique([attrs.groupName, attrs.groupUniqueId, memberRequest]);
+  const groupAttributes = unique([attrs.groupName, attrs.groupUniqueId, memberRequest, ...claimAttributes(settings.claims.group)]);
   const groupSearch = { what: 'groups', filter: settings.groupFilter, attributes: groupAttributes };
   for await (const entry of pagedSearch(client, settings, groupSearch, paging, stats, log)) {
     const values = new EntryValues(entry);
@@ -189,6 +193,8 @@ export async function readDirectory(client: Client, settings: LdapSettings, log:
       memberUsernames: [],
     };
     if (text.invalidAttribute) group.invalidAttribute = text.invalidAttribute;
+    const claimValues = await readClaimValues(client, entry, values, settings.claims.group);
+    if (claimValues) group.claimValues = claimValues;
     pending.push({ group, entry, values });
   }
 

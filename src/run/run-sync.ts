@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/config.js';
-import type { PocketIdDatabase } from '../db/database.js';
+import type { PocketIdDatabase, StateScope } from '../db/database.js';
+import { claimsConfigured } from '../config/claim-mappings.js';
 import { SchemaError } from '../db/schema-check.js';
 import { closeLdapConnection, openLdapConnection } from '../ldap/connection.js';
 import { ACCOUNT_STATUS_ATTRIBUTES } from '../ldap/account-status.js';
@@ -13,7 +14,9 @@ import { failsAs } from './fails-as.js';
 import { checkDeletionGuard, DeletionGuardError, type GuardVerdict } from '../sync/deletion-guard.js';
 import { plan } from '../sync/plan.js';
 import { checkReEnableGuard, ReEnableGuardError, type ReEnableFacts } from '../sync/reenable-guard.js';
-import { summarize, type SyncSummary } from './summary.js';
+import { summarize, summarizeClaims, type SyncSummary } from './summary.js';
+import { offboardedUsers, summarizeRevocation, type RevocationSummary } from '../sync/offboarding.js';
+import { previewRevocation, revocationTables } from './revocation-step.js';
 import type { CurrentState, CurrentUser, SyncPlan } from '../sync/types.js';
 
 export interface SyncOptions {
@@ -78,10 +81,13 @@ export async function runSync(config: Config, db: PocketIdDatabase, log: Logger,
   let guard: GuardVerdict | null = null;
   let reEnableGuard: GuardVerdict | null = null;
   // Checked before LDAP is even read: a wrong database is the cheapest failure to report.
+  // Claims are read, checked and written only when configured.
+  const scope: StateScope = claimsConfigured(config.ldap.claims) ? { claims: config.ldap.claims } : {};
   // Each step's unexpected errors (a driver's, a socket's) count as that step's failure.
-  const schema = await failsAs('database', () => db.checkSchema());
+  const schema = await failsAs('database', () => db.checkSchema(scope));
   if (schema.problems.length > 0) throw new SchemaError(schema);
   for (const warning of schema.warnings) log.warn(warning);
+  const revoke = revocationTables(config, schema, log);
   const snapshot = await failsAs('ldap_search', () => readSnapshot(config, log));
   const timings = { readMs: snapshot.stats.readMs, planMs: 0, applyMs: 0 };
   // The users the committed plan was made from: the picture step maps entries to row ids with them.
@@ -89,7 +95,7 @@ export async function runSync(config: Config, db: PocketIdDatabase, log: Logger,
   const makePlan = (state: CurrentState) => {
     plannedUsers = state.users;
     const started = performance.now();
-    const result = plan(snapshot, state, config.rules, randomUUID);
+    const result = plan(snapshot, state, { ...config.rules, claims: config.ldap.claims }, randomUUID);
     timings.planMs = performance.now() - started;
     guard = checkDeletionGuard(result, snapshot.users.length, config.rules.deleteThreshold);
     reEnableGuard = checkReEnableGuard(result, state, config.rules.reEnableThreshold, reEnableFacts(config, snapshot));
@@ -98,10 +104,13 @@ export async function runSync(config: Config, db: PocketIdDatabase, log: Logger,
 
   let syncPlan: SyncPlan;
   const transactions = { count: 0, longestMs: 0 };
+  let sessions: RevocationSummary | undefined;
   if (dryRun) {
-    const state = await failsAs('database', () => db.readState());
+    const state = await failsAs('database', () => db.readState(scope));
     syncPlan = makePlan(state);
     transactions.count = db.transactionsFor(syncPlan, state);
+    const plannedPlan = syncPlan;
+    if (revoke) sessions = await failsAs('database', () => previewRevocation(db, plannedPlan, revoke));
   } else {
     const written = await failsAs('database', () => db.write(
       (state) => {
@@ -121,23 +130,30 @@ export async function runSync(config: Config, db: PocketIdDatabase, log: Logger,
       },
       {
         now: new Date(),
+        revoke,
         onCommitted: (p) => log.debug(`Committed write transaction ${p.committed} of ${p.total}`, { wrote: p.wrote, heldMs: Math.round(p.heldMs) }),
+        scope,
       },
     ));
     syncPlan = written.plan;
     timings.applyMs = written.applyMs;
     transactions.count = written.transactions;
     transactions.longestMs = written.longestTransactionMs;
+    if (revoke) sessions = summarizeRevocation(offboardedUsers(syncPlan), written.revoked);
   }
 
   for (const skip of syncPlan.skips) {
-    log.warn('Skipped LDAP entry', { kind: skip.kind, dn: skip.dn, reason: skip.reason, detail: skip.message });
+    // A skipped claim leaves its entry synced: the message must not say the entry was skipped.
+    const what = skip.kind === 'claim' ? 'Skipped custom claim' : 'Skipped LDAP entry';
+    log.warn(what, { kind: skip.kind, dn: skip.dn, reason: skip.reason, detail: skip.message });
   }
   // Profile pictures only after the commit, never inside the write transaction; they never fail the run.
   const picturesStarted = performance.now();
   const pictures = dryRun ? undefined : await savePicturesAfterCommit(config, snapshot, syncPlan, plannedUsers, log);
   const summary = summarize(syncPlan);
+  if (scope.claims) summary.claims = summarizeClaims(syncPlan);
   if (pictures) summary.pictures = pictures;
+  if (sessions) summary.sessions = sessions;
   return {
     dryRun,
     guard,

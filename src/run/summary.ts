@@ -1,4 +1,5 @@
 import type { PictureSummary } from '../pictures/sync-pictures.js';
+import type { RevocationSummary } from '../sync/offboarding.js';
 import type { Skip, SkipReason, SyncPlan } from '../sync/types.js';
 
 export interface SyncSummary {
@@ -7,8 +8,30 @@ export interface SyncSummary {
   memberships: { added: number; removed: number };
   skipsByReason: Partial<Record<SkipReason, number>>;
   skips: Skip[];
+  /** Custom claim rows of LDAP users and groups; set by runSync when claims are configured. */
+  claims?: ClaimSummary;
   /** Set by runSync after the commit when LDAP_ATTRIBUTE_USER_PROFILE_PICTURE is configured. */
   pictures?: PictureSummary;
+  /** Set by runSync when LDAP_SYNC_REVOKE_SESSIONS is on and the schema allows it. */
+  sessions?: RevocationSummary;
+}
+
+export interface ClaimSummary {
+  created: number;
+  updated: number;
+  deleted: number;
+  /** Claims left as they were because their value could not be used. */
+  skipped: number;
+}
+
+export function summarizeClaims(plan: SyncPlan): ClaimSummary {
+  const { users, groups } = plan.claims;
+  return {
+    created: users.create.length + groups.create.length,
+    updated: users.update.length + groups.update.length,
+    deleted: users.delete.length + groups.delete.length,
+    skipped: plan.skips.filter((s) => s.kind === 'claim').length,
+  };
 }
 
 export function summarize(plan: SyncPlan): SyncSummary {
@@ -62,6 +85,15 @@ export function summaryFields(summary: SyncSummary): Record<string, number> {
     membershipsAdded: m.added,
     membershipsRemoved: m.removed,
     memberSkips: summary.skips.filter((s) => s.kind === 'member').length,
+    ...(summary.sessions ? { sessionsRevoked: summary.sessions.rows, sessionsRevokedUsers: summary.sessions.users.filter((u) => u.rows > 0).length } : {}),
+    ...(summary.claims
+      ? {
+          claimsCreated: summary.claims.created,
+          claimsUpdated: summary.claims.updated,
+          claimsDeleted: summary.claims.deleted,
+          claimSkips: summary.claims.skipped,
+        }
+      : {}),
     ...(summary.pictures
       ? {
           picturesWritten: summary.pictures.written,

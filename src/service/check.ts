@@ -1,6 +1,7 @@
 import type { Client, Entry } from 'ldapts';
 import type { Config } from '../config/config.js';
 import { openDatabase } from '../db/open-database.js';
+import { claimsConfigured } from '../config/claim-mappings.js';
 import { closeLdapConnection, openLdapConnection } from '../ldap/connection.js';
 import type { Logger } from '../log/logger.js';
 import { trustChecks } from './check-trust.js';
@@ -87,7 +88,7 @@ async function databaseCheck(config: Config): Promise<CheckLine> {
   try {
     const db = await openDatabase(config.database);
     try {
-      const report = await db.checkSchema();
+      const report = await db.checkSchema(claimsConfigured(config.ldap.claims) ? { claims: config.ldap.claims } : {});
       if (report.problems.length > 0) return { ok: false, name, detail: `${where}: ${report.problems.join('; ')}` };
       const version = report.version !== undefined ? `Pocket ID schema version ${report.version}` : 'Pocket ID schema';
       return { ok: true, name, detail: [`${where}: ${version}, tables and columns the sync writes are present`, ...report.warnings].join('; ') };

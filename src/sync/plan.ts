@@ -1,5 +1,6 @@
 import { skippedUsersByName } from './member-skips.js';
 import { expandNestedGroups } from './nested-groups.js';
+import { emptyClaimPlan, planClaims } from './plan-claims.js';
 import { planGroupsAndMemberships, screenGroups } from './plan-groups.js';
 import { planUsers, screenUsers } from './plan-users.js';
 import { planVacate } from './plan-vacate.js';
@@ -20,6 +21,7 @@ export function plan(snapshot: DirectorySnapshot, current: CurrentState, options
     memberships: { add: [], remove: [] },
     vacate: { userIds: [], groupIds: [] },
     skips: [],
+    claims: emptyClaimPlan(),
     managed: { users: ldapUsers.length, groups: ldapGroups.length },
   };
 
@@ -38,5 +40,9 @@ export function plan(snapshot: DirectorySnapshot, current: CurrentState, options
   const skippedUsers = skippedUsersByName(snapshot.users, result.skips);
   planGroupsAndMemberships(groups, { ldapGroups, localGroups, memberships: current.memberships }, { ...finalUsers, skippedUsers }, newId, result);
   planVacate(result, current);
+  // Last: claims follow the rows the plan keeps, creates and skips.
+  const claimed = planClaims(snapshot, current, result, options.claims, newId);
+  result.claims = claimed.claims;
+  result.skips.push(...claimed.skips);
   return result;
 }

@@ -25,6 +25,8 @@ export interface DirectoryUser {
    * LDAP_SYNC_DISABLED_ACCOUNTS=true; the plan keeps such a user disabled.
    */
   disabled?: boolean;
+  /** Raw values of the LDAP_SYNC_USER_CLAIMS attributes by claim name (claim-reader.ts); absent when none is configured. */
+  claimValues?: Map<string, Buffer[]>;
 }
 
 export interface DirectoryGroup {
@@ -41,6 +43,8 @@ export interface DirectoryGroup {
    * the plan adds those groups' members, transitively.
    */
   memberGroupDns?: string[];
+  /** Raw values of the LDAP_SYNC_GROUP_CLAIMS attributes by claim name. */
+  claimValues?: Map<string, Buffer[]>;
 }
 
 /** A member value that could not be turned into a username. */

@@ -33,15 +33,50 @@ export interface CurrentState {
   groups: CurrentGroup[];
   /** group id → member user ids, for groups with an ldap_id only. */
   memberships: Map<string, Set<string>>;
+  /** Claims of the configured keys on LDAP users and groups; absent when no claim is configured. */
+  claims?: CurrentClaims;
+}
+
+/**
+ * One configured claim (LDAP_SYNC_USER_CLAIMS / LDAP_SYNC_GROUP_CLAIMS).
+ * `attribute` null retires the key: the sync deletes it from LDAP users (or
+ * groups) and writes it nowhere.
+ */
+export interface ClaimMapping {
+  key: string;
+  attribute: string | null;
+  /** `attribute[]`: every value, as a JSON array. Otherwise the first value, as a string. */
+  multi: boolean;
+}
+
+export interface ClaimMappings {
+  user: ClaimMapping[];
+  group: ClaimMapping[];
+}
+
+/** A custom_claims row the sync may own. */
+export interface StoredClaim {
+  id: string;
+  value: string;
+}
+
+/** owner id (user or group) → claim key → row. */
+export type ClaimsByOwner = Map<string, Map<string, StoredClaim>>;
+
+export interface CurrentClaims {
+  users: ClaimsByOwner;
+  groups: ClaimsByOwner;
 }
 
 export interface PlanOptions {
   adminGroupName: string;
   softDeleteUsers: boolean;
   requireUserEmail: boolean;
+  /** LDAP_SYNC_USER_CLAIMS / LDAP_SYNC_GROUP_CLAIMS; none when absent. */
+  claims?: ClaimMappings;
 }
 
-/** Why an entry was skipped; metrics export one series per reason. */
+/** Why an entry (or, for claim-*, one custom claim of an entry) was skipped; metrics export one series per reason. */
 export const SKIP_REASONS = [
   'missing-unique-id',
   'duplicate-unique-id',
@@ -65,12 +100,15 @@ export const SKIP_REASONS = [
   'member-is-group',
   'member-skipped',
   'member-unknown',
+  'claim-not-text',
+  'claim-too-long',
 ] as const;
 
 export type SkipReason = (typeof SKIP_REASONS)[number];
 
 export interface Skip {
-  kind: 'user' | 'group' | 'member';
+  /** claim: one claim of a user or group is left as it is; the entry itself syncs. */
+  kind: 'user' | 'group' | 'member' | 'claim';
   dn: string;
   reason: SkipReason;
   message: string;
@@ -147,6 +185,38 @@ export interface SyncPlan {
    */
   vacate: { userIds: string[]; groupIds: string[] };
   skips: Skip[];
+  claims: ClaimPlan;
   /** LDAP-managed rows before the run, for the deletion guard and the summary. */
   managed: { users: number; groups: number };
+}
+
+/** One claim the run writes: a new row (`id` fresh, `before` null) or a new value for an existing row. */
+export interface ClaimWrite {
+  id: string;
+  ownerId: string;
+  key: string;
+  before: string | null;
+  after: string;
+  /** The owner's username or group name, for reports. */
+  owner: string;
+}
+
+export interface ClaimRemoval {
+  id: string;
+  ownerId: string;
+  key: string;
+  before: string;
+  owner: string;
+}
+
+export interface ClaimChanges {
+  create: ClaimWrite[];
+  update: ClaimWrite[];
+  delete: ClaimRemoval[];
+}
+
+/** Custom claim changes on LDAP users and groups (plan-claims.ts). */
+export interface ClaimPlan {
+  users: ClaimChanges;
+  groups: ClaimChanges;
 }

@@ -5,6 +5,7 @@ import type { WriteProgress } from '../../src/db/database.js';
 import { SqliteDatabase } from '../../src/db/sqlite/sqlite-database.js';
 import type { CurrentState, NewUser, SyncPlan } from '../../src/sync/types.js';
 import { createTestDatabase } from '../support/test-database.js';
+import { emptyClaimPlan } from '../../src/sync/plan-claims.js';
 
 const id = (n: number) => `c0000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
@@ -30,6 +31,7 @@ function emptyPlan(): SyncPlan {
     groups: { create: [], update: [], delete: [], unchanged: 0 },
     memberships: { add: [], remove: [] },
     vacate: { userIds: [], groupIds: [] },
+    claims: emptyClaimPlan(),
     skips: [],
     managed: { users: 0, groups: 0 },
   };

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { checkDeletionGuard, DeletionGuardError, GUARD_FLOOR, parseDeleteThreshold, type DeleteThreshold } from '../../src/sync/deletion-guard.js';
 import type { RemovedGroup, RemovedUser, SyncPlan } from '../../src/sync/types.js';
+import { emptyClaimPlan } from '../../src/sync/plan-claims.js';
 
 const DEFAULT: DeleteThreshold = parseDeleteThreshold('20%');
 
@@ -16,6 +17,7 @@ function removing(o: { disable?: number; delete?: number; deleteGroups?: number;
     groups: { create: [], update: [], delete: removedGroups(o.deleteGroups ?? 0), unchanged: 0 },
     memberships: { add: [], remove: [] },
     vacate: { userIds: [], groupIds: [] },
+    claims: emptyClaimPlan(),
     skips: [],
     managed: { users: o.managedUsers, groups: o.managedGroups ?? 0 },
   };

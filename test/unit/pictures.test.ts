@@ -11,6 +11,7 @@ import { forEachLimited, profilePicturePath } from '../../src/pictures/store.js'
 import { pictureTargets } from '../../src/pictures/sync-pictures.js';
 import type { DirectorySnapshot, DirectoryUser } from '../../src/sync/snapshot.js';
 import type { CurrentState, SyncPlan } from '../../src/sync/types.js';
+import { emptyClaimPlan } from '../../src/sync/plan-claims.js';
 
 const LIMITS = { timeoutMs: 2000, maxBytes: 100_000 };
 const SHA = 'ab'.repeat(32);
@@ -241,6 +242,7 @@ describe('pictures: whose pictures a run looks at', () => {
       groups: { create: [], update: [], delete: [], unchanged: 0 },
       memberships: { add: [], remove: [] },
       vacate: { userIds: [], groupIds: [] },
+      claims: emptyClaimPlan(),
       skips: [
         { kind: 'user', dn: 'uid=skipped,dc=x', reason: 'invalid-username', message: '' },
         { kind: 'user', dn: 'uid=noid,dc=x', reason: 'missing-unique-id', message: '' },

@@ -6,6 +6,7 @@ import { formatPlanReport, MAX_ROWS_PER_SECTION } from '../../src/cli/plan-repor
 import type { SyncResult } from '../../src/run/run-sync.js';
 import { summarize } from '../../src/run/summary.js';
 import type { Membership, NewUser, SyncPlan, UserChange, UserFields } from '../../src/sync/types.js';
+import { emptyClaimPlan } from '../../src/sync/plan-claims.js';
 
 const FIELDS: UserFields = { username: 'u', email: 'u@x', firstName: '', lastName: '', displayName: 'u', isAdmin: false, emailVerified: true, disabled: false };
 
@@ -25,6 +26,7 @@ function emptyPlan(): SyncPlan {
     groups: { create: [], update: [], delete: [], unchanged: 0 },
     memberships: { add: [], remove: [] },
     vacate: { userIds: [], groupIds: [] },
+    claims: emptyClaimPlan(),
     skips: [],
     managed: { users: 0, groups: 0 },
   };

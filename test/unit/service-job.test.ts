@@ -11,6 +11,7 @@ import { makeRedactor, redactingLogger, secretsOf } from '../../src/service/reda
 import type { SyncResult } from '../../src/run/run-sync.js';
 import { summarize } from '../../src/run/summary.js';
 import type { SyncPlan } from '../../src/sync/types.js';
+import { emptyClaimPlan } from '../../src/sync/plan-claims.js';
 
 const ENV = {
   LDAP_ENABLED: 'true',
@@ -31,6 +32,7 @@ const EMPTY_PLAN: SyncPlan = {
   groups: { create: [], update: [], delete: [], unchanged: 2 },
   memberships: { add: [], remove: [] },
   vacate: { userIds: [], groupIds: [] },
+  claims: emptyClaimPlan(),
   skips: [],
   managed: { users: 4, groups: 2 },
 };

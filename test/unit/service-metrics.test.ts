@@ -8,6 +8,7 @@ import type { FailureReason } from '../../src/sync/failure.js';
 import type { SyncResult } from '../../src/run/run-sync.js';
 import { summarize } from '../../src/run/summary.js';
 import { SKIP_REASONS, type Skip, type SyncPlan } from '../../src/sync/types.js';
+import { emptyClaimPlan } from '../../src/sync/plan-claims.js';
 
 function plan(skips: Skip[], created = 0): SyncPlan {
   const user = { id: 'u', ldapId: 'l', dn: 'uid=a', username: 'a', email: 'a@x', firstName: '', lastName: '', displayName: 'a', isAdmin: false, emailVerified: true, disabled: false };
@@ -16,6 +17,7 @@ function plan(skips: Skip[], created = 0): SyncPlan {
     groups: { create: [], update: [], delete: [], unchanged: 1 },
     memberships: { add: [], remove: [] },
     vacate: { userIds: [], groupIds: [] },
+    claims: emptyClaimPlan(),
     skips,
     managed: { users: 3, groups: 1 },
   };

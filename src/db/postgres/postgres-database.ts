@@ -2,13 +2,15 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { CurrentState, SyncPlan } from '../../sync/types.js';
 import { apply } from '../apply.js';
-import { SyncLockBusyError, type PocketIdDatabase, type SchemaReport, type WriteOptions, type WriteResult } from '../database.js';
+import { SyncLockBusyError, type PocketIdDatabase, type SchemaReport, type StateScope, type WriteOptions, type WriteResult } from '../database.js';
 import { judgeSchema } from '../schema-check.js';
 import { readPostgresColumns, readPostgresMigrations } from './postgres-introspector.js';
 import type { PocketIdSchema } from '../schema.js';
 import { SetWriter } from '../set-writer.js';
 import { readCurrentState } from '../state-reader.js';
 import { postgresRows } from './postgres-row-source.js';
+import { postgresSessions } from './postgres-sessions.js';
+import { CredentialRevoker, type CredentialTables, type RevokedCredentials } from '../credential-revocation.js';
 
 /** "postgres 10.0.0.5:5432/pocketid": host and database, never the user's password. */
 export function describePostgres(connectionString: string): string {
@@ -60,12 +62,18 @@ export class PostgresDatabase implements PocketIdDatabase {
     }
   }
 
-  checkSchema(): Promise<SchemaReport> {
-    return this.connecting(async () => judgeSchema(this.kind, await readPostgresMigrations(this.db), await readPostgresColumns(this.db)));
+  checkSchema(scope: StateScope = {}): Promise<SchemaReport> {
+    return this.connecting(async () =>
+      judgeSchema(this.kind, await readPostgresMigrations(this.db), await readPostgresColumns(this.db), { claims: scope.claims !== undefined }),
+    );
   }
 
-  readState(): Promise<CurrentState> {
-    return this.connecting(() => readCurrentState(this.db, this.kind));
+  readState(scope: StateScope = {}): Promise<CurrentState> {
+    return this.connecting(() => readCurrentState(this.db, this.kind, scope.claims));
+  }
+
+  countRevocableCredentials(userIds: string[], tables: CredentialTables): Promise<RevokedCredentials[]> {
+    return this.connecting(() => new CredentialRevoker(this.db, postgresRows, postgresSessions).count(userIds, tables));
   }
 
   transactionsFor(): number {
@@ -82,19 +90,20 @@ export class PostgresDatabase implements PocketIdDatabase {
     return this.connecting(async () => {
       let started = 0;
       let applyMs = 0;
+      let revoked: RevokedCredentials[] = [];
       const plan = await this.db.transaction().execute(async (trx) => {
         const lock = await sql<{ locked: boolean }>`SELECT pg_try_advisory_xact_lock(${sql.raw(POSTGRES_SYNC_LOCK_KEY)}) AS locked`.execute(trx);
         if (lock.rows[0]?.locked !== true) {
           throw new SyncLockBusyError(`another sync holds the PostgreSQL advisory lock ${POSTGRES_SYNC_LOCK_KEY} on this database`);
         }
-        const planned = prepare(await readCurrentState(trx, this.kind));
+        const planned = prepare(await readCurrentState(trx, this.kind, options.scope?.claims));
         started = performance.now();
-        await apply(planned, new SetWriter(trx, postgresRows), options.now);
+        revoked = await apply(planned, new SetWriter(trx, postgresRows, postgresSessions), options.now, options.revoke ?? null);
         return planned;
       });
       applyMs = performance.now() - started;
       options.onCommitted?.({ committed: 1, total: 1, wrote: 'the whole plan', heldMs: applyMs });
-      return { plan, transactions: 1, applyMs, longestTransactionMs: applyMs };
+      return { plan, transactions: 1, applyMs, longestTransactionMs: applyMs, revoked };
     });
   }
 

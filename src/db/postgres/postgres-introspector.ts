@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { ColumnTypes, MigrationState } from '../schema-check.js';
+import { INSPECTED_TABLES, type ColumnTypes, type MigrationState } from '../schema-check.js';
 import type { PocketIdSchema } from '../schema.js';
 
 export async function readPostgresMigrations(db: Kysely<PocketIdSchema>): Promise<MigrationState[] | null> {
@@ -14,7 +14,7 @@ export async function readPostgresColumns(db: Kysely<PocketIdSchema>): Promise<C
   const rows = await sql<{ table_name: string; column_name: string; udt_name: string }>`
     SELECT c.table_name, c.column_name, c.udt_name
     FROM information_schema.columns c
-    WHERE c.table_schema = current_schema() AND c.table_name IN ('users', 'user_groups', 'user_groups_users')`.execute(db);
+    WHERE c.table_schema = current_schema() AND CAST(c.table_name AS text) = ANY(${INSPECTED_TABLES}::text[])`.execute(db);
   const columns: ColumnTypes = new Map();
   for (const row of rows.rows) {
     if (!columns.has(row.table_name)) columns.set(row.table_name, new Map());

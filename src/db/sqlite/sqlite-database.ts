@@ -4,12 +4,15 @@ import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, sql, SqliteDialect } from 'kysely';
 import type { CurrentState, SyncPlan } from '../../sync/types.js';
-import type { PocketIdDatabase, SchemaReport, WriteOptions, WriteResult } from '../database.js';
+import type { PocketIdDatabase, SchemaReport, StateScope, WriteOptions, WriteResult } from '../database.js';
 import { judgeSchema } from '../schema-check.js';
 import { readSqliteColumns, readSqliteMigrations } from './sqlite-introspector.js';
 import type { PocketIdSchema } from '../schema.js';
 import { readCurrentState } from '../state-reader.js';
 import { sqliteBatches, writeInBatches } from './batched-write.js';
+import { CredentialRevoker, type CredentialTables, type RevokedCredentials } from '../credential-revocation.js';
+import { sqliteRows } from './sqlite-row-source.js';
+import { sqliteSessions } from './sqlite-sessions.js';
 
 const DEFAULT_SQLITE_BATCH_ROWS = Number(SETTINGS.find((s) => s.name === 'LDAP_SYNC_SQLITE_BATCH_ROWS')?.default);
 
@@ -51,12 +54,16 @@ export class SqliteDatabase implements PocketIdDatabase {
     return new SqliteDatabase(`sqlite ${path}`, shown, db, batchBudget);
   }
 
-  async checkSchema(): Promise<SchemaReport> {
-    return judgeSchema(this.kind, await readSqliteMigrations(this.db), await readSqliteColumns(this.db));
+  async checkSchema(scope: StateScope = {}): Promise<SchemaReport> {
+    return judgeSchema(this.kind, await readSqliteMigrations(this.db), await readSqliteColumns(this.db), { claims: scope.claims !== undefined });
   }
 
-  readState(): Promise<CurrentState> {
-    return readCurrentState(this.db, this.kind);
+  countRevocableCredentials(userIds: string[], tables: CredentialTables): Promise<RevokedCredentials[]> {
+    return new CredentialRevoker(this.db, sqliteRows, sqliteSessions).count(userIds, tables);
+  }
+
+  readState(scope: StateScope = {}): Promise<CurrentState> {
+    return readCurrentState(this.db, this.kind, scope.claims);
   }
 
   transactionsFor(plan: SyncPlan, state: CurrentState): number {

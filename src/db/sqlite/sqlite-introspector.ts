@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { ColumnTypes, MigrationState } from '../schema-check.js';
+import { INSPECTED_TABLES, type ColumnTypes, type MigrationState } from '../schema-check.js';
 import type { PocketIdSchema } from '../schema.js';
 
 export async function readSqliteMigrations(db: Kysely<PocketIdSchema>): Promise<MigrationState[] | null> {
@@ -12,7 +12,7 @@ export async function readSqliteMigrations(db: Kysely<PocketIdSchema>): Promise<
 /** Declared column types (TEXT, DATETIME, BOOLEAN), lower case. */
 export async function readSqliteColumns(db: Kysely<PocketIdSchema>): Promise<ColumnTypes> {
   const columns: ColumnTypes = new Map();
-  for (const table of ['users', 'user_groups', 'user_groups_users']) {
+  for (const table of INSPECTED_TABLES) {
     const rows = await sql<{ name: string; type: string }>`SELECT name, type FROM pragma_table_info(${table})`.execute(db);
     if (rows.rows.length > 0) columns.set(table, new Map(rows.rows.map((r) => [r.name, r.type.toLowerCase()])));
   }
