@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import http from 'node:http';
 import { parseArgs } from 'node:util';
 import type { Config } from '../config/config.js';
 import { ConfigError, loadConfig } from '../config/load-config.js';
@@ -12,7 +11,7 @@ import { makeRedactor, redactingLogger, secretsOf } from '../service/redact.js';
 import { packageVersion } from '../service/version.js';
 import { writeJson } from './json-stream.js';
 import { formatPlanReport, refusingGuards } from './plan-report.js';
-import { CHECK_USAGE, HEALTHCHECK_USAGE, RUN_USAGE, SYNC_USAGE, USAGE } from './usage.js';
+import { CHECK_USAGE, RUN_USAGE, SYNC_USAGE, USAGE } from './usage.js';
 import { errorMessage } from '../log/error-message.js';
 
 const EXIT_OK = 0;
@@ -23,8 +22,6 @@ const EXIT_CHECK_DATABASE = 4;
 const EXIT_CHECK_BOTH = 5;
 /** `sync --dry-run`: the plan was made, but a guard would refuse the real run. */
 const EXIT_DRY_RUN_REFUSED = 6;
-
-const HEALTHCHECK_TIMEOUT_MS = 5000;
 
 class UsageError extends Error {}
 
@@ -132,80 +129,6 @@ async function checkCommand(args: string[]): Promise<number> {
   return EXIT_OK;
 }
 
-/** The daemon listens on a wildcard address (all interfaces) unless told otherwise: reach it over loopback then. */
-function healthcheckHost(address: string): string {
-  const bare = address.replace(/^\[(.*)\]$/, '$1');
-  if (bare === '' || bare === '0.0.0.0') return '127.0.0.1';
-  if (bare === '::') return '::1';
-  return bare;
-}
-
-function getReadyz(host: string, port: number): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    // agent: false, so no kept-alive socket holds the process open after the answer.
-    const req = http.get({ host, port, path: '/readyz', agent: false, headers: { accept: 'application/json' } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        clearTimeout(timer);
-        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
-      });
-      res.on('error', reject);
-    });
-    const timer = setTimeout(() => req.destroy(new Error(`no answer within ${HEALTHCHECK_TIMEOUT_MS / 1000} s`)), HEALTHCHECK_TIMEOUT_MS);
-    req.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-  });
-}
-
-/** `healthcheck`: exit 0 when /readyz answers 200, else 1 (never 2: Docker reserves it). */
-async function healthcheckCommand(args: string[]): Promise<number> {
-  const say = (line: string) => process.stdout.write(line + '\n');
-  let service: Config['service'];
-  try {
-    if (parse(args, {}, HEALTHCHECK_USAGE).help) {
-      process.stdout.write(HEALTHCHECK_USAGE);
-      return EXIT_OK;
-    }
-    // Only the two HTTP settings, parsed exactly as the daemon parses them (same defaults and checks).
-    service = loadConfig({ LDAP_SYNC_HTTP_PORT: process.env.LDAP_SYNC_HTTP_PORT, LDAP_SYNC_HTTP_ADDRESS: process.env.LDAP_SYNC_HTTP_ADDRESS }).service;
-  } catch (error) {
-    if (error instanceof UsageError) process.stderr.write(`${error.message}\n`);
-    else if (error instanceof ConfigError) say(`not ready: cannot tell: ${error.problems.join('; ')}`);
-    else say(`not ready: cannot tell: ${errorMessage(error)}`);
-    return EXIT_FAILED;
-  }
-  if (service.httpPort === 0) {
-    say('not ready: cannot tell: the HTTP server is off (LDAP_SYNC_HTTP_PORT=0); set a port or turn the container health check off');
-    return EXIT_FAILED;
-  }
-  const host = healthcheckHost(service.httpAddress);
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${service.httpPort}/readyz`;
-  let answer: { status: number; body: string };
-  try {
-    answer = await getReadyz(host, service.httpPort);
-  } catch (error) {
-    say(`not ready: cannot reach ${url}: ${errorMessage(error)}`);
-    return EXIT_FAILED;
-  }
-  let body: { status?: unknown; reason?: unknown } = {};
-  try {
-    body = JSON.parse(answer.body) as typeof body;
-  } catch {
-    // Not the daemon's JSON: the status code alone decides.
-  }
-  const status = typeof body.status === 'string' ? body.status : '';
-  const reason = typeof body.reason === 'string' ? `: ${body.reason}` : '';
-  if (answer.status === 200) {
-    say(`ready: ${url} answered 200${status !== '' && status !== 'ready' ? ` (${status}${reason})` : ''}`);
-    return EXIT_OK;
-  }
-  say(`not ready: ${url} answered ${answer.status}${reason !== '' ? reason : ` ${answer.body.trim().slice(0, 200)}`}`);
-  return EXIT_FAILED;
-}
-
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -217,7 +140,8 @@ async function main(argv: string[]): Promise<number> {
       case 'check':
         return await checkCommand(rest);
       case 'healthcheck':
-        return await healthcheckCommand(rest);
+        // Loaded only for this command; the image's HEALTHCHECK runs healthcheck.js directly.
+        return await (await import('./healthcheck.js')).healthcheck(rest);
       case '-V':
       case '--version':
       case 'version':

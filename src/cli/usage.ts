@@ -31,7 +31,7 @@ Pocket ID's gocron lines:
   INF Job run successfully name=SyncLdap jobID=<uuid> duration=1.2s ...
   ERR Job failed name=SyncLdap jobID=<uuid> duration=... error="..."
 
-HTTP on LDAP_SYNC_HTTP_PORT (default 9464, 0 = off): /healthz, /readyz, /metrics.
+HTTP on LDAP_SYNC_HTTP_PORT (default 9474, 0 = off): /healthz, /readyz, /metrics.
 On PostgreSQL each run takes an advisory lock; when another instance holds it
 the run is skipped ("Job skipped"), not failed.
 
@@ -96,7 +96,7 @@ Exit status: 0 all ok, 2 invalid configuration (nothing else checked),
 export const HEALTHCHECK_USAGE = `Usage: pocket-id-ldap-sync healthcheck
 
 Asks the daemon running next to it whether it is ready: GET /readyz on
-LDAP_SYNC_HTTP_PORT (default 9464) at LDAP_SYNC_HTTP_ADDRESS (empty or a
+LDAP_SYNC_HTTP_PORT (default 9474) at LDAP_SYNC_HTTP_ADDRESS (empty or a
 wildcard address means the loopback address). Prints one line. Meant for
 Docker's HEALTHCHECK; reads no other setting and touches neither LDAP nor the
 database.

@@ -8,6 +8,7 @@ import { summaryFields } from '../run/summary.js';
 import { errorMessage } from '../log/error-message.js';
 import { failsAs } from '../run/fails-as.js';
 import { failureReason, type FailureReason } from '../sync/failure.js';
+import { logMemoryPeak, watchMemory } from './memory-watch.js';
 
 /** gocron's job name in Pocket ID ≤ v2.13 (reference §5.2): log-based health checks look for it. */
 export const JOB_NAME = 'SyncLdap';
@@ -32,6 +33,8 @@ export interface JobContext {
   log: Logger;
   /** Where the database comes from (a DatabaseHandle): opened by the first run that needs it. */
   database: { get(): Promise<PocketIdDatabase> };
+  /** The id the job's log lines carry; given when it was promised ahead (POST /sync), else a new one. */
+  jobId?: string;
   /** runSync, replaceable in unit tests. */
   sync?: typeof runSync;
 }
@@ -55,7 +58,7 @@ export function durationField(ms: number, json: boolean): string | number {
  */
 export async function runJob(context: JobContext, options: SyncOptions = {}): Promise<JobOutcome> {
   const { config } = context;
-  const jobId = randomUUID();
+  const jobId = context.jobId ?? randomUUID();
   const log = context.log.child({ name: JOB_NAME, jobID: jobId });
   const dry = options.dryRun ?? false;
   const startedAt = new Date();
@@ -70,6 +73,7 @@ export async function runJob(context: JobContext, options: SyncOptions = {}): Pr
   const duration = (outcome: JobOutcome): LogFields => ({ duration: durationField(outcome.durationMs, config.log.json) });
 
   log.info(dry ? 'Starting dry run' : 'Starting job');
+  const memory = watchMemory();
   try {
     const db = await failsAs('database', () => context.database.get());
     const sync = await (context.sync ?? runSync)(config, db, log, options);
@@ -87,5 +91,7 @@ export async function runJob(context: JobContext, options: SyncOptions = {}): Pr
     const outcome = finish('failure', { reason, failureReason: failure });
     log.error(dry ? 'Dry run failed' : 'Job failed', { ...duration(outcome), error: reason });
     return outcome;
+  } finally {
+    logMemoryPeak(log, memory.stop());
   }
 }

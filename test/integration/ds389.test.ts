@@ -165,6 +165,7 @@ describe('389 Directory Server', { skip: process.getuid?.() !== 0 ? '389-ds inst
     try {
       const second = await syncWith(env(instance, db));
       assert.ifError(second.error);
+      assert.doesNotMatch(second.logs, /Bind account may read/, 'probed once per process and configuration, not on every run');
       assert.equal(second.result!.summary.users.reEnabled, 1);
       assert.deepEqual((await db.users()).filter((u) => u.disabled).map((u) => u.username).sort(), ['carol', 'dave']);
     } finally {
@@ -177,6 +178,7 @@ describe('389 Directory Server', { skip: process.getuid?.() !== 0 ? '389-ds inst
     const db = await freshDb();
     const outcome = await syncWith(env(instance, db, { LDAP_USER_GROUP_SEARCH_FILTER: '(objectClass=groupOfUniqueNames)', LDAP_ATTRIBUTE_GROUP_MEMBER: 'uniqueMember', LDAP_ADMIN_GROUP_NAME: '' }));
     assert.ifError(outcome.error);
+    assert.match(outcome.logs, /INF Bind account may read the attributes the sync trusts verified="nsAccountLock \(get-effective-rights\)"/, 'a changed configuration is probed again');
     assert.deepEqual((await db.memberships()).sort(), ['ustaff:alice', 'ustaff:bob', 'ustaff:dave']);
     assert.deepEqual(outcome.result!.plan.skips.filter((s) => s.kind === 'member'), []);
   });

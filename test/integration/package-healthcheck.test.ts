@@ -1,6 +1,7 @@
-// `pocket-id-ldap-sync healthcheck`, the command the Docker image's HEALTHCHECK runs: a child
-// process against stand-in HTTP servers (what it asks, how it reads the answers, time-outs) and
-// against the real daemon (`run`) syncing the test directory into a SQLite test database.
+// dist/src/cli/healthcheck.js, what the Docker image's HEALTHCHECK and the chart's `helm test` pod
+// run, and `pocket-id-ldap-sync healthcheck`, which delegates to it: a child process against
+// stand-in HTTP servers (what it asks, how it reads the answers, time-outs) and against the real
+// daemon (`run`) syncing the test directory into a SQLite test database.
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
@@ -13,6 +14,7 @@ import { createTestDatabase } from '../support/test-database.js';
 import { freePort } from '../support/ports.js';
 
 const MAIN = path.join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.js');
+const HEALTHCHECK = path.join(import.meta.dirname, '..', '..', 'src', 'cli', 'healthcheck.js');
 
 const children = new Set<ChildProcess>();
 after(async () => {
@@ -27,10 +29,11 @@ interface Result {
   ms: number;
 }
 
-function healthcheck(env: Record<string, string>, args: string[] = []): Promise<Result> {
+/** node healthcheck.js [args], or with viaMain: node main.js healthcheck [args]. */
+function healthcheck(env: Record<string, string>, args: string[] = [], viaMain = false): Promise<Result> {
   const started = Date.now();
   return new Promise((resolve) => {
-    execFile(process.execPath, [MAIN, 'healthcheck', ...args], { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 20_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, viaMain ? [MAIN, 'healthcheck', ...args] : [HEALTHCHECK, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 20_000 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
       resolve({ code, stdout, stderr, ms: Date.now() - started });
     });
@@ -177,6 +180,25 @@ test('exit status is 0 or 1 only, never 2 (Docker reserves it): port 0, a bad po
   assert.equal(help.code, 0);
   assert.match(help.stdout, /^Usage: pocket-id-ldap-sync healthcheck\n/);
   assert.match(help.stdout, /Exit status: 0 ready/);
+});
+
+test('`pocket-id-ldap-sync healthcheck` delegates to healthcheck.js: the same lines and exit status', async () => {
+  for (const [status, body] of [[200, '{"status":"ready"}'], [503, '{"status":"not ready","reason":"the last sync run failed"}']] as const) {
+    const server = await standIn(status, body);
+    try {
+      const direct = await healthcheck({ LDAP_SYNC_HTTP_PORT: String(server.port) });
+      const viaMain = await healthcheck({ LDAP_SYNC_HTTP_PORT: String(server.port) }, [], true);
+      assert.deepEqual({ code: viaMain.code, stdout: viaMain.stdout }, { code: direct.code, stdout: direct.stdout });
+      assert.equal(direct.code, status === 200 ? 0 : 1);
+    } finally {
+      await server.close();
+    }
+  }
+  const help = await healthcheck({}, ['--help'], true);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /^Usage: pocket-id-ldap-sync healthcheck\n/);
+  const bogus = await healthcheck({}, ['--bogus'], true);
+  assert.equal(bogus.code, 1);
 });
 
 test('it reads no other setting: a configuration the daemon would refuse does not matter', async () => {

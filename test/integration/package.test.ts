@@ -89,11 +89,13 @@ function dockerRun(args: string[], env: Record<string, string>, cwd?: string): P
 // ------------------------------------------------------------------------------------------------
 
 test('the Dockerfile, the build script and .dockerignore agree on what is built and shipped', () => {
-  // Both stages on the same official Node.js LTS image, Debian 12 slim, at the pinned version.
+  // Both stages on the same official Node.js LTS image, Debian 12 slim, at the pinned version and
+  // pinned by digest.
   const version = /^ARG NODE_VERSION=(\d+)\.\d+\.\d+$/m.exec(DOCKERFILE)?.[1];
   assert.ok(version === '22' || version === '20', `NODE_VERSION major ${version}`);
+  assert.match(DOCKERFILE, /^ARG NODE_IMAGE=node:\$\{NODE_VERSION\}-bookworm-slim@sha256:[0-9a-f]{64}$/m);
   const froms = [...DOCKERFILE.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
-  assert.deepEqual(froms, ['node:${NODE_VERSION}-bookworm-slim', 'node:${NODE_VERSION}-bookworm-slim']);
+  assert.deepEqual(froms, ['${NODE_IMAGE}', '${NODE_IMAGE}']);
 
   // The build stage copies exactly what production-artifact.sh copies, and runs build-production.sh deps, then app.
   const buildStage = DOCKERFILE.split(/^FROM /m)[1] ?? '';
@@ -112,12 +114,17 @@ test('the Dockerfile, the build script and .dockerignore agree on what is built 
   // The runtime stage: the three parts of the artifact from the build stage, compiled nothing, runs as 1000:1000.
   const runtime = DOCKERFILE.split(/^FROM /m)[2] ?? '';
   assert.deepEqual([...runtime.matchAll(/^COPY --from=build \/build\/(\S+) /gm)].map((m) => m[1]), ['package.json', 'node_modules', 'dist']);
-  assert.doesNotMatch(runtime, /npm|apt-get|node-gyp/);
+  // It runs no package manager and removes the ones the base image ships; the CLI is on PATH.
+  assert.doesNotMatch(runtime.replace(/^RUN rm -rf .*(\n .*)*$/m, '').replace(/^#.*$/gm, ''), /npm|apt-get|node-gyp|yarn|corepack/);
+  const removal = /^RUN rm -rf (.*(?:\n .*)*)$/m.exec(runtime)?.[1] ?? '';
+  for (const gone of ['/usr/local/lib/node_modules', '/usr/local/bin/npm', '/usr/local/bin/npx', '/usr/local/bin/corepack', '/usr/local/bin/yarn', '/usr/local/bin/yarnpkg', '/opt/yarn-v*']) assert.ok(removal.includes(gone), gone);
+  assert.match(runtime, /ln -s \/opt\/pocket-id-ldap-sync\/dist\/src\/cli\/main\.js \/usr\/local\/bin\/pocket-id-ldap-sync/);
+  for (const label of ['title', 'source', 'licenses', 'version', 'revision']) assert.match(runtime, new RegExp(`org\\.opencontainers\\.image\\.${label}=`), label);
   assert.match(runtime, /^USER 1000:1000$/m);
   assert.match(runtime, /^WORKDIR \/app$/m);
-  assert.deepEqual(ENTRYPOINT(), ['node', `${IMAGE_APP_DIR}/dist/src/cli/main.js`]);
+  assert.deepEqual(ENTRYPOINT(), ['node', '--max-old-space-size-percentage=75', `${IMAGE_APP_DIR}/dist/src/cli/main.js`]);
   assert.deepEqual(execForm('CMD'), ['run']);
-  assert.deepEqual(execForm('HEALTHCHECK'), ['node', `${IMAGE_APP_DIR}/dist/src/cli/main.js`, 'healthcheck']);
+  assert.deepEqual(execForm('HEALTHCHECK'), ['node', `${IMAGE_APP_DIR}/dist/src/cli/healthcheck.js`]);
   assert.match(runtime, /^HEALTHCHECK --interval=30s --timeout=10s --start-period=2m --retries=3 \\\n  CMD \[/m);
 
   // No secret baked in: no ENV or ARG that names one, and no setting of the daemon at all.

@@ -135,18 +135,8 @@ function withSettings(dse: string, name: string, port: number, plugins: StartDs3
 
 let counter = 0;
 
-/** Creates an instance with `ldif` (the whole suffix, dc=example,dc=com included) and starts it. */
-export async function startDs389(ldif: string, options: StartDs389Options = {}): Promise<Ds389Instance | { skip: string }> {
-  if (process.getuid?.() !== 0) return { skip: '389-ds instances need root (system paths, the dirsrv user)' };
-  for (const binary of ['/usr/sbin/dscreate', '/usr/sbin/ns-slapd', '/usr/sbin/dsidm']) {
-    if (!existsSync(binary)) throw new Error(`${binary} not found: run scripts/install-test-deps.sh (389-ds-base)`);
-  }
-  const started = performance.now();
-  const name = `pils${process.pid}n${++counter}`;
-  const prefixDir = mkdtempSync(path.join(os.tmpdir(), 'ds389-'));
-  onProcessExit(() => destroySync(name, prefixDir));
-  const port = await freePort();
-
+/** dscreate with a defaults.inf that says with_systemd = 0, so lib389 runs ns-slapd itself. */
+async function createInstance(name: string, prefixDir: string, port: number): Promise<void> {
   const infDir = path.join(prefixDir, 'share', 'dirsrv', 'inf');
   mkdirSync(infDir, { recursive: true });
   const defaults = readFileSync('/usr/share/dirsrv/inf/defaults.inf', 'utf8').replace(/^with_systemd = 1$/m, 'with_systemd = 0');
@@ -158,22 +148,19 @@ export async function startDs389(ldif: string, options: StartDs389Options = {}):
       `root_password = ${ADMIN_PASSWORD}`, 'self_sign_cert = False', '[backend-userroot]', 'sample_entries = no', `suffix = ${DS_BASE}`, 'create_suffix_entry = False', ''].join('\n'),
   );
   await run('/usr/sbin/dscreate', ['from-file', inf], { ...process.env, PREFIX: prefixDir });
-  const createMs = performance.now() - started;
+}
 
-  const configDir = `/etc/dirsrv/slapd-${name}`;
-  const dsePath = path.join(configDir, 'dse.ldif');
-  writeFileSync(dsePath, withSettings(readFileSync(dsePath, 'utf8'), name, port, options.plugins));
-  // The import runs as the dirsrv user: the file must be readable by it.
+/** The data, imported offline (as the dirsrv user: the file must be readable by it). */
+async function importOffline(name: string, ldif: string): Promise<void> {
   const dataFile = `/var/lib/dirsrv/slapd-${name}/ldif/test-data.ldif`;
   writeFileSync(dataFile, ldif);
   chmodSync(dataFile, 0o644);
-  const importStarted = performance.now();
-  await run('/usr/sbin/ns-slapd', ['ldif2db', '-D', configDir, '-n', 'userRoot', '-i', dataFile]);
-  const importMs = performance.now() - importStarted;
+  await run('/usr/sbin/ns-slapd', ['ldif2db', '-D', `/etc/dirsrv/slapd-${name}`, '-n', 'userRoot', '-i', dataFile]);
+}
 
-  const startStarted = performance.now();
-  await run('/usr/sbin/ns-slapd', ['-D', configDir, '-i', `/run/dirsrv/slapd-${name}.pid`]);
-  const url = `ldap://127.0.0.1:${port}`;
+/** ns-slapd daemonises; ready once Directory Manager can bind. */
+async function startServer(name: string, url: string): Promise<void> {
+  await run('/usr/sbin/ns-slapd', ['-D', `/etc/dirsrv/slapd-${name}`, '-i', `/run/dirsrv/slapd-${name}.pid`]);
   await waitFor('the first bind', async () => {
     const client = new Client({ url, timeout: 2000, connectTimeout: 2000 });
     try {
@@ -183,8 +170,9 @@ export async function startDs389(ldif: string, options: StartDs389Options = {}):
       await client.unbind().catch(() => undefined);
     }
   }, READY_TIMEOUT_MS);
-  const startMs = performance.now() - startStarted;
+}
 
+function handle(name: string, prefixDir: string, url: string, timings: Ds389Instance['timings']): Ds389Instance {
   const admin = async <T>(work: (client: Client) => Promise<T>): Promise<T> => {
     const client = new Client({ url, timeout: 30_000 });
     await client.bind(ADMIN_DN, ADMIN_PASSWORD);
@@ -201,14 +189,14 @@ export async function startDs389(ldif: string, options: StartDs389Options = {}):
     baseDn: DS_BASE,
     adminDn: ADMIN_DN,
     adminPassword: ADMIN_PASSWORD,
-    timings: { createMs, importMs, startMs, totalMs: performance.now() - started },
+    timings,
     admin,
     async runTask(task, attributes) {
       const dn = `cn=test-${++tasks},cn=${task},cn=tasks,cn=config`;
       await admin((client) => client.add(dn, { objectClass: ['top', 'extensibleObject'], cn: `test-${tasks}`, ...attributes }));
       const code = await waitFor(`task ${dn}`, () =>
         admin(async (client) => {
-          const { searchEntries } = await client.search(dn, { scope: 'base', attributes: ['nsTaskExitCode', 'nsTaskLog'] });
+          const { searchEntries } = await client.search(dn, { scope: 'base', attributes: ['nsTaskExitCode'] });
           const exit = searchEntries[0]?.nsTaskExitCode;
           return exit === undefined || (Array.isArray(exit) && exit.length === 0) ? undefined : String(exit);
         }), 120_000);
@@ -226,4 +214,29 @@ export async function startDs389(ldif: string, options: StartDs389Options = {}):
       destroySync(name, prefixDir);
     },
   };
+}
+
+/** Creates an instance with `ldif` (the whole suffix, dc=example,dc=com included) and starts it. */
+export async function startDs389(ldif: string, options: StartDs389Options = {}): Promise<Ds389Instance | { skip: string }> {
+  if (process.getuid?.() !== 0) return { skip: '389-ds instances need root (system paths, the dirsrv user)' };
+  for (const binary of ['/usr/sbin/dscreate', '/usr/sbin/ns-slapd', '/usr/sbin/dsidm']) {
+    if (!existsSync(binary)) throw new Error(`${binary} not found: run scripts/install-test-deps.sh (389-ds-base)`);
+  }
+  const started = performance.now();
+  const name = `pils${process.pid}n${++counter}`;
+  const prefixDir = mkdtempSync(path.join(os.tmpdir(), 'ds389-'));
+  onProcessExit(() => destroySync(name, prefixDir));
+  const port = await freePort();
+  await createInstance(name, prefixDir, port);
+  const createMs = performance.now() - started;
+  const dsePath = `/etc/dirsrv/slapd-${name}/dse.ldif`;
+  writeFileSync(dsePath, withSettings(readFileSync(dsePath, 'utf8'), name, port, options.plugins));
+  const importStarted = performance.now();
+  await importOffline(name, ldif);
+  const importMs = performance.now() - importStarted;
+  const startStarted = performance.now();
+  const url = `ldap://127.0.0.1:${port}`;
+  await startServer(name, url);
+  const startMs = performance.now() - startStarted;
+  return handle(name, prefixDir, url, { createMs, importMs, startMs, totalMs: performance.now() - started });
 }

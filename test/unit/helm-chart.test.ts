@@ -1,165 +1,20 @@
-// The Helm chart rendered by the real Helm (scripts/fetch-helm.sh: helm v4.1.4 from an npm package;
-// no Kubernetes cluster is involved): `helm lint --strict` and `helm template` for every example,
-// the pod each mode gives (containers, probes, secret mounts, the lock-mode environment, security
-// contexts), the daemon's configuration as rendered accepted by the daemon's own loader, and the
-// mistakes the chart must refuse.
+// The Helm chart rendered by the real Helm (test/support/helm.ts): `helm lint --strict` and
+// `helm template` for every example, the pod each mode gives (containers, probes, secret mounts,
+// the lock-mode environment, security contexts), the daemon's configuration as rendered accepted by
+// the daemon's own loader, and the mistakes the chart must refuse. The chart's guards and its
+// conventions (extra volumes, labels, NetworkPolicy, ...) are in helm-chart-guards.test.ts and
+// helm-chart-conventions.test.ts.
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import YAML from 'yaml';
 import { loadConfig } from '../../src/config/load-config.js';
 import { SETTINGS } from '../../src/config/settings.js';
+import { CHART, EXAMPLES, LOCKED_URL, Rendered, env, examples, render, runHelm, scratchDir, secretBehind, setUpHelm, tearDownHelm } from '../support/helm.js';
 
-const ROOT = path.join(import.meta.dirname, '..', '..', '..');
-const CHART = path.join(ROOT, 'helm', 'pocket-id-ldap-sync');
-const EXAMPLES = path.join(CHART, 'examples');
-const LOCKED_URL = 'ldapi://%2Fnonexistent%2Fpocket-id-ldap-sync-owns-ldap';
-
-let helm = '';
-let scratch = '';
-
-before(() => {
-  helm = execFileSync('bash', [path.join(ROOT, 'scripts', 'fetch-helm.sh')], { encoding: 'utf8', timeout: 300_000 }).trim().split('\n').pop() ?? '';
-  scratch = mkdtempSync(path.join(tmpdir(), 'helm-chart-test-'));
-});
-after(() => {
-  if (scratch !== '') rmSync(scratch, { recursive: true, force: true });
-});
-
-interface Helm {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runHelm(args: string[]): Promise<Helm> {
-  return new Promise((resolve) => {
-    execFile(helm, args, { timeout: 60_000, env: { PATH: process.env.PATH ?? '', HOME: scratch, HELM_CACHE_HOME: scratch, HELM_CONFIG_HOME: scratch, HELM_DATA_HOME: scratch } }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
-    });
-  });
-}
-
-// ------------------------------------------------------------------------------------------------
-// Kubernetes objects, as far as these tests read them
-
-interface EnvVar {
-  name: string;
-  value?: string;
-  valueFrom?: unknown;
-}
-interface Probe {
-  httpGet: { path: string; port: string };
-}
-interface Mount {
-  name: string;
-  mountPath: string;
-  readOnly?: boolean;
-}
-interface Container {
-  name: string;
-  image: string;
-  args?: string[];
-  env?: EnvVar[];
-  envFrom?: { configMapRef: { name: string } }[];
-  ports?: { name: string; containerPort: number }[];
-  livenessProbe?: Probe;
-  readinessProbe?: Probe;
-  securityContext: Record<string, unknown>;
-  volumeMounts: Mount[];
-}
-interface Volume {
-  name: string;
-  secret?: { secretName: string; items: { key: string; path: string }[] };
-  configMap?: { name: string; items: { key: string; path: string }[] };
-  persistentVolumeClaim?: { claimName: string };
-  emptyDir?: unknown;
-}
-interface K8sObject {
-  kind: string;
-  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-  data?: Record<string, string>;
-  spec?: Record<string, unknown>;
-}
-interface PodSpec {
-  containers: Container[];
-  volumes: Volume[];
-  securityContext: Record<string, unknown>;
-  terminationGracePeriodSeconds: number;
-  automountServiceAccountToken: boolean;
-  enableServiceLinks: boolean;
-}
-
-class Rendered {
-  constructor(readonly objects: K8sObject[]) {}
-
-  static parse(text: string): Rendered {
-    return new Rendered(YAML.parseAllDocuments(text).map((d) => d.toJS() as K8sObject).filter((o) => o !== null));
-  }
-
-  all(kind: string): K8sObject[] {
-    return this.objects.filter((o) => o.kind === kind);
-  }
-
-  one(kind: string): K8sObject {
-    const found = this.all(kind);
-    assert.equal(found.length, 1, `${found.length} × ${kind}`);
-    return found[0]!;
-  }
-
-  get deployment(): K8sObject {
-    return this.one('Deployment');
-  }
-
-  get pod(): PodSpec {
-    return (this.deployment.spec as { template: { spec: PodSpec } }).template.spec;
-  }
-
-  container(name: string): Container {
-    const found = this.pod.containers.find((c) => c.name === name);
-    assert.ok(found, `no container ${name}`);
-    return found;
-  }
-
-  volume(name: string): Volume {
-    const found = this.pod.volumes.find((v) => v.name === name);
-    assert.ok(found, `no volume ${name}`);
-    return found;
-  }
-
-  get configMap(): Record<string, string> {
-    return this.one('ConfigMap').data ?? {};
-  }
-}
-
-function env(container: Container): Record<string, string | undefined> {
-  return Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value]));
-}
-
-/** The Secret (name, key) a file the container reads comes from: the mount that holds it, and the volume's item. */
-function secretBehind(r: Rendered, container: Container, file: string): { secret: string; key: string } {
-  const mount = container.volumeMounts.find((m) => file.startsWith(m.mountPath + '/'));
-  assert.ok(mount, `${container.name}: nothing mounted at ${file}`);
-  assert.equal(mount.readOnly, true, `${mount.name} is not read-only`);
-  const volume = r.volume(mount.name);
-  assert.ok(volume.secret, `${mount.name} is not a Secret`);
-  const item = volume.secret.items.find((i) => path.join(mount.mountPath, i.path) === file);
-  assert.ok(item, `${volume.secret.secretName} has no item at ${file}`);
-  return { secret: volume.secret.secretName, key: item.key };
-}
-
-async function render(valueFiles: string[], sets: string[] = []): Promise<Rendered> {
-  const args = ['template', 'rel', CHART, '--namespace', 'ids', ...valueFiles.flatMap((f) => ['-f', path.join(EXAMPLES, f)]), ...sets.flatMap((s) => ['--set', s])];
-  const r = await runHelm(args);
-  assert.equal(r.code, 0, `helm ${args.join(' ')}:\n${r.stderr}`);
-  return Rendered.parse(r.stdout);
-}
-
-const examples = readdirSync(EXAMPLES).filter((f) => f.endsWith('.yaml')).sort();
+before(setUpHelm);
+after(tearDownHelm);
 
 // ------------------------------------------------------------------------------------------------
 
@@ -202,7 +57,7 @@ test('default mode (sidecar, locked, SQLite): one pod with Pocket ID and the dae
   const pocketId = r.container('pocket-id');
   const sync = r.container('ldap-sync');
   assert.equal(pocketId.image, 'ghcr.io/pocket-id/pocket-id:v2.14.0');
-  assert.equal(sync.image, 'registry.example.com/pocket-id-ldap-sync:0.1.0');
+  assert.equal(sync.image, 'ghcr.io/pocket-id-ldap-sync/pocket-id-ldap-sync:0.1.0');
   assert.deepEqual(sync.args, ['run']);
 
   // Lock mode "locked": Pocket ID's UI locks LDAP rows; its own sync gets a URL that cannot connect.
@@ -232,12 +87,14 @@ test('default mode (sidecar, locked, SQLite): one pod with Pocket ID and the dae
   assert.equal(r.volume('data').persistentVolumeClaim?.claimName, pvc.metadata.name);
   assert.equal(pvc.metadata.annotations?.['helm.sh/resource-policy'], 'keep');
 
-  // Probes: the daemon's liveness on /healthz, readiness on /readyz, on its metrics port; Pocket ID's /healthz.
+  // Probes: the daemon's liveness and (sidecar) readiness on /healthz, on its metrics port, never
+  // /readyz: a failing sync must not take Pocket ID out of its Service. Pocket ID's on its /healthz.
   assert.deepEqual(sync.livenessProbe?.httpGet, { path: '/healthz', port: 'metrics' });
-  assert.deepEqual(sync.readinessProbe?.httpGet, { path: '/readyz', port: 'metrics' });
-  assert.deepEqual(sync.ports, [{ name: 'metrics', containerPort: 9464, protocol: 'TCP' }]);
-  assert.equal(r.configMap.LDAP_SYNC_HTTP_PORT, '9464');
-  assert.deepEqual(pocketId.livenessProbe?.httpGet, { path: '/healthz', port: 'http' });
+  assert.deepEqual(sync.readinessProbe?.httpGet, { path: '/healthz', port: 'metrics' });
+  assert.equal(sync.startupProbe, undefined);
+  assert.deepEqual(sync.ports, [{ name: 'metrics', containerPort: 9474, protocol: 'TCP' }]);
+  assert.equal(r.configMap.LDAP_SYNC_HTTP_PORT, '9474');
+  for (const probe of [pocketId.startupProbe, pocketId.livenessProbe, pocketId.readinessProbe]) assert.deepEqual(probe?.httpGet, { path: '/healthz', port: 'http' });
   assert.deepEqual(pocketId.ports, [{ name: 'http', containerPort: 1411, protocol: 'TCP' }]);
 
   // Security: non-root 1000:1000 with fsGroup 1000; read-only root, no privilege escalation, no capabilities.
@@ -252,9 +109,11 @@ test('default mode (sidecar, locked, SQLite): one pod with Pocket ID and the dae
   assert.equal(r.pod.terminationGracePeriodSeconds, Number(r.configMap.LDAP_SYNC_SHUTDOWN_TIMEOUT) + 10);
   assert.equal((r.deployment.spec as { strategy: { type: string } }).strategy.type, 'Recreate');
 
-  // Service: Pocket ID's http and the daemon's metrics; Ingress to http only; no ServiceMonitor, no chart Secret.
-  const ports = (r.one('Service').spec as { ports: { name: string; port: number; targetPort: string }[] }).ports;
-  assert.deepEqual(ports.map((x) => `${x.name}:${x.port}->${x.targetPort}`), ['http:80->http', 'metrics:9464->metrics']);
+  // Services: Pocket ID's (http only) and the daemon's metrics on its own ClusterIP Service; Ingress
+  // to http only; no ServiceMonitor, no chart Secret.
+  assert.deepEqual(r.servicePorts('rel-pocket-id-ldap-sync').map((x) => `${x.name}:${x.port}->${x.targetPort}`), ['http:80->http']);
+  assert.deepEqual(r.servicePorts('rel-pocket-id-ldap-sync-metrics').map((x) => `${x.name}:${x.port}->${x.targetPort}`), ['metrics:9474->metrics']);
+  assert.equal((r.named('Service', 'rel-pocket-id-ldap-sync-metrics').spec as { type: string }).type, 'ClusterIP');
   const ingress = JSON.stringify(r.one('Ingress').spec);
   assert.match(ingress, /"host":"id\.example\.com"/);
   assert.match(ingress, /"port":\{"name":"http"\}/);
@@ -273,11 +132,9 @@ test('unlocked mode: Pocket ID gets LDAP_ENABLED=false and no LDAP_URL; inline s
   assert.deepEqual(decoded, { 'encryption-key': 'change-me-to-32-random-characters', 'ldap-bind-password': 'change-me' });
   assert.deepEqual(secretBehind(r, r.container('ldap-sync'), env(r.container('ldap-sync')).LDAP_BIND_PASSWORD_FILE ?? ''), { secret: secret.metadata.name, key: 'ldap-bind-password' });
   assert.deepEqual(secretBehind(r, r.container('pocket-id'), p.ENCRYPTION_KEY_FILE ?? ''), { secret: secret.metadata.name, key: 'encryption-key' });
-  // persistence.enabled=false: an emptyDir, no claim; readiness probe turned off in this example.
+  // persistence.enabled=false: an emptyDir, no claim.
   assert.ok(r.volume('data').emptyDir !== undefined);
   assert.equal(r.all('PersistentVolumeClaim').length, 0);
-  assert.equal(r.container('ldap-sync').readinessProbe, undefined);
-  assert.ok(r.container('ldap-sync').livenessProbe);
 });
 
 test('--set lockMode=unlocked over the locked example changes only the Pocket ID lock environment and the config checksum stays', async () => {
@@ -322,8 +179,12 @@ test('daemon-only on PostgreSQL: only the daemon, no volume, metrics Service and
   assert.ok(!sync.volumeMounts.some((m) => m.mountPath === '/app/data'));
   // Without a Pocket ID in the pod, UI_CONFIG_DISABLED mirrors daemon.uiConfigDisabled.
   assert.equal(r.configMap.UI_CONFIG_DISABLED, 'true');
+  // No Pocket ID Service; the metrics Service; readiness on /readyz (no Pocket ID shares the pod).
   const service = r.one('Service');
-  assert.deepEqual((service.spec as { ports: { name: string }[] }).ports.map((x) => x.name), ['metrics']);
+  assert.equal(service.metadata.name, 'rel-pocket-id-ldap-sync-metrics');
+  assert.deepEqual(r.servicePorts(service.metadata.name).map((x) => x.name), ['metrics']);
+  assert.deepEqual(sync.readinessProbe?.httpGet, { path: '/readyz', port: 'metrics' });
+  assert.deepEqual(sync.livenessProbe?.httpGet, { path: '/healthz', port: 'metrics' });
   const monitor = r.one('ServiceMonitor');
   const spec = monitor.spec as { selector: { matchLabels: Record<string, string> }; endpoints: { port: string; path: string }[] };
   for (const [k, v] of Object.entries(spec.selector.matchLabels)) assert.equal(service.metadata.labels?.[k], v, k);
@@ -349,14 +210,14 @@ test('the daemon accepts every rendered configuration: each variable is one it r
     // The mounted files, here as temporary files with the Secret's content.
     for (const [name, content] of Object.entries(files)) {
       if (daemonEnv[name] === undefined) continue;
-      const local = path.join(scratch, `${file}-${name}`);
+      const local = path.join(scratchDir(), `${file}-${name}`);
       writeFileSync(local, content);
       daemonEnv[name] = local;
     }
     assert.doesNotThrow(() => loadConfig(daemonEnv), `${file}: the daemon refuses its configuration`);
     const config = loadConfig(daemonEnv);
     assert.equal(config.enabled, true);
-    assert.equal(config.service.httpPort, 9464);
+    assert.equal(config.service.httpPort, 9474);
     if (r.pod.containers.some((c) => c.name === 'pocket-id')) {
       const extra = new Set(['TRUST_PROXY']);
       for (const e of r.container('pocket-id').env ?? []) assert.ok(pocketIdNames.has(e.name) || extra.has(e.name), `${file}: Pocket ID reads no ${e.name}`);
@@ -380,6 +241,7 @@ test('the locked LDAP_URL names a Unix socket that does not exist, so nothing ca
 test('the chart refuses contradictions the schema cannot see, and values the schema refuses', async () => {
   const cases: { sets: string[]; files?: string[]; expect: RegExp }[] = [
     { files: ['sqlite-sidecar.yaml'], sets: ['mode=daemon-only'], expect: /persistence\.existingClaim: daemon-only mode with SQLite needs the claim/ },
+    { files: ['sqlite-sidecar.yaml'], sets: ['mode=daemon-only', 'persistence.existingClaim=pocket-id-data'], expect: /persistence\.pocketIdPodLabels: daemon-only mode with SQLite shares Pocket ID's database file/ },
     { files: ['postgres-daemon-only.yaml'], sets: ['ldap.attributes.userProfilePicture=jpegPhoto'], expect: /persistence\.existingClaim: pictures with FILE_BACKEND=filesystem/ },
     { files: ['sqlite-sidecar.yaml'], sets: ['ldap.attributes.userProfilePicture=jpegPhoto', 'pocketId.fileBackend=s3'], expect: /pocketId\.fileBackend: s3 cannot hold/ },
     { files: ['sqlite-sidecar.yaml'], sets: ['ldap.startTls=true'], expect: /ldap\.startTls: only for ldap:\/\/ URLs/ },
@@ -395,7 +257,7 @@ test('the chart refuses contradictions the schema cannot see, and values the sch
     assert.match(r.stderr, c.expect, c.sets.join(' '));
   }
   // daemon-only with SQLite on an existing claim is fine, and mounts it.
-  const ok = await render(['sqlite-sidecar.yaml'], ['mode=daemon-only', 'persistence.existingClaim=pocket-id-data']);
+  const ok = await render(['sqlite-sidecar.yaml'], ['mode=daemon-only', 'persistence.existingClaim=pocket-id-data', 'persistence.pocketIdPodLabels.app=pocket-id']);
   assert.equal(ok.volume('data').persistentVolumeClaim?.claimName, 'pocket-id-data');
   assert.deepEqual(ok.pod.containers.map((c) => c.name), ['ldap-sync']);
   assert.equal(ok.all('PersistentVolumeClaim').length, 0);
@@ -425,55 +287,4 @@ test('daemon.extraEnv comes after envFrom, so it can override a ConfigMap settin
   // Kubernetes gives env precedence over envFrom; the daemon then idles and /readyz says "disabled".
   const daemonEnv: Record<string, string> = { ...r.configMap, LDAP_ENABLED: 'false' };
   assert.equal(loadConfig(daemonEnv).enabled, false);
-});
-
-// ------------------------------------------------------------------------------------------------
-// Monitoring: the PrometheusRule and the Grafana dashboard ConfigMap, both off by default, both
-// embedding the repository's files unchanged (one source each).
-
-const FILES = path.join(CHART, 'files');
-
-test('monitoring is off by default: no PrometheusRule, no dashboard ConfigMap', async () => {
-  const r = await render(['sqlite-sidecar.yaml']);
-  assert.equal(r.all('PrometheusRule').length, 0);
-  assert.deepEqual(r.all('ConfigMap').map((c) => c.metadata.name), ['rel-pocket-id-ldap-sync']);
-});
-
-test('metrics.prometheusRule: the rules of files/prometheus-rules.yaml, with the chart\'s and the additional labels', async () => {
-  const r = await render(['postgres-daemon-only.yaml'], ['metrics.prometheusRule.enabled=true', 'metrics.prometheusRule.additionalLabels.release=kube-prometheus-stack']);
-  const rule = r.one('PrometheusRule') as K8sObject & { apiVersion: string };
-  assert.equal(rule.apiVersion, 'monitoring.coreos.com/v1');
-  assert.equal(rule.metadata.name, 'rel-pocket-id-ldap-sync');
-  assert.equal(rule.metadata.labels?.release, 'kube-prometheus-stack');
-  assert.equal(rule.metadata.labels?.['app.kubernetes.io/instance'], 'rel');
-  assert.deepEqual(rule.spec, YAML.parse(readFileSync(path.join(FILES, 'prometheus-rules.yaml'), 'utf8')));
-});
-
-test('metrics.grafanaDashboard: files/grafana-dashboard.json in a ConfigMap with the sidecar\'s label, annotations and namespace', async () => {
-  const on = await render(['sqlite-sidecar.yaml'], ['metrics.grafanaDashboard.enabled=true']);
-  const dashboard = on.all('ConfigMap').find((c) => c.metadata.name === 'rel-pocket-id-ldap-sync-dashboard') as K8sObject & { metadata: { namespace?: string } };
-  assert.ok(dashboard);
-  assert.equal(dashboard.metadata.labels?.grafana_dashboard, '1');
-  assert.equal(dashboard.metadata.namespace, 'ids', 'the release namespace by default');
-  assert.equal(dashboard.metadata.annotations, undefined);
-  assert.deepEqual(Object.keys(dashboard.data ?? {}), ['pocket-id-ldap-sync.json']);
-  assert.deepEqual(JSON.parse(dashboard.data?.['pocket-id-ldap-sync.json'] ?? ''), JSON.parse(readFileSync(path.join(FILES, 'grafana-dashboard.json'), 'utf8')));
-
-  const moved = await render(['sqlite-sidecar.yaml'], [
-    'metrics.grafanaDashboard.enabled=true',
-    'metrics.grafanaDashboard.namespace=monitoring',
-    'metrics.grafanaDashboard.labels.grafana_dashboard=null',
-    'metrics.grafanaDashboard.labels.dashboards=identity',
-    'metrics.grafanaDashboard.annotations.grafana_folder=Identity',
-  ]);
-  const elsewhere = moved.all('ConfigMap').find((c) => c.metadata.name === 'rel-pocket-id-ldap-sync-dashboard') as K8sObject & { metadata: { namespace?: string } };
-  assert.equal(elsewhere.metadata.namespace, 'monitoring');
-  assert.equal(elsewhere.metadata.labels?.dashboards, 'identity');
-  assert.equal(elsewhere.metadata.labels?.grafana_dashboard, undefined, 'the default label can be removed');
-  assert.deepEqual(elsewhere.metadata.annotations, { grafana_folder: 'Identity' });
-});
-
-test('helm lint --strict with the PrometheusRule and the dashboard on', async () => {
-  const r = await runHelm(['lint', '--strict', CHART, '-f', path.join(EXAMPLES, 'sqlite-sidecar.yaml'), '--set', 'metrics.prometheusRule.enabled=true', '--set', 'metrics.grafanaDashboard.enabled=true']);
-  assert.equal(r.code, 0, r.stdout + r.stderr);
 });

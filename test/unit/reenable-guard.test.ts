@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { HiddenAttributeError } from '../../src/ldap/attribute-visibility.js';
+import { HiddenAttributeError, rightsOf } from '../../src/ldap/attribute-visibility.js';
 import { parseDeleteThreshold } from '../../src/sync/deletion-guard.js';
 import { failureReason } from '../../src/sync/failure.js';
 import { checkReEnableGuard, countReEnables, ReEnableGuardError, type ReEnableFacts } from '../../src/sync/reenable-guard.js';
@@ -143,5 +143,16 @@ describe('re-enable guard: an attribute nobody carries is not trusted', () => {
     const { plan, state } = scenario({ managed: 10, otherAdmins: 1 });
     plan.users.disable.push({ id: 'id-0', username: 'u0', ldapId: 'l-0' });
     assert.equal(checkReEnableGuard(plan, state, PERCENT, FACTS), null);
+  });
+});
+
+describe('get-effective-rights answers (389-ds attributeLevelRights)', () => {
+  test('the rights of one attribute, any case, across values', () => {
+    const answer = ['nsAccountLock:none, uid:rsc, attributelevelrights:none, ', 'member:rscwo'];
+    assert.equal(rightsOf(answer, 'nsaccountlock'), 'none');
+    assert.equal(rightsOf(answer, 'UID'), 'rsc');
+    assert.equal(rightsOf(answer, 'member'), 'rscwo');
+    assert.equal(rightsOf(answer, 'mail'), undefined);
+    assert.equal(rightsOf([], 'uid'), undefined);
   });
 });

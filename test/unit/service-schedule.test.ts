@@ -44,9 +44,10 @@ test('LDAP_SYNC_SCHEDULE and the other service settings: defaults, validation, e
     schedule: '@every 1h',
     retryDelayMs: 30_000,
     retryMaxDelayMs: 600_000,
-    httpPort: 9464,
+    httpPort: 9474,
     httpAddress: '',
     shutdownTimeoutMs: 20_000,
+    triggerToken: '',
   });
   assert.equal(loadConfig({ ...base, LDAP_SYNC_SCHEDULE: '' }).service.schedule, '@every 1h');
   assert.equal(loadConfig({ ...base, LDAP_SYNC_SCHEDULE: ' 0 3 * * * ' }).service.schedule, '0 3 * * *');

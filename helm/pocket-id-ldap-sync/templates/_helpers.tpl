@@ -21,15 +21,70 @@ app.kubernetes.io/name: {{ include "pils.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 
+{{/* The standard label set (helm create, Bitnami), plus commonLabels; on every object and pod. */}}
 {{- define "pils.labels" -}}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
 {{ include "pils.selectorLabels" . }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: pocket-id
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{/* An "annotations:" block, indented by .indent (default 2), from an object's own annotations
+     (.own) and commonAnnotations; nothing when both are empty. Call it as {{- include ... }}. */}}
+{{- define "pils.annotations" -}}
+{{- $all := merge (deepCopy (.own | default dict)) (.root.Values.commonAnnotations | default dict) -}}
+{{- with $all }}
+{{ dict "annotations" . | toYaml | trimSuffix "\n" | indent ($.indent | default 2) }}
+{{- end }}
+{{- end -}}
+
+{{- define "pils.image" -}}
+{{- $i := .Values.image -}}
+{{- if $i.digest -}}
+{{ $i.repository }}@{{ $i.digest }}
+{{- else -}}
+{{ $i.repository }}:{{ $i.tag | default .Chart.AppVersion }}
+{{- end -}}
+{{- end -}}
+
+{{- define "pils.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- .Values.serviceAccount.name | default (include "pils.fullname" .) -}}
+{{- else -}}
+{{- .Values.serviceAccount.name | default "default" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "pils.metricsServiceName" -}}
+{{- printf "%s-metrics" (include "pils.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Pocket ID's environment the chart owns: the lock mode, the database, APP_URL and the key, the
+     upload backend, and PORT (the Service, the probes and the NetworkPolicy use 1411). An extraEnv
+     entry with one of these names would silently win over the chart's (the last duplicate wins). */}}
+{{- define "pils.pocketIdOwnedEnv" -}}
+{{- list "APP_URL" "ENCRYPTION_KEY" "ENCRYPTION_KEY_FILE" "UI_CONFIG_DISABLED" "LDAP_ENABLED" "LDAP_URL" "DB_CONNECTION_STRING" "DB_CONNECTION_STRING_FILE" "FILE_BACKEND" "PORT" | toJson -}}
+{{- end -}}
+
+{{/* The ports the daemon's HTTP server must not take: Pocket ID's in the same pod (1411, or PORT),
+     its Prometheus exporter's (9464, or OTEL_EXPORTER_PROMETHEUS_PORT), and its Service port. */}}
+{{- define "pils.pocketIdPorts" -}}
+{{- $ports := dict "1411" "Pocket ID's HTTP port" "9464" "Pocket ID's Prometheus exporter (OTEL_METRICS_EXPORTER=prometheus)" -}}
+{{- $_ := set $ports (toString .Values.pocketId.service.port) "pocketId.service.port" -}}
+{{- range .Values.pocketId.extraEnv -}}
+{{- if and (eq .name "OTEL_EXPORTER_PROMETHEUS_PORT") .value -}}
+{{- $_ := set $ports (toString .value) "Pocket ID's Prometheus exporter (OTEL_EXPORTER_PROMETHEUS_PORT in pocketId.extraEnv)" -}}
+{{- end -}}
+{{- end -}}
+{{- toJson $ports -}}
 {{- end -}}
 
 {{/* The LDAP_URL Pocket ID gets in locked mode: a Unix socket path that does not exist, so its
-     built-in sync fails at connect, before it opens a transaction (reference §5.4). */}}
+     built-in sync fails at connect, before it opens a transaction. */}}
 {{- define "pils.lockedLdapUrl" -}}
 ldapi://%2Fnonexistent%2Fpocket-id-ldap-sync-owns-ldap
 {{- end -}}
@@ -109,7 +164,39 @@ ldapi://%2Fnonexistent%2Fpocket-id-ldap-sync-owns-ldap
 {{- if and (eq $v.mode "daemon-only") $v.ldap.attributes.userProfilePicture (eq $v.pocketId.fileBackend "filesystem") (not $v.persistence.existingClaim) -}}
 {{- $errors = append $errors "persistence.existingClaim: pictures with FILE_BACKEND=filesystem are written to Pocket ID's upload directory, so daemon-only mode needs the claim that holds it" -}}
 {{- end -}}
+{{- if eq $v.mode "sidecar" -}}
+{{- $owned := include "pils.pocketIdOwnedEnv" . | fromJsonArray -}}
+{{- range $v.pocketId.extraEnv -}}
+{{- if has .name $owned -}}
+{{- $errors = append $errors (printf "pocketId.extraEnv: %s is set by the chart (lock mode, database, APP_URL, key, upload backend, port) and cannot be overridden here; use the chart's own value for it" .name) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- $taken := include "pils.pocketIdPorts" . | fromJson -}}
+{{- with get $taken (toString $v.metrics.port) -}}
+{{- $errors = append $errors (printf "metrics.port: %d is %s; pick another port for the daemon (default 9474)" (int $v.metrics.port) .) -}}
+{{- end -}}
+{{- if and (eq $v.mode "daemon-only") (eq $v.database.type "sqlite") (not $v.persistence.pocketIdPodLabels) -}}
+{{- $errors = append $errors "persistence.pocketIdPodLabels: daemon-only mode with SQLite shares Pocket ID's database file, which needs both programs on one node (SQLite WAL); give the labels of Pocket ID's pod so the daemon is scheduled next to it" -}}
+{{- end -}}
 {{- if $errors -}}
 {{- fail (printf "\n\nThese values are missing or wrong:\n  - %s\n\nSee the chart's values.yaml and examples/." (join "\n  - " $errors)) -}}
 {{- end -}}
+{{- end -}}
+
+{{/* The pod's affinity: the operator's, plus (daemon-only with SQLite) a required podAffinity to
+     Pocket ID's pod on the same node, since both open the same SQLite file in WAL mode. */}}
+{{- define "pils.affinity" -}}
+{{- $v := .Values -}}
+{{- $affinity := deepCopy ($v.affinity | default dict) -}}
+{{- if and (eq $v.mode "daemon-only") (eq $v.database.type "sqlite") $v.persistence.pocketIdPodLabels -}}
+{{- $term := dict "labelSelector" (dict "matchLabels" $v.persistence.pocketIdPodLabels) "topologyKey" "kubernetes.io/hostname" -}}
+{{- $pod := $affinity.podAffinity | default dict -}}
+{{- $required := $pod.requiredDuringSchedulingIgnoredDuringExecution | default list -}}
+{{- $_ := set $pod "requiredDuringSchedulingIgnoredDuringExecution" (append $required $term) -}}
+{{- $_ := set $affinity "podAffinity" $pod -}}
+{{- end -}}
+{{- with $affinity }}
+{{- toYaml . }}
+{{- end }}
 {{- end -}}

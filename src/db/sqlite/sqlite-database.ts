@@ -9,7 +9,10 @@ import { judgeSchema } from '../schema-check.js';
 import { readSqliteColumns, readSqliteMigrations } from './sqlite-introspector.js';
 import type { PocketIdSchema } from '../schema.js';
 import { readCurrentState } from '../state-reader.js';
-import { sqliteBatches, writeInBatches } from './batched-write.js';
+import { sqliteBatchCount, writeInBatches } from './batched-write.js';
+import { CredentialRevoker, type CredentialTables, type RevokedCredentials } from '../credential-revocation.js';
+import { sqliteRows } from './sqlite-row-source.js';
+import { sqliteSessions } from './sqlite-sessions.js';
 
 const DEFAULT_SQLITE_BATCH_ROWS = Number(SETTINGS.find((s) => s.name === 'LDAP_SYNC_SQLITE_BATCH_ROWS')?.default);
 
@@ -55,12 +58,16 @@ export class SqliteDatabase implements PocketIdDatabase {
     return judgeSchema(this.kind, await readSqliteMigrations(this.db), await readSqliteColumns(this.db), { claims: scope.claims !== undefined });
   }
 
+  countRevocableCredentials(userIds: string[], tables: CredentialTables): Promise<RevokedCredentials[]> {
+    return new CredentialRevoker(this.db, sqliteRows, sqliteSessions).count(userIds, tables);
+  }
+
   readState(scope: StateScope = {}): Promise<CurrentState> {
     return readCurrentState(this.db, this.kind, scope.claims);
   }
 
   transactionsFor(plan: SyncPlan, state: CurrentState): number {
-    return sqliteBatches(plan, state, this.batchBudget).length;
+    return sqliteBatchCount(plan, state, this.batchBudget);
   }
 
   /**
