@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { applySteps, inPrimaryKeyOrder, type ApplyStep } from '../../src/db/apply.js';
 import { countBatches, describeBatch, START, takeBatch } from '../../src/db/batches.js';
+import { emptyClaimPlan } from '../../src/sync/plan-claims.js';
 import type { Membership, SyncPlan } from '../../src/sync/types.js';
 import { emptyClaimPlan } from '../../src/sync/plan-claims.js';
 
@@ -52,6 +53,7 @@ test('apply steps: unique values freed first, creations before memberships and c
     claims: emptyClaimPlan(),
     skips: [],
     managed: { users: 0, groups: 0 },
+    claims: emptyClaimPlan(),
   };
   assert.deepEqual(applySteps(empty).map((s) => s.name), [
     'vacate users', 'vacate groups', 'update users', 'insert users', 'update groups', 'insert groups',
