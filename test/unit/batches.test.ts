@@ -4,6 +4,7 @@ import { applySteps, inPrimaryKeyOrder, type ApplyStep } from '../../src/db/appl
 import { countBatches, describeBatch, START, takeBatch } from '../../src/db/batches.js';
 import { emptyClaimPlan } from '../../src/sync/plan-claims.js';
 import type { Membership, SyncPlan } from '../../src/sync/types.js';
+import { emptyClaimPlan } from '../../src/sync/plan-claims.js';
 
 const step = (name: string, rows: number, weight: number): ApplyStep => ({ name, rows: Array.from({ length: rows }, (_v, i) => i), weight: () => weight, run: async () => undefined });
 
@@ -43,12 +44,13 @@ test('memberships go in the primary-key order of user_groups_users: user id, the
   assert.deepEqual(sorted.map((x) => `${x.userId}/${x.groupId}`), ['u1/g1', 'u1/g9', 'u10/g1', 'u2/g0', 'u2/g1']);
 });
 
-test('apply steps: unique values freed first, creations before memberships, disables and deletions last', () => {
+test('apply steps: unique values freed first, creations before memberships and custom claims, disables and deletions last', () => {
   const empty: SyncPlan = {
     users: { create: [], update: [], disable: [], delete: [], unchanged: 0 },
     groups: { create: [], update: [], delete: [], unchanged: 0 },
     memberships: { add: [], remove: [] },
     vacate: { userIds: [], groupIds: [] },
+    claims: emptyClaimPlan(),
     skips: [],
     managed: { users: 0, groups: 0 },
     claims: emptyClaimPlan(),
