@@ -4,7 +4,6 @@ import { applySteps, inPrimaryKeyOrder, type ApplyStep } from '../../src/db/appl
 import { countBatches, describeBatch, START, takeBatch } from '../../src/db/batches.js';
 import { emptyClaimPlan } from '../../src/sync/plan-claims.js';
 import type { Membership, SyncPlan } from '../../src/sync/types.js';
-import { emptyClaimPlan } from '../../src/sync/plan-claims.js';
 
 const step = (name: string, rows: number, weight: number): ApplyStep => ({ name, rows: Array.from({ length: rows }, (_v, i) => i), weight: () => weight, run: async () => undefined });
 
@@ -53,7 +52,6 @@ test('apply steps: unique values freed first, creations before memberships and c
     claims: emptyClaimPlan(),
     skips: [],
     managed: { users: 0, groups: 0 },
-    claims: emptyClaimPlan(),
   };
   assert.deepEqual(applySteps(empty).map((s) => s.name), [
     'vacate users', 'vacate groups', 'update users', 'insert users', 'update groups', 'insert groups',
