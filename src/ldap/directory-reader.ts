@@ -161,8 +161,8 @@ async function readUser(context: ReadContext, entry: Entry, userId: (bytes: Uint
     displayName: text.read(attrs.displayName),
   };
   if (text.invalidAttribute) user.invalidAttribute = text.invalidAttribute;
-  const claimValues = await readClaimValues(client, entry, values, settings.claims.user);
-  if (claimValues) user.claimValues = claimValues;
+  const claims = await readClaimValues(client, entry, values, settings.claims.user);
+  if (claims) user.claims = claims;
   // Binary, never decoded as text here: an invalid picture must not skip the user.
   const picture = values.first(attrs.profilePicture);
   if (picture !== undefined && picture.length > 0) user.picture = picture;
@@ -213,8 +213,8 @@ async function readGroups(context: ReadContext, memberRequest: string): Promise<
     const idBytes = values.first(attrs.groupUniqueId);
     const group: DirectoryGroup = { dn: entry.dn, ldapId: idBytes ? groupId(idBytes) : '', name: text.read(attrs.groupName), memberUsernames: [] };
     if (text.invalidAttribute) group.invalidAttribute = text.invalidAttribute;
-    const claimValues = await readClaimValues(client, entry, values, settings.claims.group);
-    if (claimValues) group.claimValues = claimValues;
+    const claims = await readClaimValues(client, entry, values, settings.claims.group);
+    if (claims) group.claims = claims;
     pending.push({ group, entry, values });
   }
   return pending;
