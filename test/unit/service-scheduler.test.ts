@@ -41,6 +41,22 @@ function outcome(result: JobResult): JobOutcome {
   return { jobId: 'x', result, startedAt: new Date(), durationMs: 1 };
 }
 
+/** A scheduler whose job records when each run starts and ends with `result(n)` for the n-th run. */
+function recordingScheduler(schedule: Schedule, retry: { initialMs: number; maxMs: number }, result: (n: number) => JobResult) {
+  const starts: number[] = [];
+  const log = memoryLog();
+  const scheduler = new SyncScheduler(
+    async () => {
+      starts.push(Date.now());
+      return outcome(result(starts.length));
+    },
+    schedule,
+    retry,
+    log,
+  );
+  return { scheduler, starts, log };
+}
+
 test('retry delays double from the first delay up to the cap', () => {
   const policy = { initialMs: 1000, maxMs: 10_000 };
   assert.deepEqual([1, 2, 3, 4, 5, 6, 50].map((n) => retryDelay(policy, n)), [1000, 2000, 4000, 8000, 10_000, 10_000, 10_000]);
@@ -85,17 +101,7 @@ test('a failed run is retried with backoff, never past the next scheduled run; s
   // Just after a scheduled time, so the three retries (100 + 200 + 250 ms) fit before the next one.
   mockClock(t, 5);
   const results: JobResult[] = ['failure', 'failure', 'failure', 'success', 'failure', 'success'];
-  const starts: number[] = [];
-  const log = memoryLog();
-  const scheduler = new SyncScheduler(
-    async () => {
-      starts.push(Date.now());
-      return outcome(results[starts.length - 1] ?? 'success');
-    },
-    every(1000),
-    { initialMs: 100, maxMs: 250 },
-    log,
-  );
+  const { scheduler, starts, log } = recordingScheduler(every(1000), { initialMs: 100, maxMs: 250 }, (n) => results[n - 1] ?? 'success');
   scheduler.start();
   await advance(t, 1245);
   scheduler.stop();
@@ -109,17 +115,7 @@ test('a failed run is retried with backoff, never past the next scheduled run; s
 
 test('a retry that would fall on or after the next scheduled run is left to that run', async (t) => {
   mockClock(t, 0);
-  const starts: number[] = [];
-  const log = memoryLog();
-  const scheduler = new SyncScheduler(
-    async () => {
-      starts.push(Date.now());
-      return outcome(starts.length === 1 ? 'failure' : 'success');
-    },
-    every(100),
-    { initialMs: 5000, maxMs: 5000 },
-    log,
-  );
+  const { scheduler, starts, log } = recordingScheduler(every(100), { initialMs: 5000, maxMs: 5000 }, (n) => (n === 1 ? 'failure' : 'success'));
   scheduler.start();
   await advance(t, 150);
   scheduler.stop();
@@ -130,17 +126,7 @@ test('a retry that would fall on or after the next scheduled run is left to that
 
 test('a run skipped because another instance holds the lock is neither retried nor a failure', async (t) => {
   mockClock(t, 0);
-  const starts: number[] = [];
-  const log = memoryLog();
-  const scheduler = new SyncScheduler(
-    async () => {
-      starts.push(Date.now());
-      return outcome('skipped');
-    },
-    every(10_000),
-    { initialMs: 10, maxMs: 10 },
-    log,
-  );
+  const { scheduler, starts, log } = recordingScheduler(every(10_000), { initialMs: 10, maxMs: 10 }, () => 'skipped');
   scheduler.start();
   // Far past the 10 ms retry delay, short of the next scheduled run.
   await advance(t, 5000);
