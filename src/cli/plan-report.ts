@@ -99,6 +99,10 @@ export function formatPlanReport(result: SyncResult, max = MAX_ROWS_PER_SECTION)
     section(lines, 'Custom claims to change', rows, (row) => row, max);
   }
   section(lines, 'Skipped', plan.skips, (s) => [s.kind, s.reason, s.dn, s.message], max);
+  if (summary.sessions) {
+    const title = result.dryRun ? 'Users whose OAuth2 credentials would be revoked' : 'Users whose OAuth2 credentials were revoked';
+    section(lines, title, summary.sessions.users, (x) => [x.username, x.how, `${x.rows} credential rows`], max);
+  }
 
   const u = summary.users;
   const g = summary.groups;
@@ -113,6 +117,10 @@ export function formatPlanReport(result: SyncResult, max = MAX_ROWS_PER_SECTION)
   );
   const c = summary.claims;
   if (c) lines.push(`Custom claims: ${c.created} created, ${c.updated} updated, ${c.deleted} deleted, ${c.skipped} skipped`);
+  if (summary.sessions) {
+    const byKind = Object.entries(summary.sessions.byKind).map(([kind, n]) => `${n} ${kind}`).join(', ');
+    lines.push(`${result.dryRun ? 'Credentials to revoke' : 'Credentials revoked'}: ${summary.sessions.rows} rows${byKind === '' ? '' : ` (${byKind})`}`);
+  }
   const count = result.transactions?.count;
   if (count !== undefined) {
     const verb = result.dryRun ? 'needs' : 'took';

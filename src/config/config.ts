@@ -48,6 +48,8 @@ export interface SyncRules {
   softDeleteUsers: boolean;
   requireUserEmail: boolean;
   deleteThreshold: DeleteThreshold;
+  /** LDAP_SYNC_REVOKE_SESSIONS: revoke the OAuth2 credentials of users a run disables or deletes. */
+  revokeSessions: boolean;
   /** LDAP_SYNC_REENABLE_THRESHOLD: the re-enable guard's limit, same syntax and floor as the deletion guard's. */
   reEnableThreshold: DeleteThreshold;
 }
@@ -63,6 +65,8 @@ export interface ServiceSettings {
   /** '' means all interfaces. */
   httpAddress: string;
   shutdownTimeoutMs: number;
+  /** LDAP_SYNC_TRIGGER_TOKEN: '' leaves POST /sync off. A secret. */
+  triggerToken: string;
 }
 
 /** Pocket ID's FILE_BACKEND. */

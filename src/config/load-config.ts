@@ -79,6 +79,18 @@ interface Secrets {
   bindPassword: string;
   connectionString: string;
   caPem: string | undefined;
+  triggerToken: string;
+}
+
+const MIN_TRIGGER_TOKEN_LENGTH = 16;
+
+/** LDAP_SYNC_TRIGGER_TOKEN: POST /sync makes the daemon read the whole directory, so a guessable token is refused. */
+function readTriggerToken(env: Env, problems: string[]): string {
+  const token = readSecret(env, 'LDAP_SYNC_TRIGGER_TOKEN', problems);
+  if (token !== '' && token.length < MIN_TRIGGER_TOKEN_LENGTH) {
+    problems.push(`LDAP_SYNC_TRIGGER_TOKEN: too short (${token.length} characters); use at least ${MIN_TRIGGER_TOKEN_LENGTH}, e.g. from openssl rand -hex 32`);
+  }
+  return token;
 }
 
 /** envalid's per-variable parse plus the secrets read from NAME or NAME_FILE. */
@@ -88,6 +100,7 @@ function readEnvironment(env: Env, problems: string[]): { clean: CleanEnv; secre
     bindPassword: readSecret(env, 'LDAP_BIND_PASSWORD', problems),
     connectionString: readConnectionString(env, problems),
     caPem: readCaFile(clean.LDAP_TLS_CA_FILE, problems),
+    triggerToken: readTriggerToken(env, problems),
   };
   const claims = {
     user: parseClaimMappings('LDAP_SYNC_USER_CLAIMS', clean.LDAP_SYNC_USER_CLAIMS, problems),
@@ -183,6 +196,7 @@ function toConfig(env: Env, clean: CleanEnv, secrets: Secrets, claims: ClaimMapp
       softDeleteUsers: clean.LDAP_SOFT_DELETE_USERS,
       requireUserEmail: clean.REQUIRE_USER_EMAIL,
       deleteThreshold: clean.LDAP_SYNC_DELETE_THRESHOLD,
+      revokeSessions: clean.LDAP_SYNC_REVOKE_SESSIONS,
       reEnableThreshold: clean.LDAP_SYNC_REENABLE_THRESHOLD,
     },
     uiConfigDisabled: clean.UI_CONFIG_DISABLED,
@@ -193,6 +207,7 @@ function toConfig(env: Env, clean: CleanEnv, secrets: Secrets, claims: ClaimMapp
       httpPort: clean.LDAP_SYNC_HTTP_PORT,
       httpAddress: clean.LDAP_SYNC_HTTP_ADDRESS.trim(),
       shutdownTimeoutMs: clean.LDAP_SYNC_SHUTDOWN_TIMEOUT * 1000,
+      triggerToken: secrets.triggerToken,
     },
     log: { level: clean.LOG_LEVEL as LogLevel, json: clean.LOG_JSON },
     pictures: {

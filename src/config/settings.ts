@@ -66,6 +66,9 @@ export const SETTINGS = [
   { name: 'LDAP_SYNC_PICTURE_TIMEOUT', kind: 'integer', default: '15', pocketId: false, description: 'Seconds allowed to download a picture given as an http(s) URL (Pocket ID: 15).' },
   { name: 'LDAP_SYNC_PICTURE_MAX_BYTES', kind: 'integer', default: '10485760', pocketId: false, description: 'Largest picture download accepted, in bytes; a larger one fails that picture.' },
   { name: 'LDAP_SYNC_PICTURE_DELETE_CLEARED', kind: 'boolean', default: 'false', pocketId: false, description: 'true: when a user\'s picture attribute is emptied, the picture this daemon stored from LDAP is deleted (a picture uploaded in Pocket ID is never deleted). false: it stays, as in Pocket ID.' },
+  { name: 'LDAP_SYNC_REVOKE_SESSIONS', kind: 'boolean', default: 'true', pocketId: false, description: 'true: when a run disables or deletes a user, the same commit revokes all of that user\'s OAuth2 tokens and codes for every client, plus reauthentication (and, up to Pocket ID v2.11, one-time access) tokens, as Pocket ID revokes them itself (docs/offboarding.md). Needs Pocket ID v2.10+; on an older schema it is off with a warning. false: only disabled/deleted, as Pocket ID.' },
+  { name: 'LDAP_SYNC_TRIGGER_TOKEN', kind: 'secret', pocketId: false, description: 'Bearer token that turns on POST /sync on the HTTP port (a run now, or right after the running one); at least 16 characters. Unset: POST /sync answers 404. Never logged.' },
+  { name: 'LDAP_SYNC_TRIGGER_TOKEN_FILE', kind: 'file', pocketId: false, description: 'File holding LDAP_SYNC_TRIGGER_TOKEN (used when it is unset); one trailing newline is ignored.' },
 ] as const satisfies readonly SettingDefinition[];
 
 export type SettingName = (typeof SETTINGS)[number]['name'];

@@ -1,4 +1,5 @@
 import type { ClaimPlan, ClaimRemoval, ClaimWrite, Membership, NewGroup, NewUser, RemovedGroup, RemovedUser, SyncPlan, UserChange, GroupChange } from '../sync/types.js';
+import type { CredentialTables, RevokedCredentials } from './credential-revocation.js';
 import type { SyncWriter } from './database.js';
 
 /**
@@ -33,7 +34,8 @@ export interface ApplyStep<T = unknown> {
   rows: T[];
   /** What one row costs the database, in memberships inserted (1): sizes SQLite's batches. */
   weight: (row: T) => number;
-  run: (writer: SyncWriter, rows: T[], now: Date) => Promise<void>;
+  /** Returns the credentials it revoked along with the rows, if it revokes any. */
+  run: (writer: SyncWriter, rows: T[], now: Date) => Promise<RevokedCredentials[] | void>;
   expect?: (rows: T[]) => Expectation;
 }
 
@@ -71,10 +73,15 @@ export function inPrimaryKeyOrder(memberships: Membership[]): Membership[] {
  * then updates and creations, then the memberships that reference them, and
  * removals (disable, delete) last. Rows are written in primary-key order.
  * `memberCount` weighs a group deletion by the memberships it cascades to.
+ * With `revoke`, the steps that disable or delete users revoke those users'
+ * OAuth2 credentials in the same statements' transaction (src/db/credential-revocation.ts).
  */
-export function applySteps(plan: SyncPlan, memberCount: (groupId: string) => number = () => 0): ApplyStep[] {
+export function applySteps(plan: SyncPlan, memberCount: (groupId: string) => number = () => 0, revoke: CredentialTables | null = null): ApplyStep[] {
   const { users, groups, memberships, vacate } = plan;
   const ids = (rows: { id: string }[]) => rows.map((r) => r.id);
+  const revokeFor = async (w: SyncWriter, userIds: string[]) => (revoke && userIds.length > 0 ? w.revokeCredentials(userIds, revoke) : []);
+  // LDAP_SYNC_DISABLED_ACCOUNTS: a user the directory marks disabled comes as an update.
+  const newlyDisabled = (rows: UserChange[]) => ids(rows.filter((r) => !r.before.disabled && r.after.disabled));
   return [
     step<string>({
       name: 'vacate users',
@@ -94,7 +101,10 @@ export function applySteps(plan: SyncPlan, memberCount: (groupId: string) => num
       name: 'update users',
       rows: byId(users.update),
       weight: () => 3,
-      run: (w, rows, now) => w.updateUsers(rows, now),
+      run: async (w, rows, now) => {
+        await w.updateUsers(rows, now);
+        return revokeFor(w, newlyDisabled(rows));
+      },
       expect: (rows) => ({
         users: { ids: ids(rows), vacated: true },
         freeUserValues: { owners: ids(rows), usernames: rows.map((r) => r.after.username), emails: emails(rows.map((r) => r.after.email)), ldapIds: [] },
@@ -145,7 +155,10 @@ export function applySteps(plan: SyncPlan, memberCount: (groupId: string) => num
       name: 'disable users',
       rows: byId(users.disable),
       weight: () => 2,
-      run: (w, rows, now) => w.disableUsers(ids(rows), now),
+      run: async (w, rows, now) => {
+        await w.disableUsers(ids(rows), now);
+        return revokeFor(w, ids(rows));
+      },
       expect: (rows) => ({ users: { ids: ids(rows), vacated: false } }),
     }),
     step<RemovedUser>({
@@ -153,7 +166,12 @@ export function applySteps(plan: SyncPlan, memberCount: (groupId: string) => num
       rows: byId(users.delete),
       // Cascades to memberships, sessions, passkeys, audit logs, ...
       weight: () => 20,
-      run: (w, rows) => w.deleteUsers(ids(rows)),
+      // Revoked first: the delete would cascade to reauthentication tokens unseen.
+      run: async (w, rows) => {
+        const revoked = await revokeFor(w, ids(rows));
+        await w.deleteUsers(ids(rows));
+        return revoked;
+      },
       expect: (rows) => ({ users: { ids: ids(rows), vacated: true } }),
     }),
     step<RemovedGroup>({
@@ -193,7 +211,9 @@ function emails(values: (string | null)[]): string[] {
   return values.filter((v): v is string => v !== null);
 }
 
-/** Executes the whole plan through a writer, inside the caller's single transaction (PostgreSQL). */
-export async function apply(plan: SyncPlan, writer: SyncWriter, now: Date): Promise<void> {
-  for (const s of applySteps(plan)) if (s.rows.length > 0) await s.run(writer, s.rows, now);
+/** Executes the whole plan through a writer, inside the caller's single transaction (PostgreSQL); returns what it revoked. */
+export async function apply(plan: SyncPlan, writer: SyncWriter, now: Date, revoke: CredentialTables | null = null): Promise<RevokedCredentials[]> {
+  const revoked: RevokedCredentials[] = [];
+  for (const s of applySteps(plan, undefined, revoke)) if (s.rows.length > 0) revoked.push(...((await s.run(writer, s.rows, now)) ?? []));
+  return revoked;
 }

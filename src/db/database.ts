@@ -1,4 +1,5 @@
 import { SyncFailure } from '../sync/failure.js';
+import type { CredentialTables, RevokedCredentials } from './credential-revocation.js';
 import type { ClaimMappings, ClaimWrite, CurrentState, GroupChange, Membership, NewGroup, NewUser, SyncPlan, UserChange } from '../sync/types.js';
 
 /**
@@ -19,6 +20,8 @@ export interface SyncWriter {
   insertGroups(groups: NewGroup[], now: Date): Promise<void>;
   removeMemberships(memberships: Membership[]): Promise<void>;
   addMemberships(memberships: Membership[]): Promise<void>;
+  /** Makes every OAuth2 credential of these users unusable, as Pocket ID retires used or revoked ones. */
+  revokeCredentials(userIds: string[], tables: CredentialTables): Promise<RevokedCredentials[]>;
   insertClaims(owner: 'user' | 'group', claims: ClaimWrite[], now: Date): Promise<void>;
   updateClaims(claims: ClaimWrite[]): Promise<void>;
   deleteClaims(ids: string[]): Promise<void>;
@@ -35,6 +38,8 @@ export interface SchemaReport {
   problems: string[];
   warnings: string[];
   version?: bigint;
+  /** The credential tables session revocation can write; `missing` says why revocation cannot run. */
+  credentials: CredentialTables & { missing?: string };
 }
 
 /**
@@ -68,6 +73,8 @@ export interface WriteResult {
   applyMs: number;
   /** The longest time one transaction held the write lock. */
   longestTransactionMs: number;
+  /** The credentials revoked with the users the committed transactions disabled or deleted. */
+  revoked: RevokedCredentials[];
 }
 
 export interface WriteOptions {
@@ -75,6 +82,8 @@ export interface WriteOptions {
   /** What to read besides users, groups and memberships (the same as for readState). */
   scope?: StateScope;
   onCommitted?: (progress: WriteProgress) => void;
+  /** Revoke the credentials of the users the plan disables or deletes, in these tables (LDAP_SYNC_REVOKE_SESSIONS). */
+  revoke?: CredentialTables | null;
 }
 
 /** Pocket ID's database, PostgreSQL or SQLite, behind one interface. */
@@ -86,6 +95,8 @@ export interface PocketIdDatabase {
   checkSchema(scope?: StateScope): Promise<SchemaReport>;
   /** The current state without taking any write lock (dry runs). */
   readState(scope?: StateScope): Promise<CurrentState>;
+  /** Read-only, without a write lock (dry runs): what revokeCredentials would change now. */
+  countRevocableCredentials(userIds: string[], tables: CredentialTables): Promise<RevokedCredentials[]>;
   /** How many write transactions writing this plan takes (the dry run reports it). */
   transactionsFor(plan: SyncPlan, state: CurrentState): number;
   /**

@@ -41,8 +41,22 @@ const CLAIMS_POSTGRES: Expected = {
 const CLAIMS_SQLITE: Expected = {
   custom_claims: { id: ['text'], created_at: ['datetime'], key: ['text'], value: ['text'], user_id: ['text'], user_group_id: ['text'] },
 };
-/** The tables an introspector reads: what the sync writes, and the table a newer Pocket ID may keep claims in instead. */
-export const INSPECTED_TABLES = ['users', 'user_groups', 'user_groups_users', 'custom_claims', 'custom_field_values'];
+// The columns session revocation reads and writes (oauth2_sessions since Pocket ID v2.10, 20260607120000).
+const CREDENTIALS_POSTGRES: Expected = {
+  oauth2_sessions: { kind: ['text'], request_id: ['text'], active: ['bool'], request_data: ['jsonb', 'json'] },
+  one_time_access_tokens: { user_id: ['uuid', 'text'] },
+  reauthentication_tokens: { user_id: ['uuid', 'text'] },
+};
+const CREDENTIALS_SQLITE: Expected = {
+  oauth2_sessions: { kind: ['text'], request_id: ['text'], active: ['boolean'], request_data: ['text', 'blob'] },
+  one_time_access_tokens: { user_id: ['text'] },
+  reauthentication_tokens: { user_id: ['text'] },
+};
+/**
+ * The tables an introspector reads: what the sync writes, the table a newer Pocket ID may keep claims in
+ * instead, and the credential tables session revocation writes.
+ */
+export const INSPECTED_TABLES = ['users', 'user_groups', 'user_groups_users', 'custom_claims', 'custom_field_values', 'oauth2_sessions', 'one_time_access_tokens', 'reauthentication_tokens'];
 const CLAIMS_SUPPORTED = 'custom claims are supported for Pocket ID v2.2.0 to v2.14.x (table custom_claims, migrations 20260109090200 to 20260814120000)';
 
 /** What an introspector reports: table → column → type, lower case. */
@@ -99,7 +113,7 @@ function claimTableProblems(kind: DatabaseKind, columns: ColumnTypes): string[] 
  * is accepted, with a warning, only while those columns still match.
  */
 export function judgeSchema(kind: DatabaseKind, migrations: MigrationState[] | null, columns: ColumnTypes, options: SchemaOptions = {}): SchemaReport {
-  const report: SchemaReport = { problems: [], warnings: [] };
+  const report: SchemaReport = { problems: [], warnings: [], credentials: credentialTables(kind, columns) };
   if (migrations === null) {
     report.problems.push('no schema_migrations table (expected Pocket ID\'s golang-migrate bookkeeping; is DB_CONNECTION_STRING pointing at Pocket ID\'s database, and has Pocket ID started once?)');
   } else if (migrations.length !== 1) {
@@ -121,4 +135,21 @@ export function judgeSchema(kind: DatabaseKind, migrations: MigrationState[] | n
     report.warnings = report.warnings.filter((w) => !w.includes('still match'));
   }
   return report;
+}
+
+/**
+ * Which credential tables revocation may write. Their absence never refuses a
+ * run: without oauth2_sessions (Pocket ID before v2.10) revocation is off and
+ * `missing` says why; the one-time token table exists only up to v2.11.
+ */
+function credentialTables(kind: DatabaseKind, columns: ColumnTypes): SchemaReport['credentials'] {
+  const expected = kind === 'postgres' ? CREDENTIALS_POSTGRES : CREDENTIALS_SQLITE;
+  const problems = (table: string) => (columns.has(table) ? columnProblems({ [table]: expected[table] ?? {} }, columns) : [`table ${table} is missing`]);
+  const sessionProblems = problems('oauth2_sessions');
+  return {
+    oauth2Sessions: sessionProblems.length === 0,
+    oneTimeAccessTokens: problems('one_time_access_tokens').length === 0,
+    reauthenticationTokens: problems('reauthentication_tokens').length === 0,
+    ...(sessionProblems.length > 0 ? { missing: sessionProblems.join('; ') } : {}),
+  };
 }

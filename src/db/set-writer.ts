@@ -1,5 +1,6 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { ClaimWrite, GroupChange, Membership, NewGroup, NewUser, UserChange } from '../sync/types.js';
+import { CredentialRevoker, type CredentialTables, type RevokedCredentials, type SessionSql } from './credential-revocation.js';
 import type { SyncWriter } from './database.js';
 import { batch, type RowSource } from './row-source.js';
 import type { PocketIdSchema } from './schema.js';
@@ -25,6 +26,7 @@ export class SetWriter implements SyncWriter {
   constructor(
     private readonly db: Kysely<PocketIdSchema>,
     private readonly source: RowSource,
+    private readonly sessions: SessionSql,
   ) {}
 
   private async each<T>(items: T[], statement: (part: T[]) => RawBuilder<unknown>): Promise<void> {
@@ -203,5 +205,9 @@ export class SetWriter implements SyncWriter {
 
   deleteClaims(ids: string[]): Promise<void> {
     return this.each(ids, (part) => sql`DELETE FROM custom_claims WHERE id IN ${this.ids(part)}`);
+  }
+
+  revokeCredentials(userIds: string[], tables: CredentialTables): Promise<RevokedCredentials[]> {
+    return new CredentialRevoker(this.db, this.source, this.sessions).revoke(userIds, tables);
   }
 }

@@ -15,6 +15,8 @@ import { checkDeletionGuard, DeletionGuardError, type GuardVerdict } from '../sy
 import { plan } from '../sync/plan.js';
 import { checkReEnableGuard, ReEnableGuardError, type ReEnableFacts } from '../sync/reenable-guard.js';
 import { summarize, summarizeClaims, type SyncSummary } from './summary.js';
+import { offboardedUsers, summarizeRevocation, type RevocationSummary } from '../sync/offboarding.js';
+import { previewRevocation, revocationTables } from './revocation-step.js';
 import type { CurrentState, CurrentUser, SyncPlan } from '../sync/types.js';
 
 export interface SyncOptions {
@@ -85,6 +87,7 @@ export async function runSync(config: Config, db: PocketIdDatabase, log: Logger,
   const schema = await failsAs('database', () => db.checkSchema(scope));
   if (schema.problems.length > 0) throw new SchemaError(schema);
   for (const warning of schema.warnings) log.warn(warning);
+  const revoke = revocationTables(config, schema, log);
   const snapshot = await failsAs('ldap_search', () => readSnapshot(config, log));
   const timings = { readMs: snapshot.stats.readMs, planMs: 0, applyMs: 0 };
   // The users the committed plan was made from: the picture step maps entries to row ids with them.
@@ -101,10 +104,13 @@ export async function runSync(config: Config, db: PocketIdDatabase, log: Logger,
 
   let syncPlan: SyncPlan;
   const transactions = { count: 0, longestMs: 0 };
+  let sessions: RevocationSummary | undefined;
   if (dryRun) {
     const state = await failsAs('database', () => db.readState(scope));
     syncPlan = makePlan(state);
     transactions.count = db.transactionsFor(syncPlan, state);
+    const plannedPlan = syncPlan;
+    if (revoke) sessions = await failsAs('database', () => previewRevocation(db, plannedPlan, revoke));
   } else {
     const written = await failsAs('database', () => db.write(
       (state) => {
@@ -124,6 +130,7 @@ export async function runSync(config: Config, db: PocketIdDatabase, log: Logger,
       },
       {
         now: new Date(),
+        revoke,
         onCommitted: (p) => log.debug(`Committed write transaction ${p.committed} of ${p.total}`, { wrote: p.wrote, heldMs: Math.round(p.heldMs) }),
         scope,
       },
@@ -132,6 +139,7 @@ export async function runSync(config: Config, db: PocketIdDatabase, log: Logger,
     timings.applyMs = written.applyMs;
     transactions.count = written.transactions;
     transactions.longestMs = written.longestTransactionMs;
+    if (revoke) sessions = summarizeRevocation(offboardedUsers(syncPlan), written.revoked);
   }
 
   for (const skip of syncPlan.skips) {
@@ -145,6 +153,7 @@ export async function runSync(config: Config, db: PocketIdDatabase, log: Logger,
   const summary = summarize(syncPlan);
   if (scope.claims) summary.claims = summarizeClaims(syncPlan);
   if (pictures) summary.pictures = pictures;
+  if (sessions) summary.sessions = sessions;
   return {
     dryRun,
     guard,

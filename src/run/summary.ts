@@ -1,4 +1,5 @@
 import type { PictureSummary } from '../pictures/sync-pictures.js';
+import type { RevocationSummary } from '../sync/offboarding.js';
 import type { Skip, SkipReason, SyncPlan } from '../sync/types.js';
 
 export interface SyncSummary {
@@ -11,6 +12,8 @@ export interface SyncSummary {
   claims?: ClaimSummary;
   /** Set by runSync after the commit when LDAP_ATTRIBUTE_USER_PROFILE_PICTURE is configured. */
   pictures?: PictureSummary;
+  /** Set by runSync when LDAP_SYNC_REVOKE_SESSIONS is on and the schema allows it. */
+  sessions?: RevocationSummary;
 }
 
 export interface ClaimSummary {
@@ -82,6 +85,7 @@ export function summaryFields(summary: SyncSummary): Record<string, number> {
     membershipsAdded: m.added,
     membershipsRemoved: m.removed,
     memberSkips: summary.skips.filter((s) => s.kind === 'member').length,
+    ...(summary.sessions ? { sessionsRevoked: summary.sessions.rows, sessionsRevokedUsers: summary.sessions.users.filter((u) => u.rows > 0).length } : {}),
     ...(summary.claims
       ? {
           claimsCreated: summary.claims.created,

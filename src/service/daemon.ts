@@ -11,6 +11,7 @@ import { makeRedactor, secretsOf } from './redact.js';
 import { parseSchedule } from '../config/schedule.js';
 import { longestGapSeconds } from './schedule-interval.js';
 import { SyncScheduler } from './scheduler.js';
+import { onSigusr1, runRequester } from './trigger.js';
 import { packageVersion } from './version.js';
 
 export interface DaemonResult {
@@ -79,6 +80,11 @@ export async function runDaemon(config: Config, log: Logger): Promise<DaemonResu
   });
   warnAboutUiConfig(config, log);
 
+  // Before anything slow: from here on SIGUSR1 asks for a run and never opens Node's debugger.
+  let scheduler: SyncScheduler | undefined;
+  const requestRun = runRequester(() => scheduler, log);
+  const stopSigusr1 = onSigusr1(requestRun);
+
   const metrics = new SyncMetrics(version);
   metrics.setScheduleInterval(config.enabled ? longestGapSeconds(schedule, new Date()) : 0);
   const health = new HealthState(schedule, config.enabled, makeRedactor(secretsOf(config)));
@@ -89,11 +95,13 @@ export async function runDaemon(config: Config, log: Logger): Promise<DaemonResu
         readiness: () => health.readiness(),
         metrics: () => metrics.metrics(),
         metricsContentType: metrics.contentType,
+        ...(service.triggerToken !== '' ? { sync: { token: service.triggerToken, request: () => requestRun('POST /sync') } } : {}),
       });
-      log.info('HTTP server listening', { address: http.address, endpoints: '/healthz,/readyz,/metrics' });
+      log.info('HTTP server listening', { address: http.address, endpoints: `/healthz,/readyz,/metrics${service.triggerToken !== '' ? ',POST /sync' : ''}` });
     } catch (error) {
       log.error('Cannot start the HTTP server', { address: service.httpAddress || '(all interfaces)', port: service.httpPort, error: errorMessage(error) });
       signals.dispose();
+      stopSigusr1();
       return { exitCode: 1, abandoned: false };
     }
   } else {
@@ -101,10 +109,9 @@ export async function runDaemon(config: Config, log: Logger): Promise<DaemonResu
   }
 
   const database = new DatabaseHandle(config.database);
-  let scheduler: SyncScheduler | undefined;
   if (config.enabled) {
-    const job = async (): Promise<JobOutcome> => {
-      const outcome = await runJob({ config, log, database });
+    const job = async (jobId?: string): Promise<JobOutcome> => {
+      const outcome = await runJob({ config, log, database, ...(jobId ? { jobId } : {}) });
       const finishedAt = new Date();
       metrics.record(outcome, finishedAt);
       health.record(outcome, finishedAt);
@@ -137,6 +144,7 @@ export async function runDaemon(config: Config, log: Logger): Promise<DaemonResu
     }
   }
   signals.dispose();
+  stopSigusr1();
   await http?.close();
   // An abandoned run still holds its connection: closing the pool would wait for it.
   if (!abandoned) await database.close();

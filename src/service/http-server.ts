@@ -2,11 +2,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Readiness } from './health.js';
 import { errorMessage } from '../log/error-message.js';
+import { bearerTokenMatches, type RunRequestResult } from './trigger.js';
 
 export interface HealthEndpoints {
   readiness(): Readiness;
   metrics(): Promise<string>;
   metricsContentType: string;
+  /** POST /sync, only when LDAP_SYNC_TRIGGER_TOKEN is set: the token and what a request does. */
+  sync?: { token: string; request(): RunRequestResult };
 }
 
 export interface RunningHttpServer {
@@ -24,18 +27,53 @@ function send(res: http.ServerResponse, status: number, type: string, body: stri
 }
 
 /**
+ * POST /sync with "Authorization: Bearer <token>": 202 and the job id of the
+ * run it started or joined; 401 without the right token (the token is never
+ * echoed or logged); 404 when no token is configured.
+ */
+function handleSync(req: http.IncomingMessage, res: http.ServerResponse, sync: HealthEndpoints['sync']): void {
+  // The body means nothing; read it away so the connection can be reused.
+  req.resume();
+  if (!sync) {
+    send(res, 404, JSON_TYPE, JSON.stringify({ error: 'not found: POST /sync is off (LDAP_SYNC_TRIGGER_TOKEN is not set)' }) + '\n', false);
+    return;
+  }
+  if (req.method !== 'POST') {
+    res.setHeader('allow', 'POST');
+    send(res, 405, JSON_TYPE, JSON.stringify({ error: 'method not allowed' }) + '\n', req.method === 'HEAD');
+    return;
+  }
+  if (!bearerTokenMatches(req.headers.authorization, sync.token)) {
+    res.setHeader('www-authenticate', 'Bearer');
+    send(res, 401, JSON_TYPE, JSON.stringify({ error: 'missing or wrong bearer token' }) + '\n', false);
+    return;
+  }
+  const result = sync.request();
+  if (!result.accepted) {
+    send(res, 503, JSON_TYPE, JSON.stringify({ error: result.reason }) + '\n', false);
+    return;
+  }
+  send(res, 202, JSON_TYPE, JSON.stringify({ jobId: result.jobId, state: result.state }) + '\n', false);
+}
+
+/**
  * /healthz: 200 while the process runs. /readyz: 200 or 503 with a JSON body
- * (HealthState). /metrics: Prometheus text. GET and HEAD only; plain node:http.
+ * (HealthState). /metrics: Prometheus text. GET and HEAD only, but for
+ * POST /sync (handleSync); plain node:http.
  */
 export function startHttpServer(port: number, host: string, endpoints: HealthEndpoints): Promise<RunningHttpServer> {
   const server = http.createServer((req, res) => {
     const head = req.method === 'HEAD';
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path === '/sync') {
+      handleSync(req, res, endpoints.sync);
+      return;
+    }
     if (req.method !== 'GET' && !head) {
       res.setHeader('allow', 'GET, HEAD');
       send(res, 405, JSON_TYPE, JSON.stringify({ error: 'method not allowed' }) + '\n', false);
       return;
     }
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     switch (path) {
       case '/healthz':
         send(res, 200, JSON_TYPE, JSON.stringify({ status: 'ok' }) + '\n', head);

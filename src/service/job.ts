@@ -33,6 +33,8 @@ export interface JobContext {
   log: Logger;
   /** Where the database comes from (a DatabaseHandle): opened by the first run that needs it. */
   database: { get(): Promise<PocketIdDatabase> };
+  /** The id the job's log lines carry; given when it was promised ahead (POST /sync), else a new one. */
+  jobId?: string;
   /** runSync, replaceable in unit tests. */
   sync?: typeof runSync;
 }
@@ -56,7 +58,7 @@ export function durationField(ms: number, json: boolean): string | number {
  */
 export async function runJob(context: JobContext, options: SyncOptions = {}): Promise<JobOutcome> {
   const { config } = context;
-  const jobId = randomUUID();
+  const jobId = context.jobId ?? randomUUID();
   const log = context.log.child({ name: JOB_NAME, jobID: jobId });
   const dry = options.dryRun ?? false;
   const startedAt = new Date();

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { CREDENTIAL_KINDS } from '../db/credential-revocation.js';
 import type { SyncSummary } from '../run/summary.js';
 import { FAILURE_REASONS, type FailureReason } from '../sync/failure.js';
 import { SKIP_REASONS } from '../sync/types.js';
@@ -39,6 +40,7 @@ const CHANGES: Change[] = [
  *   pocket_id_ldap_sync_entries_read{kind}                  users / groups the last successful run read from LDAP
  *   pocket_id_ldap_sync_changes_total{object,change}        rows changed by committed runs (object: users, groups, memberships, claims)
  *   pocket_id_ldap_sync_skipped_entries{reason}             entries (and custom claims: claim-*) the last successful run skipped, by reason (every reason, after the first run)
+ *   pocket_id_ldap_sync_sessions_revoked_total{kind}        OAuth2 credential rows of disabled/deleted users revoked by committed runs
  *   pocket_id_ldap_sync_info{version}                       always 1
  */
 export class SyncMetrics {
@@ -50,6 +52,7 @@ export class SyncMetrics {
   private readonly entriesRead: Gauge<'kind'>;
   private readonly changes: Counter<'object' | 'change'>;
   private readonly skipped: Gauge<'reason'>;
+  private readonly revoked: Counter<'kind'>;
   private readonly failures: Counter<'reason'>;
   private readonly lastFailureReason: Gauge<'reason'>;
   private readonly consecutiveFailures: Gauge;
@@ -71,6 +74,12 @@ export class SyncMetrics {
     this.entriesRead = new Gauge({ name: `${PREFIX}entries_read`, help: 'LDAP entries the last successful run read, by kind (users, groups).', labelNames: ['kind'], registers });
     this.changes = new Counter({ name: `${PREFIX}changes_total`, help: 'Rows changed by committed runs, by object and change.', labelNames: ['object', 'change'], registers });
     this.skipped = new Gauge({ name: `${PREFIX}skipped_entries`, help: 'LDAP entries (users, groups, members) the last successful run skipped, by reason.', labelNames: ['reason'], registers });
+    this.revoked = new Counter({
+      name: `${PREFIX}sessions_revoked_total`,
+      help: 'OAuth2 credential rows (tokens, codes) of users disabled or deleted by committed runs that were revoked, by kind (LDAP_SYNC_REVOKE_SESSIONS).',
+      labelNames: ['kind'],
+      registers,
+    });
     this.failures = new Counter({ name: `${PREFIX}run_failures_total`, help: `Failed runs by reason: ${FAILED_RUN_REASONS.join(', ')}.`, labelNames: ['reason'], registers });
     this.lastFailureReason = new Gauge({ name: `${PREFIX}last_failure_reason`, help: 'The reason of the last failed run: 1 on that reason, 0 on the others (all 0 before the first failure).', labelNames: ['reason'], registers });
     this.consecutiveFailures = new Gauge({ name: `${PREFIX}consecutive_failures`, help: 'Failed runs since the last successful one (skipped runs do not count).', registers });
@@ -81,6 +90,7 @@ export class SyncMetrics {
     for (const result of RESULTS) this.runs.inc({ result }, 0);
     for (const [object, change] of CHANGES) this.changes.inc({ object, change }, 0);
     for (const kind of ['users', 'groups']) this.entriesRead.set({ kind }, 0);
+    for (const kind of CREDENTIAL_KINDS) this.revoked.inc({ kind }, 0);
     for (const reason of FAILED_RUN_REASONS) {
       this.failures.inc({ reason }, 0);
       this.lastFailureReason.set({ reason }, 0);
@@ -105,6 +115,7 @@ export class SyncMetrics {
     this.entriesRead.set({ kind: 'groups' }, sync.entriesRead.groups);
     if (!sync.dryRun) {
       for (const [object, change, count] of CHANGES) this.changes.inc({ object, change }, count(sync.summary));
+      for (const [kind, rows] of Object.entries(sync.summary.sessions?.byKind ?? {})) this.revoked.inc({ kind }, rows);
     }
     // Every reason, so a reason that no longer occurs drops to 0, and a rise from none is a rise of a sum that exists.
     for (const reason of SKIP_REASONS) this.skipped.set({ reason }, sync.summary.skipsByReason[reason] ?? 0);

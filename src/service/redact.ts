@@ -4,14 +4,14 @@ import type { LogFields, Logger } from '../log/logger.js';
 const MASK = '[REDACTED]';
 
 /**
- * The secrets of a configuration: the bind password and, for PostgreSQL, the
+ * The secrets of a configuration: the bind password, the trigger token and, for PostgreSQL, the
  * password inside the connection string (user:password@ or ?password=), raw
  * and percent-decoded. Nothing the daemon writes should ever contain them; the
  * code never puts them in a message, and this is the second line of defence
  * against a library that does.
  */
 export function secretsOf(config: Config): string[] {
-  const secrets = [config.ldap.bindPassword];
+  const secrets = [config.ldap.bindPassword, config.service.triggerToken];
   if (config.database.kind === 'postgres') {
     try {
       const url = new URL(config.database.connectionString);

@@ -399,7 +399,7 @@ describe('pictures: when and how the step runs', () => {
         await db.close();
       }
       const logs = Buffer.concat(chunks).toString('utf8');
-      assert.match(logs, / INF Job run successfully name=SyncLdap .* memberSkips=\d+ picturesWritten=1 picturesUnchanged=0 picturesFailed=1 picturesDeleted=0$/m, logs);
+      assert.match(logs, / INF Job run successfully name=SyncLdap .* memberSkips=\d+ sessionsRevoked=0 sessionsRevokedUsers=0 picturesWritten=1 picturesUnchanged=0 picturesFailed=1 picturesDeleted=0$/m, logs);
       assert.match(logs, new RegExp(` WRN Error saving profile picture for LDAP user name=SyncLdap jobID=\\S+ dn="uid=bob,${PEOPLE}" username=bob error="not an image: `), logs);
     } finally {
       await f.done();

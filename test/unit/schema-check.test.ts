@@ -20,6 +20,11 @@ const POSTGRES_COLUMNS: Record<string, Record<string, string>> = {
   },
   user_groups: { id: 'uuid', created_at: 'timestamptz', updated_at: 'timestamptz', name: 'varchar', friendly_name: 'varchar', ldap_id: 'text' },
   user_groups_users: { user_id: 'uuid', user_group_id: 'uuid' },
+  oauth2_sessions: {
+    id: 'uuid', created_at: 'timestamptz', kind: 'text', key: 'text', request_id: 'text', client_id: 'text', access_token_signature: 'text',
+    active: 'bool', request_data: 'jsonb', expires_at: 'timestamptz',
+  },
+  reauthentication_tokens: { id: 'uuid', created_at: 'timestamptz', token: 'text', expires_at: 'timestamptz', user_id: 'uuid' },
 };
 const SQLITE_COLUMNS: Record<string, Record<string, string>> = {
   users: {
@@ -28,6 +33,11 @@ const SQLITE_COLUMNS: Record<string, Record<string, string>> = {
   },
   user_groups: { id: 'text', created_at: 'datetime', updated_at: 'datetime', name: 'text', friendly_name: 'text', ldap_id: 'text' },
   user_groups_users: { user_id: 'text', user_group_id: 'text' },
+  oauth2_sessions: {
+    id: 'text', created_at: 'datetime', kind: 'text', key: 'text', request_id: 'text', client_id: 'text', access_token_signature: 'text',
+    active: 'boolean', request_data: 'blob', expires_at: 'datetime',
+  },
+  reauthentication_tokens: { id: 'text', created_at: 'datetime', token: 'text', expires_at: 'datetime', user_id: 'text' },
 };
 
 type Edit = (tables: Record<string, Record<string, string>>) => void;
@@ -41,15 +51,39 @@ function columns(kind: DatabaseKind, edit: Edit = () => undefined): ColumnTypes 
 const at = (version: bigint, dirty = false): MigrationState[] => [{ version, dirty }];
 const CURRENT = at(NEWEST_KNOWN_MIGRATION);
 const NEWER = 20270101000000n;
+const V2_14_CREDENTIALS = { oauth2Sessions: true, oneTimeAccessTokens: false, reauthenticationTokens: true };
 
 for (const kind of ['postgres', 'sqlite'] as const) {
   describe(`judgeSchema (${kind})`, () => {
     test(`schema check ${kind}: Pocket ID's schema at the newest known version passes without warnings`, () => {
-      assert.deepEqual(judgeSchema(kind, CURRENT, columns(kind)), { problems: [], warnings: [], version: NEWEST_KNOWN_MIGRATION });
+      assert.deepEqual(judgeSchema(kind, CURRENT, columns(kind)), { problems: [], warnings: [], version: NEWEST_KNOWN_MIGRATION, credentials: V2_14_CREDENTIALS });
     });
 
     test(`schema check ${kind}: the oldest known version passes`, () => {
-      assert.deepEqual(judgeSchema(kind, at(OLDEST_KNOWN_MIGRATION), columns(kind)), { problems: [], warnings: [], version: OLDEST_KNOWN_MIGRATION });
+      const report = judgeSchema(kind, at(OLDEST_KNOWN_MIGRATION), columns(kind));
+      assert.deepEqual([report.problems, report.warnings, report.version], [[], [], OLDEST_KNOWN_MIGRATION]);
+    });
+
+    test(`schema check ${kind}: without oauth2_sessions (before Pocket ID v2.10) revocation is unavailable, which is no problem`, () => {
+      const report = judgeSchema(kind, at(OLDEST_KNOWN_MIGRATION), columns(kind, (t) => delete t.oauth2_sessions));
+      assert.deepEqual(report.problems, []);
+      assert.equal(report.credentials.oauth2Sessions, false);
+      assert.equal(report.credentials.missing, 'table oauth2_sessions is missing');
+    });
+
+    test(`schema check ${kind}: an oauth2_sessions column of another type turns revocation off and says which`, () => {
+      const report = judgeSchema(kind, CURRENT, columns(kind, (t) => (t.oauth2_sessions!.active = 'integer')));
+      assert.deepEqual(report.problems, []);
+      assert.equal(report.credentials.oauth2Sessions, false);
+      assert.match(report.credentials.missing!, /^column oauth2_sessions\.active has type integer \(expected bool(ean)?\)$/);
+    });
+
+    test(`schema check ${kind}: Pocket ID v2.10-v2.11 (oauth2_sessions without client_id, one_time_access_tokens) is revocable, one-time tokens included`, () => {
+      const report = judgeSchema(kind, at(20260708130000n), columns(kind, (t) => {
+        delete t.oauth2_sessions!.client_id;
+        t.one_time_access_tokens = { id: t.users!.id!, token: 'text', user_id: t.users!.id! };
+      }));
+      assert.deepEqual(report.credentials, { oauth2Sessions: true, oneTimeAccessTokens: true, reauthenticationTokens: true });
     });
 
     test(`schema check ${kind}: extra columns and tables are fine`, () => {

@@ -47,6 +47,7 @@ test('LDAP_SYNC_SCHEDULE and the other service settings: defaults, validation, e
     httpPort: 9474,
     httpAddress: '',
     shutdownTimeoutMs: 20_000,
+    triggerToken: '',
   });
   assert.equal(loadConfig({ ...base, LDAP_SYNC_SCHEDULE: '' }).service.schedule, '@every 1h');
   assert.equal(loadConfig({ ...base, LDAP_SYNC_SCHEDULE: ' 0 3 * * * ' }).service.schedule, '0 3 * * *');

@@ -9,6 +9,8 @@ import type { PocketIdSchema } from '../schema.js';
 import { SetWriter } from '../set-writer.js';
 import { readCurrentState } from '../state-reader.js';
 import { postgresRows } from './postgres-row-source.js';
+import { postgresSessions } from './postgres-sessions.js';
+import { CredentialRevoker, type CredentialTables, type RevokedCredentials } from '../credential-revocation.js';
 
 /** "postgres 10.0.0.5:5432/pocketid": host and database, never the user's password. */
 export function describePostgres(connectionString: string): string {
@@ -70,6 +72,10 @@ export class PostgresDatabase implements PocketIdDatabase {
     return this.connecting(() => readCurrentState(this.db, this.kind, scope.claims));
   }
 
+  countRevocableCredentials(userIds: string[], tables: CredentialTables): Promise<RevokedCredentials[]> {
+    return this.connecting(() => new CredentialRevoker(this.db, postgresRows, postgresSessions).count(userIds, tables));
+  }
+
   transactionsFor(): number {
     return 1;
   }
@@ -84,6 +90,7 @@ export class PostgresDatabase implements PocketIdDatabase {
     return this.connecting(async () => {
       let started = 0;
       let applyMs = 0;
+      let revoked: RevokedCredentials[] = [];
       const plan = await this.db.transaction().execute(async (trx) => {
         const lock = await sql<{ locked: boolean }>`SELECT pg_try_advisory_xact_lock(${sql.raw(POSTGRES_SYNC_LOCK_KEY)}) AS locked`.execute(trx);
         if (lock.rows[0]?.locked !== true) {
@@ -91,12 +98,12 @@ export class PostgresDatabase implements PocketIdDatabase {
         }
         const planned = prepare(await readCurrentState(trx, this.kind, options.scope?.claims));
         started = performance.now();
-        await apply(planned, new SetWriter(trx, postgresRows), options.now);
+        revoked = await apply(planned, new SetWriter(trx, postgresRows, postgresSessions), options.now, options.revoke ?? null);
         return planned;
       });
       applyMs = performance.now() - started;
       options.onCommitted?.({ committed: 1, total: 1, wrote: 'the whole plan', heldMs: applyMs });
-      return { plan, transactions: 1, applyMs, longestTransactionMs: applyMs };
+      return { plan, transactions: 1, applyMs, longestTransactionMs: applyMs, revoked };
     });
   }
 

@@ -9,6 +9,8 @@ import { SetWriter } from '../set-writer.js';
 import { readCurrentState } from '../state-reader.js';
 import { ExpectationCheck } from './expectation-check.js';
 import { sqliteRows } from './sqlite-row-source.js';
+import { sqliteSessions } from './sqlite-sessions.js';
+import type { CredentialTables, RevokedCredentials } from '../credential-revocation.js';
 
 /**
  * The write lock is left free this long after each commit. A connection
@@ -32,8 +34,8 @@ export interface BatchedWriteTarget {
   begin(): Promise<void>;
 }
 
-export function sqliteBatches(plan: SyncPlan, state: CurrentState, budget: number): Batch[] {
-  return splitIntoBatches(applySteps(plan, (id) => state.memberships.get(id)?.size ?? 0), budget);
+export function sqliteBatches(plan: SyncPlan, state: CurrentState, budget: number, revoke: CredentialTables | null = null): Batch[] {
+  return splitIntoBatches(applySteps(plan, (id) => state.memberships.get(id)?.size ?? 0, revoke), budget);
 }
 
 /** One snapshot of the database (a read transaction: WAL lets Pocket ID write meanwhile). */
@@ -58,7 +60,9 @@ const dataVersion = async (db: Kysely<PocketIdSchema>) => (await sql<{ data_vers
  */
 export async function writeInBatches(target: BatchedWriteTarget, prepare: (state: CurrentState) => SyncPlan, options: WriteOptions): Promise<WriteResult> {
   const { db } = target;
-  const writer = new SetWriter(db, sqliteRows);
+  const writer = new SetWriter(db, sqliteRows, sqliteSessions);
+  // Only what committed batches revoked: a rolled-back batch revoked nothing.
+  const revoked: RevokedCredentials[] = [];
   // Our own commits leave our connection's data_version alone: it moves only when another connection commits.
   let snapshotVersion = await dataVersion(db);
   let state = await readSnapshot(db, options);
@@ -67,7 +71,7 @@ export async function writeInBatches(target: BatchedWriteTarget, prepare: (state
   let longest = 0;
   let started: number | undefined;
   for (let attempt = 1; ; attempt++) {
-    const batches = sqliteBatches(plan, state, target.batchBudget);
+    const batches = sqliteBatches(plan, state, target.batchBudget, options.revoke ?? null);
     const check = new ExpectationCheck(db, state, plan);
     try {
       for (const batch of batches.slice(committed)) {
@@ -75,15 +79,17 @@ export async function writeInBatches(target: BatchedWriteTarget, prepare: (state
         await target.begin();
         const held = performance.now();
         started ??= held;
+        const revokedHere: RevokedCredentials[] = [];
         try {
           // Anything committed elsewhere since the snapshot may touch this batch's rows, even if it came before an earlier batch.
           const moved = (await dataVersion(db)) !== snapshotVersion;
           for (const part of batch.parts) {
             const reason = moved && part.step.expect ? await check.mismatch(part.step.expect(part.rows)) : null;
             if (reason !== null) throw new PlanOutdated(reason);
-            await part.step.run(writer, part.rows, options.now);
+            revokedHere.push(...((await part.step.run(writer, part.rows, options.now)) ?? []));
           }
           await sql`COMMIT`.execute(db);
+          revoked.push(...revokedHere);
         } catch (error) {
           await sql`ROLLBACK`.execute(db).catch(() => undefined);
           throw error;
@@ -93,7 +99,7 @@ export async function writeInBatches(target: BatchedWriteTarget, prepare: (state
         committed += 1;
         options.onCommitted?.({ committed, total: batches.length, wrote: describeBatch(batch), heldMs });
       }
-      return { plan, transactions: committed, applyMs: started === undefined ? 0 : performance.now() - started, longestTransactionMs: longest };
+      return { plan, transactions: committed, applyMs: started === undefined ? 0 : performance.now() - started, longestTransactionMs: longest, revoked };
     } catch (error) {
       if (error instanceof PlanOutdated && committed === 0 && attempt < MAX_PLANS) {
         snapshotVersion = await dataVersion(db);

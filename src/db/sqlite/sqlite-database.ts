@@ -10,6 +10,9 @@ import { readSqliteColumns, readSqliteMigrations } from './sqlite-introspector.j
 import type { PocketIdSchema } from '../schema.js';
 import { readCurrentState } from '../state-reader.js';
 import { sqliteBatches, writeInBatches } from './batched-write.js';
+import { CredentialRevoker, type CredentialTables, type RevokedCredentials } from '../credential-revocation.js';
+import { sqliteRows } from './sqlite-row-source.js';
+import { sqliteSessions } from './sqlite-sessions.js';
 
 const DEFAULT_SQLITE_BATCH_ROWS = Number(SETTINGS.find((s) => s.name === 'LDAP_SYNC_SQLITE_BATCH_ROWS')?.default);
 
@@ -53,6 +56,10 @@ export class SqliteDatabase implements PocketIdDatabase {
 
   async checkSchema(scope: StateScope = {}): Promise<SchemaReport> {
     return judgeSchema(this.kind, await readSqliteMigrations(this.db), await readSqliteColumns(this.db), { claims: scope.claims !== undefined });
+  }
+
+  countRevocableCredentials(userIds: string[], tables: CredentialTables): Promise<RevokedCredentials[]> {
+    return new CredentialRevoker(this.db, sqliteRows, sqliteSessions).count(userIds, tables);
   }
 
   readState(scope: StateScope = {}): Promise<CurrentState> {
