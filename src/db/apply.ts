@@ -100,7 +100,8 @@ export function applySteps(plan: SyncPlan, memberCount: (groupId: string) => num
     step<UserChange>({
       name: 'update users',
       rows: byId(users.update),
-      weight: () => 3,
+      // Four unique indexes (id, username, email, ldap_id) and the check: measured about 4 times a membership.
+      weight: () => 4,
       run: async (w, rows, now) => {
         await w.updateUsers(rows, now);
         return revokeFor(w, newlyDisabled(rows));
@@ -113,7 +114,7 @@ export function applySteps(plan: SyncPlan, memberCount: (groupId: string) => num
     step<NewUser>({
       name: 'insert users',
       rows: byId(users.create),
-      weight: () => 3,
+      weight: () => 4,
       run: (w, rows, now) => w.insertUsers(rows, now),
       expect: (rows) => ({
         freeUserValues: { owners: [], usernames: rows.map((r) => r.username), emails: emails(rows.map((r) => r.email)), ldapIds: rows.map((r) => r.ldapId) },

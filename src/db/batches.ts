@@ -13,35 +13,56 @@ export interface Batch {
   weight: number;
 }
 
+/** Where the next batch starts: a step and a row in it. */
+export interface Cursor {
+  step: number;
+  row: number;
+}
+
+export const START: Cursor = { step: 0, row: 0 };
+
 /**
- * Cuts the steps into batches of at most `budget` weight (a single row heavier
- * than the budget goes alone). Batches keep the steps' order, so every batch
- * commits a prefix of the whole plan: each commit satisfies every foreign key
- * and unique index, creations are committed before the memberships that need
- * them, and removals come last.
+ * The next batch from `from`: rows in step order up to `budget` weight (a
+ * single row heavier than the budget goes alone). Taken one after another,
+ * batches commit prefixes of the whole plan: each commit satisfies every
+ * foreign key and unique index, creations are committed before the
+ * memberships that need them, and removals come last. Null when done.
  */
-export function splitIntoBatches(steps: ApplyStep[], budget: number): Batch[] {
-  const batches: Batch[] = [];
-  let current: Batch = { parts: [], weight: 0 };
-  const close = () => {
-    if (current.parts.length > 0) batches.push(current);
-    current = { parts: [], weight: 0 };
-  };
-  for (const step of steps) {
-    let start = 0;
-    for (let i = 0; i < step.rows.length; i++) {
-      const weight = step.weight(step.rows[i]);
-      if (current.weight + weight > budget && (current.weight > 0 || i > start)) {
-        if (i > start) current.parts.push({ step, rows: step.rows.slice(start, i) });
-        start = i;
-        close();
+export function takeBatch(steps: ApplyStep[], from: Cursor, budget: number): { batch: Batch; next: Cursor } | null {
+  const batch: Batch = { parts: [], weight: 0 };
+  let { step: s, row: r } = from;
+  for (; s < steps.length; s++, r = 0) {
+    const step = steps[s] as ApplyStep;
+    const start = r;
+    for (; r < step.rows.length; r++) {
+      const weight = step.weight(step.rows[r]);
+      if (batch.weight > 0 && batch.weight + weight > budget) {
+        if (r > start) batch.parts.push({ step, rows: step.rows.slice(start, r) });
+        return { batch, next: { step: s, row: r } };
       }
-      current.weight += weight;
+      batch.weight += weight;
     }
-    if (step.rows.length > start) current.parts.push({ step, rows: step.rows.slice(start) });
+    if (r > start) batch.parts.push({ step, rows: step.rows.slice(start, r) });
   }
-  close();
-  return batches;
+  return batch.parts.length === 0 ? null : { batch, next: { step: s, row: 0 } };
+}
+
+/** How many batches takeBatch() yields from `from` at a fixed budget, without building them. */
+export function countBatches(steps: ApplyStep[], from: Cursor, budget: number): number {
+  let count = 0;
+  let weight = 0;
+  for (let s = from.step, r = from.row; s < steps.length; s++, r = 0) {
+    const step = steps[s] as ApplyStep;
+    for (; r < step.rows.length; r++) {
+      const w = step.weight(step.rows[r]);
+      if (weight > 0 && weight + w > budget) {
+        count += 1;
+        weight = 0;
+      }
+      weight += w;
+    }
+  }
+  return weight > 0 ? count + 1 : count;
 }
 
 /** "insert users 3000, add memberships 12000": what a batch writes, for its log line. */

@@ -159,8 +159,8 @@ export async function readDirectory(client: Client, settings: LdapSettings, log:
       displayName: text.read(attrs.displayName),
     };
     if (text.invalidAttribute) user.invalidAttribute = text.invalidAttribute;
-    const claimValues = await readClaimValues(client, entry, values, settings.claims.user);
-    if (claimValues) user.claimValues = claimValues;
+    const claims = await readClaimValues(client, entry, values, settings.claims.user);
+    if (claims) user.claims = claims;
     // Binary, never decoded as text here: an invalid picture must not skip the user.
     const picture = values.first(attrs.profilePicture);
     if (picture !== undefined && picture.length > 0) user.picture = picture;
@@ -193,8 +193,8 @@ export async function readDirectory(client: Client, settings: LdapSettings, log:
       memberUsernames: [],
     };
     if (text.invalidAttribute) group.invalidAttribute = text.invalidAttribute;
-    const claimValues = await readClaimValues(client, entry, values, settings.claims.group);
-    if (claimValues) group.claimValues = claimValues;
+    const claims = await readClaimValues(client, entry, values, settings.claims.group);
+    if (claims) group.claims = claims;
     pending.push({ group, entry, values });
   }
 

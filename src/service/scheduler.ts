@@ -72,14 +72,19 @@ export class SyncScheduler {
     this.timer = undefined;
   }
 
-  /** A run now (SIGUSR1, POST /sync), or right after the running one; null once stopped. The schedule is unchanged. */
-  trigger(): TriggerOutcome | null {
+  /**
+   * A run now, or right after the running one; null once stopped. The schedule
+   * is unchanged. `source` (SIGUSR1, POST /sync) is logged before the run's own lines.
+   */
+  trigger(source: string): TriggerOutcome | null {
     if (this.stopped) return null;
     if (this.running) {
       this.requested ??= randomUUID();
+      this.log.info('Sync requested: queued after the running sync', { name: JOB_NAME, source, jobID: this.requested });
       return { jobId: this.requested, state: 'queued' };
     }
     const jobId = randomUUID();
+    this.log.info('Sync requested: starting now', { name: JOB_NAME, source, jobID: jobId });
     void this.runRequested(jobId);
     return { jobId, state: 'started' };
   }

@@ -8,21 +8,16 @@ export type TriggerSource = 'SIGUSR1' | 'POST /sync';
 /** A run now: started or queued, or refused with the reason (sync disabled, shutting down). */
 export type RunRequestResult = ({ accepted: true } & TriggerOutcome) | { accepted: false; reason: string };
 
-/** Asks the scheduler for a run now and logs who asked and what came of it. */
+/** Asks the scheduler for a run now (it logs the request); a refusal is logged here, with its reason. */
 export function runRequester(scheduler: () => SyncScheduler | undefined, log: Logger): (source: TriggerSource) => RunRequestResult {
   return (source) => {
     const current = scheduler();
-    const outcome = current?.trigger();
+    const outcome = current?.trigger(source);
     if (!outcome) {
       const reason = current ? 'the daemon is shutting down' : 'LDAP sync is disabled (LDAP_ENABLED is not true)';
       log.warn('Sync request refused', { name: JOB_NAME, source, reason });
       return { accepted: false, reason };
     }
-    log.info(outcome.state === 'started' ? 'Sync requested: starting now' : 'Sync requested: queued after the running sync', {
-      name: JOB_NAME,
-      source,
-      jobID: outcome.jobId,
-    });
     return { accepted: true, ...outcome };
   };
 }

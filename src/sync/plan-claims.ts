@@ -8,7 +8,7 @@
 // who left the directory and is only disabled. A retired key (`claim=` with no
 // attribute) is deleted from every LDAP user (or group) that has it.
 import type { DirectoryGroup, DirectorySnapshot, DirectoryUser } from './snapshot.js';
-import { claimValue } from './claim-values.js';
+import type { ClaimValue } from './claim-values.js';
 import type {
   ClaimChanges,
   ClaimMapping,
@@ -42,12 +42,13 @@ interface Side {
 }
 
 const NO_CLAIMS: ReadonlyMap<string, StoredClaim> = new Map();
+const ABSENT: ClaimValue = { kind: 'absent' };
 
 function diffEntry(entry: DirectoryUser | DirectoryGroup, side: Side, ownerId: string, out: ClaimChanges, skips: Skip[], newId: () => string): void {
   const stored = side.current.get(ownerId) ?? NO_CLAIMS;
-  for (const { key, attribute, multi } of side.mappings) {
+  for (const { key, attribute } of side.mappings) {
     if (attribute === null) continue;
-    const value = claimValue(attribute, entry.claimValues?.get(key) ?? [], multi);
+    const value = entry.claims?.get(key) ?? ABSENT;
     const existing = stored.get(key);
     if (value.kind === 'skip') {
       const kept = existing ? 'its current value is kept' : 'no claim is written';

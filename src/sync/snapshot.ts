@@ -1,6 +1,7 @@
 // The directory as read, before any Pocket ID rule is applied: the plan decides
 // what is valid. Strings are the first value of each attribute, decoded as
 // UTF-8 but not yet NFC-normalised; "" means absent.
+import type { ClaimValue } from './claim-values.js';
 
 export interface DirectoryUser {
   dn: string;
@@ -25,8 +26,8 @@ export interface DirectoryUser {
    * LDAP_SYNC_DISABLED_ACCOUNTS=true; the plan keeps such a user disabled.
    */
   disabled?: boolean;
-  /** Raw values of the LDAP_SYNC_USER_CLAIMS attributes by claim name (claim-reader.ts); absent when none is configured. */
-  claimValues?: Map<string, Buffer[]>;
+  /** LDAP_SYNC_USER_CLAIMS by claim name, decoded (ldap/claim-reader.ts); absent when none is configured. */
+  claims?: Map<string, ClaimValue>;
 }
 
 export interface DirectoryGroup {
@@ -43,8 +44,8 @@ export interface DirectoryGroup {
    * the plan adds those groups' members, transitively.
    */
   memberGroupDns?: string[];
-  /** Raw values of the LDAP_SYNC_GROUP_CLAIMS attributes by claim name. */
-  claimValues?: Map<string, Buffer[]>;
+  /** LDAP_SYNC_GROUP_CLAIMS by claim name, decoded. */
+  claims?: Map<string, ClaimValue>;
 }
 
 /** A member value that could not be turned into a username. */

@@ -6,9 +6,9 @@
  * extensibleObject entry.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { after, describe, test } from 'node:test';
 import { Attribute, Change } from 'ldapts';
+import { addNsAccountLockSchema, slapdConfigChange } from '../support/ns-account-lock.js';
 import { stopAllSlapd, type SlapdInstance } from '../support/slapd.js';
 import { ldapAdmin, startFixture, syncWith, type SyncFixture } from '../support/sync-harness.js';
 import type { TestDatabase } from '../support/test-database.js';
@@ -59,27 +59,10 @@ function ldif(): string {
   return `${blocks.join('\n\n')}\n`;
 }
 
-/** nsAccountLock as 389-ds defines it (same OID), but as a user attribute so an extensibleObject can carry it. */
-const NS_ACCOUNT_LOCK_SCHEMA = [
-  'dn: cn=nsaccountlock,cn=schema,cn=config',
-  'objectClass: olcSchemaConfig',
-  'cn: nsaccountlock',
-  "olcAttributeTypes: ( 2.16.840.1.113730.3.1.610 NAME 'nsAccountLock' DESC 'Operational attribute for Account Inactivation' EQUALITY caseIgnoreMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 SINGLE-VALUE X-ORIGIN 'Netscape Directory Server' )",
-  '',
-].join('\n');
-
-function configChange(slapd: SlapdInstance, tool: 'ldapadd' | 'ldapmodify', ldifText: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(tool, ['-Q', '-Y', 'EXTERNAL', '-H', slapd.ldapiUrl], (error, _stdout, stderr) => (error ? reject(new Error(`${tool}: ${stderr}`)) : resolve()));
-    child.stdin?.end(ldifText);
-  });
-}
-
-const addSchema = (slapd: SlapdInstance) => configChange(slapd, 'ldapadd', NS_ACCOUNT_LOCK_SCHEMA);
 
 /** An olcAccess rule, ahead of the others, that hides one attribute from the reader (slapd then leaves it out silently). */
 const hideFromReader = (slapd: SlapdInstance, attribute: string) =>
-  configChange(
+  slapdConfigChange(
     slapd,
     'ldapmodify',
     ['dn: olcDatabase={1}mdb,cn=config', 'changetype: modify', 'add: olcAccess', `olcAccess: {0}to attrs=${attribute} by dn.exact="cn=reader,${BASE}" none by * read`, ''].join('\n'),
@@ -179,7 +162,7 @@ describe('disabled accounts on slapd (nsAccountLock, as 389-ds and FreeIPA)', ()
     const { slapd, db, env, done } = await fixture();
     const on = { ...env, LDAP_SYNC_DISABLED_ACCOUNTS: 'true' };
     try {
-      await addSchema(slapd);
+      await addNsAccountLockSchema(slapd);
       await ldapAdmin(slapd, (client) =>
         client.modify(`uid=bob,${PEOPLE}`, [
           new Change({ operation: 'add', modification: new Attribute({ type: 'objectClass', values: ['extensibleObject'] }) }),
@@ -245,7 +228,7 @@ describe('attributes the reader may not see, on slapd (olcAccess)', () => {
     const { slapd, db, env, done } = await fixture();
     const on = { ...env, LDAP_SYNC_DISABLED_ACCOUNTS: 'true' };
     try {
-      await addSchema(slapd);
+      await addNsAccountLockSchema(slapd);
       await lockedWithExtensibleObject(slapd, 'bob');
       assert.ifError((await syncWith(on)).error);
       assert.equal((await db.user('bob'))!.disabled, true);

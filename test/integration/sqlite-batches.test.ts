@@ -7,12 +7,12 @@ import { stopAllSlapd } from '../support/slapd.js';
 import { startFixture } from '../support/sync-harness.js';
 import { createTestDatabase } from '../support/test-database.js';
 
-// A SQLite run in small batches (LDAP_SYNC_SQLITE_BATCH_ROWS=6: two users, or six memberships, per
+// A SQLite run in small batches (LDAP_SYNC_SQLITE_BATCH_ROWS=8: two users, or eight memberships, per
 // transaction), killed with SIGKILL between two commits, as a crash or an OOM kill would: the next
 // run completes the work, and the result equals a run that was never interrupted.
 
 const MAIN = path.join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.js');
-const BATCH = { LDAP_SYNC_SQLITE_BATCH_ROWS: '6', LOG_LEVEL: 'debug' };
+const BATCH = { LDAP_SYNC_SQLITE_BATCH_ROWS: '8', LOG_LEVEL: 'debug' };
 const live = new Set<ChildProcess>();
 
 after(async () => {

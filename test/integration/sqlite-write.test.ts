@@ -98,8 +98,8 @@ test('SQLite: when another connection changed a row the plan writes before anyth
 test('SQLite: a plan larger than LDAP_SYNC_SQLITE_BATCH_ROWS is committed in batches, creations before memberships, removals last', async () => {
   const testDb = await createTestDatabase('sqlite');
   insertUser(testDb.connectionString, 90, 'ldap-90');
-  // A user counts 3, a membership 1, a disable 2: a budget of 7 takes two users, or a user, a group and a membership.
-  const db = SqliteDatabase.open(testDb.connectionString, 7);
+  // A user counts 4, a group 3, a membership 1, a disable 2: a budget of 8 takes two users, or a user, a group and a membership.
+  const db = SqliteDatabase.open(testDb.connectionString, 8);
   try {
     const progress: WriteProgress[] = [];
     const groupId = id(50);
@@ -135,7 +135,7 @@ test('SQLite: a plan larger than LDAP_SYNC_SQLITE_BATCH_ROWS is committed in bat
 
 test('SQLite: when another connection takes a value a later batch needs, the run stops, says how far it got, and the committed batches stay consistent', async () => {
   const testDb = await createTestDatabase('sqlite');
-  const db = SqliteDatabase.open(testDb.connectionString, 6);
+  const db = SqliteDatabase.open(testDb.connectionString, 8);
   try {
     let committed = 0;
     const failure = await db

@@ -12,12 +12,17 @@ const NS_ACCOUNT_LOCK_SCHEMA = [
   '',
 ].join('\n');
 
-/** Teaches a test slapd 389-ds's account lock attribute, through cn=config over ldapi. */
-export function addNsAccountLockSchema(slapd: SlapdInstance): Promise<void> {
+/** A change to a test slapd's cn=config, as root over ldapi (SASL EXTERNAL). */
+export function slapdConfigChange(slapd: SlapdInstance, tool: 'ldapadd' | 'ldapmodify', ldifText: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = execFile('ldapadd', ['-Q', '-Y', 'EXTERNAL', '-H', slapd.ldapiUrl], (error, _stdout, stderr) => (error ? reject(new Error(`ldapadd: ${stderr}`)) : resolve()));
-    child.stdin?.end(NS_ACCOUNT_LOCK_SCHEMA);
+    const child = execFile(tool, ['-Q', '-Y', 'EXTERNAL', '-H', slapd.ldapiUrl], (error, _stdout, stderr) => (error ? reject(new Error(`${tool}: ${stderr}`)) : resolve()));
+    child.stdin?.end(ldifText);
   });
+}
+
+/** Teaches a test slapd 389-ds's account lock attribute. */
+export function addNsAccountLockSchema(slapd: SlapdInstance): Promise<void> {
+  return slapdConfigChange(slapd, 'ldapadd', NS_ACCOUNT_LOCK_SCHEMA);
 }
 
 /** Locks an entry the 389-ds way (nsAccountLock=TRUE), as a directory admin would. */

@@ -46,9 +46,12 @@ test('a claim attribute sent in ranges is read whole; other claims of the entry 
   const server = rangedServer(3200);
   const e = entry(3200);
   const claims = await readClaimValues(server.client, e, new EntryValues(e), MAPPINGS);
-  assert.equal(claims?.get('aliases')?.length, 3200);
-  assert.equal(claims?.get('aliases')?.[3199]?.toString(), 'smtp:u1-3199@corp.example.com');
-  assert.deepEqual(claims?.get('department'), [Buffer.from('R&D')]);
+  // 3,200 addresses are far over the claim size limit: the byte count shows every value was read.
+  const all = JSON.stringify(Array.from({ length: 3200 }, (_, i) => address(i).toString()));
+  assert.deepEqual(claims?.get('aliases'), {
+    kind: 'skip', reason: 'claim-too-long', message: `attribute proxyAddresses gives a value of ${Buffer.byteLength(all)} bytes, more than 8192`,
+  });
+  assert.deepEqual(claims?.get('department'), { kind: 'value', stored: 'R&D' });
   assert.equal(claims?.has('retired'), false);
   assert.deepEqual(server.requests, ['proxyAddresses;range=1500-*', 'proxyAddresses;range=3000-*']);
 });

@@ -150,7 +150,10 @@ describe('claim plan', () => {
       firstName: name,
       lastName: 'T',
       displayName: name,
-      claimValues: new Map(Object.entries(claims).map(([k, v]) => [k, v.map((s) => Buffer.from(s))])),
+      claims: new Map(Object.entries(claims).map(([k, v]) => {
+        const mapping = [...CLAIMS.user, ...CLAIMS.group].find((m) => m.key === k)!;
+        return [k, claimValue(mapping.attribute!, v.map((s) => Buffer.from(s)), mapping.multi)];
+      })),
       ...extra,
     };
   }
@@ -232,7 +235,7 @@ describe('claim plan', () => {
   test('group claims follow the group rows', () => {
     const snapshot: DirectorySnapshot = {
       ...snap([]),
-      groups: [{ dn: 'cn=ops,ou=groups', ldapId: 'gid-ops', name: 'ops', memberUsernames: [], claimValues: new Map([['cost_centre', [Buffer.from('4711')]]]) }],
+      groups: [{ dn: 'cn=ops,ou=groups', ldapId: 'gid-ops', name: 'ops', memberUsernames: [], claims: new Map([['cost_centre', claimValue('businessCategory', [Buffer.from('4711')], false)]]) }],
     };
     const result = plan(snapshot, { ...state([]), groups: [] }, OPTIONS, ids);
     assert.deepEqual(result.claims.groups.create.map((c) => [c.ownerId, c.key, c.after]), [[result.groups.create[0]?.id, 'cost_centre', '"4711"']]);

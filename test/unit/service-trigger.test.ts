@@ -53,7 +53,7 @@ test('a request while idle starts a run at once, with the job id it answered', a
   await until('the run at start', () => runs.length === 1);
   runs[0]!.release();
   await until('idle', () => scheduler.current === undefined);
-  const outcome = scheduler.trigger();
+  const outcome = scheduler.trigger('test');
   assert.equal(outcome?.state, 'started');
   await until('the requested run', () => runs.length === 2);
   assert.equal(runs[1]!.jobId, outcome!.jobId);
@@ -66,7 +66,7 @@ test('requests during a run are coalesced into exactly one run after it, never t
   const scheduler = new SyncScheduler(job, HOURLY, { initialMs: 10, maxMs: 10 }, memoryLog());
   scheduler.start();
   await until('the run at start', () => runs.length === 1);
-  const requests = [scheduler.trigger(), scheduler.trigger(), scheduler.trigger()];
+  const requests = [scheduler.trigger('test'), scheduler.trigger('test'), scheduler.trigger('test')];
   assert.deepEqual(requests.map((r) => r?.state), ['queued', 'queued', 'queued']);
   assert.equal(new Set(requests.map((r) => r?.jobId)).size, 1, 'all three joined one run');
   assert.equal(runs.length, 1, 'nothing started beside the running one');
@@ -78,9 +78,9 @@ test('requests during a run are coalesced into exactly one run after it, never t
   assert.equal(runs.length, 2, 'exactly one more');
   assert.equal(maxRunning(), 1);
   // A request during that second run is a new one, with a new id.
-  const again = scheduler.trigger();
+  const again = scheduler.trigger('test');
   await until('the third run', () => runs.length === 3);
-  const during = scheduler.trigger();
+  const during = scheduler.trigger('test');
   assert.equal(during?.state, 'queued');
   assert.notEqual(during?.jobId, again?.jobId);
   runs[2]!.release();
@@ -96,12 +96,14 @@ test('a scheduled time that comes during a requested run waits for it, and runs 
   const scheduler = new SyncScheduler(job, schedule, { initialMs: 10, maxMs: 10 }, log);
   scheduler.start();
   await until('the run at start', () => runs.length === 1);
+  // Queued during the run at start: it starts the moment that run ends, right after the next scheduled time is armed.
+  const requested = scheduler.trigger('test');
+  assert.equal(requested?.state, 'queued');
   runs[0]!.release();
-  await until('idle', () => scheduler.current === undefined);
-  const requested = scheduler.trigger();
   await until('the requested run', () => runs.length === 2);
+  assert.equal(runs[1]!.jobId, requested!.jobId);
   await until('the schedule fired during it', () => log.lines.some((l) => l.startsWith('DBG Scheduled run waits for the requested run')));
-  const queued = scheduler.trigger();
+  const queued = scheduler.trigger('test');
   assert.equal(runs.length, 2, 'the scheduled time did not start a second run');
   runs[1]!.release();
   await until('the scheduled run', () => runs.length === 3);
@@ -118,7 +120,7 @@ test('after stop() a request is refused, and the requester says why; with sync d
   const log = memoryLog();
   const scheduler = new SyncScheduler(gatedJob().job, HOURLY, { initialMs: 10, maxMs: 10 }, log);
   scheduler.stop();
-  assert.equal(scheduler.trigger(), null);
+  assert.equal(scheduler.trigger('test'), null);
   assert.deepEqual(runRequester(() => scheduler, log)('SIGUSR1'), { accepted: false, reason: 'the daemon is shutting down' });
   assert.deepEqual(runRequester(() => undefined, log)('POST /sync'), { accepted: false, reason: 'LDAP sync is disabled (LDAP_ENABLED is not true)' });
   assert.ok(log.lines.some((l) => l.startsWith('WRN Sync request refused') && l.includes('"source":"SIGUSR1"')));

@@ -1,8 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 import { SyncFailure } from '../../sync/failure.js';
 import type { CurrentState, SyncPlan } from '../../sync/types.js';
-import { applySteps } from '../apply.js';
-import { describeBatch, splitIntoBatches, type Batch } from '../batches.js';
+import { applySteps, type ApplyStep } from '../apply.js';
+import { countBatches, describeBatch, START, takeBatch, type Batch } from '../batches.js';
 import type { WriteOptions, WriteResult } from '../database.js';
 import type { PocketIdSchema } from '../schema.js';
 import { SetWriter } from '../set-writer.js';
@@ -23,19 +23,48 @@ export const PAUSE_BETWEEN_BATCHES_MS = 110;
 /** How often a plan is made again when the rows it touches changed before its first commit. */
 const MAX_PLANS = 3;
 
+/**
+ * The write-lock time a batch aims for. Pocket ID waits at most 2.5 s for the
+ * lock; a request that arrives as a batch starts waits about this long plus
+ * one busy-handler sleep (at most 100 ms).
+ */
+export const TARGET_HOLD_MS = 400;
+
+/** The first batch's weight; later ones grow (at most doubling) while they stay under TARGET_HOLD_MS. */
+const FIRST_BATCH = 10_000;
+
+/** Batches never shrink below this weight, whatever the database's speed: a slow disk must not mean thousands of commits. */
+const SMALLEST_BATCH = 1_000;
+
 /** The rows a batch was about to write are no longer as the plan read them. */
 class PlanOutdated extends Error {}
 
 export interface BatchedWriteTarget {
   db: Kysely<PocketIdSchema>;
-  /** Most weight (src/db/apply.ts) one transaction carries. */
+  /** LDAP_SYNC_SQLITE_BATCH_ROWS: the most weight (src/db/apply.ts) one transaction carries. */
   batchBudget: number;
   /** BEGIN IMMEDIATE, with a clear error when the lock stays busy. */
   begin(): Promise<void>;
 }
 
-export function sqliteBatches(plan: SyncPlan, state: CurrentState, budget: number, revoke: CredentialTables | null = null): Batch[] {
-  return splitIntoBatches(applySteps(plan, (id) => state.memberships.get(id)?.size ?? 0, revoke), budget);
+function steps(plan: SyncPlan, state: CurrentState, revoke: CredentialTables | null = null): ApplyStep[] {
+  return applySteps(plan, (id) => state.memberships.get(id)?.size ?? 0, revoke);
+}
+
+/** How many batches a plan takes at full size: what the dry run reports (a slow database may take more). */
+export function sqliteBatchCount(plan: SyncPlan, state: CurrentState, budget: number): number {
+  return countBatches(steps(plan, state), START, budget);
+}
+
+/**
+ * The next batch's weight: what the last one wrote per millisecond of lock,
+ * times TARGET_HOLD_MS; at most double the last and at most the configured
+ * budget. The size so follows the database's speed on this machine and under
+ * its current load, and a busy machine gets smaller batches, not longer locks.
+ */
+function nextBudget(last: number, weight: number, heldMs: number, max: number): number {
+  const fitting = Math.floor((weight * TARGET_HOLD_MS) / Math.max(heldMs, 1));
+  return Math.max(Math.min(SMALLEST_BATCH, max), Math.min(max, 2 * last, fitting));
 }
 
 /** One snapshot of the database (a read transaction: WAL lets Pocket ID write meanwhile). */
@@ -50,66 +79,103 @@ async function readSnapshot(db: Kysely<PocketIdSchema>, options: WriteOptions): 
 
 const dataVersion = async (db: Kysely<PocketIdSchema>) => (await sql<{ data_version: number }>`PRAGMA data_version`.execute(db)).rows[0]?.data_version;
 
+interface Progress {
+  committed: number;
+  /** Only what committed batches revoked: a rolled-back batch revoked nothing. */
+  revoked: RevokedCredentials[];
+  /** Committed plus the batches still to come at the current size: an estimate while the size adapts. */
+  total: number;
+  longestMs: number;
+  started?: number;
+}
+
 /**
  * Writes a plan in batches, each its own short BEGIN IMMEDIATE transaction.
  * The state is read and the plan made without the lock. PRAGMA data_version
  * tells whether another connection committed since that read; only then are
- * the rows of each part checked, just before it is written (ExpectationCheck). If they
- * changed before anything was committed, the plan is made again from a fresh
- * read, outside the lock; after a commit, the run stops and the next completes it.
+ * the rows of each part checked, just before it is written (ExpectationCheck).
+ * If they changed before anything was committed, the plan is made again from
+ * a fresh read, outside the lock; after a commit, the run stops and the next
+ * completes it.
  */
 export async function writeInBatches(target: BatchedWriteTarget, prepare: (state: CurrentState) => SyncPlan, options: WriteOptions): Promise<WriteResult> {
   const { db } = target;
-  const writer = new SetWriter(db, sqliteRows, sqliteSessions);
-  // Only what committed batches revoked: a rolled-back batch revoked nothing.
-  const revoked: RevokedCredentials[] = [];
   // Our own commits leave our connection's data_version alone: it moves only when another connection commits.
   let snapshotVersion = await dataVersion(db);
   let state = await readSnapshot(db, options);
   let plan = prepare(state);
-  let committed = 0;
-  let longest = 0;
-  let started: number | undefined;
+  const progress: Progress = { committed: 0, revoked: [], total: 0, longestMs: 0 };
   for (let attempt = 1; ; attempt++) {
-    const batches = sqliteBatches(plan, state, target.batchBudget, options.revoke ?? null);
-    const check = new ExpectationCheck(db, state, plan);
     try {
-      for (const batch of batches.slice(committed)) {
-        if (committed > 0) await new Promise((resolve) => setTimeout(resolve, PAUSE_BETWEEN_BATCHES_MS));
-        await target.begin();
-        const held = performance.now();
-        started ??= held;
-        const revokedHere: RevokedCredentials[] = [];
-        try {
-          // Anything committed elsewhere since the snapshot may touch this batch's rows, even if it came before an earlier batch.
-          const moved = (await dataVersion(db)) !== snapshotVersion;
-          for (const part of batch.parts) {
-            const reason = moved && part.step.expect ? await check.mismatch(part.step.expect(part.rows)) : null;
-            if (reason !== null) throw new PlanOutdated(reason);
-            revokedHere.push(...((await part.step.run(writer, part.rows, options.now)) ?? []));
-          }
-          await sql`COMMIT`.execute(db);
-          revoked.push(...revokedHere);
-        } catch (error) {
-          await sql`ROLLBACK`.execute(db).catch(() => undefined);
-          throw error;
-        }
-        const heldMs = performance.now() - held;
-        longest = Math.max(longest, heldMs);
-        committed += 1;
-        options.onCommitted?.({ committed, total: batches.length, wrote: describeBatch(batch), heldMs });
-      }
-      return { plan, transactions: committed, applyMs: started === undefined ? 0 : performance.now() - started, longestTransactionMs: longest, revoked };
+      await writeBatches(target, plan, state, snapshotVersion, options, progress);
+      const { committed, longestMs, started } = progress;
+      return { plan, transactions: committed, applyMs: started === undefined ? 0 : performance.now() - started, longestTransactionMs: longestMs, revoked: progress.revoked };
     } catch (error) {
-      if (error instanceof PlanOutdated && committed === 0 && attempt < MAX_PLANS) {
+      if (error instanceof PlanOutdated && progress.committed === 0 && attempt < MAX_PLANS) {
         snapshotVersion = await dataVersion(db);
         state = await readSnapshot(db, options);
         plan = prepare(state);
         continue;
       }
-      throw progressError(error, committed, batches.length);
+      throw progressError(error, progress.committed, progress.total);
     }
   }
+}
+
+async function writeBatches(target: BatchedWriteTarget, plan: SyncPlan, state: CurrentState, snapshotVersion: unknown, options: WriteOptions, progress: Progress): Promise<void> {
+  const { db } = target;
+  const writer = new SetWriter(db, sqliteRows, sqliteSessions);
+  const check = new ExpectationCheck(db, state, plan);
+  const planSteps = steps(plan, state, options.revoke ?? null);
+  let budget = Math.min(target.batchBudget, FIRST_BATCH);
+  let counted = { budget: 0, batches: 0 };
+  let cursor = START;
+  for (let taken = takeBatch(planSteps, cursor, budget); taken; taken = takeBatch(planSteps, cursor, budget)) {
+    const { batch } = taken;
+    // Recounted whenever the batch size changed: the total follows the database's speed.
+    if (counted.budget !== budget) counted = { budget, batches: countBatches(planSteps, cursor, budget) };
+    progress.total = progress.committed + counted.batches;
+    if (progress.committed > 0) await new Promise((resolve) => setTimeout(resolve, PAUSE_BETWEEN_BATCHES_MS));
+    const { heldMs, revoked } = await commitBatch(target, writer, check, batch, snapshotVersion, options.now);
+    progress.revoked.push(...revoked);
+    progress.started ??= performance.now() - heldMs;
+    progress.longestMs = Math.max(progress.longestMs, heldMs);
+    progress.committed += 1;
+    counted.batches -= 1;
+    cursor = taken.next;
+    progress.total = Math.max(progress.total, progress.committed);
+    options.onCommitted?.({ committed: progress.committed, total: progress.total, wrote: describeBatch(batch), heldMs });
+    budget = nextBudget(budget, batch.weight, heldMs, target.batchBudget);
+  }
+}
+
+/** One batch in one transaction; returns how long it held the write lock and what its steps revoked. */
+async function commitBatch(
+  target: BatchedWriteTarget,
+  writer: SetWriter,
+  check: ExpectationCheck,
+  batch: Batch,
+  snapshotVersion: unknown,
+  now: Date,
+): Promise<{ heldMs: number; revoked: RevokedCredentials[] }> {
+  const { db } = target;
+  await target.begin();
+  const held = performance.now();
+  const revoked: RevokedCredentials[] = [];
+  try {
+    // Anything committed elsewhere since the snapshot may touch this batch's rows, even if it came before an earlier batch.
+    const moved = (await dataVersion(db)) !== snapshotVersion;
+    for (const part of batch.parts) {
+      const reason = moved && part.step.expect ? await check.mismatch(part.step.expect(part.rows)) : null;
+      if (reason !== null) throw new PlanOutdated(reason);
+      revoked.push(...((await part.step.run(writer, part.rows, now)) ?? []));
+    }
+    await sql`COMMIT`.execute(db);
+  } catch (error) {
+    await sql`ROLLBACK`.execute(db).catch(() => undefined);
+    throw error;
+  }
+  return { heldMs: performance.now() - held, revoked };
 }
 
 function progressError(error: unknown, committed: number, total: number): Error {

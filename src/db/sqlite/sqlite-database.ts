@@ -9,7 +9,7 @@ import { judgeSchema } from '../schema-check.js';
 import { readSqliteColumns, readSqliteMigrations } from './sqlite-introspector.js';
 import type { PocketIdSchema } from '../schema.js';
 import { readCurrentState } from '../state-reader.js';
-import { sqliteBatches, writeInBatches } from './batched-write.js';
+import { sqliteBatchCount, writeInBatches } from './batched-write.js';
 import { CredentialRevoker, type CredentialTables, type RevokedCredentials } from '../credential-revocation.js';
 import { sqliteRows } from './sqlite-row-source.js';
 import { sqliteSessions } from './sqlite-sessions.js';
@@ -67,7 +67,7 @@ export class SqliteDatabase implements PocketIdDatabase {
   }
 
   transactionsFor(plan: SyncPlan, state: CurrentState): number {
-    return sqliteBatches(plan, state, this.batchBudget).length;
+    return sqliteBatchCount(plan, state, this.batchBudget);
   }
 
   /**

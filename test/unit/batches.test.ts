@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { applySteps, inPrimaryKeyOrder, type ApplyStep } from '../../src/db/apply.js';
+import { countBatches, describeBatch, START, takeBatch } from '../../src/db/batches.js';
+import { emptyClaimPlan } from '../../src/sync/plan-claims.js';
+import type { Membership, SyncPlan } from '../../src/sync/types.js';
+
+const step = (name: string, rows: number, weight: number): ApplyStep => ({ name, rows: Array.from({ length: rows }, (_v, i) => i), weight: () => weight, run: async () => undefined });
+
+function all(steps: ApplyStep[], budget: number): string[] {
+  const out: string[] = [];
+  for (let taken = takeBatch(steps, START, budget); taken; taken = takeBatch(steps, taken.next, budget)) out.push(describeBatch(taken.batch));
+  return out;
+}
+
+test('batches keep the step order, fill up to the budget across steps, and a row heavier than the budget goes alone', () => {
+  const steps = [step('insert users', 5, 4), step('insert groups', 1, 3), step('add memberships', 5, 1), step('delete groups', 2, 40)];
+  assert.deepEqual(all(steps, 8), [
+    'insert users 2',
+    'insert users 2',
+    'insert users 1, insert groups 1, add memberships 1',
+    'add memberships 4',
+    'delete groups 1',
+    'delete groups 1',
+  ]);
+  assert.deepEqual(all(steps, 1000), ['insert users 5, insert groups 1, add memberships 5, delete groups 2']);
+  assert.deepEqual(all([step('empty', 0, 1)], 8), []);
+});
+
+test('countBatches counts exactly what takeBatch yields, from any point', () => {
+  const steps = [step('a', 37, 4), step('b', 3, 3), step('c', 101, 1), step('d', 7, 2)];
+  for (const budget of [1, 3, 4, 7, 8, 50, 1000]) {
+    assert.equal(countBatches(steps, START, budget), all(steps, budget).length, `budget ${budget}`);
+    const first = takeBatch(steps, START, budget);
+    assert.ok(first);
+    assert.equal(countBatches(steps, first.next, budget), all(steps, budget).length - 1, `budget ${budget}, after one`);
+  }
+});
+
+test('memberships go in the primary-key order of user_groups_users: user id, then group id', () => {
+  const m = (userId: string, groupId: string): Membership => ({ userId, groupId, groupName: groupId, username: userId });
+  const sorted = inPrimaryKeyOrder([m('u2', 'g1'), m('u1', 'g9'), m('u2', 'g0'), m('u1', 'g1'), m('u10', 'g1')]);
+  assert.deepEqual(sorted.map((x) => `${x.userId}/${x.groupId}`), ['u1/g1', 'u1/g9', 'u10/g1', 'u2/g0', 'u2/g1']);
+});
+
+test('apply steps: unique values freed first, creations before memberships and custom claims, disables and deletions last', () => {
+  const empty: SyncPlan = {
+    users: { create: [], update: [], disable: [], delete: [], unchanged: 0 },
+    groups: { create: [], update: [], delete: [], unchanged: 0 },
+    memberships: { add: [], remove: [] },
+    vacate: { userIds: [], groupIds: [] },
+    claims: emptyClaimPlan(),
+    skips: [],
+    managed: { users: 0, groups: 0 },
+  };
+  assert.deepEqual(applySteps(empty).map((s) => s.name), [
+    'vacate users', 'vacate groups', 'update users', 'insert users', 'update groups', 'insert groups',
+    'remove memberships', 'add memberships', 'delete claims', 'update claims', 'insert user claims', 'insert group claims',
+    'disable users', 'delete users', 'delete groups',
+  ]);
+  const plan = { ...empty, groups: { ...empty.groups, delete: [{ id: 'g', name: 'g', ldapId: 'l' }] } };
+  const deleteGroups = applySteps(plan, () => 40_000).find((s) => s.name === 'delete groups');
+  assert.equal(deleteGroups?.weight(deleteGroups.rows[0]), 40_005, 'a group deletion weighs its cascaded memberships');
+});
