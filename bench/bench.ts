@@ -33,7 +33,7 @@ import type { FloorRunResult, RunResult, RunSpec, SyncRunResult } from './lib/pr
 import { formatChecks, formatTable, type TableRow, type TargetCheck } from './lib/report.js';
 import { startPocketIdWriter, type WriterStats } from './lib/pocket-id-writer.js';
 import { measureWriteFloor, type WriteFloor } from './lib/write-floor.js';
-import { OPENLDAP_SETTINGS } from '../src/ldap/vendors.js';
+import { OPENLDAP_SETTINGS } from '../src/ldap/vendor-settings.js';
 
 type Scenario = 'initial' | 'no-change' | '1pct' | 'floor';
 const SCENARIOS: Scenario[] = ['initial', 'no-change', '1pct', 'floor'];

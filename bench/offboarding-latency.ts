@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
-import { OPENLDAP_SETTINGS } from '../src/ldap/vendors.js';
+import { OPENLDAP_SETTINGS } from '../src/ldap/vendor-settings.js';
 import { startDaemon, type DaemonProcess } from '../test/support/daemon-process.js';
 import { addNsAccountLockSchema } from '../test/support/ns-account-lock.js';
 import { freePort } from '../test/support/ports.js';

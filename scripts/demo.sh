@@ -99,7 +99,7 @@ heading "Creating an empty Pocket ID database (SQLite, Pocket ID's default)"
 DB="$WORK/data/pocket-id.db"
 node dist/demo/create-database.js "$DB" test/fixtures/pocket-id-schema.sqlite.sql
 
-# The same variables Pocket ID reads (reference §1.1, §1.4); see config/example.env. Settings from the
+# The same variables Pocket ID reads; see config/example.env. Settings from the
 # caller's environment are dropped first, so the demo runs the same everywhere.
 while IFS= read -r name; do unset "$name"; done < <(compgen -e | grep -E '^(LDAP_|DB_CONNECTION_STRING|REQUIRE_USER_EMAIL|UI_CONFIG_DISABLED|LOG_)')
 export LDAP_ENABLED=true LDAP_URL LDAP_BASE LDAP_BIND_DN LDAP_BIND_PASSWORD

@@ -5,10 +5,12 @@ import { ConfigError, loadConfig } from '../config/load-config.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { formatCheckLine, runChecks } from '../service/check.js';
 import { runDaemon, warnAboutUiConfig } from '../service/daemon.js';
-import { DatabaseHandle, describeDatabase } from '../service/database-handle.js';
+import { describeDatabase } from '../db/open-database.js';
+import { DatabaseHandle } from '../service/database-handle.js';
 import { runJob } from '../service/job.js';
 import { makeRedactor, redactingLogger, secretsOf } from '../service/redact.js';
 import { packageVersion } from '../service/version.js';
+import { syncRunWith } from '../run/run-sync.js';
 import { writeJson } from './json-stream.js';
 import { formatPlanReport, refusingGuards } from './plan-report.js';
 import { CHECK_USAGE, RUN_USAGE, SYNC_USAGE, USAGE } from './usage.js';
@@ -48,7 +50,7 @@ async function runCommand(args: string[]): Promise<number> {
     return EXIT_OK;
   }
   const config = loadConfig();
-  const result = await runDaemon(config, commandLogger(config));
+  const result = await runDaemon(config, commandLogger(config), syncRunWith(config));
   if (result.abandoned) {
     // The abandoned run's database connection keeps the event loop alive; closing it is the rollback.
     setTimeout(() => process.exit(result.exitCode), 100);
@@ -83,7 +85,7 @@ async function syncCommand(args: string[]): Promise<number> {
   try {
     const allowMassDelete = values['allow-mass-delete'] ?? false;
     const allowMassReenable = values['allow-mass-reenable'] ?? false;
-    const outcome = await runJob({ config, log, database }, { dryRun, allowMassDelete, allowMassReenable });
+    const outcome = await runJob({ log, jsonLog: config.log.json, database, sync: syncRunWith(config) }, { dryRun, allowMassDelete, allowMassReenable });
     if (outcome.result === 'failure') return EXIT_FAILED;
     if (!dryRun || !outcome.sync) return EXIT_OK;
     const sync = outcome.sync;
@@ -119,7 +121,7 @@ async function checkCommand(args: string[]): Promise<number> {
   // Log lines (TLS warnings, the UI_CONFIG_DISABLED warning) go to stderr; stdout has only the check lines.
   const log = commandLogger(config, process.stderr);
   warnAboutUiConfig(config, log);
-  print(true, 'configuration', `LDAP ${config.ldap.url}, base ${config.ldap.base}, database ${await describeDatabase(config.database)}, schedule ${config.service.schedule}`);
+  print(true, 'configuration', `LDAP ${config.ldap.url}, base ${config.ldap.base}, database ${describeDatabase(config.database)}, schedule ${config.service.schedule}`);
   const report = await runChecks(config, log);
   const redact = makeRedactor(secretsOf(config));
   for (const line of report.lines) print(line.ok, line.name, redact(line.detail));

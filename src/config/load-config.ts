@@ -62,16 +62,17 @@ function readCaFile(file: string, problems: string[]): string | undefined {
   }
 }
 
-export function databaseTarget(connectionString: string): DatabaseTarget {
+/** DB_CONNECTION_STRING as Pocket ID reads it; `batchRows` (LDAP_SYNC_SQLITE_BATCH_ROWS) goes with a SQLite file. */
+export function databaseTarget(connectionString: string, batchRows?: number): DatabaseTarget {
   const value = connectionString.trim();
-  if (value === '') return { kind: 'sqlite', path: 'data/pocket-id.db' };
+  const sqlite = (path: string): DatabaseTarget => ({ kind: 'sqlite', path, ...(batchRows !== undefined ? { batchRows } : {}) });
+  if (value === '') return sqlite('data/pocket-id.db');
   if (/^postgres(ql)?:\/\//i.test(value)) return { kind: 'postgres', connectionString: value };
   // Pocket ID turns every other value into a SQLite URI (prefixing "file:" when
   // absent), so "?..." is always driver options, never part of the file name.
   const uri = value.startsWith('file:') ? value : `file:${value}`;
   const withoutScheme = uri.slice('file:'.length).split('?')[0] ?? '';
-  const path = decodeURIComponent(withoutScheme.replace(/^\/\/(localhost)?(?=\/)/, ''));
-  return { kind: 'sqlite', path };
+  return sqlite(decodeURIComponent(withoutScheme.replace(/^\/\/(localhost)?(?=\/)/, '')));
 }
 
 /** The secrets and files the environment points at. */
@@ -181,16 +182,12 @@ function toLdapSettings(clean: CleanEnv, secrets: Secrets, claims: ClaimMappings
   };
 }
 
-function withBatchRows(target: DatabaseTarget, batchRows: number): DatabaseTarget {
-  return target.kind === 'sqlite' ? { ...target, batchRows } : target;
-}
-
 function toConfig(env: Env, clean: CleanEnv, secrets: Secrets, claims: ClaimMappings): Config {
   return {
     warnings: settingWarnings(env),
     enabled: clean.LDAP_ENABLED,
     ldap: toLdapSettings(clean, secrets, claims),
-    database: withBatchRows(databaseTarget(secrets.connectionString), clean.LDAP_SYNC_SQLITE_BATCH_ROWS),
+    database: databaseTarget(secrets.connectionString, clean.LDAP_SYNC_SQLITE_BATCH_ROWS),
     rules: {
       adminGroupName: clean.LDAP_ADMIN_GROUP_NAME,
       softDeleteUsers: clean.LDAP_SOFT_DELETE_USERS,

@@ -77,11 +77,23 @@ export function inPrimaryKeyOrder(memberships: Membership[]): Membership[] {
  * OAuth2 credentials in the same statements' transaction (src/db/credential-revocation.ts).
  */
 export function applySteps(plan: SyncPlan, memberCount: (groupId: string) => number = () => 0, revoke: CredentialTables | null = null): ApplyStep[] {
-  const { users, groups, memberships, vacate } = plan;
-  const ids = (rows: { id: string }[]) => rows.map((r) => r.id);
   const revokeFor = async (w: SyncWriter, userIds: string[]) => (revoke && userIds.length > 0 ? w.revokeCredentials(userIds, revoke) : []);
-  // LDAP_SYNC_DISABLED_ACCOUNTS: a user the directory marks disabled comes as an update.
-  const newlyDisabled = (rows: UserChange[]) => ids(rows.filter((r) => !r.before.disabled && r.after.disabled));
+  return [
+    ...vacateSteps(plan),
+    ...rowSteps(plan, revokeFor),
+    ...membershipSteps(plan),
+    // Custom claims after the users and groups they belong to exist; claims of rows deleted below cascade.
+    ...claimSteps(plan.claims),
+    ...removalSteps(plan, memberCount, revokeFor),
+  ];
+}
+
+type RevokeFor = (w: SyncWriter, userIds: string[]) => Promise<RevokedCredentials[]>;
+
+const ids = (rows: { id: string }[]) => rows.map((r) => r.id);
+
+/** Rows that give up a unique value another row takes in this run. */
+function vacateSteps({ vacate }: SyncPlan): ApplyStep[] {
   return [
     step<string>({
       name: 'vacate users',
@@ -97,6 +109,14 @@ export function applySteps(plan: SyncPlan, memberCount: (groupId: string) => num
       run: (w, rows) => w.vacateGroups(rows),
       expect: (rows) => ({ groups: { ids: rows, vacated: false } }),
     }),
+  ];
+}
+
+/** Updates and creations of users and groups. */
+function rowSteps({ users, groups }: SyncPlan, revokeFor: RevokeFor): ApplyStep[] {
+  // LDAP_SYNC_DISABLED_ACCOUNTS: a user the directory marks disabled comes as an update.
+  const newlyDisabled = (rows: UserChange[]) => ids(rows.filter((r) => !r.before.disabled && r.after.disabled));
+  return [
     step<UserChange>({
       name: 'update users',
       rows: byId(users.update),
@@ -137,6 +157,12 @@ export function applySteps(plan: SyncPlan, memberCount: (groupId: string) => num
       run: (w, rows, now) => w.insertGroups(rows, now),
       expect: (rows) => ({ freeGroupValues: { owners: [], names: rows.map((r) => r.name), ldapIds: rows.map((r) => r.ldapId) } }),
     }),
+  ];
+}
+
+/** Memberships, once the rows they reference exist. */
+function membershipSteps({ memberships }: SyncPlan): ApplyStep[] {
+  return [
     step<Membership>({
       name: 'remove memberships',
       rows: inPrimaryKeyOrder(memberships.remove),
@@ -150,8 +176,12 @@ export function applySteps(plan: SyncPlan, memberCount: (groupId: string) => num
       run: (w, rows) => w.addMemberships(rows),
       expect: (rows) => ({ absentMemberships: rows }),
     }),
-    // Custom claims after the users and groups they belong to exist; claims of rows deleted below cascade.
-    ...claimSteps(plan.claims),
+  ];
+}
+
+/** Removals last: disabled and deleted users (their credentials revoked with them), deleted groups. */
+function removalSteps({ users, groups }: SyncPlan, memberCount: (groupId: string) => number, revokeFor: RevokeFor): ApplyStep[] {
+  return [
     step<RemovedUser>({
       name: 'disable users',
       rows: byId(users.disable),

@@ -1,5 +1,6 @@
 import { SyncFailure } from '../sync/failure.js';
-import type { DatabaseKind, SchemaReport } from './database.js';
+import type { SchemaReport } from './database.js';
+import type { ExpectedColumns, ExpectedSchema } from './sql-dialect.js';
 
 /**
  * Pocket ID migration versions this daemon knows. The tables and columns it
@@ -9,49 +10,6 @@ import type { DatabaseKind, SchemaReport } from './database.js';
 export const OLDEST_KNOWN_MIGRATION = 20260109090200n;
 export const NEWEST_KNOWN_MIGRATION = 20260814120000n;
 
-/** table → column → accepted types (PostgreSQL udt names, SQLite declared types, lower case). */
-type Expected = Record<string, Record<string, string[]>>;
-
-const POSTGRES: Expected = {
-  users: {
-    id: ['uuid'], created_at: ['timestamptz'], updated_at: ['timestamptz'], username: ['citext'], email: ['varchar', 'text'],
-    first_name: ['varchar', 'text'], last_name: ['varchar', 'text'], display_name: ['text', 'varchar'], is_admin: ['bool'],
-    ldap_id: ['text'], locale: ['text'], disabled: ['bool'], email_verified: ['bool'],
-  },
-  user_groups: {
-    id: ['uuid'], created_at: ['timestamptz'], updated_at: ['timestamptz'], name: ['varchar', 'text'], friendly_name: ['varchar', 'text'], ldap_id: ['text'],
-  },
-  user_groups_users: { user_id: ['uuid'], user_group_id: ['uuid'] },
-};
-
-const SQLITE: Expected = {
-  users: {
-    id: ['text'], created_at: ['datetime'], updated_at: ['datetime'], username: ['text'], email: ['text'], first_name: ['text'],
-    last_name: ['text'], display_name: ['text'], is_admin: ['boolean'], ldap_id: ['text'], locale: ['text'], disabled: ['boolean'],
-    email_verified: ['boolean'],
-  },
-  user_groups: { id: ['text'], created_at: ['datetime'], updated_at: ['datetime'], name: ['text'], friendly_name: ['text'], ldap_id: ['text'] },
-  user_groups_users: { user_id: ['text'], user_group_id: ['text'] },
-};
-
-// Custom claims (only checked when LDAP_SYNC_USER_CLAIMS or LDAP_SYNC_GROUP_CLAIMS is set).
-const CLAIMS_POSTGRES: Expected = {
-  custom_claims: { id: ['uuid'], created_at: ['timestamptz'], key: ['varchar', 'text'], value: ['text'], user_id: ['uuid'], user_group_id: ['uuid'] },
-};
-const CLAIMS_SQLITE: Expected = {
-  custom_claims: { id: ['text'], created_at: ['datetime'], key: ['text'], value: ['text'], user_id: ['text'], user_group_id: ['text'] },
-};
-// The columns session revocation reads and writes (oauth2_sessions since Pocket ID v2.10, 20260607120000).
-const CREDENTIALS_POSTGRES: Expected = {
-  oauth2_sessions: { kind: ['text'], request_id: ['text'], active: ['bool'], request_data: ['jsonb', 'json'] },
-  one_time_access_tokens: { user_id: ['uuid', 'text'] },
-  reauthentication_tokens: { user_id: ['uuid', 'text'] },
-};
-const CREDENTIALS_SQLITE: Expected = {
-  oauth2_sessions: { kind: ['text'], request_id: ['text'], active: ['boolean'], request_data: ['text', 'blob'] },
-  one_time_access_tokens: { user_id: ['text'] },
-  reauthentication_tokens: { user_id: ['text'] },
-};
 /**
  * The tables an introspector reads: what the sync writes, the table a newer Pocket ID may keep claims in
  * instead, and the credential tables session revocation writes.
@@ -79,7 +37,7 @@ export interface SchemaOptions {
   claims?: boolean;
 }
 
-function columnProblems(expected: Expected, columns: ColumnTypes): string[] {
+function columnProblems(expected: ExpectedColumns, columns: ColumnTypes): string[] {
   const problems: string[] = [];
   for (const [table, wanted] of Object.entries(expected)) {
     const found = columns.get(table);
@@ -97,12 +55,12 @@ function columnProblems(expected: Expected, columns: ColumnTypes): string[] {
 }
 
 /** A Pocket ID that renamed or reshaped custom_claims (custom fields keep values by field id) cannot be written safely. */
-function claimTableProblems(kind: DatabaseKind, columns: ColumnTypes): string[] {
+function claimTableProblems(expected: ExpectedColumns, columns: ColumnTypes): string[] {
   const settings = 'LDAP_SYNC_USER_CLAIMS / LDAP_SYNC_GROUP_CLAIMS are set';
   if (!columns.has('custom_claims') && columns.has('custom_field_values')) {
     return [`${settings}, but this Pocket ID keeps custom claims in table custom_field_values instead of custom_claims; ${CLAIMS_SUPPORTED}: unset the claim settings or run a supported Pocket ID`];
   }
-  const problems = columnProblems(kind === 'postgres' ? CLAIMS_POSTGRES : CLAIMS_SQLITE, columns);
+  const problems = columnProblems(expected, columns);
   return problems.length === 0 ? [] : [`${settings}, but ${problems.join(', ')}; ${CLAIMS_SUPPORTED}`];
 }
 
@@ -112,8 +70,8 @@ function claimTableProblems(kind: DatabaseKind, columns: ColumnTypes): string[] 
  * version, with the tables and column types the sync writes. A newer version
  * is accepted, with a warning, only while those columns still match.
  */
-export function judgeSchema(kind: DatabaseKind, migrations: MigrationState[] | null, columns: ColumnTypes, options: SchemaOptions = {}): SchemaReport {
-  const report: SchemaReport = { problems: [], warnings: [], credentials: credentialTables(kind, columns) };
+export function judgeSchema(expected: ExpectedSchema, migrations: MigrationState[] | null, columns: ColumnTypes, options: SchemaOptions = {}): SchemaReport {
+  const report: SchemaReport = { problems: [], warnings: [], credentials: credentialTables(expected.credentials, columns) };
   if (migrations === null) {
     report.problems.push('no schema_migrations table (expected Pocket ID\'s golang-migrate bookkeeping; is DB_CONNECTION_STRING pointing at Pocket ID\'s database, and has Pocket ID started once?)');
   } else if (migrations.length !== 1) {
@@ -128,8 +86,8 @@ export function judgeSchema(kind: DatabaseKind, migrations: MigrationState[] | n
       report.warnings.push(`schema version ${version} is newer than ${NEWEST_KNOWN_MIGRATION}, the newest this daemon was checked against; proceeding because the columns it writes still match`);
     }
   }
-  report.problems.push(...columnProblems(kind === 'postgres' ? POSTGRES : SQLITE, columns));
-  if (options.claims) report.problems.push(...claimTableProblems(kind, columns));
+  report.problems.push(...columnProblems(expected.sync, columns));
+  if (options.claims) report.problems.push(...claimTableProblems(expected.claims, columns));
   // A newer version with changed columns is not something to guess about.
   if (report.problems.length > 0 && report.version !== undefined && report.version > NEWEST_KNOWN_MIGRATION) {
     report.warnings = report.warnings.filter((w) => !w.includes('still match'));
@@ -142,8 +100,7 @@ export function judgeSchema(kind: DatabaseKind, migrations: MigrationState[] | n
  * run: without oauth2_sessions (Pocket ID before v2.10) revocation is off and
  * `missing` says why; the one-time token table exists only up to v2.11.
  */
-function credentialTables(kind: DatabaseKind, columns: ColumnTypes): SchemaReport['credentials'] {
-  const expected = kind === 'postgres' ? CREDENTIALS_POSTGRES : CREDENTIALS_SQLITE;
+function credentialTables(expected: ExpectedColumns, columns: ColumnTypes): SchemaReport['credentials'] {
   const problems = (table: string) => (columns.has(table) ? columnProblems({ [table]: expected[table] ?? {} }, columns) : [`table ${table} is missing`]);
   const sessionProblems = problems('oauth2_sessions');
   return {

@@ -1,4 +1,5 @@
-// Pocket ID's tables as far as the sync reads or writes them (reference §2).
+// Pocket ID's tables as far as the sync reads or writes them (v2.14 migrations,
+// backend/resources/migrations/{postgres,sqlite}/).
 // Column types are what the drivers hand back: PostgreSQL gives booleans and
 // Dates, SQLite gives 0/1 and unix seconds; each dialect's codec converts.
 

@@ -1,8 +1,8 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import type { ClaimWrite, GroupChange, Membership, NewGroup, NewUser, UserChange } from '../sync/types.js';
+import type { ClaimWrite, GroupChange, Membership, NewGroup, NewUser, UserChange, UserFields } from '../sync/types.js';
 import { CredentialRevoker, type CredentialTables, type RevokedCredentials, type SessionSql } from './credential-revocation.js';
 import type { SyncWriter } from './database.js';
-import { batch, type RowSource } from './row-source.js';
+import { batch, type CellValue, type ColumnType, type RowSource } from './row-source.js';
 import type { PocketIdSchema } from './schema.js';
 
 /** A placeholder no valid Pocket ID username or LDAP group name can equal ("~" is not allowed in either). */
@@ -10,6 +10,21 @@ const VACATED_PREFIX = '~pocket-id-ldap-sync~';
 
 /** The username (or group name) a vacated row holds until the run gives it its new one. */
 export const vacatedName = (id: string) => `${VACATED_PREFIX}${id}`;
+
+/**
+ * The users columns written from the directory, for UPDATE and INSERT alike.
+ * email_verified is not among them: a new row gets true, an update writes the planned value.
+ */
+const USER_COLUMNS: { name: string; type: ColumnType; value: (user: UserFields) => CellValue }[] = [
+  { name: 'username', type: 'text', value: (u) => u.username },
+  { name: 'email', type: 'text', value: (u) => u.email },
+  { name: 'first_name', type: 'text', value: (u) => u.firstName },
+  { name: 'last_name', type: 'text', value: (u) => u.lastName },
+  { name: 'display_name', type: 'text', value: (u) => u.displayName },
+  { name: 'is_admin', type: 'bool', value: (u) => u.isAdmin },
+  // false unless LDAP_SYNC_DISABLED_ACCOUNTS found the account disabled in the directory.
+  { name: 'disabled', type: 'bool', value: (u) => u.disabled },
+];
 
 function slices<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
@@ -60,15 +75,9 @@ export class SetWriter implements SyncWriter {
     return this.each(changes, (part) => {
       const rows = this.source.rows(
         batch(part, [
-          { name: 'id', type: 'uuid', value: (c) => c.id },
-          { name: 'username', type: 'text', value: (c) => c.after.username },
-          { name: 'email', type: 'text', value: (c) => c.after.email },
-          { name: 'first_name', type: 'text', value: (c) => c.after.firstName },
-          { name: 'last_name', type: 'text', value: (c) => c.after.lastName },
-          { name: 'display_name', type: 'text', value: (c) => c.after.displayName },
-          { name: 'is_admin', type: 'bool', value: (c) => c.after.isAdmin },
-          { name: 'email_verified', type: 'bool', value: (c) => c.after.emailVerified },
-          { name: 'disabled', type: 'bool', value: (c) => c.after.disabled },
+          { name: 'id', type: 'uuid', value: (c: UserChange) => c.id },
+          ...USER_COLUMNS.map((column) => ({ ...column, value: (c: UserChange) => column.value(c.after) })),
+          { name: 'email_verified', type: 'bool', value: (c: UserChange) => c.after.emailVerified },
         ]),
       );
       return sql`
@@ -85,16 +94,9 @@ export class SetWriter implements SyncWriter {
     return this.each(users, (part) => {
       const rows = this.source.rows(
         batch(part, [
-          { name: 'id', type: 'uuid', value: (u) => u.id },
-          { name: 'username', type: 'text', value: (u) => u.username },
-          { name: 'email', type: 'text', value: (u) => u.email },
-          { name: 'first_name', type: 'text', value: (u) => u.firstName },
-          { name: 'last_name', type: 'text', value: (u) => u.lastName },
-          { name: 'display_name', type: 'text', value: (u) => u.displayName },
-          { name: 'is_admin', type: 'bool', value: (u) => u.isAdmin },
-          { name: 'ldap_id', type: 'text', value: (u) => u.ldapId },
-          // false unless LDAP_SYNC_DISABLED_ACCOUNTS found the account disabled in the directory.
-          { name: 'disabled', type: 'bool', value: (u) => u.disabled },
+          { name: 'id', type: 'uuid', value: (u: NewUser) => u.id },
+          ...USER_COLUMNS,
+          { name: 'ldap_id', type: 'text', value: (u: NewUser) => u.ldapId },
         ]),
       );
       // updated_at stays NULL and locale NULL on create, as Pocket ID leaves them.

@@ -1,8 +1,8 @@
-import { sql, type Kysely } from 'kysely';
-import type { DatabaseKind } from './database.js';
+import type { Kysely } from 'kysely';
 import type { ClaimMappings, CurrentState } from '../sync/types.js';
 import { readOwnedClaims } from './claim-state.js';
 import type { PocketIdSchema } from './schema.js';
+import type { SqlDialect } from './sql-dialect.js';
 
 // Both drivers hand booleans back in their own way: true/false or 1/0.
 const bool = (value: boolean | number): boolean => value === true || value === 1;
@@ -13,9 +13,8 @@ const bool = (value: boolean | number): boolean => value === true || value === 1
  * a million membership rows cost the driver a second to parse, 5,000
  * strings a few milliseconds.
  */
-export async function readCurrentState(db: Kysely<PocketIdSchema>, kind: DatabaseKind, claims?: ClaimMappings): Promise<CurrentState> {
-  const memberIds =
-    kind === 'postgres' ? sql<string>`string_agg(CAST(m.user_id AS TEXT), ',')` : sql<string>`group_concat(m.user_id, ',')`;
+export async function readCurrentState(db: Kysely<PocketIdSchema>, dialect: SqlDialect, claims?: ClaimMappings): Promise<CurrentState> {
+  const memberIds = dialect.joinIds('m.user_id');
   const [users, groups, memberships, ownedClaims] = await Promise.all([
     db
       .selectFrom('users')

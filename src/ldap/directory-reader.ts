@@ -9,7 +9,8 @@ import { normalizeDN } from './dn.js';
 import { MemberResolver } from './member-resolver.js';
 import { completeRangedValues, rangeRequest } from './range.js';
 import { claimAttributes, readClaimValues } from './claim-reader.js';
-import { describeVendor, detectVendor, uniqueIdConverter, type DetectedVendor } from './vendors.js';
+import { uniqueIdConverter } from './ldap-id.js';
+import { describeVendor, detectVendor, type DetectedVendor } from './vendors.js';
 import type { DirectoryGroup, DirectorySnapshot, DirectoryUser } from '../sync/snapshot.js';
 
 interface TextReader {
@@ -122,21 +123,64 @@ function groupDnsByNormalizedDn(pending: PendingGroup[]): Map<string, string> {
   return dns;
 }
 
-export async function readDirectory(client: Client, settings: LdapSettings, log: Logger): Promise<DirectoryRead> {
-  const started = performance.now();
-  const attrs = settings.attributes;
-  const stats: DirectorySnapshot['stats'] = { pages: 0, memberLookups: 0, readMs: 0, rangeRequests: 0 };
-  const resolver = new MemberResolver(client, settings, log);
+/** One read's shared state: the connection, the settings, the counters, the page size and the member resolver. */
+interface ReadContext {
+  client: Client;
+  settings: LdapSettings;
+  stats: DirectorySnapshot['stats'];
+  paging: Paging;
+  resolver: MemberResolver;
+  log: Logger;
+}
 
+/** Detects the server, and refuses settings it cannot honour before anything is read. */
+async function recogniseServer(client: Client, settings: LdapSettings, log: Logger): Promise<DetectedVendor> {
   const vendor = await detectVendor(client);
   log.info('LDAP directory recognised', { vendor: vendor.kind, detail: describeVendor(vendor) });
   if (settings.memberRangeSize > 0 && !vendor.activeDirectoryCompatible) {
     // Other servers treat `member;range=0-N` as an unknown attribute option and return nothing: every group would look empty.
     throw new LdapError('config', `LDAP_SYNC_MEMBER_RANGE_SIZE=${settings.memberRangeSize} needs Active Directory or Samba, but the directory is ${vendor.label}; set it to 0`);
   }
-  const userId = uniqueIdConverter(attrs.userUniqueId);
-  const groupId = uniqueIdConverter(attrs.groupUniqueId);
+  return vendor;
+}
 
+/** One user entry as Pocket ID reads it, plus its claims, picture and (with the setting) the directory's disabled flag. */
+async function readUser(context: ReadContext, entry: Entry, userId: (bytes: Uint8Array) => string): Promise<{ user: DirectoryUser; hasAccountFlag: boolean }> {
+  const { client, settings, log } = context;
+  const attrs = settings.attributes;
+  const values = new EntryValues(entry);
+  const text = textReader(values);
+  const idBytes = values.first(attrs.userUniqueId);
+  const user: DirectoryUser = {
+    dn: entry.dn,
+    ldapId: idBytes ? userId(idBytes) : '',
+    username: text.read(attrs.username),
+    email: text.read(attrs.email),
+    firstName: text.read(attrs.firstName),
+    lastName: text.read(attrs.lastName),
+    displayName: text.read(attrs.displayName),
+  };
+  if (text.invalidAttribute) user.invalidAttribute = text.invalidAttribute;
+  const claims = await readClaimValues(client, entry, values, settings.claims.user);
+  if (claims) user.claims = claims;
+  // Binary, never decoded as text here: an invalid picture must not skip the user.
+  const picture = values.first(attrs.profilePicture);
+  if (picture !== undefined && picture.length > 0) user.picture = picture;
+  let hasAccountFlag = false;
+  if (settings.syncDisabledAccounts) {
+    hasAccountFlag = ACCOUNT_STATUS_ATTRIBUTES.some((attribute) => values.first(attribute) !== undefined);
+    const status = accountStatus(values);
+    user.disabled = status.disabled;
+    if (status.disabled) log.debug('Account disabled in the directory', { dn: entry.dn, reason: status.reason });
+  }
+  return { user, hasAccountFlag };
+}
+
+/** The user search: every entry becomes a DirectoryUser, and its DN goes into the resolver's cache. */
+async function readUsers(context: ReadContext): Promise<{ users: DirectoryUser[]; entriesWithAccountFlag: number }> {
+  const { client, settings, stats, paging, resolver, log } = context;
+  const attrs = settings.attributes;
+  const userId = uniqueIdConverter(attrs.userUniqueId);
   const users: DirectoryUser[] = [];
   let entriesWithAccountFlag = 0;
   const userAttributes = unique([
@@ -144,41 +188,22 @@ export async function readDirectory(client: Client, settings: LdapSettings, log:
     ...(settings.syncDisabledAccounts ? ACCOUNT_STATUS_ATTRIBUTES : []),
     ...claimAttributes(settings.claims.user),
   ]);
-  const paging: Paging = { pageSize: settings.pageSize };
   for await (const entry of pagedSearch(client, settings, { what: 'users', filter: settings.userFilter, attributes: userAttributes }, paging, stats, log)) {
-    const values = new EntryValues(entry);
-    const text = textReader(values);
-    const idBytes = values.first(attrs.userUniqueId);
-    const user: DirectoryUser = {
-      dn: entry.dn,
-      ldapId: idBytes ? userId(idBytes) : '',
-      username: text.read(attrs.username),
-      email: text.read(attrs.email),
-      firstName: text.read(attrs.firstName),
-      lastName: text.read(attrs.lastName),
-      displayName: text.read(attrs.displayName),
-    };
-    if (text.invalidAttribute) user.invalidAttribute = text.invalidAttribute;
-    const claims = await readClaimValues(client, entry, values, settings.claims.user);
-    if (claims) user.claims = claims;
-    // Binary, never decoded as text here: an invalid picture must not skip the user.
-    const picture = values.first(attrs.profilePicture);
-    if (picture !== undefined && picture.length > 0) user.picture = picture;
-    if (settings.syncDisabledAccounts) {
-      if (ACCOUNT_STATUS_ATTRIBUTES.some((attribute) => values.first(attribute) !== undefined)) entriesWithAccountFlag += 1;
-      const status = accountStatus(values);
-      user.disabled = status.disabled;
-      if (status.disabled) log.debug('Account disabled in the directory', { dn: entry.dn, reason: status.reason });
-    }
+    const { user, hasAccountFlag } = await readUser(context, entry, userId);
+    if (hasAccountFlag) entriesWithAccountFlag += 1;
     // Pocket ID fills its DN cache before any validation, so members resolve
     // even to entries that are skipped later.
     if (user.username !== '') resolver.rememberUser(entry.dn, nfc(user.username));
     users.push(user);
   }
+  return { users, entriesWithAccountFlag };
+}
 
-  // With LDAP_SYNC_MEMBER_RANGE_SIZE the first block is asked for in the search itself.
-  const rangeSize = settings.memberRangeSize > 0 ? settings.memberRangeSize : undefined;
-  const memberRequest = rangeSize && attrs.groupMember !== '' ? rangeRequest(attrs.groupMember, 0, rangeSize) : attrs.groupMember;
+/** The group search: each group with its entry, waiting for its members (completeMembers). */
+async function readGroups(context: ReadContext, memberRequest: string): Promise<PendingGroup[]> {
+  const { client, settings, stats, paging, log } = context;
+  const attrs = settings.attributes;
+  const groupId = uniqueIdConverter(attrs.groupUniqueId);
   const pending: PendingGroup[] = [];
   const groupAttributes = unique([attrs.groupName, attrs.groupUniqueId, memberRequest, ...claimAttributes(settings.claims.group)]);
   const groupSearch = { what: 'groups', filter: settings.groupFilter, attributes: groupAttributes };
@@ -186,28 +211,32 @@ export async function readDirectory(client: Client, settings: LdapSettings, log:
     const values = new EntryValues(entry);
     const text = textReader(values);
     const idBytes = values.first(attrs.groupUniqueId);
-    const group: DirectoryGroup = {
-      dn: entry.dn,
-      ldapId: idBytes ? groupId(idBytes) : '',
-      name: text.read(attrs.groupName),
-      memberUsernames: [],
-    };
+    const group: DirectoryGroup = { dn: entry.dn, ldapId: idBytes ? groupId(idBytes) : '', name: text.read(attrs.groupName), memberUsernames: [] };
     if (text.invalidAttribute) group.invalidAttribute = text.invalidAttribute;
     const claims = await readClaimValues(client, entry, values, settings.claims.group);
     if (claims) group.claims = claims;
     pending.push({ group, entry, values });
   }
+  return pending;
+}
 
-  // Member values are complete (ranges followed) and classified only once every group DN is known.
+/**
+ * Member values are completed (ranges followed) and classified only once every
+ * group DN is known: member groups (LDAP_SYNC_NESTED_GROUPS=true) are recorded
+ * by their snapshot DN, the rest go to the resolver as users.
+ */
+async function completeMembers(context: ReadContext, pending: PendingGroup[], rangeSize: number | undefined): Promise<DirectoryGroup[]> {
+  const { client, settings, stats, resolver, log } = context;
+  const memberAttribute = settings.attributes.groupMember;
   // Keyed the way Pocket ID normalises DNs; member groups are recorded by their snapshot DN, so the plan can match them exactly.
   const groupDns = settings.nestedGroups ? groupDnsByNormalizedDn(pending) : null;
   // With nesting off, a member value naming a group is reported as a group (LDAP_SYNC_NESTED_GROUPS), not looked up.
   if (!settings.nestedGroups) resolver.rememberGroups(new Set(groupDnsByNormalizedDn(pending).keys()));
   const groups: DirectoryGroup[] = [];
   for (const { group, entry, values } of pending) {
-    let members = values.all(attrs.groupMember);
-    if (attrs.groupMember !== '') {
-      const ranged = await completeRangedValues(client, entry, attrs.groupMember, rangeSize ? { size: rangeSize } : {});
+    let members = values.all(memberAttribute);
+    if (memberAttribute !== '') {
+      const ranged = await completeRangedValues(client, entry, memberAttribute, rangeSize ? { size: rangeSize } : {});
       if (ranged) {
         members = ranged.values;
         stats.rangeRequests = (stats.rangeRequests ?? 0) + ranged.requests;
@@ -227,10 +256,28 @@ export async function readDirectory(client: Client, settings: LdapSettings, log:
     resolver.addGroup(group, members);
     groups.push(group);
   }
+  return groups;
+}
 
-  const unresolvedMembers = await resolver.finish();
-  stats.memberLookups = resolver.lookups;
+/** The whole directory: users, then groups, then their members; any incomplete read throws. */
+export async function readDirectory(client: Client, settings: LdapSettings, log: Logger): Promise<DirectoryRead> {
+  const started = performance.now();
+  const stats: DirectorySnapshot['stats'] = { pages: 0, memberLookups: 0, readMs: 0, rangeRequests: 0 };
+  const context: ReadContext = { client, settings, stats, paging: { pageSize: settings.pageSize }, resolver: new MemberResolver(client, settings, log), log };
+  const vendor = await recogniseServer(client, settings, log);
+
+  const { users, entriesWithAccountFlag } = await readUsers(context);
+  // With LDAP_SYNC_MEMBER_RANGE_SIZE the first block is asked for in the search itself.
+  const memberAttribute = settings.attributes.groupMember;
+  const rangeSize = settings.memberRangeSize > 0 ? settings.memberRangeSize : undefined;
+  const memberRequest = rangeSize && memberAttribute !== '' ? rangeRequest(memberAttribute, 0, rangeSize) : memberAttribute;
+  const pending = await readGroups(context, memberRequest);
+  const groups = await completeMembers(context, pending, rangeSize);
+
+  const unresolvedMembers = await context.resolver.finish();
+  stats.memberLookups = context.resolver.lookups;
   stats.readMs = performance.now() - started;
+  log.debug('LDAP directory read', { users: users.length, groups: groups.length, pages: stats.pages, memberLookups: stats.memberLookups, ms: Math.round(stats.readMs) });
   const read: DirectoryRead = { users, groups, unresolvedMembers, stats, vendor };
   if (settings.syncDisabledAccounts) read.entriesWithAccountFlag = entriesWithAccountFlag;
   return read;

@@ -1,23 +1,11 @@
-import Database from 'better-sqlite3';
-import { Kysely, PostgresDialect, sql, SqliteDialect } from 'kysely';
-import pg from 'pg';
+import type { Kysely } from 'kysely';
 import type { DatabaseTarget } from '../config/config.js';
+import { openStorage } from '../db/open-database.js';
+import type { SqlDialect } from '../db/sql-dialect.js';
+import type { StorageSchema } from '../db/storage.js';
 import { MARKER_HEAD_BYTES, readMarker } from './png-marker.js';
 import { StorageError, type PictureStore } from './store.js';
 
-/** Pocket ID's storage table (reference §2.5), the only one this store touches. */
-interface StorageSchema {
-  storage: {
-    path: string;
-    data: Buffer;
-    size: number | string;
-    mod_time: Date | number;
-    created_at: Date | number;
-  };
-}
-
-/** How long a picture write waits for Pocket ID's SQLite write lock (as the sync itself). */
-const SQLITE_BUSY_TIMEOUT_MS = 5000;
 const PATHS_PER_QUERY = 500;
 
 /**
@@ -31,19 +19,12 @@ export class DatabasePictureStore implements PictureStore {
 
   private constructor(
     private readonly db: Kysely<StorageSchema>,
-    private readonly kind: DatabaseTarget['kind'],
+    private readonly dialect: SqlDialect,
   ) {}
 
-  static open(target: DatabaseTarget): DatabasePictureStore {
-    if (target.kind === 'postgres') {
-      const pool = new pg.Pool({ connectionString: target.connectionString, max: 2, application_name: 'pocket-id-ldap-sync' });
-      pool.on('error', () => undefined);
-      pool.on('connect', (client) => client.on('error', () => undefined));
-      return new DatabasePictureStore(new Kysely<StorageSchema>({ dialect: new PostgresDialect({ pool }) }), 'postgres');
-    }
-    const handle = new Database(target.path, { fileMustExist: true, timeout: SQLITE_BUSY_TIMEOUT_MS });
-    handle.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
-    return new DatabasePictureStore(new Kysely<StorageSchema>({ dialect: new SqliteDialect({ database: handle }) }), 'sqlite');
+  static async open(target: DatabaseTarget): Promise<DatabasePictureStore> {
+    const { db, dialect } = await openStorage(target);
+    return new DatabasePictureStore(db, dialect);
   }
 
   private async guarded<T>(what: string, work: () => Promise<T>): Promise<T> {
@@ -58,9 +39,7 @@ export class DatabasePictureStore implements PictureStore {
     return this.guarded('reading pictures', async () => {
       const found = new Map<string, string | null>();
       // Only the first bytes of each row travel: enough for IHDR and our tEXt chunk.
-      const head = this.kind === 'postgres'
-        ? sql<Buffer>`substring(data from 1 for ${sql.lit(MARKER_HEAD_BYTES)})`
-        : sql<Buffer>`substr(data, 1, ${sql.lit(MARKER_HEAD_BYTES)})`;
+      const head = this.dialect.bytesHead('data', MARKER_HEAD_BYTES);
       for (let i = 0; i < paths.length; i += PATHS_PER_QUERY) {
         const rows = await this.db
           .selectFrom('storage')
@@ -76,8 +55,8 @@ export class DatabasePictureStore implements PictureStore {
   write(path: string, png: Buffer): Promise<void> {
     return this.guarded(`writing ${path}`, async () => {
       const now = new Date();
-      // Pocket ID's encodings (reference §2.10): timestamptz, or unix seconds on SQLite.
-      const time = this.kind === 'postgres' ? now : Math.floor(now.getTime() / 1000);
+      // Pocket ID's encodings: timestamptz, or unix seconds on SQLite.
+      const time = this.dialect.time(now) as Date | number;
       await this.db
         .insertInto('storage')
         .values({ path, data: png, size: png.length, mod_time: time, created_at: time })

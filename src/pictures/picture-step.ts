@@ -7,10 +7,13 @@ import { FilesystemPictureStore } from './filesystem-store.js';
 import { StorageError, type PictureStore } from './store.js';
 import { pictureTargets, syncPictures, type PictureSummary } from './sync-pictures.js';
 
-function openStore(config: Config): PictureStore {
+/** What the picture step reads of the configuration. */
+export type PictureStepSettings = Pick<Config, 'ldap' | 'pictures' | 'database'>;
+
+async function openStore(config: PictureStepSettings): Promise<PictureStore> {
   if (config.pictures.backend === 'database') {
     try {
-      return DatabasePictureStore.open(config.database);
+      return await DatabasePictureStore.open(config.database);
     } catch (error) {
       throw new StorageError(`cannot open the database for pictures: ${(error as Error).message}`, { cause: error });
     }
@@ -27,7 +30,7 @@ function openStore(config: Config): PictureStore {
  * plan, so no second read of the database is needed.
  */
 export async function savePicturesAfterCommit(
-  config: Config,
+  config: PictureStepSettings,
   snapshot: DirectorySnapshot,
   plan: SyncPlan,
   users: CurrentUser[],
@@ -44,7 +47,7 @@ export async function savePicturesAfterCommit(
   const work = { targets: configured ? pictureTargets(snapshot, users, plan) : [], deletedUserIds };
   let store: PictureStore;
   try {
-    store = openStore(config);
+    store = await openStore(config);
   } catch (error) {
     log.error('Cannot store profile pictures', { backend: config.pictures.backend, error: (error as Error).message });
     const failed = work.targets.filter((t) => t.value !== undefined && t.value.length > 0).length;

@@ -1,7 +1,7 @@
 // Pocket ID's profile picture (utils/image/profile_picture.go): decoded with
 // EXIF orientation applied (imageorient), filled to 300x300 around the centre
 // with Lanczos (imaging.Fill), encoded as PNG. sharp (libvips) does the same
-// steps; the pixels are close, never byte-identical (reference §7).
+// steps; the pixels are close, never byte-identical.
 import sharp, { type SharpOptions } from 'sharp';
 import { PictureError } from './source.js';
 import { errorMessage } from '../log/error-message.js';

@@ -1,5 +1,6 @@
 import { errorMessage } from '../log/error-message.js';
-// What a picture attribute holds, as Pocket ID reads it (reference §7): a URL
+// What a picture attribute holds, as Pocket ID reads it (v2.14 backend/internal/ldapsync/service.go
+// saveProfilePicture): a URL
 // to fetch, base64 text, or the image bytes themselves. Two deliberate
 // differences: only http(s) values are URLs (Pocket ID also takes a value
 // starting with "/" for a URL, so base64 JPEG text, "/9j/...", always fails

@@ -1,6 +1,6 @@
-// The post-commit picture step of a run (reference §3.8 and §7): save the
-// picture of every LDAP user that exists after the run, delete the pictures of
-// hard-deleted users. Unlike Pocket ID, a picture is written only when its
+// The post-commit picture step of a run, as Pocket ID's LDAP sync does it
+// (backend/internal/service/ldap_service.go): save the picture of every LDAP
+// user that exists after the run, delete the pictures of hard-deleted users. Unlike Pocket ID, a picture is written only when its
 // source changed: the stored PNG carries the SHA-256 of the bytes it was
 // rendered from (png-marker.ts), so an unchanged directory writes nothing.
 import { createHash } from 'node:crypto';
@@ -60,89 +60,104 @@ export interface PictureWork {
 }
 
 
-/**
- * Runs the picture step against a store. Never throws: a bad picture is one
- * WARN with the user's DN; a failing store is one ERROR, after which the
- * remaining pictures are counted as failed without being tried.
- */
-export async function syncPictures(work: PictureWork, store: PictureStore, settings: PictureSettings, log: Logger): Promise<PictureSummary> {
-  const summary: PictureSummary = { written: 0, unchanged: 0, failed: 0, deleted: 0 };
-  let storageError: StorageError | null = null;
-  const storageFailed = (error: StorageError) => {
-    if (storageError === null) log.error('Cannot store profile pictures', { backend: store.description, error: error.message });
-    storageError ??= error;
-  };
+/** One picture step's state: the counts, and the first storage failure (after which nothing more is tried). */
+class PictureRun {
+  readonly summary: PictureSummary = { written: 0, unchanged: 0, failed: 0, deleted: 0 };
+  storageError: StorageError | null = null;
 
-  // Hard-deleted users first (Pocket ID: after saving, but the order does not matter: the ids differ).
-  for (const userId of work.deletedUserIds) {
-    const path = profilePicturePath(userId);
+  constructor(
+    private readonly store: PictureStore,
+    private readonly log: Logger,
+  ) {}
+
+  storageFailed(error: StorageError): void {
+    if (this.storageError === null) this.log.error('Cannot store profile pictures', { backend: this.store.description, error: error.message });
+    this.storageError ??= error;
+  }
+
+  /** Deletes one stored picture; a failure is logged as Pocket ID logs it and does not stop the step. */
+  async delete(path: string): Promise<boolean> {
     try {
-      if (await store.delete(path)) summary.deleted += 1;
+      if (!(await this.store.delete(path))) return false;
+      this.summary.deleted += 1;
+      return true;
     } catch (error) {
-      log.error('Failed to delete file after LDAP sync', { path, error: errorMessage(error) });
+      this.log.error('Failed to delete file after LDAP sync', { path, error: errorMessage(error) });
+      return false;
     }
   }
 
-  const withPicture = work.targets.filter((t) => t.value !== undefined && t.value.length > 0);
-  const cleared = settings.deleteCleared ? work.targets.filter((t) => t.value === undefined || t.value.length === 0) : [];
-  const paths = [...withPicture, ...cleared].map((t) => profilePicturePath(t.userId));
-  if (paths.length === 0) return summary;
-  let markers: Map<string, string | null>;
-  try {
-    markers = await store.markers(paths);
-  } catch (error) {
-    storageFailed(error instanceof StorageError ? error : new StorageError(errorMessage(error), { cause: error }));
-    summary.failed += withPicture.length;
-    return summary;
-  }
-
-  const limits = { timeoutMs: settings.timeoutMs, maxBytes: settings.maxBytes };
-  await forEachLimited(withPicture, settings.concurrency, async (target) => {
-    if (storageError !== null) {
-      summary.failed += 1;
+  /** Renders and stores one picture unless the stored copy carries the same source hash. */
+  async save(target: PictureTarget, storedMarker: string | null | undefined, limits: { timeoutMs: number; maxBytes: number }): Promise<void> {
+    if (this.storageError !== null) {
+      this.summary.failed += 1;
       return;
     }
     const path = profilePicturePath(target.userId);
     try {
       const source = await resolvePictureSource(target.value as Buffer, limits);
       const marker = markerText(createHash('sha256').update(source.bytes).digest('hex'));
-      if (markers.get(path) === marker) {
-        summary.unchanged += 1;
+      if (storedMarker === marker) {
+        this.summary.unchanged += 1;
         return;
       }
       const started = performance.now();
       const png = withMarker(await renderProfilePicture(source.bytes), marker);
-      if (storageError !== null) {
-        summary.failed += 1;
+      if (this.storageError !== null) {
+        this.summary.failed += 1;
         return;
       }
-      await store.write(path, png);
-      summary.written += 1;
-      log.debug('Saved profile picture', { dn: target.dn, path, source: source.kind, bytes: png.length, ms: Math.round(performance.now() - started) });
+      await this.store.write(path, png);
+      this.summary.written += 1;
+      this.log.debug('Saved profile picture', { dn: target.dn, path, source: source.kind, bytes: png.length, ms: Math.round(performance.now() - started) });
     } catch (error) {
-      summary.failed += 1;
-      if (error instanceof StorageError) storageFailed(error);
-      // Pocket ID's message and username field, plus the DN and the reason.
-      else log.warn('Error saving profile picture for LDAP user', { dn: target.dn, username: target.username, error: errorMessage(error) });
-      if (!(error instanceof PictureError) && !(error instanceof StorageError)) {
-        log.debug('Unexpected error while saving a profile picture', { dn: target.dn, stack: error instanceof Error ? error.stack : undefined });
-      }
+      this.summary.failed += 1;
+      this.saveFailed(target, error);
     }
-  });
+  }
+
+  private saveFailed(target: PictureTarget, error: unknown): void {
+    if (error instanceof StorageError) this.storageFailed(error);
+    // Pocket ID's message and username field, plus the DN and the reason.
+    else this.log.warn('Error saving profile picture for LDAP user', { dn: target.dn, username: target.username, error: errorMessage(error) });
+    if (!(error instanceof PictureError) && !(error instanceof StorageError)) {
+      this.log.debug('Unexpected error while saving a profile picture', { dn: target.dn, stack: error instanceof Error ? error.stack : undefined });
+    }
+  }
+}
+
+/**
+ * Runs the picture step against a store. Never throws: a bad picture is one
+ * WARN with the user's DN; a failing store is one ERROR, after which the
+ * remaining pictures are counted as failed without being tried.
+ */
+export async function syncPictures(work: PictureWork, store: PictureStore, settings: PictureSettings, log: Logger): Promise<PictureSummary> {
+  const run = new PictureRun(store, log);
+  // Hard-deleted users first (Pocket ID: after saving, but the order does not matter: the ids differ).
+  for (const userId of work.deletedUserIds) await run.delete(profilePicturePath(userId));
+
+  const withPicture = work.targets.filter((t) => t.value !== undefined && t.value.length > 0);
+  const cleared = settings.deleteCleared ? work.targets.filter((t) => t.value === undefined || t.value.length === 0) : [];
+  const paths = [...withPicture, ...cleared].map((t) => profilePicturePath(t.userId));
+  if (paths.length === 0) return run.summary;
+  let markers: Map<string, string | null>;
+  try {
+    markers = await store.markers(paths);
+  } catch (error) {
+    run.storageFailed(error instanceof StorageError ? error : new StorageError(errorMessage(error), { cause: error }));
+    run.summary.failed += withPicture.length;
+    return run.summary;
+  }
+
+  const limits = { timeoutMs: settings.timeoutMs, maxBytes: settings.maxBytes };
+  await forEachLimited(withPicture, settings.concurrency, (target) => run.save(target, markers.get(profilePicturePath(target.userId)), limits));
 
   // LDAP_SYNC_PICTURE_DELETE_CLEARED: only pictures carrying our marker, i.e. written from LDAP.
   for (const target of cleared) {
-    if (storageError !== null) break;
+    if (run.storageError !== null) break;
     const path = profilePicturePath(target.userId);
     if (typeof markers.get(path) !== 'string') continue;
-    try {
-      if (await store.delete(path)) {
-        summary.deleted += 1;
-        log.info('Deleted profile picture emptied in LDAP', { dn: target.dn, path });
-      }
-    } catch (error) {
-      log.error('Failed to delete file after LDAP sync', { path, error: errorMessage(error) });
-    }
+    if (await run.delete(path)) log.info('Deleted profile picture emptied in LDAP', { dn: target.dn, path });
   }
-  return summary;
+  return run.summary;
 }

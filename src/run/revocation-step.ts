@@ -10,7 +10,7 @@ import type { SyncPlan } from '../sync/types.js';
  * by LDAP_SYNC_REVOKE_SESSIONS=false, or (with one warning per run, never a
  * failure) because the database predates Pocket ID's oauth2_sessions table.
  */
-export function revocationTables(config: Config, schema: SchemaReport, log: Logger): CredentialTables | null {
+export function revocationTables(config: Pick<Config, 'rules'>, schema: SchemaReport, log: Logger): CredentialTables | null {
   if (!config.rules.revokeSessions) return null;
   const { missing, ...tables } = schema.credentials;
   if (missing !== undefined) {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/config.js';
-import type { PocketIdDatabase, StateScope } from '../db/database.js';
+import type { PocketIdDatabase, SchemaReport, StateScope } from '../db/database.js';
 import { claimsConfigured } from '../config/claim-mappings.js';
 import { SchemaError } from '../db/schema-check.js';
 import { closeLdapConnection, openLdapConnection } from '../ldap/connection.js';
@@ -10,6 +10,8 @@ import { readDirectory } from '../ldap/directory-reader.js';
 import type { DirectorySnapshot } from '../sync/snapshot.js';
 import type { Logger } from '../log/logger.js';
 import { savePicturesAfterCommit } from '../pictures/picture-step.js';
+import type { PictureSummary } from '../pictures/sync-pictures.js';
+import type { CredentialTables } from '../db/credential-revocation.js';
 import { failsAs } from './fails-as.js';
 import { checkDeletionGuard, DeletionGuardError, type GuardVerdict } from '../sync/deletion-guard.js';
 import { plan } from '../sync/plan.js';
@@ -18,6 +20,12 @@ import { summarize, summarizeClaims, type SyncSummary } from './summary.js';
 import { offboardedUsers, summarizeRevocation, type RevocationSummary } from '../sync/offboarding.js';
 import { previewRevocation, revocationTables } from './revocation-step.js';
 import type { CurrentState, CurrentUser, SyncPlan } from '../sync/types.js';
+
+/** What a run reads of the configuration: the LDAP settings, Pocket ID's rules, pictures and where they go. */
+export type RunSettings = Pick<Config, 'ldap' | 'rules' | 'pictures' | 'database'>;
+
+/** One run on an open database with its settings already bound (syncRunWith): what the job wrapper calls. */
+export type SyncRun = (db: PocketIdDatabase, log: Logger, options?: SyncOptions) => Promise<SyncResult>;
 
 export interface SyncOptions {
   /** Plan only: read the database without a write transaction and change nothing. */
@@ -47,7 +55,7 @@ export interface SyncResult {
   transactions?: { count: number; longestMs: number };
 }
 
-async function readSnapshot(config: Config, log: Logger): Promise<DirectorySnapshot> {
+async function readSnapshot(config: Pick<Config, 'ldap' | 'rules'>, log: Logger): Promise<DirectorySnapshot> {
   const client = await openLdapConnection(config.ldap, log);
   try {
     const snapshot = await readDirectory(client, config.ldap, log);
@@ -59,7 +67,7 @@ async function readSnapshot(config: Config, log: Logger): Promise<DirectorySnaps
   }
 }
 
-function reEnableFacts(config: Config, snapshot: DirectorySnapshot): ReEnableFacts {
+function reEnableFacts(config: Pick<Config, 'ldap' | 'rules'>, snapshot: DirectorySnapshot): ReEnableFacts {
   return {
     disabledAccounts: config.ldap.syncDisabledAccounts,
     flagAttributes: ACCOUNT_STATUS_ATTRIBUTES,
@@ -70,23 +78,76 @@ function reEnableFacts(config: Config, snapshot: DirectorySnapshot): ReEnableFac
   };
 }
 
+/** Checked before LDAP is even read: a wrong database is the cheapest failure to report. */
+async function checkedSchema(db: PocketIdDatabase, scope: StateScope, log: Logger): Promise<SchemaReport> {
+  // Each step's unexpected errors (a driver's, a socket's) count as that step's failure.
+  const schema = await failsAs('database', () => db.checkSchema(scope));
+  if (schema.problems.length > 0) throw new SchemaError(schema);
+  for (const warning of schema.warnings) log.warn(warning);
+  return schema;
+}
+
+/** The guards' verdicts on the plan being written (null: no objection). */
+interface Guards {
+  deletion: GuardVerdict | null;
+  reEnable: GuardVerdict | null;
+}
+
+/** Refuses the plan, before anything is written, when a guard objects and this run has no override; says so when it has one. */
+function enforceGuards(guards: Guards, options: SyncOptions, log: Logger): void {
+  if (guards.deletion && !options.allowMassDelete) {
+    log.error('Deletion guard refused the run', { detail: guards.deletion.message });
+    throw new DeletionGuardError(guards.deletion);
+  }
+  if (guards.reEnable && !options.allowMassReenable) {
+    log.error('Re-enable guard refused the run', { detail: guards.reEnable.message });
+    throw new ReEnableGuardError(guards.reEnable);
+  }
+  if (guards.deletion) log.warn('Deletion guard overridden for this run (--allow-mass-delete)', { detail: guards.deletion.message });
+  if (guards.reEnable) log.warn('Re-enable guard overridden for this run (--allow-mass-reenable)', { detail: guards.reEnable.message });
+}
+
+/** A dry run's plan, from a read-only look at the database: no write transaction is opened. */
+async function planOnly(
+  db: PocketIdDatabase,
+  scope: StateScope,
+  makePlan: (state: CurrentState) => SyncPlan,
+  revoke: CredentialTables | null,
+): Promise<{ plan: SyncPlan; transactions: number; sessions: RevocationSummary | undefined }> {
+  const state = await failsAs('database', () => db.readState(scope));
+  const plan = makePlan(state);
+  const sessions = revoke ? await failsAs('database', () => previewRevocation(db, plan, revoke)) : undefined;
+  return { plan, transactions: db.transactionsFor(plan, state), sessions };
+}
+
+function runSummary(plan: SyncPlan, scope: StateScope, pictures: PictureSummary | undefined, sessions: RevocationSummary | undefined): SyncSummary {
+  const summary = summarize(plan);
+  if (scope.claims) summary.claims = summarizeClaims(plan);
+  if (pictures) summary.pictures = pictures;
+  if (sessions) summary.sessions = sessions;
+  return summary;
+}
+
+function logSkips(plan: SyncPlan, log: Logger): void {
+  for (const skip of plan.skips) {
+    // A skipped claim leaves its entry synced: the message must not say the entry was skipped.
+    const what = skip.kind === 'claim' ? 'Skipped custom claim' : 'Skipped LDAP entry';
+    log.warn(what, { kind: skip.kind, dn: skip.dn, reason: skip.reason, detail: skip.message });
+  }
+}
+
 /**
  * One sync: read the whole directory, then plan and write the plan (one
  * transaction on PostgreSQL, short batches on SQLite). Every caller (CLI, scheduler, HTTP) goes through here.
  * With `dryRun` the plan is computed from a read-only look at the database and
  * no write transaction is ever opened.
  */
-export async function runSync(config: Config, db: PocketIdDatabase, log: Logger, options: SyncOptions = {}): Promise<SyncResult> {
+export async function runSync(config: RunSettings, db: PocketIdDatabase, log: Logger, options: SyncOptions = {}): Promise<SyncResult> {
   const dryRun = options.dryRun ?? false;
-  let guard: GuardVerdict | null = null;
-  let reEnableGuard: GuardVerdict | null = null;
-  // Checked before LDAP is even read: a wrong database is the cheapest failure to report.
+  const guards: Guards = { deletion: null, reEnable: null };
   // Claims are read, checked and written only when configured.
   const scope: StateScope = claimsConfigured(config.ldap.claims) ? { claims: config.ldap.claims } : {};
-  // Each step's unexpected errors (a driver's, a socket's) count as that step's failure.
-  const schema = await failsAs('database', () => db.checkSchema(scope));
-  if (schema.problems.length > 0) throw new SchemaError(schema);
-  for (const warning of schema.warnings) log.warn(warning);
+  const schema = await checkedSchema(db, scope, log);
   const revoke = revocationTables(config, schema, log);
   const snapshot = await failsAs('ldap_search', () => readSnapshot(config, log));
   const timings = { readMs: snapshot.stats.readMs, planMs: 0, applyMs: 0 };
@@ -97,8 +158,8 @@ export async function runSync(config: Config, db: PocketIdDatabase, log: Logger,
     const started = performance.now();
     const result = plan(snapshot, state, { ...config.rules, claims: config.ldap.claims }, randomUUID);
     timings.planMs = performance.now() - started;
-    guard = checkDeletionGuard(result, snapshot.users.length, config.rules.deleteThreshold);
-    reEnableGuard = checkReEnableGuard(result, state, config.rules.reEnableThreshold, reEnableFacts(config, snapshot));
+    guards.deletion = checkDeletionGuard(result, snapshot.users.length, config.rules.deleteThreshold);
+    guards.reEnable = checkReEnableGuard(result, state, config.rules.reEnableThreshold, reEnableFacts(config, snapshot));
     return result;
   };
 
@@ -106,26 +167,12 @@ export async function runSync(config: Config, db: PocketIdDatabase, log: Logger,
   const transactions = { count: 0, longestMs: 0 };
   let sessions: RevocationSummary | undefined;
   if (dryRun) {
-    const state = await failsAs('database', () => db.readState(scope));
-    syncPlan = makePlan(state);
-    transactions.count = db.transactionsFor(syncPlan, state);
-    const plannedPlan = syncPlan;
-    if (revoke) sessions = await failsAs('database', () => previewRevocation(db, plannedPlan, revoke));
+    ({ plan: syncPlan, transactions: transactions.count, sessions } = await planOnly(db, scope, makePlan, revoke));
   } else {
     const written = await failsAs('database', () => db.write(
       (state) => {
         const planned = makePlan(state);
-        if (guard && !options.allowMassDelete) {
-          // Thrown before anything is written.
-          log.error('Deletion guard refused the run', { detail: guard.message });
-          throw new DeletionGuardError(guard);
-        }
-        if (reEnableGuard && !options.allowMassReenable) {
-          log.error('Re-enable guard refused the run', { detail: reEnableGuard.message });
-          throw new ReEnableGuardError(reEnableGuard);
-        }
-        if (guard) log.warn('Deletion guard overridden for this run (--allow-mass-delete)', { detail: guard.message });
-        if (reEnableGuard) log.warn('Re-enable guard overridden for this run (--allow-mass-reenable)', { detail: reEnableGuard.message });
+        enforceGuards(guards, options, log);
         return planned;
       },
       {
@@ -142,26 +189,24 @@ export async function runSync(config: Config, db: PocketIdDatabase, log: Logger,
     if (revoke) sessions = summarizeRevocation(offboardedUsers(syncPlan), written.revoked);
   }
 
-  for (const skip of syncPlan.skips) {
-    // A skipped claim leaves its entry synced: the message must not say the entry was skipped.
-    const what = skip.kind === 'claim' ? 'Skipped custom claim' : 'Skipped LDAP entry';
-    log.warn(what, { kind: skip.kind, dn: skip.dn, reason: skip.reason, detail: skip.message });
-  }
+  logSkips(syncPlan, log);
   // Profile pictures only after the commit, never inside the write transaction; they never fail the run.
   const picturesStarted = performance.now();
   const pictures = dryRun ? undefined : await savePicturesAfterCommit(config, snapshot, syncPlan, plannedUsers, log);
-  const summary = summarize(syncPlan);
-  if (scope.claims) summary.claims = summarizeClaims(syncPlan);
-  if (pictures) summary.pictures = pictures;
-  if (sessions) summary.sessions = sessions;
+  const summary = runSummary(syncPlan, scope, pictures, sessions);
   return {
     dryRun,
-    guard,
-    reEnableGuard,
+    guard: guards.deletion,
+    reEnableGuard: guards.reEnable,
     plan: syncPlan,
     summary,
     entriesRead: { users: snapshot.users.length, groups: snapshot.groups.length },
     timings: pictures ? { ...timings, picturesMs: performance.now() - picturesStarted } : timings,
     transactions,
   };
+}
+
+/** runSync with its settings bound, so the layers between the command line and the run never carry the configuration. */
+export function syncRunWith(settings: RunSettings): SyncRun {
+  return (db, log, options) => runSync(settings, db, log, options);
 }

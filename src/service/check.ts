@@ -3,9 +3,10 @@ import type { Config } from '../config/config.js';
 import { openDatabase } from '../db/open-database.js';
 import { claimsConfigured } from '../config/claim-mappings.js';
 import { closeLdapConnection, openLdapConnection } from '../ldap/connection.js';
+import { describeInspection, inspectDirectory } from '../ldap/vendor-settings.js';
 import type { Logger } from '../log/logger.js';
 import { trustChecks } from './check-trust.js';
-import { describeDatabase } from './database-handle.js';
+import { describeDatabase } from '../db/open-database.js';
 import { errorMessage } from '../log/error-message.js';
 
 export interface CheckLine {
@@ -62,17 +63,21 @@ async function searchCheck(
   }
 }
 
+const DIRECTORY = 'LDAP directory';
+
 async function ldapChecks(config: Config, log: Logger): Promise<CheckLine[]> {
   const bind = `LDAP connect and bind`;
   let client: Client;
   try {
     client = await openLdapConnection(config.ldap, log);
   } catch (error) {
-    const notRun = (what: string): CheckLine => ({ ok: false, name: `LDAP ${what} search`, detail: 'not run: no LDAP connection' });
-    return [{ ok: false, name: bind, detail: errorMessage(error) }, notRun('user'), notRun('group')];
+    const notRun = (name: string): CheckLine => ({ ok: false, name, detail: 'not run: no LDAP connection' });
+    return [{ ok: false, name: bind, detail: errorMessage(error) }, notRun(DIRECTORY), notRun('LDAP user search'), notRun('LDAP group search')];
   }
   try {
     const lines: CheckLine[] = [{ ok: true, name: bind, detail: `${config.ldap.url} as ${config.ldap.bindDn}` }];
+    // Informational: a configuration may differ from the usual settings on purpose, so this line never fails.
+    lines.push({ ok: true, name: DIRECTORY, detail: describeInspection(await inspectDirectory(client, config.ldap)) });
     lines.push(await searchCheck(client, config, 'user'));
     lines.push(await searchCheck(client, config, 'group'));
     lines.push(...(await trustChecks(client, config)));
@@ -84,7 +89,7 @@ async function ldapChecks(config: Config, log: Logger): Promise<CheckLine[]> {
 
 async function databaseCheck(config: Config): Promise<CheckLine> {
   const name = 'database';
-  const where = await describeDatabase(config.database);
+  const where = describeDatabase(config.database);
   try {
     const db = await openDatabase(config.database);
     try {

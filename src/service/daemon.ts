@@ -3,7 +3,8 @@ import type { Logger } from '../log/logger.js';
 import { formatDuration } from '../log/duration.js';
 import { HealthState } from './health.js';
 import { startHttpServer, type RunningHttpServer } from './http-server.js';
-import { DatabaseHandle, describeDatabase } from './database-handle.js';
+import { describeDatabase } from '../db/open-database.js';
+import { DatabaseHandle } from './database-handle.js';
 import { errorMessage } from '../log/error-message.js';
 import { JOB_NAME, runJob, type JobOutcome } from './job.js';
 import { SyncMetrics } from './metrics.js';
@@ -11,8 +12,9 @@ import { makeRedactor, secretsOf } from './redact.js';
 import { parseSchedule } from '../config/schedule.js';
 import { longestGapSeconds } from './schedule-interval.js';
 import { SyncScheduler } from './scheduler.js';
-import { onSigusr1, runRequester } from './trigger.js';
+import { onSigusr1, runRequester, type RunRequestResult, type TriggerSource } from './trigger.js';
 import { packageVersion } from './version.js';
+import type { SyncRun } from '../run/run-sync.js';
 
 export interface DaemonResult {
   exitCode: number;
@@ -20,7 +22,7 @@ export interface DaemonResult {
   abandoned: boolean;
 }
 
-/** The warning DESIGN §3 asks for: without UI_CONFIG_DISABLED=true, Pocket ID could be set up to sync by itself. */
+/** Without UI_CONFIG_DISABLED=true Pocket ID takes its LDAP settings from the admin UI, where its own sync can be turned on. */
 export function warnAboutUiConfig(config: Config, log: Logger): void {
   if (config.uiConfigDisabled) return;
   log.warn(
@@ -57,22 +59,67 @@ function delay(ms: number): { promise: Promise<void>; cancel(): void } {
   return { promise, cancel: () => clearTimeout(timer) };
 }
 
+type HttpStart = { ok: true; server: RunningHttpServer | undefined } | { ok: false };
+
+/** /healthz, /readyz and /metrics (and POST /sync with LDAP_SYNC_TRIGGER_TOKEN), unless LDAP_SYNC_HTTP_PORT=0. */
+async function startHttp(
+  service: Config['service'],
+  health: HealthState,
+  metrics: SyncMetrics,
+  requestRun: (source: TriggerSource) => RunRequestResult,
+  log: Logger,
+): Promise<HttpStart> {
+  if (service.httpPort === 0) {
+    log.info('HTTP server disabled (LDAP_SYNC_HTTP_PORT=0)');
+    return { ok: true, server: undefined };
+  }
+  try {
+    const server = await startHttpServer(service.httpPort, service.httpAddress, {
+      readiness: () => health.readiness(),
+      metrics: () => metrics.metrics(),
+      metricsContentType: metrics.contentType,
+      ...(service.triggerToken !== '' ? { sync: { token: service.triggerToken, request: () => requestRun('POST /sync') } } : {}),
+    });
+    log.info('HTTP server listening', { address: server.address, endpoints: `/healthz,/readyz,/metrics${service.triggerToken !== '' ? ',POST /sync' : ''}` });
+    return { ok: true, server };
+  } catch (error) {
+    log.error('Cannot start the HTTP server', { address: service.httpAddress || '(all interfaces)', port: service.httpPort, error: errorMessage(error) });
+    return { ok: false };
+  }
+}
+
+/**
+ * Lets a running sync finish for up to LDAP_SYNC_SHUTDOWN_TIMEOUT (a second
+ * signal cuts that short). Returns true when the run was abandoned.
+ */
+async function waitForRunningSync(running: Promise<unknown> | undefined, timeoutMs: number, secondSignal: Promise<unknown>, log: Logger): Promise<boolean> {
+  if (!running) return false;
+  log.info('Waiting for the running sync to finish', { timeout: formatDuration(timeoutMs) });
+  const timeout = delay(timeoutMs);
+  const abandoned = await Promise.race([running.then(() => false), timeout.promise.then(() => true), secondSignal.then(() => true)]);
+  timeout.cancel();
+  if (abandoned) {
+    log.warn('Exiting without waiting for the running sync: nothing of it is committed, and the database rolls back its open transaction when the connection closes');
+  }
+  return abandoned;
+}
+
 /**
  * The daemon (`run`): a banner, a sync at start and then on the schedule
  * (never overlapping, failed runs retried with backoff), /healthz, /readyz and
  * /metrics over HTTP, until SIGTERM or SIGINT. Then it stops scheduling, lets a
  * running sync finish for up to LDAP_SYNC_SHUTDOWN_TIMEOUT (a second signal
  * cuts that short), closes the HTTP server and the database, and returns 0.
- * `log` should already mask secrets (redactingLogger).
+ * `log` should already mask secrets (redactingLogger); `sync` is the run with
+ * its settings bound (syncRunWith).
  */
-export async function runDaemon(config: Config, log: Logger): Promise<DaemonResult> {
+export async function runDaemon(config: Config, log: Logger, sync: SyncRun): Promise<DaemonResult> {
   const signals = waitForSignal();
   const schedule = parseSchedule(config.service.schedule, new Date());
-  const service = config.service;
   const version = packageVersion();
   log.info('Starting pocket-id-ldap-sync', {
     version,
-    database: await describeDatabase(config.database),
+    database: describeDatabase(config.database),
     ldapUrl: config.ldap.url || '(unset)',
     ldapBase: config.ldap.base || '(unset)',
     schedule: schedule.text,
@@ -88,36 +135,23 @@ export async function runDaemon(config: Config, log: Logger): Promise<DaemonResu
   const metrics = new SyncMetrics(version);
   metrics.setScheduleInterval(config.enabled ? longestGapSeconds(schedule, new Date()) : 0);
   const health = new HealthState(schedule, config.enabled, makeRedactor(secretsOf(config)));
-  let http: RunningHttpServer | undefined;
-  if (service.httpPort !== 0) {
-    try {
-      http = await startHttpServer(service.httpPort, service.httpAddress, {
-        readiness: () => health.readiness(),
-        metrics: () => metrics.metrics(),
-        metricsContentType: metrics.contentType,
-        ...(service.triggerToken !== '' ? { sync: { token: service.triggerToken, request: () => requestRun('POST /sync') } } : {}),
-      });
-      log.info('HTTP server listening', { address: http.address, endpoints: `/healthz,/readyz,/metrics${service.triggerToken !== '' ? ',POST /sync' : ''}` });
-    } catch (error) {
-      log.error('Cannot start the HTTP server', { address: service.httpAddress || '(all interfaces)', port: service.httpPort, error: errorMessage(error) });
-      signals.dispose();
-      stopSigusr1();
-      return { exitCode: 1, abandoned: false };
-    }
-  } else {
-    log.info('HTTP server disabled (LDAP_SYNC_HTTP_PORT=0)');
+  const http = await startHttp(config.service, health, metrics, requestRun, log);
+  if (!http.ok) {
+    signals.dispose();
+    stopSigusr1();
+    return { exitCode: 1, abandoned: false };
   }
 
   const database = new DatabaseHandle(config.database);
   if (config.enabled) {
     const job = async (jobId?: string): Promise<JobOutcome> => {
-      const outcome = await runJob({ config, log, database, ...(jobId ? { jobId } : {}) });
+      const outcome = await runJob({ log, jsonLog: config.log.json, database, sync, ...(jobId ? { jobId } : {}) });
       const finishedAt = new Date();
       metrics.record(outcome, finishedAt);
       health.record(outcome, finishedAt);
       return outcome;
     };
-    scheduler = new SyncScheduler(job, schedule, { initialMs: service.retryDelayMs, maxMs: service.retryMaxDelayMs }, log);
+    scheduler = new SyncScheduler(job, schedule, { initialMs: config.service.retryDelayMs, maxMs: config.service.retryMaxDelayMs }, log);
     log.info('Starting job scheduler', { name: JOB_NAME, schedule: schedule.text });
     scheduler.start();
   } else {
@@ -128,24 +162,10 @@ export async function runDaemon(config: Config, log: Logger): Promise<DaemonResu
   log.info('Shutting down', { signal });
   health.shuttingDown();
   scheduler?.stop();
-  let abandoned = false;
-  const running = scheduler?.current;
-  if (running) {
-    log.info('Waiting for the running sync to finish', { timeout: formatDuration(service.shutdownTimeoutMs) });
-    const timeout = delay(service.shutdownTimeoutMs);
-    abandoned = await Promise.race([
-      running.then(() => false),
-      timeout.promise.then(() => true),
-      signals.second.then(() => true),
-    ]);
-    timeout.cancel();
-    if (abandoned) {
-      log.warn('Exiting without waiting for the running sync: nothing of it is committed, and the database rolls back its open transaction when the connection closes');
-    }
-  }
+  const abandoned = await waitForRunningSync(scheduler?.current, config.service.shutdownTimeoutMs, signals.second, log);
   signals.dispose();
   stopSigusr1();
-  await http?.close();
+  await http.server?.close();
   // An abandoned run still holds its connection: closing the pool would wait for it.
   if (!abandoned) await database.close();
   log.info('Stopped', { signal });

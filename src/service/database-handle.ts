@@ -2,14 +2,6 @@ import type { DatabaseTarget } from '../config/config.js';
 import type { PocketIdDatabase } from '../db/database.js';
 import { openDatabase } from '../db/open-database.js';
 
-/** Host and database name (PostgreSQL) or file (SQLite): never a password. */
-export async function describeDatabase(target: DatabaseTarget): Promise<string> {
-  if (target.kind === 'sqlite') return `sqlite ${target.path}`;
-  // Loaded only for PostgreSQL, like the database module itself.
-  const { describePostgres } = await import('../db/postgres/postgres-database.js');
-  return describePostgres(target.connectionString);
-}
-
 /** Pocket ID's database, opened on first use and kept for later runs. A failed open is retried by the next run. */
 export class DatabaseHandle {
   private opening: Promise<PocketIdDatabase> | undefined;

@@ -1,16 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import type { Config } from '../config/config.js';
 import type { PocketIdDatabase } from '../db/database.js';
 import type { LogFields, Logger } from '../log/logger.js';
 import { formatDuration } from '../log/duration.js';
-import { runSync, type SyncOptions, type SyncResult } from '../run/run-sync.js';
+import type { SyncOptions, SyncResult, SyncRun } from '../run/run-sync.js';
 import { summaryFields } from '../run/summary.js';
 import { errorMessage } from '../log/error-message.js';
 import { failsAs } from '../run/fails-as.js';
 import { failureReason, type FailureReason } from '../sync/failure.js';
 import { logMemoryPeak, watchMemory } from './memory-watch.js';
 
-/** gocron's job name in Pocket ID ≤ v2.13 (reference §5.2): log-based health checks look for it. */
+/** gocron's job name in Pocket ID ≤ v2.13 (backend/internal/job/ldap_job.go): log-based health checks look for it. */
 export const JOB_NAME = 'SyncLdap';
 
 /** success: committed (or, for a dry run, planned); skipped: another instance held the write lock. */
@@ -29,14 +28,15 @@ export interface JobOutcome {
 }
 
 export interface JobContext {
-  config: Config;
   log: Logger;
+  /** LOG_JSON: the duration field is then integer nanoseconds. */
+  jsonLog: boolean;
   /** Where the database comes from (a DatabaseHandle): opened by the first run that needs it. */
   database: { get(): Promise<PocketIdDatabase> };
   /** The id the job's log lines carry; given when it was promised ahead (POST /sync), else a new one. */
   jobId?: string;
-  /** runSync, replaceable in unit tests. */
-  sync?: typeof runSync;
+  /** The run itself: runSync with its settings bound (syncRunWith), or a stand-in in unit tests. */
+  sync: SyncRun;
 }
 
 /**
@@ -48,7 +48,8 @@ export function durationField(ms: number, json: boolean): string | number {
 }
 
 /**
- * One run with Pocket ID's gocron log lines around it (reference §5.2):
+ * One run with the log lines Pocket ID ≤ v2.13's gocron scheduler writes around it
+ * (backend/internal/job/scheduler.go):
  *   INF Starting job name=SyncLdap jobID=<uuid>
  *   INF Job run successfully name=SyncLdap jobID=<uuid> duration=1.2s usersCreated=…
  *   ERR Job failed name=SyncLdap jobID=<uuid> duration=… error="…"
@@ -57,7 +58,6 @@ export function durationField(ms: number, json: boolean): string | number {
  * Never throws.
  */
 export async function runJob(context: JobContext, options: SyncOptions = {}): Promise<JobOutcome> {
-  const { config } = context;
   const jobId = context.jobId ?? randomUUID();
   const log = context.log.child({ name: JOB_NAME, jobID: jobId });
   const dry = options.dryRun ?? false;
@@ -70,13 +70,13 @@ export async function runJob(context: JobContext, options: SyncOptions = {}): Pr
     durationMs: performance.now() - started,
     ...extra,
   });
-  const duration = (outcome: JobOutcome): LogFields => ({ duration: durationField(outcome.durationMs, config.log.json) });
+  const duration = (outcome: JobOutcome): LogFields => ({ duration: durationField(outcome.durationMs, context.jsonLog) });
 
   log.info(dry ? 'Starting dry run' : 'Starting job');
   const memory = watchMemory();
   try {
     const db = await failsAs('database', () => context.database.get());
-    const sync = await (context.sync ?? runSync)(config, db, log, options);
+    const sync = await context.sync(db, log, options);
     const outcome = finish('success', { sync });
     log.info(dry ? 'Dry run finished' : 'Job run successfully', { ...duration(outcome), ...summaryFields(sync.summary) });
     return outcome;

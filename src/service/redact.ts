@@ -1,4 +1,5 @@
 import type { Config } from '../config/config.js';
+import { databaseSecrets } from '../db/open-database.js';
 import type { LogFields, Logger } from '../log/logger.js';
 
 const MASK = '[REDACTED]';
@@ -12,25 +13,9 @@ const MASK = '[REDACTED]';
  */
 export function secretsOf(config: Config): string[] {
   const secrets = [config.ldap.bindPassword, config.service.triggerToken];
-  if (config.database.kind === 'postgres') {
-    try {
-      const url = new URL(config.database.connectionString);
-      secrets.push(url.password, url.searchParams.get('password') ?? '');
-      secrets.push(safeDecode(url.password));
-    } catch {
-      // An unparsable URL fails at connect time with pg's own message, which does not echo it.
-    }
-  }
+  secrets.push(...databaseSecrets(config.database));
   // Very short values would mask ordinary words; such passwords are not worth the noise.
   return [...new Set(secrets.filter((s) => s.length >= 4))].sort((a, b) => b.length - a.length);
-}
-
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
 }
 
 export type Redactor = (text: string) => string;

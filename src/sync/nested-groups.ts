@@ -11,7 +11,7 @@ import type { DirectoryGroup } from './snapshot.js';
  * out in reverse topological order: every component another one points to is
  * emitted before it.
  */
-function components(edges: number[][]): number[][] {
+function stronglyConnectedComponents(edges: number[][]): number[][] {
   const n = edges.length;
   const index = new Array<number>(n).fill(-1);
   const low = new Array<number>(n).fill(0);
@@ -26,25 +26,25 @@ function components(edges: number[][]): number[][] {
     stack.push(root);
     onStack[root] = true;
     while (work.length > 0) {
-      const frame = work[work.length - 1] as [number, number];
+      const frame = work[work.length - 1];
       const [node, next] = frame;
-      const targets = edges[node] as number[];
+      const targets = edges[node];
       if (next < targets.length) {
         frame[1] = next + 1;
-        const target = targets[next] as number;
+        const target = targets[next];
         if (index[target] === -1) {
           index[target] = low[target] = counter++;
           stack.push(target);
           onStack[target] = true;
           work.push([target, 0]);
         } else if (onStack[target]) {
-          low[node] = Math.min(low[node] as number, index[target] as number);
+          low[node] = Math.min(low[node], index[target]);
         }
         continue;
       }
       work.pop();
       const parent = work[work.length - 1];
-      if (parent) low[parent[0]] = Math.min(low[parent[0]] as number, low[node] as number);
+      if (parent) low[parent[0]] = Math.min(low[parent[0]], low[node]);
       if (low[node] === index[node]) {
         const component: number[] = [];
         for (;;) {
@@ -87,23 +87,23 @@ export function expandNestedGroups(groups: DirectoryGroup[]): DirectoryGroup[] {
   // those of every component it points to (already computed: reverse topological order).
   const componentOf = new Array<number>(groups.length).fill(-1);
   const reachable: Set<string>[] = [];
-  components(edges).forEach((component, c) => {
+  stronglyConnectedComponents(edges).forEach((component, c) => {
     for (const node of component) componentOf[node] = c;
     const usernames = new Set<string>();
     for (const node of component) {
-      for (const username of (groups[node] as DirectoryGroup).memberUsernames) usernames.add(username);
-      for (const target of edges[node] as number[]) {
-        const other = componentOf[target] as number;
-        if (other !== c) for (const username of reachable[other] as Set<string>) usernames.add(username);
+      for (const username of groups[node].memberUsernames) usernames.add(username);
+      for (const target of edges[node]) {
+        const other = componentOf[target];
+        if (other !== c) for (const username of reachable[other]) usernames.add(username);
       }
     }
     reachable[c] = usernames;
   });
 
   return groups.map((group, i) => {
-    if ((edges[i] as number[]).length === 0) return group;
+    if (edges[i].length === 0) return group;
     const own = new Set(group.memberUsernames);
-    const added = [...(reachable[componentOf[i] as number] as Set<string>)].filter((username) => !own.has(username));
+    const added = [...reachable[componentOf[i]]].filter((username) => !own.has(username));
     return { ...group, memberUsernames: [...group.memberUsernames, ...added] };
   });
 }

@@ -7,6 +7,19 @@ import { planVacate } from './plan-vacate.js';
 import type { DirectorySnapshot } from './snapshot.js';
 import type { CurrentState, PlanOptions, SyncPlan } from './types.js';
 
+/** A plan that changes nothing, for `managed` LDAP rows: what plan() starts from (and tests build on). */
+export function emptyPlan(managed: SyncPlan['managed'] = { users: 0, groups: 0 }): SyncPlan {
+  return {
+    users: { create: [], update: [], disable: [], delete: [], unchanged: 0 },
+    groups: { create: [], update: [], delete: [], unchanged: 0 },
+    memberships: { add: [], remove: [] },
+    vacate: { userIds: [], groupIds: [] },
+    skips: [],
+    claims: emptyClaimPlan(),
+    managed,
+  };
+}
+
 /**
  * Compares the directory with the database and returns every change a run
  * would make. Pure: no I/O; ids for new rows come from `newId` (the run passes
@@ -15,15 +28,7 @@ import type { CurrentState, PlanOptions, SyncPlan } from './types.js';
 export function plan(snapshot: DirectorySnapshot, current: CurrentState, options: PlanOptions, newId: () => string): SyncPlan {
   const ldapUsers = current.users.filter((u) => u.ldapId !== null);
   const ldapGroups = current.groups.filter((g) => g.ldapId !== null);
-  const result: SyncPlan = {
-    users: { create: [], update: [], disable: [], delete: [], unchanged: 0 },
-    groups: { create: [], update: [], delete: [], unchanged: 0 },
-    memberships: { add: [], remove: [] },
-    vacate: { userIds: [], groupIds: [] },
-    skips: [],
-    claims: emptyClaimPlan(),
-    managed: { users: ldapUsers.length, groups: ldapGroups.length },
-  };
+  const result = emptyPlan({ users: ldapUsers.length, groups: ldapGroups.length });
 
   // Groups are screened first: the admin flag of users comes from them.
   // Nested groups (only recorded with LDAP_SYNC_NESTED_GROUPS=true) are flattened first.

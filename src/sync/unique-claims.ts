@@ -51,55 +51,79 @@ export function resolveUniqueClaims<R extends { ldapId: string | null }, C exten
       message: `${key.label} "${key.shown(candidate)}" is already used by ${holder}`,
     });
   };
-
   for (let round = 0; round <= candidates.length; round++) {
     const active = candidates.filter((c) => !excluded.has(c));
     const activeLdapIds = new Set(active.map((c) => c.ldapId));
-    let changed = false;
-
-    for (const key of keys) {
-      const taken = new Map<string, Holder>();
-      for (const row of localRows) {
-        const value = key.ofRow(row);
-        if (value !== null) taken.set(value, { description: `a local (non-LDAP) row` });
-      }
-      for (const row of ldapRows) {
-        const value = key.ofRow(row);
-        if (value !== null && rowKeepsValues(row, activeLdapIds)) {
-          taken.set(value, { description: `an LDAP-managed row that keeps its current values` });
-        }
-      }
-      for (const candidate of active) {
-        if (excluded.has(candidate)) continue;
-        const value = key.ofCandidate(candidate);
-        const holder = value === null ? undefined : taken.get(value);
-        if (holder) {
-          exclude(candidate, key, holder.description);
-          changed = true;
-        }
-      }
-    }
+    const keepsValues = (row: R) => rowKeepsValues(row, activeLdapIds);
+    const changed = keys.map((key) => excludeHeldValues(active, excluded, key, heldValues(key, localRows, ldapRows, keepsValues), exclude)).some(Boolean);
     if (changed) continue;
-
-    for (const key of keys) {
-      const owners = new Map<string, C>();
-      const incumbents = active.filter((c) => c.existing && key.ofRow(c.existing) === key.ofCandidate(c));
-      const incumbentSet = new Set(incumbents);
-      const others = active.filter((c) => !incumbentSet.has(c));
-      for (const candidate of [...incumbents, ...others]) {
-        if (excluded.has(candidate)) continue;
-        const value = key.ofCandidate(candidate);
-        if (value === null) continue;
-        const owner = owners.get(value);
-        if (owner) {
-          exclude(candidate, key, `the LDAP entry ${owner.dn}`);
-          changed = true;
-        } else {
-          owners.set(value, candidate);
-        }
-      }
-    }
-    if (!changed) break;
+    if (!keys.map((key) => excludeLaterClaims(active, excluded, key, exclude)).some(Boolean)) break;
   }
   return excluded;
+}
+
+/** Values no entry may take: those of local rows and of LDAP rows that keep their current values. */
+function heldValues<R, C>(key: UniqueKey<C, R>, localRows: R[], ldapRows: R[], keepsValues: (row: R) => boolean): Map<string, Holder> {
+  const taken = new Map<string, Holder>();
+  for (const row of localRows) {
+    const value = key.ofRow(row);
+    if (value !== null) taken.set(value, { description: `a local (non-LDAP) row` });
+  }
+  for (const row of ldapRows) {
+    const value = key.ofRow(row);
+    if (value !== null && keepsValues(row)) taken.set(value, { description: `an LDAP-managed row that keeps its current values` });
+  }
+  return taken;
+}
+
+/** Excludes the entries that want a held value; true when any was excluded. */
+function excludeHeldValues<R, C>(
+  active: C[],
+  excluded: Map<C, Skip>,
+  key: UniqueKey<C, R>,
+  taken: Map<string, Holder>,
+  exclude: (candidate: C, key: UniqueKey<C, R>, holder: string) => void,
+): boolean {
+  let changed = false;
+  for (const candidate of active) {
+    if (excluded.has(candidate)) continue;
+    const value = key.ofCandidate(candidate);
+    const holder = value === null ? undefined : taken.get(value);
+    if (holder) {
+      exclude(candidate, key, holder.description);
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+/**
+ * Among entries wanting the same value, the row that already holds it keeps
+ * it, else the first in directory order; the others are excluded. True when
+ * any was excluded.
+ */
+function excludeLaterClaims<R, C extends Candidate<R>>(
+  active: C[],
+  excluded: Map<C, Skip>,
+  key: UniqueKey<C, R>,
+  exclude: (candidate: C, key: UniqueKey<C, R>, holder: string) => void,
+): boolean {
+  let changed = false;
+  const owners = new Map<string, C>();
+  const incumbents = active.filter((c) => c.existing && key.ofRow(c.existing) === key.ofCandidate(c));
+  const incumbentSet = new Set(incumbents);
+  const others = active.filter((c) => !incumbentSet.has(c));
+  for (const candidate of [...incumbents, ...others]) {
+    if (excluded.has(candidate)) continue;
+    const value = key.ofCandidate(candidate);
+    if (value === null) continue;
+    const owner = owners.get(value);
+    if (owner) {
+      exclude(candidate, key, `the LDAP entry ${owner.dn}`);
+      changed = true;
+    } else {
+      owners.set(value, candidate);
+    }
+  }
+  return changed;
 }

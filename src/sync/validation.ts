@@ -1,5 +1,7 @@
-// Pocket ID's normalisation and validation of LDAP entries (reference §3.3,
-// §3.10): NFC everywhere, display-name fallback, go-playground rules.
+// Pocket ID's normalisation and validation of LDAP entries (v2.14
+// backend/internal/ldapsync/service.go fetchUsersFromLDAP, backend/internal/dto/
+// dto_normalize.go and validations.go): NFC everywhere, display-name fallback,
+// go-playground rules.
 import type { DirectoryUser } from './snapshot.js';
 import { isValidEmail } from './email.js';
 import { goTrimSpace, nfc, runeCount } from '../text/go-text.js';

@@ -160,7 +160,9 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       const env = testEnv(slapd, db, { UI_CONFIG_DISABLED: 'true' });
       const check = await dockerRun(['check'], env);
       assert.equal(check.code, 0, check.stdout + check.stderr);
-      assert.equal(check.stdout.split('\n').filter((l) => l.startsWith('ok ')).length, 5, check.stdout);
+      // Every check line ok, at least the five of every setup (configuration, bind, both searches, database).
+      const lines = check.stdout.trimEnd().split('\n');
+      assert.ok(lines.length >= 5 && lines.every((l) => l.startsWith('ok ')), check.stdout);
 
       const sync = await dockerRun(['sync'], env);
       assert.equal(sync.code, 0, sync.stdout + sync.stderr);

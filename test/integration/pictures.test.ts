@@ -17,6 +17,7 @@ import { loadConfig } from '../../src/config/load-config.js';
 import { openDatabase } from '../../src/db/open-database.js';
 import { createLogger } from '../../src/log/logger.js';
 import { readMarker } from '../../src/pictures/png-marker.js';
+import { syncRunWith } from '../../src/run/run-sync.js';
 import { runJob } from '../../src/service/job.js';
 import { summaryFields } from '../../src/run/summary.js';
 import { startSlapd, stopAllSlapd, type SlapdInstance } from '../support/slapd.js';
@@ -393,7 +394,7 @@ describe('pictures: when and how the step runs', () => {
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       const db = await openDatabase(config.database);
       try {
-        const outcome = await runJob({ config, log: createLogger({ level: 'info', json: false, stream }), database: { get: async () => db } });
+        const outcome = await runJob({ jsonLog: config.log.json, log: createLogger({ level: 'info', json: false, stream }), database: { get: async () => db }, sync: syncRunWith(config) });
         assert.equal(outcome.result, 'success');
       } finally {
         await db.close();

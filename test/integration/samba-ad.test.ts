@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { Attribute, Change, Client } from 'ldapts';
 import { loadConfig } from '../../src/config/load-config.js';
 import { closeLdapConnection, openLdapConnection } from '../../src/ldap/connection.js';
-import { inspectDirectory } from '../../src/ldap/vendors.js';
+import { describeInspection, inspectDirectory } from '../../src/ldap/vendor-settings.js';
 import { createLogger } from '../../src/log/logger.js';
 import { startCuttingProxy } from '../support/cutting-proxy.js';
 import {
@@ -29,9 +29,9 @@ import {
   type AdUser,
   type SambaInstance,
 } from '../support/samba.js';
-import { syncWith } from '../support/sync-harness.js';
+import { syncWith, withLdapClient } from '../support/sync-harness.js';
 import { createTestDatabase, DB_KINDS, type TestDatabase } from '../support/test-database.js';
-import { AD_SETTINGS } from '../../src/ldap/vendors.js';
+import { AD_SETTINGS } from '../../src/ldap/vendor-settings.js';
 
 const BIG = 3000;
 const NAMED: AdUser[] = [
@@ -95,21 +95,14 @@ async function membersOf(db: TestDatabase, group: string): Promise<string[]> {
   return (await db.memberships()).filter((m) => m.startsWith(`${group}:`)).map((m) => m.slice(group.length + 1)).sort();
 }
 
-/** The UUID Pocket ID derives from 16 raw bytes: hex in the given order (reference §3.3), computed here independently. */
+/** The UUID Pocket ID derives from 16 raw bytes (ldapsync/service.go convertLdapIdToString): hex in the given order, computed here independently. */
 function pocketIdUuid(bytes: Buffer): string {
   const h = bytes.toString('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-async function adminClient<T>(instance: SambaInstance, work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ url: instance.ldapUrl });
-  await client.bind(instance.bindDn, instance.bindPassword);
-  try {
-    return await work(client);
-  } finally {
-    await client.unbind();
-  }
-}
+const adminClient = <T>(instance: SambaInstance, work: (client: Client) => Promise<T>): Promise<T> =>
+  withLdapClient(instance.ldapUrl, instance.bindDn, instance.bindPassword, work);
 
 const setUac = (client: Client, user: string, value: number) =>
   client.modify(userDn(user), [new Change({ operation: 'replace', modification: new Attribute({ type: 'userAccountControl', values: [String(value)] }) })]);
@@ -133,6 +126,8 @@ describe('Samba Active Directory DC', { skip }, () => {
       assert.ok(inspection.vendor.evidence.includes('supportedCapabilities=1.2.840.113556.1.4.800'));
       // The test's settings are the suggested ones except the features it turns on per test.
       assert.deepEqual(inspection.differences.map((d) => d.name), ['LDAP_SYNC_DISABLED_ACCOUNTS']);
+      // What `check` prints for it.
+      assert.match(describeInspection(inspection), /^Samba Active Directory domain controller \(vendorName=.*, supportedCapabilities=1\.2\.840\.113556\.1\.4\.800\); settings that differ from the usual ones for it: LDAP_SYNC_DISABLED_ACCOUNTS=true \(configured: false\)$/);
     } finally {
       await closeLdapConnection(client);
     }

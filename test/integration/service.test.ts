@@ -415,6 +415,7 @@ test('check: one "ok" line per check against real servers; a failing check says 
       [
         `ok    configuration: LDAP ldap://127.0.0.1:PORT, base dc=example,dc=com, database postgres 127.0.0.1:PORT/DB, schedule @every 1h`,
         `ok    LDAP connect and bind: ldap://127.0.0.1:PORT as cn=reader,dc=example,dc=com`,
+        `ok    LDAP directory: OpenLDAP (objectClass=OpenLDAProotDSE); the LDAP settings match the usual ones for it`,
         `ok    LDAP user search: (objectClass=inetOrgPerson) under dc=example,dc=com found uid=alice,${PEOPLE}`,
         `ok    LDAP group search: (objectClass=groupOfNames) under dc=example,dc=com found cn=developers,ou=groups,dc=example,dc=com`,
         `ok    LDAP page size: LDAP_SYNC_PAGE_SIZE=4: the first page of the user search returned 4 entries`,
@@ -427,8 +428,8 @@ test('check: one "ok" line per check against real servers; a failing check says 
     assert.equal(both.code, 5, both.all);
     const lines = both.stdout.trimEnd().split('\n');
     assert.match(lines[1]!, /^fail  LDAP connect and bind: failed to bind to LDAP as cn=reader,dc=example,dc=com: invalid credentials \(LDAP result 49\)$/);
-    assert.deepEqual(lines.slice(2, 4), ['fail  LDAP user search: not run: no LDAP connection', 'fail  LDAP group search: not run: no LDAP connection']);
-    assert.match(lines[4]!, /^fail  database: postgres 127\.0\.0\.1:\d+\/t_\w+: no schema_migrations table/);
+    assert.deepEqual(lines.slice(2, 5), ['fail  LDAP directory: not run: no LDAP connection', 'fail  LDAP user search: not run: no LDAP connection', 'fail  LDAP group search: not run: no LDAP connection']);
+    assert.match(lines[5]!, /^fail  database: postgres 127\.0\.0\.1:\d+\/t_\w+: no schema_migrations table/);
 
     const ldapOnly = await run(['check'], { ...env, LDAP_USER_SEARCH_FILTER: '(uid=nobody-at-all)' });
     assert.equal(ldapOnly.code, 3, ldapOnly.all);
@@ -436,6 +437,7 @@ test('check: one "ok" line per check against real servers; a failing check says 
     const missingAttribute = await run(['check'], { ...env, LDAP_ATTRIBUTE_USER_USERNAME: 'employeeNumber' });
     assert.equal(missingAttribute.code, 3);
     assert.match(missingAttribute.stdout, /fail  LDAP user search: .* found uid=alice,ou=people,dc=example,dc=com, which has no employeeNumber \(LDAP_ATTRIBUTE_USER_USERNAME\)/);
+    assert.match(missingAttribute.stdout, /\nok    LDAP directory: OpenLDAP \(objectClass=OpenLDAProotDSE\); settings that differ from the usual ones for it: LDAP_ATTRIBUTE_USER_USERNAME=uid \(configured: employeeNumber\)\n/);
 
     const databaseOnly = await run(['check'], { ...env, DB_CONNECTION_STRING: bare });
     assert.equal(databaseOnly.code, 4);

@@ -5,7 +5,7 @@ import type { WriteProgress } from '../../src/db/database.js';
 import { SqliteDatabase } from '../../src/db/sqlite/sqlite-database.js';
 import type { CurrentState, NewUser, SyncPlan } from '../../src/sync/types.js';
 import { createTestDatabase } from '../support/test-database.js';
-import { emptyClaimPlan } from '../../src/sync/plan-claims.js';
+import { emptyPlan } from '../../src/sync/plan.js';
 
 const id = (n: number) => `c0000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
@@ -23,18 +23,6 @@ function insertUser(path: string, n: number, ldapId: string | null): void {
      VALUES (?, 0, ?, NULL, '', '', ?, 0, ?, 0, 0)`,
     id(n), `user${n}`, `user${n}`, ldapId,
   );
-}
-
-function emptyPlan(): SyncPlan {
-  return {
-    users: { create: [], update: [], disable: [], delete: [], unchanged: 0 },
-    groups: { create: [], update: [], delete: [], unchanged: 0 },
-    memberships: { add: [], remove: [] },
-    vacate: { userIds: [], groupIds: [] },
-    claims: emptyClaimPlan(),
-    skips: [],
-    managed: { users: 0, groups: 0 },
-  };
 }
 
 const newUser = (n: number): NewUser => ({

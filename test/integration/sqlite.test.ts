@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { Attribute, Change } from 'ldapts';
-import { SQLITE_BUSY_TIMEOUT_MS } from '../../src/db/sqlite/sqlite-database.js';
+import { SQLITE_BUSY_TIMEOUT_MS } from '../../src/db/sqlite/sqlite-connection.js';
 import { startSlapd, stopAllSlapd, type SlapdInstance } from '../support/slapd.js';
 import { ldapAdmin, syncWith, testEnv } from '../support/sync-harness.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
@@ -38,11 +38,29 @@ interface CliRun {
   stdout: string;
   stderr: string;
   ms: number;
+  /** performance.now() when the process ended. */
+  endedAt: number;
 }
 
-/** The real CLI in its own process, as an operator or a cron job runs it. */
-function runCli(args: string[], env: Record<string, string>, options: { cwd?: string } = {}): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
+/**
+ * The real CLI in its own process, as an operator or a cron job runs it. `onStdout`, when
+ * given, is asked after each chunk of stdout;
+ * `condition` resolves the first time it says yes (and rejects if the process ends first).
+ */
+function runCli(
+  args: string[],
+  env: Record<string, string>,
+  options: { cwd?: string; onStdout?: (stdout: string) => boolean } = {},
+): Promise<CliRun> & { condition: Promise<void> } {
+  let conditionMet: () => void = () => undefined;
+  let conditionFailed: (error: Error) => void = () => undefined;
+  const condition = new Promise<void>((resolve, reject) => {
+    conditionMet = resolve;
+    conditionFailed = reject;
+  });
+  // Only a caller that awaits the condition cares that it was never met.
+  condition.catch(() => undefined);
+  const result = new Promise<CliRun>((resolve, reject) => {
     const started = performance.now();
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: options.cwd ?? ROOT,
@@ -51,11 +69,19 @@ function runCli(args: string[], env: Record<string, string>, options: { cwd?: st
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+      if (options.onStdout?.(stdout)) conditionMet();
+    });
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr, ms: performance.now() - started }));
+    child.on('close', (code) => {
+      conditionFailed(new Error(`the CLI ended before the awaited output:\n${stdout}${stderr}`));
+      const endedAt = performance.now();
+      resolve({ code, stdout, stderr, ms: endedAt - started, endedAt });
+    });
   });
+  return Object.assign(result, { condition });
 }
 
 /** An empty Pocket ID SQLite database at `file` (directories created), WAL like Pocket ID's. */
@@ -140,7 +166,7 @@ describe('SQLite foreign keys on hard delete', () => {
       const team05 = (await db.groups()).find((g) => g.name === 'team05')!.id;
       const developers = (await db.groups()).find((g) => g.name === 'developers')!.id;
 
-      // Rows Pocket ID would have made while bob and alice used it (reference §2.7).
+      // Rows Pocket ID would have made while bob and alice used it (tables whose foreign keys reference users).
       const other = new Database(file);
       other.pragma('foreign_keys = ON');
       const now = Math.floor(Date.now() / 1000);
@@ -245,12 +271,18 @@ describe('SQLite with a concurrent writer (Pocket ID in the middle of a write)',
     const db = await createTestDatabase('sqlite');
     try {
       const holder = holdWriteLock(db.connectionString);
-      const run = runCli(['sync'], testEnv(slapd, db, { LOG_LEVEL: 'debug' }));
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const run = runCli(['sync'], testEnv(slapd, db, { LOG_LEVEL: 'debug' }), { onStdout: (text) => text.includes(' DBG LDAP directory read ') });
+      // Once the directory is read the run is only planning (milliseconds of CPU) before its BEGIN
+      // IMMEDIATE: the lock is then held for HOLD_MS more, so the run must wait for it.
+      await run.condition;
+      const HOLD_MS = 1000;
+      await new Promise((resolve) => setTimeout(resolve, HOLD_MS));
       holder.exec('COMMIT');
       holder.close();
+      const released = performance.now();
       const done = await run;
       assert.equal(done.code, 0, done.stdout + done.stderr);
+      assert.ok(done.endedAt >= released, 'the run finished only after the lock was released');
       assert.equal((await db.users()).length, 28);
       const check = new Database(db.connectionString, { readonly: true });
       assert.deepEqual(check.prepare("SELECT value FROM kv WHERE key = 'pocket-id-write'").get(), { value: 'pending' });

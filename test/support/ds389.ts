@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'ldapts';
 import { freePort } from './ports.js';
-import { onProcessExit } from './process-cleanup.js';
+import { onProcessExit } from './throwaway.js';
 
 export const DS_BASE = 'dc=example,dc=com';
 const ADMIN_DN = 'cn=Directory Manager';

@@ -10,15 +10,14 @@
  * (test/fixtures/pocket-id-schema.postgres.sql); the template is created once per server and named after a
  * hash of the schema file, so an edited schema gets a fresh template.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { onProcessExit } from './process-cleanup.js';
+import { projectRoot, readLogTail, runTool, ThrowawayRegistry } from './throwaway.js';
 import { freePort } from './ports.js';
 
 export interface CreateDatabaseOptions {
@@ -43,16 +42,6 @@ const START_TIMEOUT_S = 30;
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-function projectRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(path.join(dir, 'package.json'))) return dir;
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('project root (package.json) not found above ' + fileURLToPath(import.meta.url));
-    dir = up;
-  }
-}
-
 export const POSTGRES_SCHEMA_PATH = path.join(projectRoot(), 'test', 'fixtures', 'pocket-id-schema.postgres.sql');
 
 /** PostgreSQL's bin directory: $PG_BIN, else the highest /usr/lib/postgresql/N/bin with an initdb. */
@@ -74,25 +63,6 @@ const isRoot = (): boolean => (process.getuid ? process.getuid() === 0 : false);
 /** [cmd, args] running `cmd args` as the postgres OS user when we are root. */
 function asPostgres(cmd: string, args: string[]): [string, string[]] {
   return isRoot() ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args];
-}
-
-function run(cmd: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(cmd, args, { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${cmd} ${args.join(' ')} failed: ${err.message}\n${stderr}${stdout}`.trimEnd()));
-      else resolve(stdout);
-    });
-  });
-}
-
-
-function readLog(file: string): string {
-  try {
-    const text = readFileSync(file, 'utf8');
-    return text.length > 8000 ? '…' + text.slice(-8000) : text;
-  } catch {
-    return '(no log)';
-  }
 }
 
 function withDatabase(url: string, database: string): string {
@@ -158,33 +128,15 @@ interface OwnCluster {
   dataDir: string;
   running: boolean;
 }
-const own = new Set<OwnCluster>();
-let cleanupInstalled = false;
-
-function stopAllSync(): void {
-  for (const c of own) {
-    if (c.running) {
-      try {
-        const [cmd, args] = asPostgres(path.join(pgBin(), 'pg_ctl'), ['-D', c.dataDir, '-m', 'immediate', '-w', 'stop']);
-        execFileSync(cmd, args, { stdio: 'ignore' });
-      } catch {
-        /* best effort */
-      }
-    }
-    if (!process.env.TEST_KEEP_TMP) rmSync(c.dir, { recursive: true, force: true });
-  }
-  own.clear();
-}
-
-function installCleanup(): void {
-  if (cleanupInstalled) return;
-  cleanupInstalled = true;
-  onProcessExit(stopAllSync);
-}
+/** Clusters of this process; at exit they are stopped with -m immediate. */
+const own = new ThrowawayRegistry<OwnCluster>((c) => {
+  if (!c.running) return;
+  const [cmd, args] = asPostgres(path.join(pgBin(), 'pg_ctl'), ['-D', c.dataDir, '-m', 'immediate', '-w', 'stop']);
+  execFileSync(cmd, args, { stdio: 'ignore' });
+});
 
 /** Start a new throwaway cluster (initdb + pg_ctl start). */
 export async function startPostgres(): Promise<PgCluster> {
-  installCleanup();
   const bin = pgBin();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'pg-'));
   const dataDir = path.join(dir, 'data');
@@ -195,7 +147,7 @@ export async function startPostgres(): Promise<PgCluster> {
 
   const pgCtl = (args: string[]) => {
     const [cmd, a] = asPostgres(path.join(bin, 'pg_ctl'), args);
-    return run(cmd, a);
+    return runTool(cmd, a);
   };
   const serverOptions = () =>
     [
@@ -222,22 +174,21 @@ export async function startPostgres(): Promise<PgCluster> {
     const [cmd, args] = asPostgres(path.join(bin, 'initdb'), [
       '-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync',
     ]);
-    await run(cmd, args);
+    await runTool(cmd, args);
     for (let attempt = 1; ; attempt++) {
       port = await freePort();
       try {
         await startServer();
         break;
       } catch (err) {
-        const log = readLog(logFile);
+        const log = readLogTail(logFile);
         if (attempt < 5 && /could not bind|Address already in use/.test(log)) continue;
         throw new Error(`${(err as Error).message}\n--- server.log ---\n${log}`);
       }
     }
     entry.running = true;
   } catch (err) {
-    own.delete(entry);
-    if (!process.env.TEST_KEEP_TMP) rmSync(dir, { recursive: true, force: true });
+    own.remove(entry);
     throw err;
   }
 
@@ -259,8 +210,7 @@ export async function startPostgres(): Promise<PgCluster> {
       if (!own.has(entry)) return;
       if (entry.running) await pgCtl(['-D', dataDir, '-m', 'fast', '-w', 'stop']);
       entry.running = false;
-      own.delete(entry);
-      if (!process.env.TEST_KEEP_TMP) rmSync(dir, { recursive: true, force: true });
+      own.remove(entry);
     },
   };
 }
@@ -292,7 +242,7 @@ export function sharedPostgres(): Promise<PgCluster> {
             '-D', dataDir, '-l', path.join(path.dirname(dataDir), 'server.log'),
             '-m', 'fast', '-w', '-t', String(START_TIMEOUT_S), 'restart',
           ]);
-          await run(cmd, args); // pg_ctl restart reuses the original options (postmaster.opts)
+          await runTool(cmd, args); // pg_ctl restart reuses the original options (postmaster.opts)
         },
         async stop() {
           /* owned by scripts/with-test-servers.sh */

@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { removeThrowawayDir } from './throwaway.js';
 
 export const AD_BASE = 'DC=ad,DC=example,DC=test';
 export const AD_PEOPLE = `OU=People,${AD_BASE}`;
@@ -58,7 +59,7 @@ function killSync(): void {
   } catch {
     /* gone */
   }
-  if (!process.env.TEST_KEEP_TMP) rmSync(running.dir, { recursive: true, force: true });
+  removeThrowawayDir(running.dir);
   running = undefined;
 }
 
@@ -97,7 +98,7 @@ export async function startSamba(ldif: string): Promise<SambaInstance | { skip: 
 
 export async function stopSamba(instance: SambaInstance): Promise<void> {
   await run(['down', path.join(instance.dir, 'dc')]);
-  if (!process.env.TEST_KEEP_TMP) rmSync(instance.dir, { recursive: true, force: true });
+  removeThrowawayDir(instance.dir);
   if (running === instance) running = undefined;
 }
 

@@ -14,14 +14,13 @@
  *
  * Every slapd started here is killed when the test process exits (normally or on SIGINT/SIGTERM/SIGHUP).
  */
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Client } from 'ldapts';
-import { onProcessExit } from './process-cleanup.js';
+import { projectRoot, readLogTail, runTool, ThrowawayRegistry } from './throwaway.js';
 import { freePort } from './ports.js';
 
 export interface StartSlapdOptions {
@@ -80,42 +79,9 @@ function findBin(name: string): string {
   throw new Error(`${name} not found (run: bash scripts/install-test-deps.sh)`);
 }
 
-/** The project root: the nearest ancestor of this module that has a package.json. */
-function projectRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(path.join(dir, 'package.json'))) return dir;
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('project root (package.json) not found above ' + fileURLToPath(import.meta.url));
-    dir = up;
-  }
-}
-
 export const DEFAULT_LDIF_PATH = path.join(projectRoot(), 'test', 'fixtures', 'directory.ldif');
 
-function run(cmd: string, args: string[], opts: { cwd?: string } = {}): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(cmd, args, { cwd: opts.cwd, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) {
-        reject(new Error(`${path.basename(cmd)} ${args.join(' ')} failed: ${err.message}\n${stderr}${stdout}`.trimEnd()));
-      } else {
-        resolve(stdout);
-      }
-    });
-  });
-}
-
-
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-function readLog(file: string): string {
-  try {
-    const text = readFileSync(file, 'utf8');
-    return text.length > 8000 ? '…' + text.slice(-8000) : text;
-  } catch {
-    return '(no log)';
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // TLS material
@@ -129,12 +95,12 @@ async function makeCerts(dir: string): Promise<{ ca: string; cert: string; key: 
   const cert = path.join(dir, 'server.crt');
   const ext = path.join(dir, 'server.ext');
   // EC P-256 keys: generation is ~instant, unlike RSA.
-  await run(openssl, [
+  await runTool(openssl, [
     'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
     '-keyout', caKey, '-out', ca, '-days', '3650', '-subj', '/CN=Test LDAP CA',
     '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
   ]);
-  await run(openssl, [
+  await runTool(openssl, [
     'req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
     '-keyout', key, '-out', csr, '-subj', '/CN=localhost',
   ]);
@@ -145,7 +111,7 @@ async function makeCerts(dir: string): Promise<{ ca: string; cert: string; key: 
     'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1',
     '',
   ].join('\n'));
-  await run(openssl, [
+  await runTool(openssl, [
     'x509', '-req', '-in', csr, '-CA', ca, '-CAkey', caKey, '-CAcreateserial',
     '-out', cert, '-days', '825', '-sha256', '-extfile', ext,
   ]);
@@ -237,37 +203,17 @@ interface Live {
   child: ChildProcess | undefined;
   dir: string;
 }
-const live = new Set<Live>();
-let cleanupInstalled = false;
-
-function killAllSync(): void {
-  for (const l of live) {
-    if (l.child && l.child.exitCode === null && l.child.signalCode === null && l.child.pid) {
-      try {
-        process.kill(l.child.pid, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    }
-    if (!process.env.TEST_KEEP_TMP) rmSync(l.dir, { recursive: true, force: true });
-  }
-  live.clear();
-}
-
-function installCleanup(): void {
-  if (cleanupInstalled) return;
-  cleanupInstalled = true;
-  onProcessExit(killAllSync);
-}
+/** slapd processes of this process; at exit they are killed (SIGKILL). */
+const live = new ThrowawayRegistry<Live>((l) => {
+  if (l.child && l.child.exitCode === null && l.child.signalCode === null && l.child.pid) process.kill(l.child.pid, 'SIGKILL');
+});
 
 /** Stop every slapd started by this process and delete their directories. */
 export async function stopAllSlapd(): Promise<void> {
-  const all = [...live];
   await Promise.all(
-    all.map(async (l) => {
+    live.all.map(async (l) => {
       if (l.child) await terminate(l.child, 'SIGTERM');
-      live.delete(l);
-      if (!process.env.TEST_KEEP_TMP) rmSync(l.dir, { recursive: true, force: true });
+      live.remove(l);
     }),
   );
 }
@@ -323,7 +269,6 @@ async function answers(url: string): Promise<boolean> {
 // ---------------------------------------------------------------------------------------------
 
 export async function startSlapd(opts: StartSlapdOptions = {}): Promise<SlapdInstance> {
-  installCleanup();
   const slapd = findBin('slapd');
   const slapadd = findBin('slapadd');
   const sizeLimit = opts.sizeLimit ?? 5;
@@ -339,16 +284,15 @@ export async function startSlapd(opts: StartSlapdOptions = {}): Promise<SlapdIns
     const tls = opts.tls ? await makeCerts(dir) : undefined;
     const configFile = path.join(dir, 'config.ldif');
     writeFileSync(configFile, configLdif({ dir, sizeLimit, tls }));
-    await run(slapadd, ['-n0', '-F', path.join(dir, 'slapd.d'), '-l', configFile]);
+    await runTool(slapadd, ['-n0', '-F', path.join(dir, 'slapd.d'), '-l', configFile]);
     let dataFile = DEFAULT_LDIF_PATH;
     if (opts.ldif !== undefined) {
       dataFile = path.join(dir, 'data.ldif');
       writeFileSync(dataFile, opts.ldif);
     }
-    await run(slapadd, ['-q', '-F', path.join(dir, 'slapd.d'), '-b', BASE_DN, '-l', dataFile]);
+    await runTool(slapadd, ['-q', '-F', path.join(dir, 'slapd.d'), '-b', BASE_DN, '-l', dataFile]);
   } catch (err) {
-    live.delete(entry);
-    rmSync(dir, { recursive: true, force: true });
+    live.remove(entry);
     throw err;
   }
 
@@ -404,7 +348,7 @@ export async function startSlapd(opts: StartSlapdOptions = {}): Promise<SlapdIns
   };
 
   const failure = (message: string): Error =>
-    new Error(`startSlapd: ${message}; dir ${dir}\n--- slapd.log ---\n${readLog(logFile)}`);
+    new Error(`startSlapd: ${message}; dir ${dir}\n--- slapd.log ---\n${readLogTail(logFile)}`);
 
   // First start: pick ports, retry with new ones if another process grabbed them meanwhile.
   for (let attempt = 1; ; attempt++) {
@@ -413,9 +357,8 @@ export async function startSlapd(opts: StartSlapdOptions = {}): Promise<SlapdIns
     const r = await launch();
     if (r.ok) break;
     if (!r.portInUse || attempt >= 5) {
-      live.delete(entry);
       const err = failure(r.message);
-      if (!process.env.TEST_KEEP_TMP) rmSync(dir, { recursive: true, force: true });
+      live.remove(entry);
       throw err;
     }
   }

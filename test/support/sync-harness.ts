@@ -3,7 +3,7 @@ import { Client } from 'ldapts';
 import type { Config } from '../../src/config/config.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { openDatabase } from '../../src/db/open-database.js';
-import { OPENLDAP_SETTINGS } from '../../src/ldap/vendors.js';
+import { OPENLDAP_SETTINGS } from '../../src/ldap/vendor-settings.js';
 import { createLogger } from '../../src/log/logger.js';
 import { runSync, type SyncOptions, type SyncResult } from '../../src/run/run-sync.js';
 import { startSlapd, type SlapdInstance, type StartSlapdOptions } from './slapd.js';
@@ -56,15 +56,20 @@ export async function syncWith(env: Record<string, string>, options: SyncOptions
   return syncOnce(loadConfig(env), options, logging);
 }
 
-/** An admin connection to change the directory between runs. */
-export async function ldapAdmin<T>(slapd: SlapdInstance, work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ url: slapd.url });
-  await client.bind(slapd.adminDn, slapd.adminPassword);
+/** Binds to `url` as `dn`, runs `work` with the connection, and unbinds whatever happens. */
+export async function withLdapClient<T>(url: string, dn: string, password: string, work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ url });
+  await client.bind(dn, password);
   try {
     return await work(client);
   } finally {
     await client.unbind();
   }
+}
+
+/** An admin connection to change the directory between runs. */
+export function ldapAdmin<T>(slapd: SlapdInstance, work: (client: Client) => Promise<T>): Promise<T> {
+  return withLdapClient(slapd.url, slapd.adminDn, slapd.adminPassword, work);
 }
 
 export interface SyncFixture {

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { applySteps, inPrimaryKeyOrder, type ApplyStep } from '../../src/db/apply.js';
 import { countBatches, describeBatch, START, takeBatch } from '../../src/db/batches.js';
-import { emptyClaimPlan } from '../../src/sync/plan-claims.js';
-import type { Membership, SyncPlan } from '../../src/sync/types.js';
+import type { Membership } from '../../src/sync/types.js';
+import { emptyPlan } from '../../src/sync/plan.js';
 
 const step = (name: string, rows: number, weight: number): ApplyStep => ({ name, rows: Array.from({ length: rows }, (_v, i) => i), weight: () => weight, run: async () => undefined });
 
@@ -44,15 +44,7 @@ test('memberships go in the primary-key order of user_groups_users: user id, the
 });
 
 test('apply steps: unique values freed first, creations before memberships and custom claims, disables and deletions last', () => {
-  const empty: SyncPlan = {
-    users: { create: [], update: [], disable: [], delete: [], unchanged: 0 },
-    groups: { create: [], update: [], delete: [], unchanged: 0 },
-    memberships: { add: [], remove: [] },
-    vacate: { userIds: [], groupIds: [] },
-    claims: emptyClaimPlan(),
-    skips: [],
-    managed: { users: 0, groups: 0 },
-  };
+  const empty = emptyPlan();
   assert.deepEqual(applySteps(empty).map((s) => s.name), [
     'vacate users', 'vacate groups', 'update users', 'insert users', 'update groups', 'insert groups',
     'remove memberships', 'add memberships', 'delete claims', 'update claims', 'insert user claims', 'insert group claims',

@@ -4,20 +4,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config/load-config.js';
-import { describePostgres } from '../../src/db/postgres/postgres-database.js';
+import { describePostgres } from '../../src/db/postgres/postgres-target.js';
+import { validEnv } from '../support/env.js';
 
-const VALID = {
-  LDAP_ENABLED: 'true',
-  LDAP_URL: 'ldap://ldap.example.com',
-  LDAP_BIND_DN: 'cn=reader,dc=example,dc=com',
-  LDAP_BIND_PASSWORD: 'hunter2-secret',
-  LDAP_BASE: 'dc=example,dc=com',
-  LDAP_ATTRIBUTE_USER_UNIQUE_IDENTIFIER: 'entryUUID',
-  LDAP_ATTRIBUTE_USER_USERNAME: 'uid',
-  LDAP_ATTRIBUTE_USER_EMAIL: 'mail',
-  LDAP_ATTRIBUTE_GROUP_UNIQUE_IDENTIFIER: 'entryUUID',
-  LDAP_ATTRIBUTE_GROUP_NAME: 'cn',
-};
+const VALID = validEnv();
 
 function problems(env: Record<string, string>): string[] {
   try {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { DatabaseTarget } from '../../src/config/config.js';
 import { databaseTarget } from '../../src/config/load-config.js';
 
-// DB_CONNECTION_STRING → database, by Pocket ID's rules (reference §1.4; Pocket ID v2.14
+// DB_CONNECTION_STRING → database, by Pocket ID's rules (Pocket ID v2.14
 // common/env_config.go prepareDbConfig and bootstrap/db_bootstrap.go parseSqliteConnectionString):
 // empty → SQLite data/pocket-id.db; "postgres://" or "postgresql://" → PostgreSQL, the string as is;
 // anything else → SQLite, a path or a file: URI whose query only carries driver options.

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import pg from 'pg';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { PocketIdDatabase } from '../../src/db/database.js';
+import { sqliteDialect } from '../../src/db/sqlite/sqlite-dialect.js';
 import { judgeSchema, SchemaError } from '../../src/db/schema-check.js';
 import { SyncLockBusyError } from '../../src/db/database.js';
 import { openLdapConnection } from '../../src/ldap/connection.js';
@@ -17,6 +18,7 @@ import { failsAs } from '../../src/run/fails-as.js';
 import { failureReason, FAILURE_REASONS, SyncFailure } from '../../src/sync/failure.js';
 import { DeletionGuardError } from '../../src/sync/deletion-guard.js';
 import { freePort } from '../support/ports.js';
+import { validEnv } from '../support/env.js';
 
 const silent = () => createLogger({ level: 'error', json: false, stream: new PassThrough() });
 
@@ -26,7 +28,7 @@ test('the reasons are a small fixed set of label-safe words', () => {
 });
 
 test('the project\'s own errors carry their reason', () => {
-  assert.equal(failureReason(new SchemaError(judgeSchema('sqlite', null, new Map()))), 'schema');
+  assert.equal(failureReason(new SchemaError(judgeSchema(sqliteDialect.expectedSchema, null, new Map()))), 'schema');
   assert.equal(failureReason(new DeletionGuardError({ message: 'would delete 9 of 10' })), 'deletion_guard');
   assert.equal(failureReason(new SyncLockBusyError('held')), 'lock_skipped');
   assert.equal(failureReason(new TypeError('x is undefined')), 'other', 'a defect is "other"');
@@ -80,27 +82,15 @@ test('failsAs: an AggregateError without a message keeps the messages of its err
   assert.equal(wrapped.message, 'connect ECONNREFUSED ::1:5432; connect ECONNREFUSED 127.0.0.1:5432');
 });
 
-const JOB_ENV = {
-  LDAP_ENABLED: 'true',
-  LDAP_URL: 'ldap://ldap.example.com',
-  LDAP_BIND_DN: 'cn=reader,dc=example,dc=com',
-  LDAP_BIND_PASSWORD: 'x',
-  LDAP_BASE: 'dc=example,dc=com',
-  LDAP_ATTRIBUTE_USER_UNIQUE_IDENTIFIER: 'entryUUID',
-  LDAP_ATTRIBUTE_USER_USERNAME: 'uid',
-  LDAP_ATTRIBUTE_USER_EMAIL: 'mail',
-  LDAP_ATTRIBUTE_GROUP_UNIQUE_IDENTIFIER: 'entryUUID',
-  LDAP_ATTRIBUTE_GROUP_NAME: 'cn',
-  DB_CONNECTION_STRING: '/nonexistent/pocket-id.db',
-};
+const JOB_ENV = validEnv({ LDAP_BIND_PASSWORD: 'x', DB_CONNECTION_STRING: '/nonexistent/pocket-id.db' });
 
 test('a job reports the reason: a failure by its error\'s reason, a held lock as skipped, an unopenable database as database', async () => {
   const config = loadConfig(JOB_ENV);
   const database = { get: async () => ({}) as PocketIdDatabase };
-  const failed = await runJob({ config, log: silent(), database, sync: async () => { throw new DeletionGuardError({ message: 'would delete 9 of 10' }); } });
+  const failed = await runJob({ jsonLog: config.log.json, log: silent(), database, sync: async () => { throw new DeletionGuardError({ message: 'would delete 9 of 10' }); } });
   assert.deepEqual([failed.result, failed.failureReason], ['failure', 'deletion_guard']);
-  const skipped = await runJob({ config, log: silent(), database, sync: async () => { throw new SyncLockBusyError('held'); } });
+  const skipped = await runJob({ jsonLog: config.log.json, log: silent(), database, sync: async () => { throw new SyncLockBusyError('held'); } });
   assert.deepEqual([skipped.result, skipped.failureReason], ['skipped', 'lock_skipped']);
-  const unopenable = await runJob({ config, log: silent(), database: { get: async () => { throw new Error('SQLite database x does not exist'); } } });
+  const unopenable = await runJob({ jsonLog: config.log.json, log: silent(), database: { get: async () => { throw new Error('SQLite database x does not exist'); } }, sync: async () => { throw new Error('not reached'); } });
   assert.deepEqual([unopenable.result, unopenable.failureReason, unopenable.reason], ['failure', 'database', 'SQLite database x does not exist']);
 });

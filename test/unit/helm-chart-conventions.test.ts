@@ -116,6 +116,12 @@ test('NetworkPolicy: off by default; egress only to DNS, the directory\'s port a
   assert.deepEqual(ports((await spec('postgres-sidecar.yaml', [], ['networkPolicy.extraEgress=[{"ports":[{"port":587,"protocol":"TCP"}]}]'])).egress), ['53/UDP,53/TCP', '389/TCP', '5432/TCP', '587/TCP']);
   const pocketIdFrom = await spec('sqlite-sidecar.yaml', [], ['networkPolicy.pocketIdFrom=[{"namespaceSelector":{"matchLabels":{"name":"ingress-nginx"}}}]']);
   assert.deepEqual(pocketIdFrom.ingress[0]?.from, [{ namespaceSelector: { matchLabels: { name: 'ingress-nginx' } } }]);
+  // Where the scrapers and DNS are, as the cluster has them (Helm merges maps: the default label is
+  // removed with null).
+  const placed = await spec('sqlite-sidecar.yaml', [], ['networkPolicy.metricsNamespaceSelector={"matchLabels":{"kubernetes.io/metadata.name":null,"team":"observability"}}', 'networkPolicy.dnsPeers=[{"ipBlock":{"cidr":"10.96.0.10/32"}}]']);
+  assert.deepEqual(placed.ingress[1]?.from?.[0], { namespaceSelector: { matchLabels: { team: 'observability' } } });
+  assert.deepEqual(placed.egress[0]?.to, [{ ipBlock: { cidr: '10.96.0.10/32' } }]);
+  assert.equal((await spec('sqlite-sidecar.yaml', [], ['networkPolicy.dnsPeers=[]'])).egress[0]?.to, undefined, 'no DNS peers: any address on port 53');
 });
 
 test('`helm test` pod: the image\'s health check against the metrics Service; allowed in by the NetworkPolicy; can be turned off', async () => {

@@ -11,6 +11,7 @@ import { forEachLimited, profilePicturePath } from '../../src/pictures/store.js'
 import { pictureTargets } from '../../src/pictures/sync-pictures.js';
 import type { DirectorySnapshot, DirectoryUser } from '../../src/sync/snapshot.js';
 import type { CurrentState, SyncPlan } from '../../src/sync/types.js';
+import { validEnv } from '../support/env.js';
 import { emptyClaimPlan } from '../../src/sync/plan-claims.js';
 
 const LIMITS = { timeoutMs: 2000, maxBytes: 100_000 };
@@ -272,11 +273,7 @@ describe('pictures: whose pictures a run looks at', () => {
 });
 
 describe('pictures: configuration', () => {
-  const VALID = {
-    LDAP_ENABLED: 'true', LDAP_URL: 'ldap://ldap.example.com', LDAP_BIND_DN: 'cn=r', LDAP_BIND_PASSWORD: 'secret-pw', LDAP_BASE: 'dc=x',
-    LDAP_ATTRIBUTE_USER_UNIQUE_IDENTIFIER: 'entryUUID', LDAP_ATTRIBUTE_USER_USERNAME: 'uid', LDAP_ATTRIBUTE_USER_EMAIL: 'mail',
-    LDAP_ATTRIBUTE_GROUP_UNIQUE_IDENTIFIER: 'entryUUID', LDAP_ATTRIBUTE_GROUP_NAME: 'cn',
-  };
+  const VALID = validEnv({ LDAP_BIND_DN: 'cn=r', LDAP_BIND_PASSWORD: 'secret-pw', LDAP_BASE: 'dc=x' });
   const problems = (env: Record<string, string>): string[] => {
     try {
       loadConfig(env);

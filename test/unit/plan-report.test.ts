@@ -6,7 +6,7 @@ import { formatPlanReport, MAX_ROWS_PER_SECTION } from '../../src/cli/plan-repor
 import type { SyncResult } from '../../src/run/run-sync.js';
 import { summarize } from '../../src/run/summary.js';
 import type { Membership, NewUser, SyncPlan, UserChange, UserFields } from '../../src/sync/types.js';
-import { emptyClaimPlan } from '../../src/sync/plan-claims.js';
+import { emptyPlan } from '../../src/sync/plan.js';
 
 const FIELDS: UserFields = { username: 'u', email: 'u@x', firstName: '', lastName: '', displayName: 'u', isAdmin: false, emailVerified: true, disabled: false };
 
@@ -18,18 +18,6 @@ function change(name: string, before: Partial<UserFields>, after: Partial<UserFi
   const b = { ...FIELDS, username: name, ...before };
   const a = { ...FIELDS, username: name, ...after };
   return { id: `id-${name}`, dn: `uid=${name},dc=x`, before: b, after: a, changed: (Object.keys(b) as (keyof UserFields)[]).filter((k) => b[k] !== a[k]) };
-}
-
-function emptyPlan(): SyncPlan {
-  return {
-    users: { create: [], update: [], disable: [], delete: [], unchanged: 0 },
-    groups: { create: [], update: [], delete: [], unchanged: 0 },
-    memberships: { add: [], remove: [] },
-    vacate: { userIds: [], groupIds: [] },
-    claims: emptyClaimPlan(),
-    skips: [],
-    managed: { users: 0, groups: 0 },
-  };
 }
 
 function result(plan: SyncPlan): SyncResult {

@@ -9,6 +9,8 @@ import {
   type ColumnTypes,
   type MigrationState,
 } from '../../src/db/schema-check.js';
+import { postgresDialect } from '../../src/db/postgres/postgres-dialect.js';
+import { sqliteDialect } from '../../src/db/sqlite/sqlite-dialect.js';
 
 // The columns the sync writes, as Pocket ID v2.14.0 declares them (udt names on
 // PostgreSQL, declared types on SQLite), written out here independently of the
@@ -48,6 +50,9 @@ function columns(kind: DatabaseKind, edit: Edit = () => undefined): ColumnTypes 
   return new Map(Object.entries(tables).map(([table, cols]) => [table, new Map(Object.entries(cols))]));
 }
 
+/** What each database's dialect expects (the checker's side). */
+const EXPECTED = { postgres: postgresDialect.expectedSchema, sqlite: sqliteDialect.expectedSchema };
+
 const at = (version: bigint, dirty = false): MigrationState[] => [{ version, dirty }];
 const CURRENT = at(NEWEST_KNOWN_MIGRATION);
 const NEWER = 20270101000000n;
@@ -56,30 +61,30 @@ const V2_14_CREDENTIALS = { oauth2Sessions: true, oneTimeAccessTokens: false, re
 for (const kind of ['postgres', 'sqlite'] as const) {
   describe(`judgeSchema (${kind})`, () => {
     test(`schema check ${kind}: Pocket ID's schema at the newest known version passes without warnings`, () => {
-      assert.deepEqual(judgeSchema(kind, CURRENT, columns(kind)), { problems: [], warnings: [], version: NEWEST_KNOWN_MIGRATION, credentials: V2_14_CREDENTIALS });
+      assert.deepEqual(judgeSchema(EXPECTED[kind], CURRENT, columns(kind)), { problems: [], warnings: [], version: NEWEST_KNOWN_MIGRATION, credentials: V2_14_CREDENTIALS });
     });
 
     test(`schema check ${kind}: the oldest known version passes`, () => {
-      const report = judgeSchema(kind, at(OLDEST_KNOWN_MIGRATION), columns(kind));
+      const report = judgeSchema(EXPECTED[kind], at(OLDEST_KNOWN_MIGRATION), columns(kind));
       assert.deepEqual([report.problems, report.warnings, report.version], [[], [], OLDEST_KNOWN_MIGRATION]);
     });
 
     test(`schema check ${kind}: without oauth2_sessions (before Pocket ID v2.10) revocation is unavailable, which is no problem`, () => {
-      const report = judgeSchema(kind, at(OLDEST_KNOWN_MIGRATION), columns(kind, (t) => delete t.oauth2_sessions));
+      const report = judgeSchema(EXPECTED[kind], at(OLDEST_KNOWN_MIGRATION), columns(kind, (t) => delete t.oauth2_sessions));
       assert.deepEqual(report.problems, []);
       assert.equal(report.credentials.oauth2Sessions, false);
       assert.equal(report.credentials.missing, 'table oauth2_sessions is missing');
     });
 
     test(`schema check ${kind}: an oauth2_sessions column of another type turns revocation off and says which`, () => {
-      const report = judgeSchema(kind, CURRENT, columns(kind, (t) => (t.oauth2_sessions!.active = 'integer')));
+      const report = judgeSchema(EXPECTED[kind], CURRENT, columns(kind, (t) => (t.oauth2_sessions!.active = 'integer')));
       assert.deepEqual(report.problems, []);
       assert.equal(report.credentials.oauth2Sessions, false);
       assert.match(report.credentials.missing!, /^column oauth2_sessions\.active has type integer \(expected bool(ean)?\)$/);
     });
 
     test(`schema check ${kind}: Pocket ID v2.10-v2.11 (oauth2_sessions without client_id, one_time_access_tokens) is revocable, one-time tokens included`, () => {
-      const report = judgeSchema(kind, at(20260708130000n), columns(kind, (t) => {
+      const report = judgeSchema(EXPECTED[kind], at(20260708130000n), columns(kind, (t) => {
         delete t.oauth2_sessions!.client_id;
         t.one_time_access_tokens = { id: t.users!.id!, token: 'text', user_id: t.users!.id! };
       }));
@@ -87,7 +92,7 @@ for (const kind of ['postgres', 'sqlite'] as const) {
     });
 
     test(`schema check ${kind}: extra columns and tables are fine`, () => {
-      const report = judgeSchema(kind, CURRENT, columns(kind, (t) => {
+      const report = judgeSchema(EXPECTED[kind], CURRENT, columns(kind, (t) => {
         t.users!.avatar = 'text';
         t.oidc_clients = { id: 'text' };
       }));
@@ -95,7 +100,7 @@ for (const kind of ['postgres', 'sqlite'] as const) {
     });
 
     test(`schema check ${kind}: no schema_migrations table is refused`, () => {
-      const report = judgeSchema(kind, null, columns(kind));
+      const report = judgeSchema(EXPECTED[kind], null, columns(kind));
       assert.equal(report.problems.length, 1);
       assert.match(report.problems[0]!, /no schema_migrations table/);
       assert.match(report.problems[0]!, /DB_CONNECTION_STRING/);
@@ -103,30 +108,30 @@ for (const kind of ['postgres', 'sqlite'] as const) {
     });
 
     test(`schema check ${kind}: an empty database (no schema_migrations, no tables) lists every missing table`, () => {
-      const report = judgeSchema(kind, null, new Map());
+      const report = judgeSchema(EXPECTED[kind], null, new Map());
       assert.deepEqual(report.problems.slice(1), ['table users is missing', 'table user_groups is missing', 'table user_groups_users is missing']);
     });
 
     test(`schema check ${kind}: schema_migrations with no row or two rows is refused`, () => {
-      assert.match(judgeSchema(kind, [], columns(kind)).problems.join(), /holds 0 rows \(expected exactly one\)/);
-      assert.match(judgeSchema(kind, [...CURRENT, ...at(OLDEST_KNOWN_MIGRATION)], columns(kind)).problems.join(), /holds 2 rows/);
+      assert.match(judgeSchema(EXPECTED[kind], [], columns(kind)).problems.join(), /holds 0 rows \(expected exactly one\)/);
+      assert.match(judgeSchema(EXPECTED[kind], [...CURRENT, ...at(OLDEST_KNOWN_MIGRATION)], columns(kind)).problems.join(), /holds 2 rows/);
     });
 
     test(`schema check ${kind}: a dirty migration is refused`, () => {
-      const report = judgeSchema(kind, at(NEWEST_KNOWN_MIGRATION, true), columns(kind));
+      const report = judgeSchema(EXPECTED[kind], at(NEWEST_KNOWN_MIGRATION, true), columns(kind));
       assert.equal(report.problems.length, 1);
       assert.match(report.problems[0]!, new RegExp(`version ${NEWEST_KNOWN_MIGRATION} is marked dirty`));
     });
 
     test(`schema check ${kind}: a version older than the oldest known is refused`, () => {
-      const report = judgeSchema(kind, at(OLDEST_KNOWN_MIGRATION - 1n), columns(kind));
+      const report = judgeSchema(EXPECTED[kind], at(OLDEST_KNOWN_MIGRATION - 1n), columns(kind));
       assert.equal(report.problems.length, 1);
       assert.match(report.problems[0]!, /older than 20260109090200 \(Pocket ID v2\.2\.0\); upgrade Pocket ID first/);
       assert.deepEqual(report.warnings, []);
     });
 
     test(`schema check ${kind}: a newer version whose columns still match passes with one warning`, () => {
-      const report = judgeSchema(kind, at(NEWER), columns(kind));
+      const report = judgeSchema(EXPECTED[kind], at(NEWER), columns(kind));
       assert.deepEqual(report.problems, []);
       assert.equal(report.warnings.length, 1);
       assert.match(report.warnings[0]!, new RegExp(`schema version ${NEWER} is newer than ${NEWEST_KNOWN_MIGRATION}.*still match`));
@@ -134,7 +139,7 @@ for (const kind of ['postgres', 'sqlite'] as const) {
     });
 
     test(`schema check ${kind}: a newer version with a changed column type is refused, without the "still match" warning`, () => {
-      const report = judgeSchema(kind, at(NEWER), columns(kind, (t) => {
+      const report = judgeSchema(EXPECTED[kind], at(NEWER), columns(kind, (t) => {
         t.users!.ldap_id = 'integer';
       }));
       assert.deepEqual(report.problems, [`column users.ldap_id has type integer (expected text)`]);
@@ -142,7 +147,7 @@ for (const kind of ['postgres', 'sqlite'] as const) {
     });
 
     test(`schema check ${kind}: a newer version with a dropped column is refused`, () => {
-      const report = judgeSchema(kind, at(NEWER), columns(kind, (t) => {
+      const report = judgeSchema(EXPECTED[kind], at(NEWER), columns(kind, (t) => {
         delete t.user_groups!.friendly_name;
       }));
       assert.deepEqual(report.problems, ['column user_groups.friendly_name is missing']);
@@ -150,21 +155,21 @@ for (const kind of ['postgres', 'sqlite'] as const) {
     });
 
     test(`schema check ${kind}: a missing table is refused`, () => {
-      const report = judgeSchema(kind, CURRENT, columns(kind, (t) => {
+      const report = judgeSchema(EXPECTED[kind], CURRENT, columns(kind, (t) => {
         delete t.user_groups_users;
       }));
       assert.deepEqual(report.problems, ['table user_groups_users is missing']);
     });
 
     test(`schema check ${kind}: a missing column is refused`, () => {
-      const report = judgeSchema(kind, CURRENT, columns(kind, (t) => {
+      const report = judgeSchema(EXPECTED[kind], CURRENT, columns(kind, (t) => {
         delete t.users!.email_verified;
       }));
       assert.deepEqual(report.problems, ['column users.email_verified is missing']);
     });
 
     test(`schema check ${kind}: every problem is reported, not only the first`, () => {
-      const report = judgeSchema(kind, at(OLDEST_KNOWN_MIGRATION - 1n, true), columns(kind, (t) => {
+      const report = judgeSchema(EXPECTED[kind], at(OLDEST_KNOWN_MIGRATION - 1n, true), columns(kind, (t) => {
         delete t.users!.ldap_id;
         delete t.user_groups;
       }));
@@ -175,14 +180,14 @@ for (const kind of ['postgres', 'sqlite'] as const) {
 
 describe('judgeSchema: column types', () => {
   test('schema check postgres: username must be citext (text would make usernames case-sensitive)', () => {
-    const report = judgeSchema('postgres', CURRENT, columns('postgres', (t) => {
+    const report = judgeSchema(EXPECTED.postgres, CURRENT, columns('postgres', (t) => {
       t.users!.username = 'text';
     }));
     assert.deepEqual(report.problems, ['column users.username has type text (expected citext)']);
   });
 
   test('schema check postgres: wrong id, time and boolean types are refused', () => {
-    const report = judgeSchema('postgres', CURRENT, columns('postgres', (t) => {
+    const report = judgeSchema(EXPECTED.postgres, CURRENT, columns('postgres', (t) => {
       t.users!.id = 'text';
       t.user_groups!.updated_at = 'timestamp';
       t.users!.disabled = 'int4';
@@ -195,7 +200,7 @@ describe('judgeSchema: column types', () => {
   });
 
   test('schema check postgres: varchar and text are both accepted where Pocket ID versions differ', () => {
-    const report = judgeSchema('postgres', CURRENT, columns('postgres', (t) => {
+    const report = judgeSchema(EXPECTED.postgres, CURRENT, columns('postgres', (t) => {
       t.users!.email = 'text';
       t.users!.display_name = 'varchar';
       t.user_groups!.name = 'text';
@@ -204,7 +209,7 @@ describe('judgeSchema: column types', () => {
   });
 
   test('schema check sqlite: a PostgreSQL-typed table is refused on SQLite', () => {
-    const report = judgeSchema('sqlite', CURRENT, columns('sqlite', (t) => {
+    const report = judgeSchema(EXPECTED.sqlite, CURRENT, columns('sqlite', (t) => {
       t.users!.is_admin = 'integer';
       t.user_groups!.created_at = 'timestamptz';
     }));
@@ -215,13 +220,13 @@ describe('judgeSchema: column types', () => {
   });
 
   test('schema check: PostgreSQL columns do not satisfy the SQLite expectations and vice versa', () => {
-    assert.ok(judgeSchema('sqlite', CURRENT, columns('postgres')).problems.length > 0);
-    assert.ok(judgeSchema('postgres', CURRENT, columns('sqlite')).problems.length > 0);
+    assert.ok(judgeSchema(EXPECTED.sqlite, CURRENT, columns('postgres')).problems.length > 0);
+    assert.ok(judgeSchema(EXPECTED.postgres, CURRENT, columns('sqlite')).problems.length > 0);
   });
 });
 
 test('SchemaError lists every problem and says it refuses to write', () => {
-  const report = judgeSchema('postgres', at(NEWEST_KNOWN_MIGRATION, true), columns('postgres', (t) => {
+  const report = judgeSchema(EXPECTED.postgres, at(NEWEST_KNOWN_MIGRATION, true), columns('postgres', (t) => {
     delete t.users!.ldap_id;
   }));
   const error = new SchemaError(report);
@@ -239,13 +244,13 @@ describe('judgeSchema with custom claims configured', () => {
   for (const kind of ['postgres', 'sqlite'] as const) {
     test(`schema check ${kind}: custom_claims as Pocket ID v2.14 has it passes; without claims it is not required`, () => {
       const withClaims = columns(kind, (t) => (t.custom_claims = { ...CLAIMS_COLUMNS[kind] }));
-      assert.deepEqual(judgeSchema(kind, CURRENT, withClaims, { claims: true }).problems, []);
-      assert.deepEqual(judgeSchema(kind, CURRENT, columns(kind)).problems, []);
+      assert.deepEqual(judgeSchema(EXPECTED[kind], CURRENT, withClaims, { claims: true }).problems, []);
+      assert.deepEqual(judgeSchema(EXPECTED[kind], CURRENT, columns(kind)).problems, []);
     });
 
     test(`schema check ${kind}: custom_claims renamed to custom_field_values (Pocket ID custom fields) names both tables and the supported versions`, () => {
       const renamed = columns(kind, (t) => (t.custom_field_values = { ...CLAIMS_COLUMNS[kind], custom_field_id: 'text' }));
-      assert.deepEqual(judgeSchema(kind, CURRENT, renamed, { claims: true }).problems, [
+      assert.deepEqual(judgeSchema(EXPECTED[kind], CURRENT, renamed, { claims: true }).problems, [
         `LDAP_SYNC_USER_CLAIMS / LDAP_SYNC_GROUP_CLAIMS are set, but this Pocket ID keeps custom claims in table custom_field_values instead of custom_claims; ${SUPPORTED}: unset the claim settings or run a supported Pocket ID`,
       ]);
     });
@@ -255,10 +260,10 @@ describe('judgeSchema with custom claims configured', () => {
         const { key: _key, ...rest } = CLAIMS_COLUMNS[kind];
         t.custom_claims = { ...rest, custom_field_id: 'text' };
       });
-      assert.deepEqual(judgeSchema(kind, CURRENT, reshaped, { claims: true }).problems, [
+      assert.deepEqual(judgeSchema(EXPECTED[kind], CURRENT, reshaped, { claims: true }).problems, [
         `LDAP_SYNC_USER_CLAIMS / LDAP_SYNC_GROUP_CLAIMS are set, but column custom_claims.key is missing; ${SUPPORTED}`,
       ]);
-      assert.deepEqual(judgeSchema(kind, CURRENT, columns(kind), { claims: true }).problems, [
+      assert.deepEqual(judgeSchema(EXPECTED[kind], CURRENT, columns(kind), { claims: true }).problems, [
         `LDAP_SYNC_USER_CLAIMS / LDAP_SYNC_GROUP_CLAIMS are set, but table custom_claims is missing; ${SUPPORTED}`,
       ]);
     });

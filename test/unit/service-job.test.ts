@@ -11,21 +11,10 @@ import { makeRedactor, redactingLogger, secretsOf } from '../../src/service/reda
 import type { SyncResult } from '../../src/run/run-sync.js';
 import { summarize } from '../../src/run/summary.js';
 import type { SyncPlan } from '../../src/sync/types.js';
+import { validEnv } from '../support/env.js';
 import { emptyClaimPlan } from '../../src/sync/plan-claims.js';
 
-const ENV = {
-  LDAP_ENABLED: 'true',
-  LDAP_URL: 'ldap://ldap.example.com',
-  LDAP_BIND_DN: 'cn=reader,dc=example,dc=com',
-  LDAP_BIND_PASSWORD: 'bind-S3cret',
-  LDAP_BASE: 'dc=example,dc=com',
-  LDAP_ATTRIBUTE_USER_UNIQUE_IDENTIFIER: 'entryUUID',
-  LDAP_ATTRIBUTE_USER_USERNAME: 'uid',
-  LDAP_ATTRIBUTE_USER_EMAIL: 'mail',
-  LDAP_ATTRIBUTE_GROUP_UNIQUE_IDENTIFIER: 'entryUUID',
-  LDAP_ATTRIBUTE_GROUP_NAME: 'cn',
-  DB_CONNECTION_STRING: 'postgres://pocketid:db%2FS3cret@db.example.com:5432/pocketid',
-};
+const ENV = validEnv({ LDAP_BIND_PASSWORD: 'bind-S3cret', DB_CONNECTION_STRING: 'postgres://pocketid:db%2FS3cret@db.example.com:5432/pocketid' });
 
 const EMPTY_PLAN: SyncPlan = {
   users: { create: [], update: [], disable: [], delete: [], unchanged: 4 },
@@ -55,7 +44,7 @@ const TIME = '[A-Z][a-z]{2} [ 0-9]\\d \\d\\d:\\d\\d:\\d\\d';
 
 test('a successful run logs gocron\'s two lines, with the counts', async () => {
   const { config, log, text } = capture(false);
-  const outcome = await runJob({ config, log, database, sync: async () => RESULT });
+  const outcome = await runJob({ jsonLog: config.log.json, log, database, sync: async () => RESULT });
   assert.equal(outcome.result, 'success');
   const lines = text().trimEnd().split('\n');
   assert.equal(lines.length, 2);
@@ -69,7 +58,7 @@ test('a successful run logs gocron\'s two lines, with the counts', async () => {
 
 test('a failed run logs "Job failed" at ERR with the duration and the error; it never throws', async () => {
   const { config, log, text } = capture(false);
-  const outcome = await runJob({ config, log, database, sync: async () => { throw new Error('failed to connect to LDAP at ldap://ldap.example.com: connect ECONNREFUSED'); } });
+  const outcome = await runJob({ jsonLog: config.log.json, log, database, sync: async () => { throw new Error('failed to connect to LDAP at ldap://ldap.example.com: connect ECONNREFUSED'); } });
   assert.equal(outcome.result, 'failure');
   assert.equal(outcome.reason, 'failed to connect to LDAP at ldap://ldap.example.com: connect ECONNREFUSED');
   assert.match(text(), new RegExp(`\\n${TIME} ERR Job failed name=SyncLdap jobID=${UUID} duration=\\S+ error="failed to connect to LDAP at ldap://ldap.example.com: connect ECONNREFUSED"\\n$`));
@@ -77,7 +66,7 @@ test('a failed run logs "Job failed" at ERR with the duration and the error; it 
 
 test('a held write lock is "Job skipped" at INFO, not a failure', async () => {
   const { config, log, text } = capture(false);
-  const outcome = await runJob({ config, log, database, sync: async () => { throw new SyncLockBusyError('another sync holds the PostgreSQL advisory lock 1 on this database'); } });
+  const outcome = await runJob({ jsonLog: config.log.json, log, database, sync: async () => { throw new SyncLockBusyError('another sync holds the PostgreSQL advisory lock 1 on this database'); } });
   assert.equal(outcome.result, 'skipped');
   assert.match(text(), new RegExp(`INF Job skipped name=SyncLdap jobID=${UUID} duration=\\S+ reason="another sync holds the PostgreSQL advisory lock 1 on this database"\\n$`));
   assert.doesNotMatch(text(), /ERR|Job failed/);
@@ -85,21 +74,21 @@ test('a held write lock is "Job skipped" at INFO, not a failure', async () => {
 
 test('a database that cannot be opened fails the run like any other error', async () => {
   const { config, log, text } = capture(false);
-  const outcome = await runJob({ config, log, database: { get: async () => { throw new Error('SQLite database x does not exist'); } } });
+  const outcome = await runJob({ jsonLog: config.log.json, log, database: { get: async () => { throw new Error('SQLite database x does not exist'); } }, sync: async () => RESULT });
   assert.equal(outcome.result, 'failure');
   assert.match(text(), /ERR Job failed .*error="SQLite database x does not exist"/);
 });
 
 test('dry runs log "Dry run …" so that no health check takes them for a sync', async () => {
   const { config, log, text } = capture(false);
-  await runJob({ config, log, database, sync: async () => ({ ...RESULT, dryRun: true }) }, { dryRun: true });
+  await runJob({ jsonLog: config.log.json, log, database, sync: async () => ({ ...RESULT, dryRun: true }) }, { dryRun: true });
   assert.match(text(), /INF Starting dry run name=SyncLdap .*\n.*INF Dry run finished name=SyncLdap /);
   assert.doesNotMatch(text(), /Job run successfully/);
 });
 
 test('JSON logs: msg, name, jobID, and duration in integer nanoseconds like slog', async () => {
   const { config, log, text } = capture(true);
-  await runJob({ config, log, database, sync: async () => RESULT });
+  await runJob({ jsonLog: config.log.json, log, database, sync: async () => RESULT });
   const [start, done] = text().trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
   assert.deepEqual(Object.keys(start!), ['time', 'level', 'msg', 'name', 'jobID']);
   assert.equal(start!.msg, 'Starting job');
@@ -116,7 +105,7 @@ test('JSON logs: msg, name, jobID, and duration in integer nanoseconds like slog
 test('the redacting logger masks the bind password and the database password everywhere', async () => {
   const { config, log, text } = capture(false, true);
   assert.deepEqual(secretsOf(config), ['bind-S3cret', 'db%2FS3cret', 'db/S3cret']);
-  await runJob({ config, log, database, sync: async () => { throw new Error('bind-S3cret rejected; url postgres://pocketid:db%2FS3cret@db; decoded db/S3cret'); } });
+  await runJob({ jsonLog: config.log.json, log, database, sync: async () => { throw new Error('bind-S3cret rejected; url postgres://pocketid:db%2FS3cret@db; decoded db/S3cret'); } });
   assert.ok(!text().includes('S3cret'), text());
   assert.match(text(), /error="\[REDACTED\] rejected; url postgres:\/\/pocketid:\[REDACTED\]@db; decoded \[REDACTED\]"/);
   log.child({ note: 'bind-S3cret' }).info('child fields too');

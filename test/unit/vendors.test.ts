@@ -2,18 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Entry, SearchOptions, SearchResult } from 'ldapts';
 import { loadConfig } from '../../src/config/load-config.js';
-import { ldapIdFromBytes } from '../../src/ldap/ldap-id.js';
-import {
-  detectVendor,
-  inspectDirectory,
-  rootDseFromEntry,
-  sidToString,
-  suggestSettings,
-  uniqueIdConverter,
-  vendorFromRootDse,
-  windowsGuidString,
-  type RootDseReader,
-} from '../../src/ldap/vendors.js';
+import { ldapIdFromBytes, sidToString, uniqueIdConverter } from '../../src/ldap/ldap-id.js';
+import { AD_SETTINGS, describeInspection, inspectDirectory, suggestSettings } from '../../src/ldap/vendor-settings.js';
+import { detectVendor, rootDseFromEntry, vendorFromRootDse, type RootDseReader } from '../../src/ldap/vendors.js';
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s/g, ''), 'hex'));
 const b64 = (s: string) => Uint8Array.from(Buffer.from(s, 'base64'));
@@ -58,12 +49,6 @@ describe('objectGUID', () => {
   test('is stored exactly as Pocket ID stores it: bytes in wire order', () => {
     assert.equal(uniqueIdConverter('objectGUID')(guid), '929d7d8e-8126-8744-a1ca-13afd48ea533');
     assert.equal(uniqueIdConverter('objectGUID')(guid), ldapIdFromBytes(guid));
-  });
-
-  test('the Windows display form swaps the first three fields', () => {
-    assert.equal(windowsGuidString(guid), '8e7d9d92-2681-4487-a1ca-13afd48ea533');
-    assert.equal(windowsGuidString(hex('00112233 4455 6677 8899 aabbccddeeff')), '33221100-5544-7766-8899-aabbccddeeff');
-    assert.equal(windowsGuidString(hex('0011')), null);
   });
 
   test('other attributes use Pocket ID\'s conversion', () => {
@@ -204,6 +189,23 @@ describe('suggested settings', () => {
         'LDAP_SYNC_DISABLED_ACCOUNTS: false -> true',
       ],
     );
+  });
+
+  test('the check line names the directory and each setting that differs, with the configured value', async () => {
+    const config = (overrides: Record<string, string>) => loadConfig({
+      LDAP_ENABLED: 'true', LDAP_URL: 'ldaps://dc.example.test', LDAP_BIND_DN: 'x', LDAP_BIND_PASSWORD: 'y', LDAP_BASE: 'DC=ad,DC=example,DC=test',
+      ...(AD_SETTINGS as Record<string, string>),
+      ...overrides,
+    }).ldap;
+    const same = await inspectDirectory(samba, config({}));
+    assert.match(describeInspection(same), /^Samba Active Directory domain controller \(vendorName=Samba Team \(https:\/\/www\.samba\.org\), supportedCapabilities=1\.2\.840\.113556\.1\.4\.800\); the LDAP settings match the usual ones for it$/);
+    const differing = await inspectDirectory(samba, config({ LDAP_SYNC_PAGE_SIZE: '2000', LDAP_ATTRIBUTE_USER_USERNAME: 'userPrincipalName' }));
+    assert.match(
+      describeInspection(differing),
+      /; settings that differ from the usual ones for it: LDAP_ATTRIBUTE_USER_USERNAME=sAMAccountName \(configured: userPrincipalName\), LDAP_SYNC_PAGE_SIZE=500 \(configured: 2000\)$/,
+    );
+    const unknown = await inspectDirectory({ search: async () => ({ searchEntries: [{ dn: '' }], searchReferences: [] }) }, config({}));
+    assert.equal(describeInspection(unknown), 'unrecognised directory; no usual settings to compare the configuration with');
   });
 
   test('lldap follows lldap\'s published Pocket ID example', () => {

@@ -1,5 +1,5 @@
-import { Kysely, PostgresDialect, sql } from 'kysely';
-import pg from 'pg';
+import { sql, type Kysely } from 'kysely';
+import { errorMessage } from '../../log/error-message.js';
 import type { CurrentState, SyncPlan } from '../../sync/types.js';
 import { apply } from '../apply.js';
 import { SyncLockBusyError, type PocketIdDatabase, type SchemaReport, type StateScope, type WriteOptions, type WriteResult } from '../database.js';
@@ -8,19 +8,11 @@ import { readPostgresColumns, readPostgresMigrations } from './postgres-introspe
 import type { PocketIdSchema } from '../schema.js';
 import { SetWriter } from '../set-writer.js';
 import { readCurrentState } from '../state-reader.js';
-import { postgresRows } from './postgres-row-source.js';
+import { openPostgres } from './postgres-connection.js';
+import { postgresDialect } from './postgres-dialect.js';
 import { postgresSessions } from './postgres-sessions.js';
+import { describePostgres } from './postgres-target.js';
 import { CredentialRevoker, type CredentialTables, type RevokedCredentials } from '../credential-revocation.js';
-
-/** "postgres 10.0.0.5:5432/pocketid": host and database, never the user's password. */
-export function describePostgres(connectionString: string): string {
-  try {
-    const url = new URL(connectionString);
-    return `postgres ${url.hostname || 'localhost'}:${url.port || '5432'}${url.pathname || '/'}`;
-  } catch {
-    return 'postgres (connection string not shown)';
-  }
-}
 
 /**
  * The advisory lock every write transaction takes first, so two daemons (or a
@@ -37,14 +29,7 @@ export class PostgresDatabase implements PocketIdDatabase {
 
   constructor(connectionString: string) {
     this.description = describePostgres(connectionString);
-    // application_name makes our sessions easy to find in pg_stat_activity; one in the URL wins.
-    const pool = new pg.Pool({ connectionString, max: 2, application_name: 'pocket-id-ldap-sync' });
-    // A server going away makes pg emit "error" on idle clients (pool) and on the
-    // client a run holds (client): unhandled, either kills the process. The
-    // query in flight fails anyway and the transaction is gone with the session.
-    pool.on('error', () => undefined);
-    pool.on('connect', (client) => client.on('error', () => undefined));
-    this.db = new Kysely<PocketIdSchema>({ dialect: new PostgresDialect({ pool }) });
+    this.db = openPostgres<PocketIdSchema>(connectionString);
   }
 
   /** A network error ("connect ECONNREFUSED 10.0.0.5:5432") does not say it came from the database: this does. */
@@ -52,28 +37,25 @@ export class PostgresDatabase implements PocketIdDatabase {
     try {
       return await work();
     } catch (error) {
-      // Node reports a refused connection to a name with several addresses as an AggregateError without a message.
+      // Node reports a refused connection to a name with several addresses as an AggregateError (errorMessage unpacks it).
       const network = error instanceof AggregateError || (error instanceof Error && 'syscall' in error);
-      if (network) {
-        const message = error instanceof AggregateError && error.message === '' ? error.errors.map((e) => String((e as Error).message)).join('; ') : (error as Error).message;
-        throw new Error(`cannot reach PostgreSQL (${this.description}): ${message}`, { cause: error });
-      }
+      if (network) throw new Error(`cannot reach PostgreSQL (${this.description}): ${errorMessage(error)}`, { cause: error });
       throw error;
     }
   }
 
   checkSchema(scope: StateScope = {}): Promise<SchemaReport> {
     return this.connecting(async () =>
-      judgeSchema(this.kind, await readPostgresMigrations(this.db), await readPostgresColumns(this.db), { claims: scope.claims !== undefined }),
+      judgeSchema(postgresDialect.expectedSchema, await readPostgresMigrations(this.db), await readPostgresColumns(this.db), { claims: scope.claims !== undefined }),
     );
   }
 
   readState(scope: StateScope = {}): Promise<CurrentState> {
-    return this.connecting(() => readCurrentState(this.db, this.kind, scope.claims));
+    return this.connecting(() => readCurrentState(this.db, postgresDialect, scope.claims));
   }
 
   countRevocableCredentials(userIds: string[], tables: CredentialTables): Promise<RevokedCredentials[]> {
-    return this.connecting(() => new CredentialRevoker(this.db, postgresRows, postgresSessions).count(userIds, tables));
+    return this.connecting(() => new CredentialRevoker(this.db, postgresDialect, postgresSessions).count(userIds, tables));
   }
 
   transactionsFor(): number {
@@ -96,9 +78,9 @@ export class PostgresDatabase implements PocketIdDatabase {
         if (lock.rows[0]?.locked !== true) {
           throw new SyncLockBusyError(`another sync holds the PostgreSQL advisory lock ${POSTGRES_SYNC_LOCK_KEY} on this database`);
         }
-        const planned = prepare(await readCurrentState(trx, this.kind, options.scope?.claims));
+        const planned = prepare(await readCurrentState(trx, postgresDialect, options.scope?.claims));
         started = performance.now();
-        revoked = await apply(planned, new SetWriter(trx, postgresRows, postgresSessions), options.now, options.revoke ?? null);
+        revoked = await apply(planned, new SetWriter(trx, postgresDialect, postgresSessions), options.now, options.revoke ?? null);
         return planned;
       });
       applyMs = performance.now() - started;

@@ -8,7 +8,7 @@ import type { PocketIdSchema } from '../schema.js';
 import { SetWriter } from '../set-writer.js';
 import { readCurrentState } from '../state-reader.js';
 import { ExpectationCheck } from './expectation-check.js';
-import { sqliteRows } from './sqlite-row-source.js';
+import { sqliteDialect } from './sqlite-dialect.js';
 import { sqliteSessions } from './sqlite-sessions.js';
 import type { CredentialTables, RevokedCredentials } from '../credential-revocation.js';
 
@@ -71,7 +71,7 @@ function nextBudget(last: number, weight: number, heldMs: number, max: number): 
 async function readSnapshot(db: Kysely<PocketIdSchema>, options: WriteOptions): Promise<CurrentState> {
   await sql`BEGIN`.execute(db);
   try {
-    return await readCurrentState(db, 'sqlite', options.scope?.claims);
+    return await readCurrentState(db, sqliteDialect, options.scope?.claims);
   } finally {
     await sql`COMMIT`.execute(db);
   }
@@ -124,7 +124,7 @@ export async function writeInBatches(target: BatchedWriteTarget, prepare: (state
 
 async function writeBatches(target: BatchedWriteTarget, plan: SyncPlan, state: CurrentState, snapshotVersion: unknown, options: WriteOptions, progress: Progress): Promise<void> {
   const { db } = target;
-  const writer = new SetWriter(db, sqliteRows, sqliteSessions);
+  const writer = new SetWriter(db, sqliteDialect, sqliteSessions);
   const check = new ExpectationCheck(db, state, plan);
   const planSteps = steps(plan, state, options.revoke ?? null);
   let budget = Math.min(target.batchBudget, FIRST_BATCH);

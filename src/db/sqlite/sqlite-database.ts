@@ -1,8 +1,7 @@
 import { statSync } from 'node:fs';
 import { SETTINGS } from '../../config/settings.js';
 import { resolve } from 'node:path';
-import Database from 'better-sqlite3';
-import { Kysely, sql, SqliteDialect } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { CurrentState, SyncPlan } from '../../sync/types.js';
 import type { PocketIdDatabase, SchemaReport, StateScope, WriteOptions, WriteResult } from '../database.js';
 import { judgeSchema } from '../schema-check.js';
@@ -11,13 +10,11 @@ import type { PocketIdSchema } from '../schema.js';
 import { readCurrentState } from '../state-reader.js';
 import { sqliteBatchCount, writeInBatches } from './batched-write.js';
 import { CredentialRevoker, type CredentialTables, type RevokedCredentials } from '../credential-revocation.js';
-import { sqliteRows } from './sqlite-row-source.js';
+import { openSqlite, SQLITE_BUSY_TIMEOUT_MS } from './sqlite-connection.js';
+import { sqliteDialect } from './sqlite-dialect.js';
 import { sqliteSessions } from './sqlite-sessions.js';
 
 const DEFAULT_SQLITE_BATCH_ROWS = Number(SETTINGS.find((s) => s.name === 'LDAP_SYNC_SQLITE_BATCH_ROWS')?.default);
-
-/** How long a run waits for Pocket ID to release the write lock before it fails. */
-export const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
 export class SqliteDatabase implements PocketIdDatabase {
   readonly kind = 'sqlite';
@@ -43,27 +40,19 @@ export class SqliteDatabase implements PocketIdDatabase {
       throw new Error(`SQLite database ${shown} does not exist (is Pocket ID's data directory mounted, and DB_CONNECTION_STRING right?)`);
     }
     if (!stat.isFile()) throw new Error(`SQLite database ${shown} is not a file`);
-    // The busy timeout is in place before the first statement, the journal_mode pragma included.
-    const handle = new Database(path, { fileMustExist: true, timeout: SQLITE_BUSY_TIMEOUT_MS });
-    handle.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
-    // Pocket ID's own connection settings (reference §9): without foreign_keys
-    // a hard delete would leave memberships, passkeys and sessions behind.
-    handle.pragma('foreign_keys = ON');
-    handle.pragma('temp_store = MEMORY');
-    const db = new Kysely<PocketIdSchema>({ dialect: new SqliteDialect({ database: handle }) });
-    return new SqliteDatabase(`sqlite ${path}`, shown, db, batchBudget);
+    return new SqliteDatabase(`sqlite ${path}`, shown, openSqlite<PocketIdSchema>(path), batchBudget);
   }
 
   async checkSchema(scope: StateScope = {}): Promise<SchemaReport> {
-    return judgeSchema(this.kind, await readSqliteMigrations(this.db), await readSqliteColumns(this.db), { claims: scope.claims !== undefined });
+    return judgeSchema(sqliteDialect.expectedSchema, await readSqliteMigrations(this.db), await readSqliteColumns(this.db), { claims: scope.claims !== undefined });
   }
 
   countRevocableCredentials(userIds: string[], tables: CredentialTables): Promise<RevokedCredentials[]> {
-    return new CredentialRevoker(this.db, sqliteRows, sqliteSessions).count(userIds, tables);
+    return new CredentialRevoker(this.db, sqliteDialect, sqliteSessions).count(userIds, tables);
   }
 
   readState(scope: StateScope = {}): Promise<CurrentState> {
-    return readCurrentState(this.db, this.kind, scope.claims);
+    return readCurrentState(this.db, sqliteDialect, scope.claims);
   }
 
   transactionsFor(plan: SyncPlan, state: CurrentState): number {

@@ -5,7 +5,8 @@ import type { RowBatch, RowSource } from '../row-source.js';
  * SQLite: the batch travels as one JSON parameter, row-major, and json_each
  * turns it back into rows. One statement per batch with a single parameter,
  * far below SQLite's variable limit, like unnest on PostgreSQL.
- * Encodings follow Pocket ID (reference §2.10): ids as lowercase text,
+ * Encodings follow Pocket ID (backend/internal/model/types/date_time.go,
+ * model/base.go): ids as lowercase text,
  * booleans 0/1, timestamps as integer unix seconds.
  */
 export const sqliteRows: RowSource = {

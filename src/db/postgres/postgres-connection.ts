@@ -1,0 +1,17 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+
+/**
+ * The one place a PostgreSQL connection pool is made: the sync and the
+ * picture store (FILE_BACKEND=database) use the same options and handlers.
+ */
+export function openPostgres<Schema>(connectionString: string): Kysely<Schema> {
+  // application_name makes our sessions easy to find in pg_stat_activity; one in the URL wins.
+  const pool = new pg.Pool({ connectionString, max: 2, application_name: 'pocket-id-ldap-sync' });
+  // A server going away makes pg emit "error" on idle clients (pool) and on the
+  // client a run holds (client): unhandled, either kills the process. The
+  // query in flight fails anyway and the transaction is gone with the session.
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
+  return new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+}

@@ -1,0 +1,32 @@
+import { sql } from 'kysely';
+import type { SqlDialect } from '../sql-dialect.js';
+import { postgresRows } from './postgres-row-source.js';
+
+export const postgresDialect: SqlDialect = {
+  ...postgresRows,
+  kind: 'postgres',
+  joinIds: (column) => sql<string>`string_agg(CAST(${sql.ref(column)} AS TEXT), ',')`,
+  bytesHead: (column, bytes) => sql<Buffer>`substring(${sql.ref(column)} from 1 for ${sql.lit(bytes)})`,
+  // udt names, as Pocket ID v2.14.0's migrations create them.
+  expectedSchema: {
+    sync: {
+      users: {
+        id: ['uuid'], created_at: ['timestamptz'], updated_at: ['timestamptz'], username: ['citext'], email: ['varchar', 'text'],
+        first_name: ['varchar', 'text'], last_name: ['varchar', 'text'], display_name: ['text', 'varchar'], is_admin: ['bool'],
+        ldap_id: ['text'], locale: ['text'], disabled: ['bool'], email_verified: ['bool'],
+      },
+      user_groups: {
+        id: ['uuid'], created_at: ['timestamptz'], updated_at: ['timestamptz'], name: ['varchar', 'text'], friendly_name: ['varchar', 'text'], ldap_id: ['text'],
+      },
+      user_groups_users: { user_id: ['uuid'], user_group_id: ['uuid'] },
+    },
+    claims: {
+      custom_claims: { id: ['uuid'], created_at: ['timestamptz'], key: ['varchar', 'text'], value: ['text'], user_id: ['uuid'], user_group_id: ['uuid'] },
+    },
+    credentials: {
+      oauth2_sessions: { kind: ['text'], request_id: ['text'], active: ['bool'], request_data: ['jsonb', 'json'] },
+      one_time_access_tokens: { user_id: ['uuid', 'text'] },
+      reauthentication_tokens: { user_id: ['uuid', 'text'] },
+    },
+  },
+};

@@ -1,0 +1,32 @@
+import type { RawBuilder } from 'kysely';
+import type { DatabaseKind } from './database.js';
+import type { RowSource } from './row-source.js';
+
+/** table → column → accepted types (PostgreSQL udt names, SQLite declared types, lower case). */
+export type ExpectedColumns = Record<string, Record<string, string[]>>;
+
+/** Pocket ID's columns on one database, by what needs them (judgeSchema). */
+export interface ExpectedSchema {
+  /** What every run writes: users, user_groups, user_groups_users. */
+  sync: ExpectedColumns;
+  /** custom_claims, checked only when claims are configured. */
+  claims: ExpectedColumns;
+  /** The credential tables session revocation writes (oauth2_sessions since Pocket ID v2.10, 20260607120000). */
+  credentials: ExpectedColumns;
+}
+
+/**
+ * Everything shared code needs to know about one database's SQL, so that
+ * nothing outside db/postgres/ and db/sqlite/ asks which database it has:
+ * the set-based row source of the writer, plus the few functions and types
+ * that are spelled differently.
+ */
+export interface SqlDialect extends RowSource {
+  readonly kind: DatabaseKind;
+  /** The ids of one GROUP BY group as one comma-joined string. */
+  joinIds(column: string): RawBuilder<string>;
+  /** The first `bytes` bytes of a binary column. */
+  bytesHead(column: string, bytes: number): RawBuilder<Buffer>;
+  /** The columns the sync reads and writes, as Pocket ID declares them on this database. */
+  readonly expectedSchema: ExpectedSchema;
+}
