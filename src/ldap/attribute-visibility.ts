@@ -60,14 +60,15 @@ interface Target {
   effect: string;
 }
 
-function firstValue(entry: Entry, name: string): string[] {
+/** Every value of an attribute as text, whatever case the server spelled its name in. */
+function valuesOf(entry: Entry, name: string): string[] {
   const key = Object.keys(entry).find((k) => k.toLowerCase() === name.toLowerCase());
   const value = key === undefined ? undefined : entry[key];
   if (value === undefined) return [];
   return (Array.isArray(value) ? value : [value]).map((v) => (Buffer.isBuffer(v) ? v.toString('utf8') : String(v)));
 }
 
-/** "nsAccountLock:none, uid:rsc" → the rights letters of one attribute ('' when not listed). */
+/** "nsAccountLock:none, uid:rsc" → the rights letters of one attribute ("none", "rsc", ...; undefined when not listed). */
 export function rightsOf(attributeLevelRights: string[], attribute: string): string | undefined {
   for (const part of attributeLevelRights.join(', ').split(',')) {
     const [name, rights] = part.trim().split(':');
@@ -91,7 +92,7 @@ async function probeWithEffectiveRights(client: Client, settings: LdapSettings, 
   );
   const entry = searchEntries[0];
   if (!entry) return 'no-entry';
-  const rights = rightsOf(firstValue(entry, 'attributeLevelRights'), target.attribute);
+  const rights = rightsOf(valuesOf(entry, 'attributeLevelRights'), target.attribute);
   if (rights !== undefined && rights.includes('r')) return 'readable';
   return {
     attribute: target.attribute,
@@ -106,7 +107,7 @@ async function probeUserAccountControl(client: Client, settings: LdapSettings): 
   const { searchEntries } = await client.search(settings.base, { scope: 'sub', filter: settings.userFilter, sizeLimit: 1, attributes: ['userAccountControl'] });
   const entry = searchEntries[0];
   if (!entry) return 'no-entry';
-  if (firstValue(entry, 'userAccountControl').length > 0) return 'readable';
+  if (valuesOf(entry, 'userAccountControl').length > 0) return 'readable';
   return {
     attribute: 'userAccountControl',
     entryDn: entry.dn,

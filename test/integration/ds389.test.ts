@@ -263,10 +263,14 @@ describe('389 Directory Server', { skip: process.getuid?.() !== 0 ? '389-ds inst
     assert.match(line!.detail, /may not read nsAccountLock/);
   });
 
-  test('check on 389: page size, and the attributes the sync trusts verified with get-effective-rights', async () => {
+  test('check on 389: the directory and its usual settings, page size, the attributes the sync trusts verified with get-effective-rights', async () => {
     const report = await runChecks(loadConfig(env(need(), await freshDb())), createLogger({ level: 'error', json: false }));
     const lines = Object.fromEntries(report.lines.map((l) => [l.name, l]));
     assert.equal(report.ldapOk, true, JSON.stringify(report.lines));
+    const directory = lines['LDAP directory']!.detail;
+    assert.match(directory, /^389 Directory Server 2\.3\.\d+ \(vendorName=389 Project, vendorVersion=389-Directory\/2\.3\.\d+[^)]*\); settings that differ from the usual ones for it: /, directory);
+    // This suite reads entryUUID (after the fixup) where 389's usual choice is nsUniqueId.
+    assert.match(directory, /LDAP_ATTRIBUTE_USER_UNIQUE_IDENTIFIER=nsUniqueId \(configured: entryUUID\)/, directory);
     assert.match(lines['LDAP page size']!.detail, /^LDAP_SYNC_PAGE_SIZE=500: the first page of the user search returned \d+ entries$/);
     assert.equal(lines['LDAP attributes the sync trusts']!.detail, 'readable: nsAccountLock (get-effective-rights), member (get-effective-rights)');
   });

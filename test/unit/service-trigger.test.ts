@@ -41,9 +41,13 @@ function gatedJob() {
   return { job, runs, maxRunning: () => maxRunning };
 }
 
+/**
+ * Lets promises and I/O callbacks settle until `check` holds. Bounded by turns of the event loop,
+ * not by wall-clock time (setImmediate is not mocked), so the machine's load cannot fail it.
+ */
 async function until(what: string, check: () => boolean): Promise<void> {
-  for (let i = 0; i < 400 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
-  assert.ok(check(), `timed out waiting until ${what}`);
+  for (let i = 0; i < 1000 && !check(); i++) await new Promise((resolve) => setImmediate(resolve));
+  assert.ok(check(), `never came: ${what}`);
 }
 
 test('a request while idle starts a run at once, with the job id it answered', async () => {
@@ -89,7 +93,9 @@ test('requests during a run are coalesced into exactly one run after it, never t
   scheduler.stop();
 });
 
-test('a scheduled time that comes during a requested run waits for it, and runs after it (serving any request queued meanwhile)', async () => {
+test('a scheduled time that comes during a requested run waits for it, and runs after it (serving any request queued meanwhile)', async (t) => {
+  // On the mock clock: the scheduled time comes exactly when the test moves time past it, during the requested run.
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
   const { job, runs, maxRunning } = gatedJob();
   const log = memoryLog();
   const schedule: Schedule = { text: 'every 50ms', next: (after) => new Date((Math.floor(after.getTime() / 50) + 1) * 50) };
@@ -102,6 +108,7 @@ test('a scheduled time that comes during a requested run waits for it, and runs 
   runs[0]!.release();
   await until('the requested run', () => runs.length === 2);
   assert.equal(runs[1]!.jobId, requested!.jobId);
+  t.mock.timers.tick(50);
   await until('the schedule fired during it', () => log.lines.some((l) => l.startsWith('DBG Scheduled run waits for the requested run')));
   const queued = scheduler.trigger('test');
   assert.equal(runs.length, 2, 'the scheduled time did not start a second run');
