@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { loadConfig } from '../../src/config/load-config.js';
 import { SETTINGS } from '../../src/config/settings.js';
-import { CHART, EXAMPLES, LOCKED_URL, Rendered, env, examples, render, runHelm, scratchDir, secretBehind, setUpHelm, tearDownHelm } from '../support/helm.js';
+import { CHART, EXAMPLES, LOCKED_URL, Rendered, env, examples, render, renderFails, runHelm, scratchDir, secretBehind, setUpHelm, tearDownHelm } from '../support/helm.js';
 
 before(setUpHelm);
 after(tearDownHelm);
@@ -135,6 +135,41 @@ test('unlocked mode: Pocket ID gets LDAP_ENABLED=false and no LDAP_URL; inline s
   // persistence.enabled=false: an emptyDir, no claim.
   assert.ok(r.volume('data').emptyDir !== undefined);
   assert.equal(r.all('PersistentVolumeClaim').length, 0);
+});
+
+test('daemon.triggerToken: off by default; existingSecret or value is mounted as a file named by LDAP_SYNC_TRIGGER_TOKEN_FILE', async () => {
+  const off = await render(['sqlite-sidecar.yaml']);
+  const offEnv = env(off.container('ldap-sync'));
+  assert.ok(!('LDAP_SYNC_TRIGGER_TOKEN_FILE' in offEnv) && !('LDAP_SYNC_TRIGGER_TOKEN' in offEnv) && !('LDAP_SYNC_TRIGGER_TOKEN' in off.configMap));
+  assert.ok(!off.pod.volumes.some((v) => v.name === 'sync-trigger-token'));
+
+  const existing = await render(['sqlite-sidecar.yaml'], ['daemon.triggerToken.existingSecret=ldap-sync-trigger', 'daemon.triggerToken.key=bearer']);
+  const sync = existing.container('ldap-sync');
+  assert.deepEqual(secretBehind(existing, sync, env(sync).LDAP_SYNC_TRIGGER_TOKEN_FILE ?? ''), { secret: 'ldap-sync-trigger', key: 'bearer' });
+  assert.equal(existing.all('Secret').length, 0);
+  // The bind password's mount is untouched beside it.
+  assert.deepEqual(secretBehind(existing, sync, env(sync).LDAP_BIND_PASSWORD_FILE ?? ''), { secret: 'ldap-bind', key: 'password' });
+
+  const inline = await render(['sqlite-sidecar.yaml'], ['daemon.triggerToken.value=a-token-of-32-characters-or-so!!']);
+  const inlineSync = inline.container('ldap-sync');
+  const secret = inline.one('Secret');
+  assert.equal(Buffer.from(secret.data?.['sync-trigger-token'] ?? '', 'base64').toString('utf8'), 'a-token-of-32-characters-or-so!!');
+  assert.deepEqual(secretBehind(inline, inlineSync, env(inlineSync).LDAP_SYNC_TRIGGER_TOKEN_FILE ?? ''), { secret: secret.metadata.name, key: 'sync-trigger-token' });
+  assert.ok(!JSON.stringify(inline.configMap).includes('a-token-of-32'));
+  // Changing the token rolls the pod (the chart Secret's checksum).
+  const other = await render(['sqlite-sidecar.yaml'], ['daemon.triggerToken.value=another-token-of-32-characters!!']);
+  const checksum = (r: Rendered) => (r.deployment.spec as { template: { metadata: { annotations: Record<string, string> } } }).template.metadata.annotations['checksum/secret'];
+  assert.notEqual(checksum(inline), checksum(other));
+
+  // The rendered environment is one the daemon's own loader accepts, with the token read from the file.
+  const dir = scratchDir();
+  const file = path.join(dir, 'sync-trigger-token');
+  writeFileSync(file, 'a-token-of-32-characters-or-so!!\n');
+  const config = loadConfig({ ...inline.configMap, LDAP_BIND_PASSWORD: 'x', LDAP_SYNC_TRIGGER_TOKEN_FILE: file });
+  assert.equal(config.service.triggerToken, 'a-token-of-32-characters-or-so!!');
+
+  // The schema refuses a token shorter than the daemon takes.
+  assert.match(await renderFails(['sqlite-sidecar.yaml'], ['daemon.triggerToken.value=short']), /triggerToken/);
 });
 
 test('--set lockMode=unlocked over the locked example changes only the Pocket ID lock environment and the config checksum stays', async () => {

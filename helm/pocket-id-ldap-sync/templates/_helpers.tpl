@@ -101,6 +101,14 @@ ldapi://%2Fnonexistent%2Fpocket-id-ldap-sync-owns-ldap
 {{- if .Values.ldap.bindPassword.existingSecret }}{{ .Values.ldap.bindPassword.key }}{{ else }}ldap-bind-password{{ end -}}
 {{- end -}}
 
+{{/* POST /sync's token: off unless one of the two is set. */}}
+{{- define "pils.triggerTokenSecret" -}}
+{{- .Values.daemon.triggerToken.existingSecret | default (include "pils.secretName" .) -}}
+{{- end -}}
+{{- define "pils.triggerTokenKey" -}}
+{{- if .Values.daemon.triggerToken.existingSecret }}{{ .Values.daemon.triggerToken.key }}{{ else }}sync-trigger-token{{ end -}}
+{{- end -}}
+
 {{- define "pils.postgresSecret" -}}
 {{- .Values.database.postgres.existingSecret | default (include "pils.secretName" .) -}}
 {{- end -}}
