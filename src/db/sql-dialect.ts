@@ -25,6 +25,8 @@ export interface SqlDialect extends RowSource {
   readonly kind: DatabaseKind;
   /** The ids of one GROUP BY group as one comma-joined string. */
   joinIds(column: string): RawBuilder<string>;
+  /** The [id, key, value] of one GROUP BY group's claims, as the text of one JSON array of arrays. */
+  claimTriples(id: string, key: string, value: string): RawBuilder<string>;
   /** The first `bytes` bytes of a binary column. */
   bytesHead(column: string, bytes: number): RawBuilder<Buffer>;
   /** The columns the sync reads and writes, as Pocket ID declares them on this database. */

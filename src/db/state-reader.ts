@@ -28,7 +28,7 @@ export async function readCurrentState(db: Kysely<PocketIdSchema>, dialect: SqlD
       .groupBy('m.user_group_id')
       .select(['m.user_group_id', memberIds.as('user_ids')])
       .execute(),
-    claims ? readOwnedClaims(db, claims) : undefined,
+    claims ? readOwnedClaims(db, dialect, claims) : undefined,
   ]);
   const members = new Map<string, Set<string>>();
   for (const { user_group_id, user_ids } of memberships) members.set(user_group_id, new Set(user_ids.split(',')));

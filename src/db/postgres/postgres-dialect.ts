@@ -6,6 +6,7 @@ export const postgresDialect: SqlDialect = {
   ...postgresRows,
   kind: 'postgres',
   joinIds: (column) => sql<string>`string_agg(CAST(${sql.ref(column)} AS TEXT), ',')`,
+  claimTriples: (id, key, value) => sql<string>`CAST(json_agg(json_build_array(${sql.ref(id)}, ${sql.ref(key)}, ${sql.ref(value)})) AS TEXT)`,
   bytesHead: (column, bytes) => sql<Buffer>`substring(${sql.ref(column)} from 1 for ${sql.lit(bytes)})`,
   // udt names, as Pocket ID v2.14.0's migrations create them.
   expectedSchema: {

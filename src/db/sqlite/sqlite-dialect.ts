@@ -6,6 +6,7 @@ export const sqliteDialect: SqlDialect = {
   ...sqliteRows,
   kind: 'sqlite',
   joinIds: (column) => sql<string>`group_concat(${sql.ref(column)}, ',')`,
+  claimTriples: (id, key, value) => sql<string>`json_group_array(json_array(${sql.ref(id)}, ${sql.ref(key)}, ${sql.ref(value)}))`,
   bytesHead: (column, bytes) => sql<Buffer>`substr(${sql.ref(column)}, 1, ${sql.lit(bytes)})`,
   // Declared types, as Pocket ID v2.14.0's migrations create them.
   expectedSchema: {
