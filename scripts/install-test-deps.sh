@@ -19,6 +19,11 @@ fi
 if ! have openssl; then
   pkgs+=(openssl)
 fi
+# better-sqlite3 compiles from source where its prebuilt binary cannot be downloaded (npm ci, and the production
+# artifact of test/integration/package.test.ts); python3 also unpacks helm when unzip is absent (scripts/fetch-helm.sh).
+if ! have python3 || ! have make || ! have g++; then
+  pkgs+=(python3 make g++)
+fi
 # systemd-analyze verifies deploy/systemd's unit (test/unit/deploy-files.test.ts); nothing is started.
 if ! have systemd-analyze; then
   pkgs+=(systemd)
