@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --workload M|L|M,L] [--db postgres|sqlite|both] [--scenarios initial,no-change,1pct,floor]
+ * `npm run bench [-- --workload M|L|M,L] [--db postgres|sqlite|both] [--scenarios dry-run,initial,no-change,1pct,floor]
  *                    [--page-size 500] [--size-limit 1000] [--changes auto|modify|reload] [--floor-runs 3]
  *                    [--repeat 1] [--profile] [--pg-explain MS] [--keep]`
  *
@@ -12,6 +12,8 @@
  *              (modify), or by regenerating and loading a new slapd (reload); auto takes the faster one
  *   floor      the same paged searches with bare ldapts, results discarded (median of --floor-runs after a
  *              warm-up), once on the original directory and once on the changed one
+ *   dry-run    before the initial sync: `sync --dry-run` and `sync --dry-run --json` through the real CLI on the
+ *              empty database (exit status, stdout size, the JSON parsed and its counts against the real run)
  * Prints a table and the issue's targets, and writes everything to bench/results/<timestamp>.json.
  * With --profile every child runs under `node --cpu-prof` and the top self-time functions are printed; with
  * --pg-explain MS the PostgreSQL syncs load auto_explain and print the plans (with foreign-key trigger times) of
@@ -33,10 +35,11 @@ import type { FloorRunResult, RunResult, RunSpec, SyncRunResult } from './lib/pr
 import { formatChecks, formatTable, type TableRow, type TargetCheck } from './lib/report.js';
 import { startPocketIdWriter, type WriterStats } from './lib/pocket-id-writer.js';
 import { measureWriteFloor, type WriteFloor } from './lib/write-floor.js';
+import { DRY_RUN_OK_STATUSES, runDryRun, type DryRunResult, type PlanCounts } from './lib/dry-run.js';
 import { OPENLDAP_SETTINGS } from '../src/ldap/vendor-settings.js';
 
-type Scenario = 'initial' | 'no-change' | '1pct' | 'floor';
-const SCENARIOS: Scenario[] = ['initial', 'no-change', '1pct', 'floor'];
+type Scenario = 'dry-run' | 'initial' | 'no-change' | '1pct' | 'floor';
+const SCENARIOS: Scenario[] = ['dry-run', 'initial', 'no-change', '1pct', 'floor'];
 
 interface Options {
   workloads: WorkloadName[];
@@ -62,6 +65,8 @@ const ROOT = path.resolve(HERE, '..', '..');
 const DIST = path.resolve(HERE, '..');
 /** Set by main(): run-one.js inside a private copy of dist/ (see snapshotDist). */
 let runOne = path.join(HERE, 'run-one.js');
+/** Set by main(): the private copy of dist/ (the real CLI of the dry-run step runs from it). */
+let snapshotDir = DIST;
 
 /**
  * Others rebuild dist/ while a long bench runs; children started later would
@@ -255,7 +260,7 @@ interface FloorMeasurement {
 interface SyncMeasurement {
   workload: WorkloadName;
   database: DbKind;
-  scenario: Exclude<Scenario, 'floor'>;
+  scenario: Exclude<Scenario, 'floor' | 'dry-run'>;
   /** 1-based; with --repeat the table shows the run with the median wall time. */
   repetition: number;
   result: SyncRunResult;
@@ -279,6 +284,8 @@ interface WorkloadReport {
   syncs: SyncMeasurement[];
   /** Per database: the rows of the initial sync inserted as directly as the engine allows (lib/write-floor.ts). */
   writeFloors: ({ database: DbKind } & WriteFloor)[];
+  /** `sync --dry-run` (text and --json) through the real CLI on the empty database, before the initial sync. */
+  dryRuns: ({ database: DbKind } & DryRunResult)[];
 }
 
 async function measureFloor(label: string, slapd: SlapdInstance, options: Options, workDir: string): Promise<FloorMeasurement> {
@@ -324,9 +331,10 @@ async function benchWorkload(name: WorkloadName, options: Options, workDir: stri
     floors: [],
     syncs: [],
     writeFloors: [],
+    dryRuns: [],
   };
 
-  const wantSyncs = options.scenarios.has('initial') || options.scenarios.has('no-change') || options.scenarios.has('1pct');
+  const wantSyncs = options.scenarios.has('dry-run') || options.scenarios.has('initial') || options.scenarios.has('no-change') || options.scenarios.has('1pct');
   let floor0: FloorMeasurement | undefined;
   if (options.scenarios.has('floor')) {
     floor0 = await measureFloor(`${name}-floor`, slapd, options, workDir);
@@ -367,6 +375,16 @@ async function benchWorkload(name: WorkloadName, options: Options, workDir: stri
     if (outcome.stderr.trim() !== '') log(`${label} stderr (last lines):\n${outcome.stderr.trim().split('\n').slice(-5).join('\n')}`);
   };
 
+  const dryRuns = async (database: DbKind, connectionString: string) => {
+    for (const format of ['text', 'json'] as const) {
+      const label = `${name}-${database}-dry-run-${format}`;
+      const r = await runDryRun(snapshotDir, syncEnv(slapd, connectionString, options.pageSize, options.claims), format, workDir, label, () => os.loadavg()[0] ?? 0);
+      report.dryRuns.push({ database, ...r });
+      log(`${label}: exit ${r.exitCode}, ${(r.wallMs / 1000).toFixed(2)} s (CPU ${(r.cpuMs / 1000).toFixed(2)} s, load ${r.load[0].toFixed(1)}), peak RSS ${(r.maxRssKiB / 1024).toFixed(0)} MiB, stdout ${r.stdoutBytes} bytes${format === 'json' ? `, ${r.counts ? `parsed: ${JSON.stringify(r.counts)}` : `DOES NOT PARSE: ${r.parseError}`}` : ''}`);
+      if (r.stderrTail !== '') log(`${label} stderr (last lines):\n${r.stderrTail}`);
+    }
+  };
+
   const databases = new Map<DbKind, string>();
   if (wantSyncs) {
     for (const database of options.dbs) {
@@ -375,6 +393,7 @@ async function benchWorkload(name: WorkloadName, options: Options, workDir: stri
       let connectionString = '';
       for (let rep = 1; rep <= options.repeat; rep++) {
         connectionString = await createDatabase(database, workDir);
+        if (rep === 1 && options.scenarios.has('dry-run')) await dryRuns(database, connectionString);
         await sync(database, 'initial', rep, connectionString, floor0, expectedCounts(model0, model0.users.length));
       }
       databases.set(database, connectionString);
@@ -430,6 +449,52 @@ async function benchWorkload(name: WorkloadName, options: Options, workDir: stri
 
 // ---------------------------------------------------------------------------------------------
 
+function formatBytes(bytes: number): string {
+  return bytes < 2 ** 20 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}
+
+function syncCounts(r: SyncRunResult): PlanCounts {
+  const s = r.summary;
+  return {
+    usersCreated: s.usersCreated,
+    usersUpdated: s.usersUpdated,
+    usersDisabled: s.usersDisabled,
+    usersDeleted: s.usersDeleted,
+    groupsCreated: s.groupsCreated,
+    groupsUpdated: s.groupsUpdated,
+    groupsDeleted: s.groupsDeleted,
+    membershipsAdded: s.membershipsAdded,
+    membershipsRemoved: s.membershipsRemoved,
+  };
+}
+
+/** Largest text report accepted: the text shows a bounded number of rows per section, whatever the plan's size. */
+const DRY_RUN_TEXT_LIMIT = 64 * 1024;
+
+function dryRunChecks(report: WorkloadReport): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const w = report.workload;
+  for (const d of report.dryRuns) {
+    const what = `${d.database} sync --dry-run${d.format === 'json' ? ' --json' : ''} (initial plan)`;
+    checks.push({ workload: w, target: `${what} exits ${DRY_RUN_OK_STATUSES.join(' or ')}`, measured: `exit ${d.exitCode}${d.stderrTail ? ` (${d.stderrTail.split('\n').at(-1)})` : ''}`, pass: DRY_RUN_OK_STATUSES.includes(d.exitCode ?? -1) });
+    checks.push({ workload: w, target: `${what} peak RSS < 1 GiB`, measured: `${(d.maxRssKiB / 1024).toFixed(0)} MiB`, pass: d.maxRssKiB < 1024 * 1024 });
+    if (d.format === 'text') {
+      checks.push({ workload: w, target: `${what} text bounded (< ${DRY_RUN_TEXT_LIMIT / 1024} KiB)`, measured: formatBytes(d.stdoutBytes), pass: d.stdoutBytes < DRY_RUN_TEXT_LIMIT });
+      continue;
+    }
+    const initial = report.syncs.find((m) => m.database === d.database && m.scenario === 'initial' && m.repetition === 1);
+    const expected = initial ? syncCounts(initial.result) : null;
+    const same = d.counts !== null && expected !== null && JSON.stringify(d.counts) === JSON.stringify(expected);
+    checks.push({
+      workload: w,
+      target: `${what} parses and its counts equal the real initial run's`,
+      measured: d.counts === null ? `does not parse (${d.parseError}), ${formatBytes(d.stdoutBytes)}` : `${formatBytes(d.stdoutBytes)}; ${same ? 'same counts' : `dry run ${JSON.stringify(d.counts)} vs real ${JSON.stringify(expected)}`}`,
+      pass: same,
+    });
+  }
+  return checks;
+}
+
 function rowsDetail(r: SyncRunResult): string {
   const s = r.summary;
   return `users +${s.usersCreated} ~${s.usersUpdated} -${s.usersDisabled + s.usersDeleted}, groups +${s.groupsCreated} ~${s.groupsUpdated} -${s.groupsDeleted}, members +${s.membershipsAdded} -${s.membershipsRemoved}`;
@@ -477,6 +542,17 @@ function tableRows(reports: WorkloadReport[]): TableRow[] {
         rowsDetail: `the initial sync's rows, ${f.database === 'sqlite' ? 'prepared INSERTs' : 'INSERT … SELECT from staged rows'} in primary-key order, one transaction`,
       });
     }
+    for (const d of report.dryRuns) {
+      rows.push({
+        workload: report.workload,
+        database: d.database,
+        scenario: d.format === 'json' ? 'dry-run --json' : 'dry-run',
+        wallMs: d.wallMs,
+        cpuMs: d.cpuMs,
+        maxRssKiB: d.maxRssKiB,
+        rowsDetail: `real CLI, initial plan: exit ${d.exitCode}, stdout ${formatBytes(d.stdoutBytes)}${d.format === 'json' ? (d.counts ? ', parses' : ', DOES NOT PARSE') : ''}`,
+      });
+    }
     for (const s of representatives(report.syncs)) {
       const r = s.result;
       const row: TableRow = {
@@ -508,6 +584,7 @@ function checkTargets(reports: WorkloadReport[], options: Options): TargetCheck[
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   for (const report of reports) {
     const w = report.workload;
+    checks.push(...dryRunChecks(report));
     for (const m of representatives(report.syncs)) {
       const r = m.result;
       const db = m.database;
@@ -562,6 +639,7 @@ async function main(): Promise<void> {
   profileDir = path.join(resultsDir, `${stamp}-profiles`);
   const code = codeVersion();
   const snapshot = snapshotDist(stamp);
+  snapshotDir = snapshot;
   runOne = path.join(snapshot, 'bench', 'run-one.js');
   if (code.dirtySrc.length > 0) log(`measuring ${code.commit.slice(0, 10)} with uncommitted changes under src/: ${code.dirtySrc.join(', ')}`);
   if (options.profile) mkdirSync(profileDir, { recursive: true });

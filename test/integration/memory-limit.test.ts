@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { makeMemoryCgroup, memoryCgroupUnavailable } from '../support/cgroup.js';
+import { skipUnlessCi } from '../support/requirement.js';
 import { startSlapd, stopAllSlapd } from '../support/slapd.js';
 import { testEnv } from '../support/sync-harness.js';
 import { createTestDatabase } from '../support/test-database.js';
@@ -17,6 +18,9 @@ after(stopAllSlapd);
 
 // Prints the process's peak resident memory (the kernel's high-water mark, KiB) when it exits.
 const PRINT_MAX_RSS = `data:text/javascript,process.on('exit', () => process.stderr.write('maxRSS=' + process.resourceUsage().maxRSS + '\\n'))`;
+
+/** The peak resident memory PRINT_MAX_RSS reported, in MiB. */
+const peakMib = (out: string) => Number(/^maxRSS=(\d+)$/m.exec(out)?.[1]) / 1024;
 
 async function syncIn(limitBytes: number, env: Record<string, string>): Promise<{ code: number | null; out: string }> {
   const cgroup = makeMemoryCgroup(limitBytes);
@@ -32,7 +36,7 @@ async function syncIn(limitBytes: number, env: Record<string, string>): Promise<
   }
 }
 
-test('a sync whose peak is near the cgroup memory limit warns once, naming peak, limit and what to raise', { skip: memoryCgroupUnavailable() ?? false }, async () => {
+test('a sync whose peak is near the cgroup memory limit warns once, naming peak, limit and what to raise', { skip: skipUnlessCi(memoryCgroupUnavailable()) }, async () => {
   const slapd = await startSlapd();
   const db = await createTestDatabase('sqlite');
   try {
@@ -40,13 +44,16 @@ test('a sync whose peak is near the cgroup memory limit warns once, naming peak,
     const roomy = await syncIn(4096 * MIB, env);
     assert.equal(roomy.code, 0, roomy.out);
     assert.doesNotMatch(roomy.out, /WRN Memory peak/);
-    const peakMib = Number(/^maxRSS=(\d+)$/m.exec(roomy.out)?.[1]) / 1024;
-    assert.ok(peakMib > 20 && peakMib < 1024, roomy.out);
+    const roomyMib = peakMib(roomy.out);
+    assert.ok(roomyMib > 20 && roomyMib < 1024, roomy.out);
 
-    // A limit just above that peak: warned, and still done. (Under the limit's pressure the kernel
-    // evicts file-backed pages, so the run's resident peak comes out lower than with room to spare:
-    // 83 against 93 MiB measured, hence a limit only 5% above.)
-    const tightMib = Math.ceil(peakMib / 0.95);
+    // Under a limit's pressure the kernel evicts file-backed pages, so the resident peak comes out
+    // lower than with room to spare, and by how much varies with the machine's load (79 MiB under
+    // limits set from roomy peaks of 84 to 95 MiB, measured). So the peak is taken once under
+    // pressure, and the asserted run gets a limit 10% above that: warned, and still done.
+    const pressed = await syncIn(Math.ceil(roomyMib / 0.95) * MIB, env);
+    assert.equal(pressed.code, 0, pressed.out);
+    const tightMib = Math.ceil(peakMib(pressed.out) / 0.9);
     const tight = await syncIn(tightMib * MIB, env);
     assert.equal(tight.code, 0, tight.out);
     const warnings = tight.out.split('\n').filter((line) => line.includes(' WRN Memory peak'));
