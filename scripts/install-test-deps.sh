@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need (Debian/Ubuntu, root): OpenLDAP slapd + ldap-utils, PostgreSQL, openssl, systemd (for systemd-analyze),
 # 389 Directory Server (389-ds-base: dscreate, ns-slapd, dsidm; no instance is created and nothing is started),
-# promtool (Debian's prometheus package) for the alert rules.
+# promtool (Debian's prometheus package) for the alert rules, the Samba AD DC (samba-ad-dc) for the AD tests.
 # Idempotent and quiet when everything is present; `apt-get update` runs only when something must be installed.
 # No system slapd database is configured (debconf preseed) and no service is started: the tests run their own
 # throwaway slapd instances and PostgreSQL clusters (test/support/slapd.ts, test/support/postgres.ts).
@@ -19,6 +19,11 @@ fi
 if ! have openssl; then
   pkgs+=(openssl)
 fi
+# better-sqlite3 compiles from source where its prebuilt binary cannot be downloaded (npm ci, and the production
+# artifact of test/integration/package.test.ts); python3 also unpacks helm when unzip is absent (scripts/fetch-helm.sh).
+if ! have python3 || ! have make || ! have g++; then
+  pkgs+=(python3 make g++)
+fi
 # systemd-analyze verifies deploy/systemd's unit (test/unit/deploy-files.test.ts); nothing is started.
 if ! have systemd-analyze; then
   pkgs+=(systemd)
@@ -32,6 +37,11 @@ if ! have dscreate || ! have ns-slapd || ! have dsidm; then
 fi
 if ! have promtool; then
   lean+=(prometheus)
+fi
+# The Samba AD DC tests (test/integration/samba-ad.test.ts via scripts/samba-ad.sh, which provisions its own
+# throwaway domain); the packages' system DC stays unconfigured, so nothing starts on 389.
+if ! have samba || ! have samba-tool || ! have ldbadd; then
+  lean+=(samba-ad-dc samba-ad-provision ldb-tools)
 fi
 
 [ ${#pkgs[@]} -eq 0 ] && [ ${#lean[@]} -eq 0 ] && exit 0

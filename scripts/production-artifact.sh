@@ -20,7 +20,7 @@
 set -euo pipefail
 
 # Keep in step with the build stage's COPY lines in the Dockerfile (checked by the test).
-BUILD_CONTEXT=(package.json package-lock.json scripts/build-production.sh tsconfig.json src)
+BUILD_CONTEXT=(package.json package-lock.json scripts/build-production.sh scripts/healthcheck.sh tsconfig.json src)
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT=${1:?usage: bash scripts/production-artifact.sh OUT_DIR}

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `pocket-id-ldap-sync healthcheck`, also run on its own by the image's HEALTHCHECK and the chart's
-// `helm test` pod (node dist/src/cli/healthcheck.js). Docker runs it every 30 s, so it loads
+// `pocket-id-ldap-sync healthcheck`, also run on its own by the chart's `helm test` pod
+// (node dist/src/cli/healthcheck.js). The image's HEALTHCHECK runs scripts/healthcheck.sh instead,
+// the same check in bash, because any Node.js start costs 43 MB. Kept cheap all the same: it loads
 // nothing but node:http, its help text and the dependency-free errorMessage(): no settings loader, no logger, no
 // database driver. It reads its two settings itself, with the daemon's default and rules
 // (src/config/settings.ts; test/unit/healthcheck.test.ts holds the two together).

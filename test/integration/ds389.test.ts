@@ -13,6 +13,7 @@ import { loadConfig } from '../../src/config/load-config.js';
 import { createLogger } from '../../src/log/logger.js';
 import { runChecks } from '../../src/service/check.js';
 import { DS_BASE, startDs389, type Ds389Instance } from '../support/ds389.js';
+import { skipUnlessCi } from '../support/requirement.js';
 import { syncWith, type SyncOutcome } from '../support/sync-harness.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
@@ -130,7 +131,7 @@ const need = (): Ds389Instance => {
   return ds;
 };
 
-describe('389 Directory Server', { skip: process.getuid?.() !== 0 ? '389-ds instances need root' : false }, () => {
+describe('389 Directory Server', { skip: skipUnlessCi(process.getuid?.() !== 0 && '389-ds instances need root') }, () => {
   test('entryUUID after an offline import: none until the fixup task, then every id is the entryUUID', async () => {
     const instance = need();
     assert.ifError(beforeFixup!.error);

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { makeMemoryCgroup, memoryCgroupUnavailable } from '../support/cgroup.js';
+import { skipUnlessCi } from '../support/requirement.js';
 import { startSlapd, stopAllSlapd } from '../support/slapd.js';
 import { testEnv } from '../support/sync-harness.js';
 import { createTestDatabase } from '../support/test-database.js';
@@ -35,7 +36,7 @@ async function syncIn(limitBytes: number, env: Record<string, string>): Promise<
   }
 }
 
-test('a sync whose peak is near the cgroup memory limit warns once, naming peak, limit and what to raise', { skip: memoryCgroupUnavailable() ?? false }, async () => {
+test('a sync whose peak is near the cgroup memory limit warns once, naming peak, limit and what to raise', { skip: skipUnlessCi(memoryCgroupUnavailable()) }, async () => {
   const slapd = await startSlapd();
   const db = await createTestDatabase('sqlite');
   try {

@@ -113,7 +113,7 @@ test('the Dockerfile, the build script and .dockerignore agree on what is built 
 
   // The runtime stage: the three parts of the artifact from the build stage, compiled nothing, runs as 1000:1000.
   const runtime = DOCKERFILE.split(/^FROM /m)[2] ?? '';
-  assert.deepEqual([...runtime.matchAll(/^COPY --from=build \/build\/(\S+) /gm)].map((m) => m[1]), ['package.json', 'node_modules', 'dist']);
+  assert.deepEqual([...runtime.matchAll(/^COPY --from=build \/build\/(\S+) /gm)].map((m) => m[1]), ['package.json', 'node_modules', 'dist', 'scripts/healthcheck.sh']);
   // It runs no package manager and removes the ones the base image ships; the CLI is on PATH.
   assert.doesNotMatch(runtime.replace(/^RUN rm -rf .*(\n .*)*$/m, '').replace(/^#.*$/gm, ''), /npm|apt-get|node-gyp|yarn|corepack/);
   const removal = /^RUN rm -rf (.*(?:\n .*)*)$/m.exec(runtime)?.[1] ?? '';
@@ -124,7 +124,9 @@ test('the Dockerfile, the build script and .dockerignore agree on what is built 
   assert.match(runtime, /^WORKDIR \/app$/m);
   assert.deepEqual(ENTRYPOINT(), ['node', '--max-old-space-size-percentage=75', `${IMAGE_APP_DIR}/dist/src/cli/main.js`]);
   assert.deepEqual(execForm('CMD'), ['run']);
-  assert.deepEqual(execForm('HEALTHCHECK'), ['node', `${IMAGE_APP_DIR}/dist/src/cli/healthcheck.js`]);
+  assert.deepEqual(execForm('HEALTHCHECK'), ['bash', `${IMAGE_APP_DIR}/scripts/healthcheck.sh`]);
+  // bash is the base image's (Debian's essential package); the runtime stage removes nothing of it.
+  assert.doesNotMatch(removal, /bash|\/bin\/sh/);
   assert.match(runtime, /^HEALTHCHECK --interval=30s --timeout=10s --start-period=2m --retries=3 \\\n  CMD \[/m);
 
   // No secret baked in: no ENV or ARG that names one, and no setting of the daemon at all.

@@ -29,6 +29,7 @@ import {
   type AdUser,
   type SambaInstance,
 } from '../support/samba.js';
+import { skipUnlessCi } from '../support/requirement.js';
 import { syncWith, withLdapClient } from '../support/sync-harness.js';
 import { createTestDatabase, DB_KINDS, type TestDatabase } from '../support/test-database.js';
 import { AD_SETTINGS } from '../../src/ldap/vendor-settings.js';
@@ -58,7 +59,7 @@ const USERS: AdUser[] = [...NAMED, ...Array.from({ length: BIG }, (_, i) => ({ n
 const BUILT_IN_USERS = ['Administrator', 'Guest', 'dns-dc1', 'krbtgt'];
 
 const setup = await startSamba(adLdif(USERS, GROUPS));
-const skip = 'skip' in setup ? `Samba AD DC not available: ${setup.skip}` : false;
+const skip = skipUnlessCi('skip' in setup && `Samba AD DC not available: ${setup.skip}`);
 const samba = 'skip' in setup ? undefined : setup;
 if (samba) console.log(`# Samba AD DC up: ${samba.timings}`);
 

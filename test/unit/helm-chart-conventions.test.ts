@@ -135,9 +135,9 @@ test('`helm test` pod: the image\'s health check against the metrics Service; al
   assert.equal(c.image, r.container('ldap-sync').image);
   assert.deepEqual(c.command, ['node', '/opt/pocket-id-ldap-sync/dist/src/cli/healthcheck.js']);
   assert.deepEqual(env(c), { LDAP_SYNC_HTTP_ADDRESS: 'rel-pocket-id-ldap-sync-metrics.ids.svc', LDAP_SYNC_HTTP_PORT: '9474' });
-  // The same command as the Dockerfile's HEALTHCHECK.
-  const dockerfile = readFileSync(path.join(CHART, '..', '..', 'Dockerfile'), 'utf8').replace(/\\\n\s*/g, ' ');
-  assert.deepEqual(JSON.parse(/^HEALTHCHECK .* CMD (\[.*\])$/m.exec(dockerfile)?.[1] ?? '[]'), c.command);
+  // The Node check, not the HEALTHCHECK's bash script (the template says why): a file the image ships.
+  const dockerfile = readFileSync(path.join(CHART, '..', '..', 'Dockerfile'), 'utf8');
+  assert.match(dockerfile, /^WORKDIR \/opt\/pocket-id-ldap-sync\n(?:.*\n)*?COPY --from=build \/build\/dist \.\/dist$/m);
   assert.equal((await render(['sqlite-sidecar.yaml'], ['tests.enabled=false'])).all('Pod').length, 0);
 });
 
