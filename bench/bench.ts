@@ -29,14 +29,14 @@ import { startSlapd, type SlapdInstance } from '../test/support/slapd.js';
 import { applyChanges, planChanges, type ChangeOps } from './lib/changes.js';
 import { cloneDatabase, countRows, createDatabase, type DbCounts, type DbKind } from './lib/databases.js';
 import { BENCH_USER_CLAIMS, writeLdif } from './lib/ldif.js';
-import { ADMIN_GROUP, BASE_DN, generate, liveUserCount, membershipCount, mutate, WORKLOADS, type ChangeCounts, type DirectoryModel, type WorkloadName } from './lib/model.js';
+import { generate, liveUserCount, membershipCount, mutate, WORKLOADS, type ChangeCounts, type DirectoryModel, type WorkloadName } from './lib/model.js';
 import { formatProfile, summarizeProfile, type ProfileSummary } from './lib/profile.js';
 import type { FloorRunResult, RunResult, RunSpec, SyncRunResult } from './lib/protocol.js';
 import { formatChecks, formatTable, type TableRow, type TargetCheck } from './lib/report.js';
 import { startPocketIdWriter, type WriterStats } from './lib/pocket-id-writer.js';
 import { measureWriteFloor, type WriteFloor } from './lib/write-floor.js';
 import { DRY_RUN_OK_STATUSES, runDryRun, type DryRunResult, type PlanCounts } from './lib/dry-run.js';
-import { OPENLDAP_SETTINGS } from '../src/ldap/vendor-settings.js';
+import { benchDirectoryEnv } from './lib/sync-env.js';
 
 type Scenario = 'dry-run' | 'initial' | 'no-change' | '1pct' | 'floor';
 const SCENARIOS: Scenario[] = ['dry-run', 'initial', 'no-change', '1pct', 'floor'];
@@ -221,17 +221,9 @@ async function runChild<R extends RunResult>(spec: Omit<RunSpec, 'out'>, workDir
 
 function syncEnv(slapd: SlapdInstance, connectionString: string, pageSize: number, claims: boolean): Record<string, string> {
   return {
-    LDAP_ENABLED: 'true',
-    LDAP_URL: slapd.url,
-    // The reader is a normal entry: the server's size limit applies, as in production.
-    LDAP_BIND_DN: slapd.readerDn,
-    LDAP_BIND_PASSWORD: slapd.readerPassword,
-    LDAP_BASE: BASE_DN,
-    ...(OPENLDAP_SETTINGS as Record<string, string>),
-    LDAP_ADMIN_GROUP_NAME: ADMIN_GROUP,
+    ...benchDirectoryEnv(slapd, connectionString),
     LDAP_SYNC_PAGE_SIZE: String(pageSize),
     LOG_LEVEL: 'warn',
-    DB_CONNECTION_STRING: connectionString,
     ...(claims ? { LDAP_SYNC_USER_CLAIMS: BENCH_USER_CLAIMS } : {}),
   };
 }

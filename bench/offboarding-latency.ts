@@ -20,14 +20,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
-import { OPENLDAP_SETTINGS } from '../src/ldap/vendor-settings.js';
+import { benchDirectoryEnv } from './lib/sync-env.js';
 import { startDaemon, type DaemonProcess } from '../test/support/daemon-process.js';
 import { addNsAccountLockSchema } from '../test/support/ns-account-lock.js';
 import { freePort } from '../test/support/ports.js';
 import { startSlapd, type SlapdInstance } from '../test/support/slapd.js';
 import { createDatabase, type DbKind } from './lib/databases.js';
 import { writeLdif } from './lib/ldif.js';
-import { ADMIN_GROUP, BASE_DN, generate, userDn, WORKLOADS, type DirectoryModel, type WorkloadName } from './lib/model.js';
+import { generate, userDn, WORKLOADS, type DirectoryModel, type WorkloadName } from './lib/model.js';
 import { openProbe, type SessionProbe } from './lib/session-probe.js';
 
 const run = promisify(execFile);
@@ -80,20 +80,13 @@ async function ldapDisable(slapd: SlapdInstance, dn: string): Promise<void> {
 
 function daemonEnv(slapd: SlapdInstance, connectionString: string, schedule: string, port: number): Record<string, string> {
   return {
-    LDAP_ENABLED: 'true',
-    LDAP_URL: slapd.url,
-    LDAP_BIND_DN: slapd.readerDn,
-    LDAP_BIND_PASSWORD: slapd.readerPassword,
-    LDAP_BASE: BASE_DN,
-    ...(OPENLDAP_SETTINGS as Record<string, string>),
-    LDAP_ADMIN_GROUP_NAME: ADMIN_GROUP,
+    ...benchDirectoryEnv(slapd, connectionString),
     LDAP_SYNC_DISABLED_ACCOUNTS: 'true',
     LDAP_SYNC_SCHEDULE: schedule,
     LDAP_SYNC_HTTP_PORT: String(port),
     LDAP_SYNC_HTTP_ADDRESS: '127.0.0.1',
     LDAP_SYNC_TRIGGER_TOKEN: TOKEN,
     UI_CONFIG_DISABLED: 'true',
-    DB_CONNECTION_STRING: connectionString,
   };
 }
 
