@@ -5,22 +5,24 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import type { SyncRunResult } from './protocol.js';
 
 /** Exit statuses a dry run may end with (src/cli/main.ts): 0, or 6 when a guard would refuse the real run. */
 export const DRY_RUN_OK_STATUSES = [0, 6];
 
 /** The counts of a plan, as the JSON report and the real run's plan both give them. */
-export interface PlanCounts {
-  usersCreated: number;
-  usersUpdated: number;
-  usersDisabled: number;
-  usersDeleted: number;
-  groupsCreated: number;
-  groupsUpdated: number;
-  groupsDeleted: number;
-  membershipsAdded: number;
-  membershipsRemoved: number;
-}
+export type PlanCounts = Pick<
+  SyncRunResult['summary'],
+  | 'usersCreated'
+  | 'usersUpdated'
+  | 'usersDisabled'
+  | 'usersDeleted'
+  | 'groupsCreated'
+  | 'groupsUpdated'
+  | 'groupsDeleted'
+  | 'membershipsAdded'
+  | 'membershipsRemoved'
+>;
 
 export interface DryRunResult {
   format: 'text' | 'json';
