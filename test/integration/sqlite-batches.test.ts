@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
+import { startDaemon } from '../support/daemon-process.js';
 import { stopAllSlapd } from '../support/slapd.js';
 import { startFixture } from '../support/sync-harness.js';
 import { createTestDatabase } from '../support/test-database.js';
@@ -11,45 +10,16 @@ import { createTestDatabase } from '../support/test-database.js';
 // transaction), killed with SIGKILL between two commits, as a crash or an OOM kill would: the next
 // run completes the work, and the result equals a run that was never interrupted.
 
-const MAIN = path.join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.js');
 const BATCH = { LDAP_SYNC_SQLITE_BATCH_ROWS: '8', LOG_LEVEL: 'debug' };
-const live = new Set<ChildProcess>();
 
 after(async () => {
-  for (const child of live) child.kill('SIGKILL');
   await stopAllSlapd();
 });
 
-interface Cli {
-  child: ChildProcess;
-  output: string;
-  exited: Promise<number | null>;
-}
-
-function start(args: string[], env: Record<string, string>): Cli {
-  const child = spawn(process.execPath, [MAIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  live.add(child);
-  const cli: Cli = { child, output: '', exited: new Promise((resolve) => child.on('exit', (code) => (live.delete(child), resolve(code)))) };
-  child.stdout!.on('data', (chunk: Buffer) => (cli.output += chunk.toString('utf8')));
-  child.stderr!.on('data', (chunk: Buffer) => (cli.output += chunk.toString('utf8')));
-  return cli;
-}
-
 async function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const cli = start(args, env);
+  const cli = startDaemon(env, args);
   const code = await cli.exited;
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  return { code, output: cli.output };
-}
-
-/** Waits for a line; the process must still be running. */
-async function waitFor(cli: Cli, pattern: RegExp): Promise<RegExpMatchArray> {
-  for (;;) {
-    const match = pattern.exec(cli.output);
-    if (match) return match;
-    if (cli.child.exitCode !== null) assert.fail(`exited (${cli.child.exitCode}) before ${pattern}:\n${cli.output}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+  return { code, output: cli.output() };
 }
 
 /** What a run leaves, without the random row ids: users, groups, memberships by name. */
@@ -84,12 +54,12 @@ test('SQLite, small batches: the dry run counts them; a run killed between two c
     const needed = Number(/Write transactions: the plan needs (\d+) \(SQLite: committed one after another/.exec(dry.output)?.[1]);
     assert.ok(needed > 5, `the test directory takes several batches of 6: ${dry.output}`);
 
-    const killed = start(['sync'], env);
-    const second = await waitFor(killed, /Committed write transaction 2 of (\d+)/);
+    const killed = startDaemon(env, ['sync']);
+    const [second] = await killed.waitFor(/Committed write transaction 2 of (\d+)/);
     killed.child.kill('SIGKILL');
     await killed.exited;
-    assert.equal(Number(second[1]), needed, 'the real run commits as many batches as the dry run said');
-    const batchLines = [...killed.output.matchAll(/Committed write transaction (\d+) of \d+.* wrote="([^"]*)"/g)].map((m) => `${m[1]}: ${m[2]}`);
+    assert.equal(Number(second?.[1]), needed, 'the real run commits as many batches as the dry run said');
+    const batchLines = [...killed.output().matchAll(/Committed write transaction (\d+) of \d+.* wrote="([^"]*)"/g)].map((m) => `${m[1]}: ${m[2]}`);
     assert.ok(batchLines[0]?.startsWith('1: insert users 2'), `users first, in pairs: ${batchLines.join(' | ')}`);
 
     assert.deepEqual(consistency(db.connectionString), { integrity: 'ok', foreignKeys: [] }, 'every committed batch is consistent on its own');

@@ -1,5 +1,5 @@
-// The daemon as an operator runs it: `node dist/src/cli/main.js run` as a child process, observed only
-// through its output, its exit status and its HTTP port.
+// The daemon (or any CLI command) as an operator runs it: `node dist/src/cli/main.js run` as a child
+// process, observed only through its output, its exit status and its HTTP port.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -30,8 +30,9 @@ export function startDaemon(env: Record<string, string>, args: string[] = ['run'
   let all = '';
   child.stdout!.on('data', (chunk: Buffer) => (all += chunk.toString('utf8')));
   child.stderr!.on('data', (chunk: Buffer) => (all += chunk.toString('utf8')));
+  // 'close', not 'exit': it comes after stdout and stderr are drained, so output() is complete.
   const exited = new Promise<number | null>((resolve) =>
-    child.on('exit', (code) => {
+    child.on('close', (code) => {
       live.delete(child);
       resolve(code);
     }),
