@@ -119,7 +119,26 @@ before(async () => {
     client.modify(`uid=dave,${PEOPLE}`, [new Change({ operation: 'add', modification: new Attribute({ type: 'nsRoleDN', values: [`cn=contractors,${DS_BASE}`] }) })]),
   );
   await ds.dsidm(['role', 'lock', `cn=contractors,${DS_BASE}`]);
+  await untilRoleLockVisible(ds, `uid=dave,${PEOPLE}`);
 });
+
+/**
+ * 389's Class of Service cache is rebuilt by a background thread after
+ * `dsidm role lock`, so the virtual nsAccountLock appears a moment later; a
+ * run started before that reads dave as unlocked. Wait for the condition.
+ */
+async function untilRoleLockVisible(instance: Ds389Instance, dn: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const lock = await instance.admin(async (client) => {
+      const { searchEntries } = await client.search(dn, { scope: 'base', attributes: ['nsAccountLock'] });
+      return String(searchEntries[0]?.nsAccountLock ?? '');
+    });
+    if (lock.toLowerCase() === 'true') return;
+    if (performance.now() > deadline) throw new Error(`${dn}: nsAccountLock still "${lock}" ${timeoutMs} ms after the role was locked`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
 
 after(async () => {
   for (const db of databases) await db.close();
