@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { SyncFailure } from '../../sync/failure.js';
+import { memberCounts } from '../../sync/membership-diff.js';
 import type { CurrentState, SyncPlan } from '../../sync/types.js';
 import { applySteps, type ApplyStep } from '../apply.js';
 import { countBatches, describeBatch, START, takeBatch, type Batch } from '../batches.js';
@@ -48,7 +49,9 @@ export interface BatchedWriteTarget {
 }
 
 function steps(plan: SyncPlan, state: CurrentState, revoke: CredentialTables | null = null): ApplyStep[] {
-  return applySteps(plan, (id) => state.memberships.get(id)?.size ?? 0, revoke);
+  // Counted only when the plan deletes a group (the weight of its cascade).
+  let counts: Map<string, number> | undefined;
+  return applySteps(plan, (id) => (counts ??= memberCounts(state.memberships)).get(id) ?? 0, revoke);
 }
 
 /** How many batches a plan takes at full size: what the dry run reports (a slow database may take more). */
