@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/config.js';
-import type { PocketIdDatabase, SchemaReport, StateScope } from '../db/database.js';
+import type { PocketIdDatabase, SchemaReport, StateRead, StateScope } from '../db/database.js';
 import { claimsConfigured } from '../config/claim-mappings.js';
 import { SchemaError } from '../db/schema-check.js';
 import { closeLdapConnection, openLdapConnection } from '../ldap/connection.js';
@@ -107,14 +107,30 @@ function enforceGuards(guards: Guards, options: SyncOptions, log: Logger): void 
   if (guards.reEnable) log.warn('Re-enable guard overridden for this run (--allow-mass-reenable)', { detail: guards.reEnable.message });
 }
 
+/**
+ * The directory, and Pocket ID's state read meanwhile instead of after: no
+ * lock is taken and no transaction stays open while LDAP is read; write()
+ * checks the rows its plan touches (StateRead, expectation-check.ts).
+ */
+async function readDirectoryAndState(config: RunSettings, db: PocketIdDatabase, scope: StateScope, log: Logger): Promise<{ snapshot: DirectorySnapshot; ahead: StateRead }> {
+  const reading = failsAs('database', () => db.readState(scope));
+  try {
+    const snapshot = await failsAs('ldap_search', () => readSnapshot(config, log));
+    return { snapshot, ahead: await reading };
+  } catch (error) {
+    // The run fails with the first error; the read is never left running on its own.
+    await reading.catch(() => undefined);
+    throw error;
+  }
+}
+
 /** A dry run's plan, from a read-only look at the database: no write transaction is opened. */
 async function planOnly(
   db: PocketIdDatabase,
-  scope: StateScope,
+  state: CurrentState,
   makePlan: (state: CurrentState) => SyncPlan,
   revoke: CredentialTables | null,
 ): Promise<{ plan: SyncPlan; transactions: number; sessions: RevocationSummary | undefined }> {
-  const state = await failsAs('database', () => db.readState(scope));
   const plan = makePlan(state);
   const sessions = revoke ? await failsAs('database', () => previewRevocation(db, plan, revoke)) : undefined;
   return { plan, transactions: db.transactionsFor(plan, state), sessions };
@@ -149,7 +165,7 @@ export async function runSync(config: RunSettings, db: PocketIdDatabase, log: Lo
   const scope: StateScope = claimsConfigured(config.ldap.claims) ? { claims: config.ldap.claims } : {};
   const schema = await checkedSchema(db, scope, log);
   const revoke = revocationTables(config, schema, log);
-  const snapshot = await failsAs('ldap_search', () => readSnapshot(config, log));
+  const { snapshot, ahead } = await readDirectoryAndState(config, db, scope, log);
   const timings = { readMs: snapshot.stats.readMs, planMs: 0, applyMs: 0 };
   // The users the committed plan was made from: the picture step maps entries to row ids with them.
   let plannedUsers: CurrentUser[] = [];
@@ -167,7 +183,7 @@ export async function runSync(config: RunSettings, db: PocketIdDatabase, log: Lo
   const transactions = { count: 0, longestMs: 0 };
   let sessions: RevocationSummary | undefined;
   if (dryRun) {
-    ({ plan: syncPlan, transactions: transactions.count, sessions } = await planOnly(db, scope, makePlan, revoke));
+    ({ plan: syncPlan, transactions: transactions.count, sessions } = await planOnly(db, ahead.state, makePlan, revoke));
   } else {
     const written = await failsAs('database', () => db.write(
       (state) => {
@@ -177,6 +193,7 @@ export async function runSync(config: RunSettings, db: PocketIdDatabase, log: Lo
       },
       {
         now: new Date(),
+        ahead,
         revoke,
         onCommitted: (p) => log.debug(`Committed write transaction ${p.committed} of ${p.total}`, { wrote: p.wrote, heldMs: Math.round(p.heldMs) }),
         scope,

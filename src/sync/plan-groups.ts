@@ -82,7 +82,7 @@ export function planGroupsAndMemberships(
   }
   const diff = diffMemberships(planned.map((p) => p.groupId), membersOf, finalUsers.ids, current.memberships);
   planned.forEach(({ candidate, groupId }, g) => {
-    const membership = (userId: string): Membership => ({ groupId, userId, groupName: candidate.name, username: users.usernameById.get(userId) ?? userId });
+    const membership = (userId: string): Membership => ({ groupId, userId, groupName: candidate.name, username: users.usernameOf(userId) ?? userId });
     for (const userId of diff.added[g]) result.memberships.add.push(membership(userId));
     for (const userId of diff.removed[g]) result.memberships.remove.push(membership(userId));
     planGroupRow(candidate, groupId, diff.added[g].length + diff.removed[g].length > 0, result);
