@@ -5,6 +5,8 @@
  * is derived from it by mutate().
  */
 
+import { prng } from '../../test/support/prng.js';
+
 export type WorkloadName = 'M' | 'L';
 
 export interface Workload {
@@ -50,18 +52,6 @@ export interface DirectoryModel {
   /** undefined: the entry was deleted. */
   users: (UserEntry | undefined)[];
   groups: GroupEntry[];
-}
-
-/** mulberry32: small, fast, good enough for test data. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const GIVEN = ['Anna', 'Ben', 'Chloé', 'David', 'Emma', 'Felix', 'Greta', 'Hugo', 'Ines', 'Jonas', 'Kai', 'Lena', 'Marta', 'Noah', 'Olivia', 'Paul', 'Zoë', 'Søren'];

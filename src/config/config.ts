@@ -54,6 +54,15 @@ export interface SyncRules {
   reEnableThreshold: DeleteThreshold;
 }
 
+/** LDAP_SYNC_INCREMENTAL and its schedules (docs/incremental.md). */
+export interface IncrementalSettings {
+  enabled: boolean;
+  /** LDAP_SYNC_DELETION_SCHEDULE as written ('' = an id scan in every incremental run); validated by parseSchedule(). */
+  deletionSchedule: string;
+  /** LDAP_SYNC_FULL_SCHEDULE as written; validated by parseSchedule(). */
+  fullSchedule: string;
+}
+
 /** How the daemon (`run`) schedules runs and serves HTTP. */
 export interface ServiceSettings {
   /** LDAP_SYNC_SCHEDULE as written; already validated by parseSchedule(). */
@@ -94,6 +103,7 @@ export interface Config {
   ldap: LdapSettings;
   database: DatabaseTarget;
   rules: SyncRules;
+  incremental: IncrementalSettings;
   uiConfigDisabled: boolean;
   service: ServiceSettings;
   log: { level: LogLevel; json: boolean };

@@ -23,10 +23,15 @@ function integer(min: number, max: number) {
 
 const threshold = makeValidator<DeleteThreshold>((raw) => parseDeleteThreshold(raw));
 
-const schedule = makeValidator<string>((raw) => {
+function scheduleText(raw: string): string {
   parseSchedule(raw);
   return raw.trim();
-});
+}
+
+const schedule = makeValidator<string>(scheduleText);
+
+/** A schedule where empty has a meaning of its own (LDAP_SYNC_DELETION_SCHEDULE: every run). */
+const optionalSchedule = makeValidator<string>((raw) => (raw.trim() === '' ? '' : scheduleText(raw)));
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
@@ -87,6 +92,9 @@ function buildSpec() {
     LDAP_SYNC_DISABLED_ACCOUNTS: flag('LDAP_SYNC_DISABLED_ACCOUNTS'),
     LDAP_SYNC_MEMBER_RANGE_SIZE: integer(0, 1_000_000)({ default: Number(defaultOf('LDAP_SYNC_MEMBER_RANGE_SIZE')) }),
     LDAP_SYNC_SCHEDULE: schedule({ default: defaultOf('LDAP_SYNC_SCHEDULE') }),
+    LDAP_SYNC_INCREMENTAL: flag('LDAP_SYNC_INCREMENTAL'),
+    LDAP_SYNC_DELETION_SCHEDULE: optionalSchedule({ default: defaultOf('LDAP_SYNC_DELETION_SCHEDULE') }),
+    LDAP_SYNC_FULL_SCHEDULE: schedule({ default: defaultOf('LDAP_SYNC_FULL_SCHEDULE') }),
     LDAP_SYNC_RETRY_DELAY: integer(1, 86400)({ default: Number(defaultOf('LDAP_SYNC_RETRY_DELAY')) }),
     LDAP_SYNC_RETRY_MAX_DELAY: integer(1, 86400)({ default: Number(defaultOf('LDAP_SYNC_RETRY_MAX_DELAY')) }),
     LDAP_SYNC_HTTP_PORT: integer(0, 65535)({ default: Number(defaultOf('LDAP_SYNC_HTTP_PORT')) }),
@@ -107,7 +115,7 @@ function buildSpec() {
 
 // Structured strings whose empty value could only be a mistake (a Helm value left blank).
 // FILE_BACKEND and UPLOAD_PATH: Pocket ID falls back to its defaults when they are empty.
-const EMPTY_MEANS_DEFAULT: ReadonlySet<string> = new Set<SettingName>(['LDAP_SYNC_DELETE_THRESHOLD', 'LDAP_SYNC_REENABLE_THRESHOLD', 'LDAP_SYNC_SCHEDULE', 'FILE_BACKEND', 'UPLOAD_PATH']);
+const EMPTY_MEANS_DEFAULT: ReadonlySet<string> = new Set<SettingName>(['LDAP_SYNC_DELETE_THRESHOLD', 'LDAP_SYNC_REENABLE_THRESHOLD', 'LDAP_SYNC_SCHEDULE', 'LDAP_SYNC_FULL_SCHEDULE', 'FILE_BACKEND', 'UPLOAD_PATH']);
 
 // Booleans and numbers set to "" fall back to their default, as an unset
 // variable would; strings keep "" because Pocket ID uses a set-but-empty value as is.

@@ -196,6 +196,11 @@ function toConfig(env: Env, clean: CleanEnv, secrets: Secrets, claims: ClaimMapp
       revokeSessions: clean.LDAP_SYNC_REVOKE_SESSIONS,
       reEnableThreshold: clean.LDAP_SYNC_REENABLE_THRESHOLD,
     },
+    incremental: {
+      enabled: clean.LDAP_SYNC_INCREMENTAL,
+      deletionSchedule: clean.LDAP_SYNC_DELETION_SCHEDULE,
+      fullSchedule: clean.LDAP_SYNC_FULL_SCHEDULE,
+    },
     uiConfigDisabled: clean.UI_CONFIG_DISABLED,
     service: {
       schedule: clean.LDAP_SYNC_SCHEDULE,

@@ -1,51 +1,23 @@
 import { SizeLimitExceededError, type Client, type Entry } from 'ldapts';
 import type { LdapSettings } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
-import { decodeUtf8, nfc } from '../text/go-text.js';
+import { nfc } from '../text/go-text.js';
 import { describeError, LdapError } from './connection.js';
 import { ALL_ATTRIBUTES_AS_BUFFERS, EntryValues } from './entry-values.js';
 import { accountStatus, ACCOUNT_STATUS_ATTRIBUTES } from './account-status.js';
-import { normalizeDN } from './dn.js';
 import { MemberResolver } from './member-resolver.js';
-import { completeRangedValues, rangeRequest } from './range.js';
 import { claimAttributes, readClaimValues } from './claim-reader.js';
+import { classifyMembers, groupAttributes, groupDnsFor, memberValues, readGroupEntry } from './group-entries.js';
+import { textReader, unique, type EntryContext, type ReadTracking } from './read-context.js';
 import { uniqueIdConverter } from './ldap-id.js';
 import { describeVendor, detectVendor, type DetectedVendor } from './vendors.js';
 import type { DirectoryGroup, DirectorySnapshot, DirectoryUser } from '../sync/snapshot.js';
-
-interface TextReader {
-  invalidAttribute?: string;
-  read(attribute: string): string;
-}
-
-// Text attributes must be valid UTF-8 without NUL: PostgreSQL rejects both and
-// Pocket ID would then abort the whole run. The entry is flagged instead and
-// the plan skips it with the attribute's name.
-function textReader(values: EntryValues): TextReader {
-  const reader: TextReader = {
-    read(attribute) {
-      const raw = values.first(attribute);
-      if (raw === undefined) return '';
-      const text = decodeUtf8(raw);
-      if (text === null || text.includes('\u0000')) {
-        reader.invalidAttribute ??= attribute;
-        return '';
-      }
-      return text;
-    },
-  };
-  return reader;
-}
-
-function unique(names: string[]): string[] {
-  return [...new Set(names.filter((name) => name !== ''))];
-}
 
 /** Smallest page the size-limit fallback halves down to. */
 export const PAGE_SIZE_FLOOR = 50;
 
 /** The page size of one read: lowered for the rest of the read when the server's size limit is below it. */
-interface Paging {
+export interface Paging {
   pageSize: number;
 }
 
@@ -55,12 +27,12 @@ interface Paging {
  * non-root binds) answers sizeLimitExceeded (4) on the first page: the search
  * is then retried with half the page size, down to PAGE_SIZE_FLOOR.
  */
-async function* pagedSearch(
+export async function* pagedSearch(
   client: Client,
   settings: LdapSettings,
   search: { what: string; filter: string; attributes: string[] },
   paging: Paging,
-  stats: DirectorySnapshot['stats'],
+  stats: Pick<DirectorySnapshot['stats'], 'pages'>,
   log: Logger,
 ): AsyncGenerator<Entry> {
   for (;;) {
@@ -113,24 +85,12 @@ export interface DirectoryRead extends DirectorySnapshot {
   vendor: DetectedVendor;
 }
 
-/** Normalised DN → the DN of the first group read with it. */
-function groupDnsByNormalizedDn(pending: PendingGroup[]): Map<string, string> {
-  const dns = new Map<string, string>();
-  for (const { group } of pending) {
-    const key = normalizeDN(group.dn);
-    if (!dns.has(key)) dns.set(key, group.dn);
-  }
-  return dns;
-}
-
 /** One read's shared state: the connection, the settings, the counters, the page size and the member resolver. */
-interface ReadContext {
-  client: Client;
-  settings: LdapSettings;
+interface ReadContext extends EntryContext {
   stats: DirectorySnapshot['stats'];
   paging: Paging;
   resolver: MemberResolver;
-  log: Logger;
+  tracking: ReadTracking | undefined;
 }
 
 /** Detects the server, and refuses settings it cannot honour before anything is read. */
@@ -144,11 +104,26 @@ async function recogniseServer(client: Client, settings: LdapSettings, log: Logg
   return vendor;
 }
 
+/** The attributes of the user search. */
+export function userAttributes(settings: LdapSettings, extra: string[] = []): string[] {
+  const attrs = settings.attributes;
+  return unique([
+    attrs.userUniqueId, attrs.username, attrs.email, attrs.firstName, attrs.lastName, attrs.displayName, attrs.profilePicture,
+    ...(settings.syncDisabledAccounts ? ACCOUNT_STATUS_ATTRIBUTES : []),
+    ...claimAttributes(settings.claims.user),
+    ...extra,
+  ]);
+}
+
 /** One user entry as Pocket ID reads it, plus its claims, picture and (with the setting) the directory's disabled flag. */
-async function readUser(context: ReadContext, entry: Entry, userId: (bytes: Uint8Array) => string): Promise<{ user: DirectoryUser; hasAccountFlag: boolean }> {
+export async function readUser(
+  context: EntryContext,
+  entry: Entry,
+  userId: (bytes: Uint8Array) => string,
+  values: EntryValues = new EntryValues(entry),
+): Promise<{ user: DirectoryUser; hasAccountFlag: boolean }> {
   const { client, settings, log } = context;
   const attrs = settings.attributes;
-  const values = new EntryValues(entry);
   const text = textReader(values);
   const idBytes = values.first(attrs.userUniqueId);
   const user: DirectoryUser = {
@@ -178,18 +153,15 @@ async function readUser(context: ReadContext, entry: Entry, userId: (bytes: Uint
 
 /** The user search: every entry becomes a DirectoryUser, and its DN goes into the resolver's cache. */
 async function readUsers(context: ReadContext): Promise<{ users: DirectoryUser[]; entriesWithAccountFlag: number }> {
-  const { client, settings, stats, paging, resolver, log } = context;
-  const attrs = settings.attributes;
-  const userId = uniqueIdConverter(attrs.userUniqueId);
+  const { client, settings, stats, paging, resolver, log, tracking } = context;
+  const userId = uniqueIdConverter(settings.attributes.userUniqueId);
   const users: DirectoryUser[] = [];
   let entriesWithAccountFlag = 0;
-  const userAttributes = unique([
-    attrs.userUniqueId, attrs.username, attrs.email, attrs.firstName, attrs.lastName, attrs.displayName, attrs.profilePicture,
-    ...(settings.syncDisabledAccounts ? ACCOUNT_STATUS_ATTRIBUTES : []),
-    ...claimAttributes(settings.claims.user),
-  ]);
-  for await (const entry of pagedSearch(client, settings, { what: 'users', filter: settings.userFilter, attributes: userAttributes }, paging, stats, log)) {
-    const { user, hasAccountFlag } = await readUser(context, entry, userId);
+  const search = { what: 'users', filter: settings.userFilter, attributes: userAttributes(settings, tracking?.attributes) };
+  for await (const entry of pagedSearch(client, settings, search, paging, stats, log)) {
+    const values = new EntryValues(entry);
+    const { user, hasAccountFlag } = await readUser(context, entry, userId, values);
+    tracking?.user(user, values, hasAccountFlag);
     if (hasAccountFlag) entriesWithAccountFlag += 1;
     // Pocket ID fills its DN cache before any validation, so members resolve
     // even to entries that are skipped later.
@@ -200,22 +172,14 @@ async function readUsers(context: ReadContext): Promise<{ users: DirectoryUser[]
 }
 
 /** The group search: each group with its entry, waiting for its members (completeMembers). */
-async function readGroups(context: ReadContext, memberRequest: string): Promise<PendingGroup[]> {
-  const { client, settings, stats, paging, log } = context;
-  const attrs = settings.attributes;
-  const groupId = uniqueIdConverter(attrs.groupUniqueId);
+async function readGroups(context: ReadContext): Promise<PendingGroup[]> {
+  const { client, settings, stats, paging, log, tracking } = context;
+  const groupId = uniqueIdConverter(settings.attributes.groupUniqueId);
   const pending: PendingGroup[] = [];
-  const groupAttributes = unique([attrs.groupName, attrs.groupUniqueId, memberRequest, ...claimAttributes(settings.claims.group)]);
-  const groupSearch = { what: 'groups', filter: settings.groupFilter, attributes: groupAttributes };
+  const groupSearch = { what: 'groups', filter: settings.groupFilter, attributes: groupAttributes(settings, tracking?.attributes) };
   for await (const entry of pagedSearch(client, settings, groupSearch, paging, stats, log)) {
     const values = new EntryValues(entry);
-    const text = textReader(values);
-    const idBytes = values.first(attrs.groupUniqueId);
-    const group: DirectoryGroup = { dn: entry.dn, ldapId: idBytes ? groupId(idBytes) : '', name: text.read(attrs.groupName), memberUsernames: [] };
-    if (text.invalidAttribute) group.invalidAttribute = text.invalidAttribute;
-    const claims = await readClaimValues(client, entry, values, settings.claims.group);
-    if (claims) group.claims = claims;
-    pending.push({ group, entry, values });
+    pending.push({ group: await readGroupEntry(context, entry, groupId, values), entry, values });
   }
   return pending;
 }
@@ -225,54 +189,31 @@ async function readGroups(context: ReadContext, memberRequest: string): Promise<
  * group DN is known: member groups (LDAP_SYNC_NESTED_GROUPS=true) are recorded
  * by their snapshot DN, the rest go to the resolver as users.
  */
-async function completeMembers(context: ReadContext, pending: PendingGroup[], rangeSize: number | undefined): Promise<DirectoryGroup[]> {
-  const { client, settings, stats, resolver, log } = context;
-  const memberAttribute = settings.attributes.groupMember;
+async function completeMembers(context: ReadContext, pending: PendingGroup[]): Promise<DirectoryGroup[]> {
+  const { stats, resolver, tracking } = context;
   // Keyed the way Pocket ID normalises DNs; member groups are recorded by their snapshot DN, so the plan can match them exactly.
-  const groupDns = settings.nestedGroups ? groupDnsByNormalizedDn(pending) : null;
-  // With nesting off, a member value naming a group is reported as a group (LDAP_SYNC_NESTED_GROUPS), not looked up.
-  if (!settings.nestedGroups) resolver.rememberGroups(new Set(groupDnsByNormalizedDn(pending).keys()));
+  const groupDns = groupDnsFor(context.settings, pending.map((p) => p.group), resolver);
   const groups: DirectoryGroup[] = [];
   for (const { group, entry, values } of pending) {
-    let members = values.all(memberAttribute);
-    if (memberAttribute !== '') {
-      const ranged = await completeRangedValues(client, entry, memberAttribute, rangeSize ? { size: rangeSize } : {});
-      if (ranged) {
-        members = ranged.values;
-        stats.rangeRequests = (stats.rangeRequests ?? 0) + ranged.requests;
-        log.debug('Read ranged member values', { group: group.dn, values: ranged.values.length, requests: ranged.requests + 1 });
-      }
-    }
-    if (groupDns) {
-      const userValues: Buffer[] = [];
-      for (const raw of members) {
-        const member = decodeUtf8(raw);
-        const memberGroupDn = member === null ? undefined : groupDns.get(normalizeDN(member));
-        if (memberGroupDn !== undefined) (group.memberGroupDns ??= []).push(memberGroupDn);
-        else userValues.push(raw);
-      }
-      members = userValues;
-    }
-    resolver.addGroup(group, members);
+    const members = await memberValues(context, entry, values, stats);
+    tracking?.group(group, values, members);
+    resolver.addGroup(group, classifyMembers(groupDns, group, members));
     groups.push(group);
   }
   return groups;
 }
 
-/** The whole directory: users, then groups, then their members; any incomplete read throws. */
-export async function readDirectory(client: Client, settings: LdapSettings, log: Logger): Promise<DirectoryRead> {
+/** The whole directory: users, then groups, then their members; any incomplete read throws. `tracking`: see ReadTracking. */
+export async function readDirectory(client: Client, settings: LdapSettings, log: Logger, tracking?: ReadTracking): Promise<DirectoryRead> {
   const started = performance.now();
   const stats: DirectorySnapshot['stats'] = { pages: 0, memberLookups: 0, readMs: 0, rangeRequests: 0 };
-  const context: ReadContext = { client, settings, stats, paging: { pageSize: settings.pageSize }, resolver: new MemberResolver(client, settings, log), log };
+  const resolver = new MemberResolver(client, settings, log);
+  const context: ReadContext = { client, settings, stats, paging: { pageSize: settings.pageSize }, resolver, log, tracking };
   const vendor = await recogniseServer(client, settings, log);
 
   const { users, entriesWithAccountFlag } = await readUsers(context);
-  // With LDAP_SYNC_MEMBER_RANGE_SIZE the first block is asked for in the search itself.
-  const memberAttribute = settings.attributes.groupMember;
-  const rangeSize = settings.memberRangeSize > 0 ? settings.memberRangeSize : undefined;
-  const memberRequest = rangeSize && memberAttribute !== '' ? rangeRequest(memberAttribute, 0, rangeSize) : memberAttribute;
-  const pending = await readGroups(context, memberRequest);
-  const groups = await completeMembers(context, pending, rangeSize);
+  const pending = await readGroups(context);
+  const groups = await completeMembers(context, pending);
 
   const unresolvedMembers = await context.resolver.finish();
   stats.memberLookups = context.resolver.lookups;

@@ -150,3 +150,27 @@ export async function detectVendor(client: RootDseReader): Promise<DetectedVendo
 export function describeVendor(vendor: DetectedVendor): string {
   return vendor.evidence.length > 0 ? `${vendor.label} (${vendor.evidence.join(', ')})` : vendor.label;
 }
+
+/**
+ * What an incremental run polls (docs/incremental.md). `usn`: Active Directory,
+ * AD LDS and Samba stamp every change with uSNChanged, a counter of the domain
+ * controller that served the read (highestCommittedUSN and dsServiceName in its
+ * root DSE say which DC and how far it is). `timestamp`: everyone else has
+ * modifyTimestamp (RFC 4512 operational attribute), whole seconds; OpenLDAP
+ * also stamps every change with entryCSN (microseconds and a counter), so an
+ * entry seen again with the same entryCSN is known unchanged without reading it.
+ */
+export type ChangeMarker =
+  | { kind: 'usn'; attribute: 'uSNChanged'; version: 'uSNChanged' }
+  | { kind: 'timestamp'; attribute: 'modifyTimestamp'; version?: 'entryCSN' };
+
+export function changeMarkerOf(vendor: DetectedVendor): ChangeMarker {
+  if (vendor.activeDirectoryCompatible) return { kind: 'usn', attribute: 'uSNChanged', version: 'uSNChanged' };
+  if (vendor.kind === 'openldap') return { kind: 'timestamp', attribute: 'modifyTimestamp', version: 'entryCSN' };
+  return { kind: 'timestamp', attribute: 'modifyTimestamp' };
+}
+
+/** The attributes a read asks for on every entry to follow changes. */
+export function markerAttributes(marker: ChangeMarker): string[] {
+  return marker.version && marker.version !== marker.attribute ? [marker.attribute, marker.version] : [marker.attribute];
+}

@@ -129,7 +129,7 @@ describe('npm run demo', () => {
     // Ctrl-C reaches the whole process group: whether bash or its node child sees it first
     // decides between 130 and 1. What must hold either way: a failure status and a full cleanup.
     assert.notEqual(run.code, 0, `a failure status after SIGINT\n${run.output}`);
-    assert.match(run.output, /Demo FAILED \(exit status (130|1)\)/);
+    assert.match(run.output, /Demo FAILED \(exit status (130|1)\)/, `exit code ${run.code}, signal ${run.signal}; output:\n${run.output}`);
     assertCleanedUp(run.output);
   });
 });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EMAIL_REGEX, isValidEmail, matchesEmailRegex } from '../../src/sync/email.js';
+import { prng } from '../support/prng.js';
 
 // [value, Pocket ID accepts it, the validator regex alone matches it, why]
 const cases: Array<[string, boolean, boolean, string]> = [
@@ -47,18 +48,6 @@ for (const [value, valid, regex, reason] of cases) {
     assert.equal(matchesEmailRegex(value), regex, 'linear equivalent');
     assert.equal(isValidEmail(value), valid);
   });
-}
-
-/** Small deterministic PRNG so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 test('matchesEmailRegex agrees with the validator regex on generated strings', () => {

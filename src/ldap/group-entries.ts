@@ -1,0 +1,85 @@
+// Group entries: the member attribute as asked for, one entry without its
+// members, the member values with ranges followed, and nested groups told apart.
+import type { Entry } from 'ldapts';
+import type { LdapSettings } from '../config/config.js';
+import { decodeUtf8 } from '../text/go-text.js';
+import { normalizeDN } from './dn.js';
+import type { EntryValues } from './entry-values.js';
+import type { MemberResolver } from './member-resolver.js';
+import { completeRangedValues, rangeRequest } from './range.js';
+import { claimAttributes, readClaimValues } from './claim-reader.js';
+import { textReader, unique, type EntryContext } from './read-context.js';
+import type { DirectoryGroup, DirectorySnapshot } from '../sync/snapshot.js';
+
+/** The member attribute as the group search asks for it: with LDAP_SYNC_MEMBER_RANGE_SIZE the first block is asked for in the search itself. */
+export function memberRequestOf(settings: LdapSettings): { request: string; rangeSize: number | undefined } {
+  const memberAttribute = settings.attributes.groupMember;
+  const rangeSize = settings.memberRangeSize > 0 ? settings.memberRangeSize : undefined;
+  return { request: rangeSize && memberAttribute !== '' ? rangeRequest(memberAttribute, 0, rangeSize) : memberAttribute, rangeSize };
+}
+
+/** The attributes of the group search. */
+export function groupAttributes(settings: LdapSettings, extra: string[] = []): string[] {
+  const attrs = settings.attributes;
+  return unique([attrs.groupName, attrs.groupUniqueId, memberRequestOf(settings).request, ...claimAttributes(settings.claims.group), ...extra]);
+}
+
+/** One group entry without its members (memberValues, classifyMembers and the resolver add them). */
+export async function readGroupEntry(context: EntryContext, entry: Entry, groupId: (bytes: Uint8Array) => string, values: EntryValues): Promise<DirectoryGroup> {
+  const attrs = context.settings.attributes;
+  const text = textReader(values);
+  const idBytes = values.first(attrs.groupUniqueId);
+  const group: DirectoryGroup = { dn: entry.dn, ldapId: idBytes ? groupId(idBytes) : '', name: text.read(attrs.groupName), memberUsernames: [] };
+  if (text.invalidAttribute) group.invalidAttribute = text.invalidAttribute;
+  const claims = await readClaimValues(context.client, entry, values, context.settings.claims.group);
+  if (claims) group.claims = claims;
+  return group;
+}
+
+/** A group's member values, ranges followed (range.ts). */
+export async function memberValues(context: EntryContext, entry: Entry, values: EntryValues, stats: Pick<DirectorySnapshot['stats'], 'rangeRequests'>): Promise<Buffer[]> {
+  const { client, settings, log } = context;
+  const memberAttribute = settings.attributes.groupMember;
+  if (memberAttribute === '') return [];
+  const { rangeSize } = memberRequestOf(settings);
+  const ranged = await completeRangedValues(client, entry, memberAttribute, rangeSize ? { size: rangeSize } : {});
+  if (!ranged) return values.all(memberAttribute);
+  stats.rangeRequests = (stats.rangeRequests ?? 0) + ranged.requests;
+  log.debug('Read ranged member values', { group: entry.dn, values: ranged.values.length, requests: ranged.requests + 1 });
+  return ranged.values;
+}
+
+/**
+ * With LDAP_SYNC_NESTED_GROUPS=true (`groupDns` given): member values naming a
+ * group of the snapshot are recorded by that group's DN; the rest are returned,
+ * for the resolver to turn into usernames.
+ */
+export function classifyMembers(groupDns: Map<string, string> | null, group: DirectoryGroup, members: Buffer[]): Buffer[] {
+  if (!groupDns) return members;
+  const userValues: Buffer[] = [];
+  for (const raw of members) {
+    const member = decodeUtf8(raw);
+    const memberGroupDn = member === null ? undefined : groupDns.get(normalizeDN(member));
+    if (memberGroupDn !== undefined) (group.memberGroupDns ??= []).push(memberGroupDn);
+    else userValues.push(raw);
+  }
+  return userValues;
+}
+
+/** The resolver's view of the groups: with nesting off, a member value naming a group is reported as a group (LDAP_SYNC_NESTED_GROUPS), not looked up. */
+export function groupDnsFor(settings: LdapSettings, groups: readonly DirectoryGroup[], resolver: MemberResolver): Map<string, string> | null {
+  const dns = groupDnsByNormalizedDn(groups);
+  if (settings.nestedGroups) return dns;
+  resolver.rememberGroups(new Set(dns.keys()));
+  return null;
+}
+
+/** Normalised DN → the DN of the first group read with it. */
+function groupDnsByNormalizedDn(groups: readonly DirectoryGroup[]): Map<string, string> {
+  const dns = new Map<string, string>();
+  for (const group of groups) {
+    const key = normalizeDN(group.dn);
+    if (!dns.has(key)) dns.set(key, group.dn);
+  }
+  return dns;
+}
