@@ -16,7 +16,10 @@ export const ALL_ATTRIBUTES_AS_BUFFERS: string[] = new EveryAttribute();
 
 /** One attribute's values as Buffers, whatever shape ldapts returned (scalar or array, string or Buffer). */
 export function valuesAsBuffers(value: Entry[string]): Buffer[] {
-  return (Array.isArray(value) ? value : [value]).map((v) => (Buffer.isBuffer(v) ? v : Buffer.from(v, 'utf8')));
+  const values = Array.isArray(value) ? value : [value];
+  // Asked for as Buffers (ALL_ATTRIBUTES_AS_BUFFERS), they nearly always are: a group's many member values are then not copied.
+  if (values.every((v) => Buffer.isBuffer(v))) return values as Buffer[];
+  return values.map((v) => (Buffer.isBuffer(v) ? v : Buffer.from(v, 'utf8')));
 }
 
 /**
@@ -32,7 +35,8 @@ export class EntryValues {
   constructor(entry: Entry) {
     for (const [key, value] of Object.entries(entry)) {
       if (key === 'dn') continue;
-      const name = key.toLowerCase().replace(/;binary$/, '');
+      const lower = key.toLowerCase();
+      const name = lower.endsWith(';binary') ? lower.slice(0, -';binary'.length) : lower;
       const values = valuesAsBuffers(value);
       this.byName.set(name, values);
     }
