@@ -66,7 +66,7 @@ export function planGroupsAndMemberships(
   result: SyncPlan,
 ): void {
   const { ldapGroups, localGroups } = current;
-  const groupKeeps = (row: CurrentGroup, active: Set<string>) => !active.has(row.ldapId as string) && screened.seen.has(row.ldapId as string);
+  const groupKeeps = (row: CurrentGroup, active: boolean) => !active && screened.seen.has(row.ldapId as string);
   const excluded = resolveUniqueClaims(screened.candidates, localGroups, ldapGroups, groupKeeps, [GROUP_NAME], 'group');
   const finalUsers = indexUsers(users.finalUserIds);
   const planned: { candidate: GroupCandidate; groupId: string }[] = [];

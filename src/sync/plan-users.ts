@@ -96,8 +96,7 @@ export function planUsers(
 ): UserOutcome {
   const { ldapUsers, localUsers } = current;
   // An LDAP row keeps its values unless an active entry updates it or a hard delete removes it.
-  const userKeeps = (row: CurrentUser, active: Set<string>) =>
-    !active.has(row.ldapId as string) && (screened.seen.has(row.ldapId as string) || options.softDeleteUsers);
+  const userKeeps = (row: CurrentUser, active: boolean) => !active && (screened.seen.has(row.ldapId as string) || options.softDeleteUsers);
   const excluded = resolveUniqueClaims(screened.candidates, localUsers, ldapUsers, userKeeps, [USERNAME, EMAIL], 'user');
 
   // Row id → the username an entry gives it (unchanged or updated). The entry's own string,

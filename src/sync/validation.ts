@@ -32,6 +32,8 @@ export function desiredUserFields(entry: DirectoryUser): Omit<UserFields, 'isAdm
 }
 
 function tooLong(value: string, max: number, reason: SkipReason, label: string): Invalid | null {
+  // A string never has more code points than UTF-16 units: short ones need no counting.
+  if (value.length <= max) return null;
   const length = runeCount(value);
   return length > max ? { reason, message: `${label} is ${length} characters long (at most ${max})` } : null;
 }
