@@ -164,7 +164,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.equal(check.code, 0, check.stdout + check.stderr);
       // Each line by name, in order, and each ok (the test directory has an admin group, so the trust line is there).
       const lines = check.stdout.trimEnd().split('\n').map((l) => /^(ok|fail) +([^:]+):/.exec(l)?.slice(1, 3).join(' ') ?? l);
-      const names = ['configuration', 'LDAP connect and bind', 'LDAP directory', 'LDAP user search', 'LDAP group search', 'LDAP page size', 'LDAP attributes the sync trusts', 'database'];
+      const names = ['configuration', 'LDAP connect and bind', 'LDAP directory', 'LDAP user search', 'LDAP group search', 'LDAP change marker', 'LDAP page size', 'LDAP attributes the sync trusts', 'database'];
       assert.deepEqual(lines, names.map((name) => `ok ${name}`), check.stdout);
 
       const sync = await dockerRun(['sync'], env);

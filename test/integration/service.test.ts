@@ -418,6 +418,7 @@ test('check: one "ok" line per check against real servers; a failing check says 
         `ok    LDAP directory: OpenLDAP (objectClass=OpenLDAProotDSE); the LDAP settings match the usual ones for it`,
         `ok    LDAP user search: (objectClass=inetOrgPerson) under dc=example,dc=com found uid=alice,${PEOPLE}`,
         `ok    LDAP group search: (objectClass=groupOfNames) under dc=example,dc=com found cn=developers,ou=groups,dc=example,dc=com`,
+        `ok    LDAP change marker: modifyTimestamp (OpenLDAP); uid=alice,${PEOPLE} carries modifyTimestamp and entryCSN; cn=developers,ou=groups,dc=example,dc=com carries modifyTimestamp and entryCSN; incremental runs can follow changes (LDAP_SYNC_INCREMENTAL=false: every run is full)`,
         `ok    LDAP page size: LDAP_SYNC_PAGE_SIZE=4: the first page of the user search returned 4 entries`,
         `ok    LDAP attributes the sync trusts: not probed: member (no rights probe on OpenLDAP); the re-enable guard refuses a run that rests on their absence`,
         `ok    database: postgres 127.0.0.1:PORT/DB: Pocket ID schema version 20260814120000, tables and columns the sync writes are present`,
@@ -428,8 +429,8 @@ test('check: one "ok" line per check against real servers; a failing check says 
     assert.equal(both.code, 5, both.all);
     const lines = both.stdout.trimEnd().split('\n');
     assert.match(lines[1]!, /^fail  LDAP connect and bind: failed to bind to LDAP as cn=reader,dc=example,dc=com: invalid credentials \(LDAP result 49\)$/);
-    assert.deepEqual(lines.slice(2, 5), ['fail  LDAP directory: not run: no LDAP connection', 'fail  LDAP user search: not run: no LDAP connection', 'fail  LDAP group search: not run: no LDAP connection']);
-    assert.match(lines[5]!, /^fail  database: postgres 127\.0\.0\.1:\d+\/t_\w+: no schema_migrations table/);
+    assert.deepEqual(lines.slice(2, 6), ['fail  LDAP directory: not run: no LDAP connection', 'fail  LDAP user search: not run: no LDAP connection', 'fail  LDAP group search: not run: no LDAP connection', 'fail  LDAP change marker: not run: no LDAP connection']);
+    assert.match(lines[6]!, /^fail  database: postgres 127\.0\.0\.1:\d+\/t_\w+: no schema_migrations table/);
 
     const ldapOnly = await run(['check'], { ...env, LDAP_USER_SEARCH_FILTER: '(uid=nobody-at-all)' });
     assert.equal(ldapOnly.code, 3, ldapOnly.all);
