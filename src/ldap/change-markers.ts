@@ -101,10 +101,13 @@ export class MarkerWatch {
 /**
  * The watermark after a read that took `readMs`, or why there is none.
  * `usn`: highestCommittedUSN + 1 as read before the read. `timestamp`: the
- * latest modifyTimestamp seen, moved back by the read's duration (whole
- * seconds, plus one): a change made while the read was going is then read
- * again by the next run, whose overlap an entry's unchanged version or
- * content makes harmless. Never before the previous watermark.
+ * latest modifyTimestamp seen (M), moved back by the read's duration rounded
+ * up to whole seconds (D). Why that is enough: M is at most the server's
+ * clock when the read ended, so M - D is at most its clock, in whole seconds,
+ * when the read began, and every change made while the read was going has a
+ * modifyTimestamp at or after that; searching with >= reads it again next
+ * time, and the overlap costs only ids when entries carry an exact version
+ * (entryCSN) or an unchanged content. Never before the previous watermark.
  */
 export function nextWatermark(state: MarkerState, watch: MarkerWatch, readMs: number, previous: Watermark | undefined): Watermark | { problem: string } {
   const attribute = state.marker.attribute;
@@ -115,5 +118,5 @@ export function nextWatermark(state: MarkerState, watch: MarkerWatch, readMs: nu
   }
   const before = previous?.kind === 'timestamp' ? previous.from : 0;
   if (watch.seen === 0) return { kind: 'timestamp', from: before };
-  return { kind: 'timestamp', from: Math.max(before, watch.latest - Math.ceil(readMs / 1000) - 1) };
+  return { kind: 'timestamp', from: Math.max(before, watch.latest - Math.max(1, Math.ceil(readMs / 1000))) };
 }
