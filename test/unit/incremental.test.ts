@@ -128,8 +128,12 @@ describe('watermarks', () => {
     const watch = new MarkerWatch(timestamp.marker);
     assert.equal(watch.note(entry('20261130091500Z')), 'csn');
     watch.note(entry('20261130091510Z'));
-    assert.deepEqual(nextWatermark(timestamp, watch, 2500, undefined), { kind: 'timestamp', from: Date.UTC(2026, 10, 30, 9, 15, 7) / 1000 });
-    assert.deepEqual(nextWatermark(timestamp, watch, 2500, { kind: 'timestamp', from: Date.UTC(2026, 10, 30, 9, 15, 9) / 1000 }), { kind: 'timestamp', from: Date.UTC(2026, 10, 30, 9, 15, 9) / 1000 }, 'never back');
+    const at = (second: number) => Date.UTC(2026, 10, 30, 9, 15, second) / 1000;
+    assert.deepEqual(nextWatermark(timestamp, watch, 2500, undefined), { kind: 'timestamp', from: at(7), latest: at(10) });
+    assert.deepEqual(nextWatermark(timestamp, watch, 2500, { kind: 'timestamp', from: at(9), latest: at(9) }), { kind: 'timestamp', from: at(9), latest: at(10) }, 'never back');
+    const quiet = new MarkerWatch(timestamp.marker);
+    quiet.note(entry('20261130091510Z'));
+    assert.deepEqual(nextWatermark(timestamp, quiet, 9000, { kind: 'timestamp', from: at(1), latest: at(10) }), { kind: 'timestamp', from: at(10), latest: at(10) }, 'what an earlier run saw was committed before this run began');
     watch.note(entry(undefined));
     assert.ok('problem' in nextWatermark(timestamp, watch, 10, undefined));
   });
