@@ -136,14 +136,18 @@ function mergeUsers(kept: KeptDirectory, changes: DirectoryChanges, outcome: Mer
     outcome.changedUsers.push(read.user);
     kept.users.set(key, lean(read));
   }
-  // An entry read this run is there, whatever an earlier scan of the same run said.
   const read = new Set(changes.users.map((u) => entryKey(u.user.ldapId, u.user.dn)));
-  for (const key of changes.goneUsers) {
-    const before = kept.users.get(key);
+  removeGone(kept.users, changes.goneUsers, read, (u) => u.user.dn, outcome, 'users');
+}
+
+/** Removes the gone entries; one read this run is there, whatever an earlier scan of the same run said. */
+function removeGone<T>(entries: Map<string, T>, gone: string[], read: Set<string>, dnOf: (entry: T) => string, outcome: MergeOutcome, kind: 'users' | 'groups'): void {
+  for (const key of gone) {
+    const before = entries.get(key);
     if (!before || read.has(key)) continue;
-    outcome.removed.users += 1;
-    outcome.touchedDns.add(before.user.dn);
-    kept.users.delete(key);
+    outcome.removed[kind] += 1;
+    outcome.touchedDns.add(dnOf(before));
+    entries.delete(key);
   }
 }
 
@@ -168,13 +172,7 @@ function mergeGroups(kept: KeptDirectory, changes: DirectoryChanges, outcome: Me
     outcome.readGroups.push(group);
   }
   const read = new Set(changes.groups.map((g) => entryKey(g.group.ldapId, g.group.dn)));
-  for (const key of changes.goneGroups) {
-    const before = kept.groups.get(key);
-    if (!before || read.has(key)) continue;
-    outcome.removed.groups += 1;
-    outcome.touchedDns.add(before.group.dn);
-    kept.groups.delete(key);
-  }
+  removeGone(kept.groups, changes.goneGroups, read, (g) => g.group.dn, outcome, 'groups');
 }
 
 /**
