@@ -105,13 +105,13 @@ async function recogniseServer(client: Client, settings: LdapSettings, log: Logg
 }
 
 /** The attributes of the user search. */
-export function userAttributes(settings: LdapSettings, tracking?: ReadTracking): string[] {
+export function userAttributes(settings: LdapSettings, extra: string[] = []): string[] {
   const attrs = settings.attributes;
   return unique([
     attrs.userUniqueId, attrs.username, attrs.email, attrs.firstName, attrs.lastName, attrs.displayName, attrs.profilePicture,
     ...(settings.syncDisabledAccounts ? ACCOUNT_STATUS_ATTRIBUTES : []),
     ...claimAttributes(settings.claims.user),
-    ...(tracking?.attributes ?? []),
+    ...extra,
   ]);
 }
 
@@ -157,7 +157,7 @@ async function readUsers(context: ReadContext): Promise<{ users: DirectoryUser[]
   const userId = uniqueIdConverter(settings.attributes.userUniqueId);
   const users: DirectoryUser[] = [];
   let entriesWithAccountFlag = 0;
-  const search = { what: 'users', filter: settings.userFilter, attributes: userAttributes(settings, tracking) };
+  const search = { what: 'users', filter: settings.userFilter, attributes: userAttributes(settings, tracking?.attributes) };
   for await (const entry of pagedSearch(client, settings, search, paging, stats, log)) {
     const values = new EntryValues(entry);
     const { user, hasAccountFlag } = await readUser(context, entry, userId, values);
@@ -176,7 +176,7 @@ async function readGroups(context: ReadContext): Promise<PendingGroup[]> {
   const { client, settings, stats, paging, log, tracking } = context;
   const groupId = uniqueIdConverter(settings.attributes.groupUniqueId);
   const pending: PendingGroup[] = [];
-  const groupSearch = { what: 'groups', filter: settings.groupFilter, attributes: groupAttributes(settings, tracking) };
+  const groupSearch = { what: 'groups', filter: settings.groupFilter, attributes: groupAttributes(settings, tracking?.attributes) };
   for await (const entry of pagedSearch(client, settings, groupSearch, paging, stats, log)) {
     const values = new EntryValues(entry);
     pending.push({ group: await readGroupEntry(context, entry, groupId, values), entry, values });

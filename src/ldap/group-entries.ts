@@ -8,7 +8,7 @@ import type { EntryValues } from './entry-values.js';
 import type { MemberResolver } from './member-resolver.js';
 import { completeRangedValues, rangeRequest } from './range.js';
 import { claimAttributes, readClaimValues } from './claim-reader.js';
-import { textReader, unique, type EntryContext, type ReadTracking } from './read-context.js';
+import { textReader, unique, type EntryContext } from './read-context.js';
 import type { DirectoryGroup, DirectorySnapshot } from '../sync/snapshot.js';
 
 /** The member attribute as the group search asks for it: with LDAP_SYNC_MEMBER_RANGE_SIZE the first block is asked for in the search itself. */
@@ -19,9 +19,9 @@ export function memberRequestOf(settings: LdapSettings): { request: string; rang
 }
 
 /** The attributes of the group search. */
-export function groupAttributes(settings: LdapSettings, tracking?: ReadTracking): string[] {
+export function groupAttributes(settings: LdapSettings, extra: string[] = []): string[] {
   const attrs = settings.attributes;
-  return unique([attrs.groupName, attrs.groupUniqueId, memberRequestOf(settings).request, ...claimAttributes(settings.claims.group), ...(tracking?.attributes ?? [])]);
+  return unique([attrs.groupName, attrs.groupUniqueId, memberRequestOf(settings).request, ...claimAttributes(settings.claims.group), ...extra]);
 }
 
 /** One group entry without its members (memberValues, classifyMembers and the resolver add them). */

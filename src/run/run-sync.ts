@@ -3,11 +3,11 @@ import type { Config } from '../config/config.js';
 import type { PocketIdDatabase, SchemaReport, StateScope } from '../db/database.js';
 import { claimsConfigured } from '../config/claim-mappings.js';
 import { SchemaError } from '../db/schema-check.js';
-import { closeLdapConnection, openLdapConnection } from '../ldap/connection.js';
 import { ACCOUNT_STATUS_ATTRIBUTES } from '../ldap/account-status.js';
-import { verifyAttributesReadable } from '../ldap/attribute-visibility.js';
-import { readDirectory } from '../ldap/directory-reader.js';
 import type { DirectorySnapshot } from '../sync/snapshot.js';
+import type { FullRunReason } from '../sync/run-mode.js';
+import { readForRun, type ReadOptions, type RunRead } from './directory-read.js';
+import { createSyncMemory, forgetAfterFailure, planWithoutChange } from './sync-memory.js';
 import type { Logger } from '../log/logger.js';
 import { savePicturesAfterCommit } from '../pictures/picture-step.js';
 import type { PictureSummary } from '../pictures/sync-pictures.js';
@@ -22,12 +22,17 @@ import { previewRevocation, revocationTables } from './revocation-step.js';
 import type { CurrentState, CurrentUser, SyncPlan } from '../sync/types.js';
 
 /** What a run reads of the configuration: the LDAP settings, Pocket ID's rules, pictures and where they go. */
-export type RunSettings = Pick<Config, 'ldap' | 'rules' | 'pictures' | 'database'>;
+export type RunSettings = Pick<Config, 'ldap' | 'rules' | 'pictures' | 'database' | 'incremental'>;
 
 /** One run on an open database with its settings already bound (syncRunWith): what the job wrapper calls. */
 export type SyncRun = (db: PocketIdDatabase, log: Logger, options?: SyncOptions) => Promise<SyncResult>;
 
-export interface SyncOptions {
+/**
+ * memory: what this process keeps between runs (createSyncMemory(); syncRunWith makes one per daemon): with it and
+ * LDAP_SYNC_INCREMENTAL=true a run after a good full run is incremental (docs/incremental.md). deletionScan: whether an
+ * incremental run scans every id ('auto': on LDAP_SYNC_DELETION_SCHEDULE). forceFull: this run is full (reason `requested`).
+ */
+export interface SyncOptions extends Omit<ReadOptions, 'dryRun'> {
   /** Plan only: read the database without a write transaction and change nothing. */
   dryRun?: boolean;
   /** Let this one run remove more than LDAP_SYNC_DELETE_THRESHOLD allows. */
@@ -44,7 +49,13 @@ export interface SyncResult {
   reEnableGuard?: GuardVerdict | null;
   plan: SyncPlan;
   summary: SyncSummary;
-  entriesRead: { users: number; groups: number };
+  /** full, or incremental (docs/incremental.md); fullReason says why a run was full. */
+  mode: 'full' | 'incremental';
+  fullReason?: FullRunReason;
+  /** Incremental runs: whether every id was scanned (deletions). */
+  deletionScan?: boolean;
+  /** Entries the searches returned: users and groups read whole, and (total) every entry including id scans. */
+  entriesRead: { users: number; groups: number; total: number };
   /** picturesMs: the post-commit picture step, when it ran. */
   timings: { readMs: number; planMs: number; applyMs: number; picturesMs?: number };
   /**
@@ -53,18 +64,6 @@ export interface SyncResult {
    * holding the write lock longer than `longestMs`.
    */
   transactions?: { count: number; longestMs: number };
-}
-
-async function readSnapshot(config: Pick<Config, 'ldap' | 'rules'>, log: Logger): Promise<DirectorySnapshot> {
-  const client = await openLdapConnection(config.ldap, log);
-  try {
-    const snapshot = await readDirectory(client, config.ldap, log);
-    // Before an absent disabled flag or admin member is trusted: may the bind account read it at all?
-    await verifyAttributesReadable(client, config.ldap, snapshot.vendor, config.rules.adminGroupName, log);
-    return snapshot;
-  } finally {
-    await closeLdapConnection(client);
-  }
 }
 
 function reEnableFacts(config: Pick<Config, 'ldap' | 'rules'>, snapshot: DirectorySnapshot): ReEnableFacts {
@@ -136,20 +135,78 @@ function logSkips(plan: SyncPlan, log: Logger): void {
   }
 }
 
-/**
- * One sync: read the whole directory, then plan and write the plan (one
- * transaction on PostgreSQL, short batches on SQLite). Every caller (CLI, scheduler, HTTP) goes through here.
- * With `dryRun` the plan is computed from a read-only look at the database and
- * no write transaction is ever opened.
- */
-export async function runSync(config: RunSettings, db: PocketIdDatabase, log: Logger, options: SyncOptions = {}): Promise<SyncResult> {
+/** What writing the plan (or, for a dry run, planning it) came to. */
+interface Written {
+  plan: SyncPlan;
+  applyMs: number;
+  transactions: { count: number; longestMs: number };
+  sessions: RevocationSummary | undefined;
+}
+
+/** Plans against the database's state and writes the plan (one transaction on PostgreSQL, short batches on SQLite); a dry run only plans. */
+async function planAndWrite(
+  db: PocketIdDatabase,
+  context: { scope: StateScope; revoke: CredentialTables | null; guards: Guards; options: SyncOptions; log: Logger },
+  makePlan: (state: CurrentState) => SyncPlan,
+): Promise<Written> {
+  const { scope, revoke, guards, options, log } = context;
+  if (options.dryRun) {
+    const { plan: planned, transactions, sessions } = await planOnly(db, scope, makePlan, revoke);
+    return { plan: planned, applyMs: 0, transactions: { count: transactions, longestMs: 0 }, sessions };
+  }
+  const written = await failsAs('database', () => db.write(
+    (state) => {
+      const planned = makePlan(state);
+      enforceGuards(guards, options, log);
+      return planned;
+    },
+    {
+      now: new Date(),
+      revoke,
+      onCommitted: (p) => log.debug(`Committed write transaction ${p.committed} of ${p.total}`, { wrote: p.wrote, heldMs: Math.round(p.heldMs) }),
+      scope,
+    },
+  ));
+  const sessions = revoke ? summarizeRevocation(offboardedUsers(written.plan), written.revoked) : undefined;
+  return { plan: written.plan, applyMs: written.applyMs, transactions: { count: written.transactions, longestMs: written.longestTransactionMs }, sessions };
+}
+
+/** The fields every result carries about the read: mode, why full, entries read. */
+function readFields(read: RunRead): Pick<SyncResult, 'mode' | 'fullReason' | 'deletionScan' | 'entriesRead'> {
+  return {
+    mode: read.mode,
+    ...(read.fullReason ? { fullReason: read.fullReason } : {}),
+    ...(read.deletionScan !== undefined ? { deletionScan: read.deletionScan } : {}),
+    entriesRead: read.entriesRead,
+  };
+}
+
+/** An incremental run that found no change: no plan, no look at the database; the last plan's skips are reported again. */
+function unchangedResult(read: RunRead, options: SyncOptions, scope: StateScope): SyncResult {
+  read.commit(null);
+  const unchanged = planWithoutChange(options.memory?.lastPlan ?? null);
+  return {
+    dryRun: false,
+    guard: null,
+    reEnableGuard: null,
+    plan: unchanged,
+    summary: runSummary(unchanged, scope, undefined, undefined),
+    ...readFields(read),
+    timings: { readMs: read.snapshot.stats.readMs, planMs: 0, applyMs: 0 },
+    transactions: { count: 0, longestMs: 0 },
+  };
+}
+
+async function syncOnce(config: RunSettings, db: PocketIdDatabase, log: Logger, options: SyncOptions): Promise<SyncResult> {
   const dryRun = options.dryRun ?? false;
   const guards: Guards = { deletion: null, reEnable: null };
   // Claims are read, checked and written only when configured.
   const scope: StateScope = claimsConfigured(config.ldap.claims) ? { claims: config.ldap.claims } : {};
   const schema = await checkedSchema(db, scope, log);
   const revoke = revocationTables(config, schema, log);
-  const snapshot = await failsAs('ldap_search', () => readSnapshot(config, log));
+  const read = await failsAs('ldap_search', () => readForRun(config, log, options));
+  if (read.unchanged) return unchangedResult(read, options, scope);
+  const snapshot = read.snapshot;
   const timings = { readMs: snapshot.stats.readMs, planMs: 0, applyMs: 0 };
   // The users the committed plan was made from: the picture step maps entries to row ids with them.
   let plannedUsers: CurrentUser[] = [];
@@ -163,50 +220,46 @@ export async function runSync(config: RunSettings, db: PocketIdDatabase, log: Lo
     return result;
   };
 
-  let syncPlan: SyncPlan;
-  const transactions = { count: 0, longestMs: 0 };
-  let sessions: RevocationSummary | undefined;
-  if (dryRun) {
-    ({ plan: syncPlan, transactions: transactions.count, sessions } = await planOnly(db, scope, makePlan, revoke));
-  } else {
-    const written = await failsAs('database', () => db.write(
-      (state) => {
-        const planned = makePlan(state);
-        enforceGuards(guards, options, log);
-        return planned;
-      },
-      {
-        now: new Date(),
-        revoke,
-        onCommitted: (p) => log.debug(`Committed write transaction ${p.committed} of ${p.total}`, { wrote: p.wrote, heldMs: Math.round(p.heldMs) }),
-        scope,
-      },
-    ));
-    syncPlan = written.plan;
-    timings.applyMs = written.applyMs;
-    transactions.count = written.transactions;
-    transactions.longestMs = written.longestTransactionMs;
-    if (revoke) sessions = summarizeRevocation(offboardedUsers(syncPlan), written.revoked);
-  }
-
-  logSkips(syncPlan, log);
+  const written = await planAndWrite(db, { scope, revoke, guards, options, log }, makePlan);
+  timings.applyMs = written.applyMs;
+  if (!dryRun) read.commit(written.plan);
+  logSkips(written.plan, log);
   // Profile pictures only after the commit, never inside the write transaction; they never fail the run.
+  // An incremental run looks at the users it read changed, not at every kept one.
   const picturesStarted = performance.now();
-  const pictures = dryRun ? undefined : await savePicturesAfterCommit(config, snapshot, syncPlan, plannedUsers, log);
-  const summary = runSummary(syncPlan, scope, pictures, sessions);
+  const pictureSnapshot = read.pictureUsers ? { ...snapshot, users: read.pictureUsers } : snapshot;
+  const pictures = dryRun ? undefined : await savePicturesAfterCommit(config, pictureSnapshot, written.plan, plannedUsers, log);
   return {
     dryRun,
     guard: guards.deletion,
     reEnableGuard: guards.reEnable,
-    plan: syncPlan,
-    summary,
-    entriesRead: { users: snapshot.users.length, groups: snapshot.groups.length },
+    plan: written.plan,
+    summary: runSummary(written.plan, scope, pictures, written.sessions),
+    ...readFields(read),
     timings: pictures ? { ...timings, picturesMs: performance.now() - picturesStarted } : timings,
-    transactions,
+    transactions: written.transactions,
   };
+}
+
+/**
+ * One sync: read the directory (whole, or with `memory` and LDAP_SYNC_INCREMENTAL only what
+ * changed), then plan and write the plan (one transaction on PostgreSQL, short batches on SQLite).
+ * Every caller (CLI, scheduler, HTTP) goes through here. With `dryRun` the plan is computed from
+ * a read-only look at the database and no write transaction is ever opened. A failed run leaves
+ * nothing in `memory`: the next run is full.
+ */
+export async function runSync(config: RunSettings, db: PocketIdDatabase, log: Logger, options: SyncOptions = {}): Promise<SyncResult> {
+  try {
+    return await syncOnce(config, db, log, options);
+  } catch (error) {
+    if (options.memory && !options.dryRun) forgetAfterFailure(options.memory);
+    throw error;
+  }
 }
 
 /** runSync with its settings bound, so the layers between the command line and the run never carry the configuration. */
 export function syncRunWith(settings: RunSettings): SyncRun {
-  return (db, log, options) => runSync(settings, db, log, options);
+  // One memory per binding: the daemon binds once, so its scheduled runs share it (docs/incremental.md).
+  const memory = createSyncMemory();
+  return (db, log, options) => runSync(settings, db, log, { memory, ...options });
 }

@@ -78,7 +78,9 @@ export async function runJob(context: JobContext, options: SyncOptions = {}): Pr
     const db = await failsAs('database', () => context.database.get());
     const sync = await context.sync(db, log, options);
     const outcome = finish('success', { sync });
-    log.info(dry ? 'Dry run finished' : 'Job run successfully', { ...duration(outcome), ...summaryFields(sync.summary) });
+    // mode= and fullReason= (docs/incremental.md) go before the counts, so they stay in view.
+    const mode = { mode: sync.mode, ...(sync.fullReason ? { fullReason: sync.fullReason } : {}) };
+    log.info(dry ? 'Dry run finished' : 'Job run successfully', { ...duration(outcome), ...mode, ...summaryFields(sync.summary) });
     return outcome;
   } catch (error) {
     const reason = errorMessage(error);

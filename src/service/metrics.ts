@@ -3,6 +3,7 @@ import { CREDENTIAL_KINDS } from '../db/credential-revocation.js';
 import type { SyncSummary } from '../run/summary.js';
 import { FAILURE_REASONS, type FailureReason } from '../sync/failure.js';
 import { SKIP_REASONS } from '../sync/types.js';
+import { FULL_RUN_REASONS } from '../sync/run-mode.js';
 import type { JobOutcome, JobResult } from './job.js';
 
 const PREFIX = 'pocket_id_ldap_sync_';
@@ -37,7 +38,8 @@ const CHANGES: Change[] = [
  *   pocket_id_ldap_sync_run_duration_seconds{result}        histogram of run durations
  *   pocket_id_ldap_sync_last_success_timestamp_seconds      end of the last committed run (0: none yet)
  *   pocket_id_ldap_sync_last_run_timestamp_seconds          end of the last run of any result
- *   pocket_id_ldap_sync_entries_read{kind}                  users / groups the last successful run read from LDAP
+ *   pocket_id_ldap_sync_runs_by_mode_total{mode,full_reason} successful runs by mode (full, incremental) and why a run was full (run-mode.ts; "none" for incremental)
+ *   pocket_id_ldap_sync_entries_read{kind}                  users / groups the last successful run read whole from LDAP; total: every entry its searches returned (id scans included)
  *   pocket_id_ldap_sync_changes_total{object,change}        rows changed by committed runs (object: users, groups, memberships, claims)
  *   pocket_id_ldap_sync_skipped_entries{reason}             entries (and custom claims: claim-*) the last successful run skipped, by reason (every reason, after the first run)
  *   pocket_id_ldap_sync_sessions_revoked_total{kind}        OAuth2 credential rows of disabled/deleted users revoked by committed runs
@@ -50,6 +52,7 @@ export class SyncMetrics {
   private readonly lastSuccess: Gauge;
   private readonly lastRun: Gauge;
   private readonly entriesRead: Gauge<'kind'>;
+  private readonly modes: Counter<'mode' | 'full_reason'>;
   private readonly changes: Counter<'object' | 'change'>;
   private readonly skipped: Gauge<'reason'>;
   private readonly revoked: Counter<'kind'>;
@@ -72,6 +75,12 @@ export class SyncMetrics {
     this.lastSuccess = new Gauge({ name: `${PREFIX}last_success_timestamp_seconds`, help: 'Unix time the last successful (committed) run finished; 0 before the first.', registers });
     this.lastRun = new Gauge({ name: `${PREFIX}last_run_timestamp_seconds`, help: 'Unix time the last run of any result finished; 0 before the first.', registers });
     this.entriesRead = new Gauge({ name: `${PREFIX}entries_read`, help: 'LDAP entries the last successful run read, by kind (users, groups).', labelNames: ['kind'], registers });
+    this.modes = new Counter({
+      name: `${PREFIX}runs_by_mode_total`,
+      help: `Successful runs by mode (full, incremental) and, for full runs, why: ${FULL_RUN_REASONS.join(', ')} (none for incremental runs).`,
+      labelNames: ['mode', 'full_reason'],
+      registers,
+    });
     this.changes = new Counter({ name: `${PREFIX}changes_total`, help: 'Rows changed by committed runs, by object and change.', labelNames: ['object', 'change'], registers });
     this.skipped = new Gauge({ name: `${PREFIX}skipped_entries`, help: 'LDAP entries (users, groups, members) the last successful run skipped, by reason.', labelNames: ['reason'], registers });
     this.revoked = new Counter({
@@ -89,7 +98,9 @@ export class SyncMetrics {
     // Every series exists from the start, so rate() and absent() behave before the first run.
     for (const result of RESULTS) this.runs.inc({ result }, 0);
     for (const [object, change] of CHANGES) this.changes.inc({ object, change }, 0);
-    for (const kind of ['users', 'groups']) this.entriesRead.set({ kind }, 0);
+    for (const kind of ['users', 'groups', 'total']) this.entriesRead.set({ kind }, 0);
+    this.modes.inc({ mode: 'incremental', full_reason: 'none' }, 0);
+    for (const reason of FULL_RUN_REASONS) this.modes.inc({ mode: 'full', full_reason: reason }, 0);
     for (const kind of CREDENTIAL_KINDS) this.revoked.inc({ kind }, 0);
     for (const reason of FAILED_RUN_REASONS) {
       this.failures.inc({ reason }, 0);
@@ -113,6 +124,8 @@ export class SyncMetrics {
     this.lastSuccess.set(finishedAt.getTime() / 1000);
     this.entriesRead.set({ kind: 'users' }, sync.entriesRead.users);
     this.entriesRead.set({ kind: 'groups' }, sync.entriesRead.groups);
+    this.entriesRead.set({ kind: 'total' }, sync.entriesRead.total);
+    this.modes.inc({ mode: sync.mode, full_reason: sync.fullReason ?? 'none' });
     if (!sync.dryRun) {
       for (const [object, change, count] of CHANGES) this.changes.inc({ object, change }, count(sync.summary));
       for (const [kind, rows] of Object.entries(sync.summary.sessions?.byKind ?? {})) this.revoked.inc({ kind }, rows);

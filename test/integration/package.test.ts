@@ -169,7 +169,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
 
       const sync = await dockerRun(['sync'], env);
       assert.equal(sync.code, 0, sync.stdout + sync.stderr);
-      assert.match(sync.stdout, /INF Job run successfully name=SyncLdap jobID=\S+ duration=\S+ usersCreated=\d+/);
+      assert.match(sync.stdout, /INF Job run successfully name=SyncLdap jobID=\S+ duration=\S+ mode=full fullReason=incremental-off usersCreated=\d+/);
       const users = await db.users();
       assert.ok(users.filter((u) => u.ldap_id !== null).length >= 20, `${users.length} users`);
       assert.ok((await db.memberships()).length > 0);

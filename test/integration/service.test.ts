@@ -223,7 +223,7 @@ test('run: syncs at start and on the schedule with gocron log lines, serves /hea
     const success = lines.find((l) => l.includes('Job run successfully'))!;
     assert.match(
       success,
-      new RegExp(`^${TIME} INF Job run successfully name=SyncLdap jobID=${startLine[1]} duration=\\d+(\\.\\d+)?(ms|s) usersCreated=28 usersUpdated=0 usersDisabled=0 usersReEnabled=0 usersDeleted=0 usersUnchanged=0 usersSkipped=2 groupsCreated=9 .* membershipsAdded=26 membershipsRemoved=0 memberSkips=1 sessionsRevoked=0 sessionsRevokedUsers=0$`),
+      new RegExp(`^${TIME} INF Job run successfully name=SyncLdap jobID=${startLine[1]} duration=\\d+(\\.\\d+)?(ms|s) mode=full fullReason=incremental-off usersCreated=28 usersUpdated=0 usersDisabled=0 usersReEnabled=0 usersDeleted=0 usersUnchanged=0 usersSkipped=2 groupsCreated=9 .* membershipsAdded=26 membershipsRemoved=0 memberSkips=1 sessionsRevoked=0 sessionsRevokedUsers=0$`),
     );
     assert.equal(lines.filter((l) => / WRN Skipped LDAP entry name=SyncLdap jobID=\S+ kind=\w+ dn=.* reason=[a-z-]+ /.test(l)).length, 4, 'one WARN line per skip, with DN and reason');
     assert.equal((await db.users()).filter((u) => u.ldap_id !== null).length, 28);

@@ -21,7 +21,7 @@ function change(name: string, before: Partial<UserFields>, after: Partial<UserFi
 }
 
 function result(plan: SyncPlan): SyncResult {
-  return { dryRun: true, guard: null, reEnableGuard: null, plan, summary: summarize(plan), entriesRead: { users: 0, groups: 0 }, timings: { readMs: 0, planMs: 0, applyMs: 0 } };
+  return { dryRun: true, guard: null, reEnableGuard: null, plan, summary: summarize(plan), mode: 'full', entriesRead: { users: 0, groups: 0, total: 0 }, timings: { readMs: 0, planMs: 0, applyMs: 0 } };
 }
 
 /** "Users to disable (3)" → 3 */

@@ -24,7 +24,7 @@ function plan(skips: Skip[], created = 0): SyncPlan {
 }
 
 function success(p: SyncPlan, dryRun = false): JobOutcome {
-  const sync: SyncResult = { dryRun, guard: null, plan: p, summary: summarize(p), entriesRead: { users: 7, groups: 2 }, timings: { readMs: 1, planMs: 1, applyMs: 1 } };
+  const sync: SyncResult = { dryRun, guard: null, plan: p, summary: summarize(p), mode: 'full', entriesRead: { users: 7, groups: 2, total: 0 }, timings: { readMs: 1, planMs: 1, applyMs: 1 } };
   return { jobId: 'j', result: 'success', startedAt: new Date(), durationMs: 1200, sync };
 }
 

@@ -1,0 +1,184 @@
+// An incremental run's read (docs/incremental.md): which entries changed since
+// the watermark, read again one by one; with a deletion scan, the ids of every
+// user and group too. Returns the changes for mergeChanges (src/sync/kept-directory.ts).
+import { NoSuchObjectError, type Entry } from 'ldapts';
+import { describeError, LdapError } from './connection.js';
+import { ALL_ATTRIBUTES_AS_BUFFERS, EntryValues } from './entry-values.js';
+import { changedSince, MarkerWatch, type MarkerState, type Watermark } from './change-markers.js';
+import { pagedSearch, readUser, userAttributes } from './directory-reader.js';
+import { groupAttributes, memberValues, readGroupEntry } from './group-entries.js';
+import { memberTexts, pictureDigest } from './kept-read.js';
+import { uniqueIdConverter } from './ldap-id.js';
+import { unique, type EntryContext } from './read-context.js';
+import { markerAttributes } from './vendors.js';
+import { entryKey, type DirectoryChanges, type KeptDirectory } from '../sync/kept-directory.js';
+
+/** Base-object reads in flight at once on the one connection (as the member resolver's lookups). */
+const READ_CONCURRENCY = 8;
+
+export interface ChangeReadInput {
+  kept: KeptDirectory;
+  state: MarkerState;
+  watermark: Watermark;
+  /** Also read the ids of every user and group (deletions, moves out of the base). */
+  deletionScan: boolean;
+}
+
+export interface ChangeRead {
+  changes: DirectoryChanges;
+  /** The other entries seen in the change window, for the next run (KeptDirectory.others). */
+  others: Map<string, string>;
+  watch: MarkerWatch;
+  /** Entries the searches returned: the change scan, the id scans, and the entries read one by one. */
+  entriesRead: number;
+  pages: number;
+}
+
+/** An entry to read again: by DN, and whether it is kept as a user or a group (under which key). */
+interface Candidate {
+  dn: string;
+  userKey?: string;
+  groupKey?: string;
+}
+
+interface Reading extends EntryContext {
+  input: ChangeReadInput;
+  watch: MarkerWatch;
+  stats: { pages: number; rangeRequests?: number };
+  userId: (bytes: Uint8Array) => string;
+  groupId: (bytes: Uint8Array) => string;
+  candidates: Map<string, Candidate>;
+  result: ChangeRead;
+}
+
+function keyOf(values: EntryValues, dn: string, attribute: string, convert: (bytes: Uint8Array) => string): string {
+  const bytes = values.first(attribute);
+  return entryKey(bytes ? convert(bytes) : '', dn);
+}
+
+function addCandidate(reading: Reading, candidate: Candidate): void {
+  const known = reading.candidates.get(candidate.dn);
+  reading.candidates.set(candidate.dn, { ...known, ...candidate });
+}
+
+/**
+ * Every entry under the base changed since the watermark, by id only. An entry
+ * seen before with the same exact version is not read again; the others
+ * (changed, new, left the filter, or a directory without exact versions) are.
+ */
+async function scanChanged(reading: Reading): Promise<void> {
+  const { client, settings, log, input, watch, result } = reading;
+  const { userUniqueId, groupUniqueId } = settings.attributes;
+  const attributes = unique([userUniqueId, groupUniqueId, ...markerAttributes(input.state.marker)]);
+  const search = { what: 'changed entries', filter: changedSince(input.state.marker, input.watermark), attributes };
+  for await (const entry of pagedSearch(client, settings, search, { pageSize: settings.pageSize }, reading.stats, log)) {
+    result.entriesRead += 1;
+    const values = new EntryValues(entry);
+    const version = watch.note(values);
+    const userKey = keyOf(values, entry.dn, userUniqueId, reading.userId);
+    const groupKey = keyOf(values, entry.dn, groupUniqueId, reading.groupId);
+    const user = input.kept.users.get(userKey);
+    const group = input.kept.groups.get(groupKey);
+    const settled = (kept: { version: string; dn: string } | undefined) => kept !== undefined && version !== '' && kept.version === version && kept.dn === entry.dn;
+    if (settled(user && { version: user.version, dn: user.user.dn }) || settled(group && { version: group.version, dn: group.group.dn })) continue;
+    if (!user && !group) {
+      result.others.set(entry.dn, version);
+      if (version !== '' && input.kept.others.get(entry.dn) === version) continue;
+    }
+    addCandidate(reading, { dn: entry.dn, ...(user ? { userKey } : {}), ...(group ? { groupKey } : {}) });
+  }
+}
+
+/** The ids of every user or group: kept ones missing are gone; new or moved ones are read. */
+async function scanIds(reading: Reading, kind: 'users' | 'groups'): Promise<void> {
+  const { client, settings, log, input, result } = reading;
+  const users = kind === 'users';
+  const attribute = users ? settings.attributes.userUniqueId : settings.attributes.groupUniqueId;
+  const convert = users ? reading.userId : reading.groupId;
+  const kept: Map<string, { dn: string }> = users
+    ? new Map([...input.kept.users].map(([key, u]) => [key, u.user]))
+    : new Map([...input.kept.groups].map(([key, g]) => [key, g.group]));
+  const search = { what: `${kind} (ids)`, filter: users ? settings.userFilter : settings.groupFilter, attributes: [attribute] };
+  const seen = new Set<string>();
+  for await (const entry of pagedSearch(client, settings, search, { pageSize: settings.pageSize }, reading.stats, log)) {
+    result.entriesRead += 1;
+    const key = keyOf(new EntryValues(entry), entry.dn, attribute, convert);
+    seen.add(key);
+    if (kept.get(key)?.dn !== entry.dn) addCandidate(reading, { dn: entry.dn, ...(kept.has(key) ? (users ? { userKey: key } : { groupKey: key }) : {}) });
+  }
+  for (const key of kept.keys()) if (!seen.has(key)) (users ? result.changes.goneUsers : result.changes.goneGroups).push(key);
+}
+
+/** One entry by DN, if it still matches `filter`; undefined when it does not or no longer exists. */
+async function readOne(reading: Reading, dn: string, filter: string, attributes: string[]): Promise<Entry | undefined> {
+  try {
+    const { searchEntries } = await reading.client.search(dn, { scope: 'base', derefAliases: 'never', filter, attributes, explicitBufferAttributes: ALL_ATTRIBUTES_AS_BUFFERS });
+    if (searchEntries[0]) reading.result.entriesRead += 1;
+    return searchEntries[0];
+  } catch (error) {
+    // Deleted or renamed since the scan: the deletion scan or the next run's change scan sees what became of it.
+    if (error instanceof NoSuchObjectError) return undefined;
+    throw new LdapError('ldap_search', `failed to read changed entry ${dn}: ${describeError(error)}`, { cause: error });
+  }
+}
+
+async function readCandidate(reading: Reading, candidate: Candidate): Promise<void> {
+  const { settings, watch, result } = reading;
+  const extra = markerAttributes(reading.input.state.marker);
+  const changes = result.changes;
+  const asUser = candidate.groupKey === undefined || candidate.userKey !== undefined ? await readOne(reading, candidate.dn, settings.userFilter, userAttributes(settings, extra)) : undefined;
+  if (asUser) {
+    const values = new EntryValues(asUser);
+    const { user, hasAccountFlag } = await readUser(reading, asUser, reading.userId, values);
+    changes.users.push({ user, version: watch.note(values), pictureDigest: pictureDigest(user.picture), hasAccountFlag });
+    if (candidate.userKey !== undefined && candidate.userKey !== entryKey(user.ldapId, user.dn)) changes.goneUsers.push(candidate.userKey);
+    return;
+  }
+  if (candidate.userKey !== undefined) changes.goneUsers.push(candidate.userKey);
+  const asGroup = await readOne(reading, candidate.dn, settings.groupFilter, groupAttributes(settings, extra));
+  if (asGroup) {
+    const values = new EntryValues(asGroup);
+    const group = await readGroupEntry(reading, asGroup, reading.groupId, values);
+    const members = memberTexts(await memberValues(reading, asGroup, values, reading.stats), new Map());
+    changes.groups.push({ group, members, version: watch.note(values) });
+    if (candidate.groupKey !== undefined && candidate.groupKey !== entryKey(group.ldapId, group.dn)) changes.goneGroups.push(candidate.groupKey);
+    return;
+  }
+  if (candidate.groupKey !== undefined) changes.goneGroups.push(candidate.groupKey);
+  else if (candidate.userKey === undefined) changes.otherDns.push(candidate.dn);
+}
+
+/** What changed since the watermark (and, with a deletion scan, what is gone). Any incomplete read throws. */
+export async function readChanges(context: EntryContext, input: ChangeReadInput): Promise<ChangeRead> {
+  const watch = new MarkerWatch(input.state.marker);
+  const result: ChangeRead = {
+    changes: { users: [], groups: [], goneUsers: [], goneGroups: [], otherDns: [] },
+    others: new Map(),
+    watch,
+    entriesRead: 0,
+    pages: 0,
+  };
+  const { attributes } = context.settings;
+  const reading: Reading = {
+    ...context,
+    input,
+    watch,
+    stats: { pages: 0 },
+    userId: uniqueIdConverter(attributes.userUniqueId),
+    groupId: uniqueIdConverter(attributes.groupUniqueId),
+    candidates: new Map(),
+    result,
+  };
+  await scanChanged(reading);
+  if (input.deletionScan) {
+    await scanIds(reading, 'users');
+    await scanIds(reading, 'groups');
+  }
+  const queue = [...reading.candidates.values()];
+  const worker = async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) await readCandidate(reading, next);
+  };
+  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, queue.length) }, worker));
+  result.pages = reading.stats.pages;
+  return result;
+}

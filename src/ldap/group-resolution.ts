@@ -1,0 +1,71 @@
+// An incremental run resolves again the member values of the groups that
+// changed or name a touched DN, exactly as a full read resolves them
+// (directory-reader.ts completeMembers): the same resolver, fed every kept user.
+import type { Client } from 'ldapts';
+import type { LdapSettings } from '../config/config.js';
+import type { Logger } from '../log/logger.js';
+import { nfc } from '../text/go-text.js';
+import { normalizeDN } from './dn.js';
+import { classifyMembers, groupDnsFor } from './group-entries.js';
+import { memberBuffers } from './kept-read.js';
+import { MemberResolver } from './member-resolver.js';
+import { groupsToResolve, sameResolution, type KeptDirectory, type KeptGroup, type MergeOutcome } from '../sync/kept-directory.js';
+import type { DirectoryGroup, UnresolvedMember } from '../sync/snapshot.js';
+
+export interface Resolution {
+  /** Groups resolved again. */
+  resolved: number;
+  /** Of those not read this run (mergeChanges counts those), groups whose members came out different. */
+  changed: number;
+  lookups: number;
+}
+
+/** Lookups resolve in any order: members compare as multisets. */
+function sorted(values: readonly string[] | undefined): string[] {
+  return [...(values ?? [])].sort();
+}
+
+function sameMembers(a: KeptGroup, b: KeptGroup): boolean {
+  const sortedGroup = (g: DirectoryGroup): DirectoryGroup => ({ ...g, memberUsernames: sorted(g.memberUsernames), memberGroupDns: sorted(g.memberGroupDns) });
+  const sortedUnresolved = (list: UnresolvedMember[]) => [...list].sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)));
+  return sameResolution({ group: sortedGroup(a.group), unresolved: sortedUnresolved(a.unresolved) }, { group: sortedGroup(b.group), unresolved: sortedUnresolved(b.unresolved) });
+}
+
+/**
+ * Resolves the affected groups in place. `normalized` caches member value →
+ * normalised DN between runs (kept with the directory: a DN is parsed once).
+ */
+export async function resolveKeptGroups(
+  context: { client: Client; settings: LdapSettings; log: Logger },
+  kept: KeptDirectory,
+  outcome: MergeOutcome,
+  normalized: Map<string, string>,
+): Promise<Resolution> {
+  const targets = groupsToResolve(kept, outcome, normalizeDN, normalized);
+  if (targets.length === 0) return { resolved: 0, changed: 0, lookups: 0 };
+  const { client, settings, log } = context;
+  const resolver = new MemberResolver(client, settings, log);
+  for (const { user } of kept.users.values()) if (user.username !== '') resolver.rememberUser(user.dn, nfc(user.username));
+  const groupDns = groupDnsFor(settings, [...kept.groups.values()].map((g) => g.group), resolver);
+  const fresh = targets.map((target) => {
+    const { memberGroupDns: _old, ...rest } = target.group;
+    const group: DirectoryGroup = { ...rest, memberUsernames: [] };
+    resolver.addGroup(group, classifyMembers(groupDns, group, memberBuffers(target.members)));
+    return { target, group };
+  });
+  const unresolved = new Map<string, UnresolvedMember[]>();
+  for (const member of await resolver.finish()) {
+    const list = unresolved.get(member.groupDn);
+    if (list) list.push(member);
+    else unresolved.set(member.groupDn, [member]);
+  }
+  const readThisRun = new Set(outcome.readGroups);
+  let changed = 0;
+  for (const { target, group } of fresh) {
+    const next: KeptGroup = { ...target, group, unresolved: unresolved.get(group.dn) ?? [] };
+    if (!readThisRun.has(target) && !sameMembers(target, next)) changed += 1;
+    target.group = next.group;
+    target.unresolved = next.unresolved;
+  }
+  return { resolved: targets.length, changed, lookups: resolver.lookups };
+}

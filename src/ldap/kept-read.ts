@@ -1,0 +1,93 @@
+// Turning what a read returned into what the daemon keeps between runs
+// (src/sync/kept-directory.ts): each entry's version, its picture's digest,
+// and each group's member values as text.
+import { createHash } from 'node:crypto';
+import { decodeUtf8 } from '../text/go-text.js';
+import type { EntryValues } from './entry-values.js';
+import type { MarkerWatch } from './change-markers.js';
+import type { ReadTracking } from './read-context.js';
+import { markerAttributes, type ChangeMarker } from './vendors.js';
+import { entryKey, type KeptDirectory, type KeptUser, type MemberValue } from '../sync/kept-directory.js';
+import type { DirectoryGroup, DirectorySnapshot, DirectoryUser, UnresolvedMember } from '../sync/snapshot.js';
+
+export function pictureDigest(picture: Buffer | undefined): string {
+  return picture ? createHash('sha256').update(picture).digest('base64') : '';
+}
+
+/** Member values as text, sharing the strings of equal values (most name a user's DN) to keep memory small. */
+export function memberTexts(members: Buffer[], shared: Map<string, string>): MemberValue[] {
+  return members.map((raw) => {
+    const text = decodeUtf8(raw);
+    if (text === null) return Buffer.from(raw);
+    const known = shared.get(text);
+    if (known !== undefined) return known;
+    shared.set(text, text);
+    return text;
+  });
+}
+
+/** The back conversion for the resolver, which reads bytes. */
+export function memberBuffers(members: MemberValue[]): Buffer[] {
+  return members.map((value) => (typeof value === 'string' ? Buffer.from(value, 'utf8') : value));
+}
+
+interface TrackedUser {
+  version: string;
+  hasAccountFlag: boolean;
+}
+
+interface TrackedGroup {
+  version: string;
+  members: MemberValue[];
+}
+
+/** A full read's ReadTracking: notes every entry's marker and keeps each group's member values. */
+export class FullReadTracker implements ReadTracking {
+  readonly attributes: string[];
+  private readonly users = new Map<DirectoryUser, TrackedUser>();
+  private readonly groups = new Map<DirectoryGroup, TrackedGroup>();
+  private shared: Map<string, string> | null = null;
+
+  constructor(
+    marker: ChangeMarker,
+    readonly watch: MarkerWatch,
+  ) {
+    this.attributes = markerAttributes(marker);
+  }
+
+  user(user: DirectoryUser, values: EntryValues, hasAccountFlag: boolean): void {
+    this.users.set(user, { version: this.watch.note(values), hasAccountFlag });
+  }
+
+  group(group: DirectoryGroup, values: EntryValues, members: Buffer[]): void {
+    // Users are all read by now: member values equal to a user's DN share its string.
+    this.shared ??= new Map([...this.users.keys()].map((u) => [u.dn, u.dn]));
+    this.groups.set(group, { version: this.watch.note(values), members: memberTexts(members, this.shared) });
+  }
+
+  /**
+   * What to keep of the read, once the run committed; null when entries share
+   * a unique id (they could not be merged by it: every run stays full).
+   */
+  keep(snapshot: DirectorySnapshot): KeptDirectory | null {
+    const kept: KeptDirectory = { users: new Map(), groups: new Map(), others: new Map() };
+    for (const user of snapshot.users) {
+      const tracked = this.users.get(user) ?? { version: '', hasAccountFlag: false };
+      const { picture, ...lean } = user;
+      const entry: KeptUser = { user: picture ? lean : user, version: tracked.version, pictureDigest: pictureDigest(picture), hasAccountFlag: tracked.hasAccountFlag };
+      kept.users.set(entryKey(user.ldapId, user.dn), entry);
+    }
+    const unresolved = new Map<string, UnresolvedMember[]>();
+    for (const member of snapshot.unresolvedMembers) {
+      const list = unresolved.get(member.groupDn);
+      if (list) list.push(member);
+      else unresolved.set(member.groupDn, [member]);
+    }
+    for (const group of snapshot.groups) {
+      const tracked = this.groups.get(group) ?? { version: '', members: [] };
+      kept.groups.set(entryKey(group.ldapId, group.dn), { group, members: tracked.members, unresolved: unresolved.get(group.dn) ?? [], version: tracked.version });
+    }
+    if (kept.users.size !== snapshot.users.length || kept.groups.size !== snapshot.groups.length) return null;
+    return kept;
+  }
+}

@@ -1,0 +1,159 @@
+// A run's LDAP side (docs/incremental.md): a full read, or with
+// LDAP_SYNC_INCREMENTAL and a good full run kept, the changes merged into the
+// kept snapshot. Either way the result is the snapshot plan() reads; what the
+// next run starts from is stored only once the run has committed (commit()).
+import type { Client } from 'ldapts';
+import type { Config } from '../config/config.js';
+import { verifyAttributesReadable } from '../ldap/attribute-visibility.js';
+import { changedSince, MarkerWatch, nextWatermark, readMarkerState, type MarkerState } from '../ldap/change-markers.js';
+import { readChanges } from '../ldap/change-reader.js';
+import { closeLdapConnection, openLdapConnection } from '../ldap/connection.js';
+import { readDirectory } from '../ldap/directory-reader.js';
+import { resolveKeptGroups } from '../ldap/group-resolution.js';
+import { FullReadTracker } from '../ldap/kept-read.js';
+import type { Logger } from '../log/logger.js';
+import { mergeChanges, snapshotOfKept } from '../sync/kept-directory.js';
+import { checkUsn, chooseMode, type FullRunReason, type RunMode } from '../sync/run-mode.js';
+import type { DirectorySnapshot, DirectoryUser } from '../sync/snapshot.js';
+import type { SyncPlan } from '../sync/types.js';
+import { planEcho, scheduleDue, settingsHash, type SyncMemory } from './sync-memory.js';
+
+export type ReadSettings = Pick<Config, 'ldap' | 'rules' | 'incremental'>;
+
+export interface ReadOptions {
+  dryRun?: boolean;
+  memory?: SyncMemory;
+  /** 'auto': on LDAP_SYNC_DELETION_SCHEDULE. */
+  deletionScan?: 'auto' | 'always' | 'never';
+  forceFull?: boolean;
+}
+
+export interface RunRead {
+  snapshot: DirectorySnapshot;
+  mode: 'full' | 'incremental';
+  fullReason?: FullRunReason;
+  /** An incremental run that found nothing changed: nothing to plan or write. */
+  unchanged: boolean;
+  /** Entries the searches returned (incremental: changed entries read, plus the scans in `total`). */
+  entriesRead: { users: number; groups: number; total: number };
+  /** Incremental runs: the users read changed or new; the picture step looks at these only. */
+  pictureUsers?: DirectoryUser[];
+  /** Whether an incremental run scanned every id. */
+  deletionScan?: boolean;
+  /** Stores what the next run starts from; call once the run has committed (never after a dry run). */
+  commit(plan: SyncPlan | null): void;
+}
+
+function firstMode(config: ReadSettings, options: ReadOptions, now: Date): RunMode {
+  const memory = options.memory;
+  return chooseMode({
+    incrementalEnabled: config.incremental.enabled && memory !== undefined,
+    dryRun: options.dryRun ?? false,
+    forceFull: options.forceFull ?? false,
+    hasKept: memory?.kept != null && memory.watermark !== null,
+    lastRunFailed: memory?.lastRunFailed ?? false,
+    settingsChanged: memory !== undefined && memory.kept !== null && memory.settingsHash !== settingsHash(config),
+    markerProblem: memory?.markerProblem,
+    fullScheduleDue: memory !== undefined && scheduleDue(memory, config.incremental.fullSchedule, memory.lastFullAt, now),
+  });
+}
+
+/** After the root DSE: the kept watermark must still mean something on this server. */
+function secondMode(memory: SyncMemory, state: MarkerState): FullRunReason | undefined {
+  const watermark = memory.watermark;
+  if (!watermark || watermark.kind !== state.marker.kind) return 'marker-unavailable';
+  if (watermark.kind !== 'usn') return undefined;
+  return checkUsn({ kept: watermark, now: { dsServiceName: state.dsServiceName, highestCommittedUsn: state.highestCommittedUsn } });
+}
+
+async function fullRead(client: Client, config: ReadSettings, log: Logger, reason: FullRunReason, options: ReadOptions): Promise<RunRead> {
+  const memory = options.dryRun ? undefined : options.memory;
+  const tracking = memory && config.incremental.enabled ? await readMarkerState(client) : undefined;
+  const tracker = tracking ? new FullReadTracker(tracking.marker, new MarkerWatch(tracking.marker)) : undefined;
+  if (reason !== 'incremental-off') log.info('Full run', { reason });
+  const snapshot = await readDirectory(client, config.ldap, log, tracker);
+  // Before an absent disabled flag or admin member is trusted: may the bind account read it at all?
+  await verifyAttributesReadable(client, config.ldap, snapshot.vendor, config.rules.adminGroupName, log);
+  const commit = (plan: SyncPlan | null) => {
+    if (!memory || !tracking || !tracker) return;
+    const now = new Date();
+    const kept = tracker.keep(snapshot);
+    const watermark = nextWatermark(tracking, tracker.watch, snapshot.stats.readMs, undefined);
+    memory.lastRunFailed = false;
+    memory.lastFullAt = now;
+    memory.lastScanAt = now;
+    memory.settingsHash = settingsHash(config);
+    memory.lastPlan = plan ? planEcho(plan) : null;
+    memory.normalized.clear();
+    memory.kept = kept;
+    memory.watermark = 'problem' in watermark ? null : watermark;
+    memory.markerProblem = kept === null ? 'ids-not-unique' : 'problem' in watermark ? 'marker-unavailable' : undefined;
+    if ('problem' in watermark) log.warn('Incremental runs unavailable: the next run is full again', { marker: tracking.marker.attribute, reason: watermark.problem });
+    if (kept === null) log.warn('Incremental runs unavailable: entries share a unique id, so changes cannot be merged by it; the next run is full again');
+  };
+  return { snapshot, mode: 'full', fullReason: reason, unchanged: false, entriesRead: { users: snapshot.users.length, groups: snapshot.groups.length, total: snapshot.users.length + snapshot.groups.length }, commit };
+}
+
+function deletionScanDue(config: ReadSettings, options: ReadOptions, memory: SyncMemory, now: Date): boolean {
+  if (options.deletionScan === 'always') return true;
+  if (options.deletionScan === 'never') return false;
+  return scheduleDue(memory, config.incremental.deletionSchedule, memory.lastScanAt, now);
+}
+
+async function incrementalRead(client: Client, config: ReadSettings, log: Logger, memory: SyncMemory, state: MarkerState, options: ReadOptions): Promise<RunRead> {
+  const kept = memory.kept;
+  const watermark = memory.watermark;
+  if (!kept || !watermark) throw new Error('incremental read without a kept directory');
+  const started = performance.now();
+  const now = new Date();
+  const scan = deletionScanDue(config, options, memory, now);
+  const context = { client, settings: config.ldap, log };
+  const read = await readChanges(context, { kept, state, watermark, deletionScan: scan });
+  const merged = mergeChanges(kept, read.changes);
+  const resolution = await resolveKeptGroups(context, kept, merged, memory.normalized);
+  kept.others = read.others;
+  const { added, changed, removed } = merged;
+  const changes = added.users + added.groups + changed.users + changed.groups + removed.users + removed.groups + resolution.changed;
+  log.debug('Incremental read', {
+    since: changedSince(state.marker, watermark), deletionScan: scan, entriesRead: read.entriesRead,
+    usersAdded: added.users, usersChanged: changed.users, usersRemoved: removed.users,
+    groupsAdded: added.groups, groupsChanged: changed.groups, groupsRemoved: removed.groups,
+    groupsResolved: resolution.resolved, groupsResolvedChanged: resolution.changed, ms: Math.round(performance.now() - started),
+  });
+  if (changes > 0) await verifyAttributesReadable(client, config.ldap, state.vendor, config.rules.adminGroupName, log);
+  const stats = { pages: read.pages, memberLookups: resolution.lookups, readMs: performance.now() - started };
+  const commit = (plan: SyncPlan | null) => {
+    const next = nextWatermark(state, read.watch, stats.readMs, watermark);
+    memory.watermark = 'problem' in next ? null : next;
+    if ('problem' in next) memory.markerProblem = 'marker-unavailable';
+    if (scan) memory.lastScanAt = now;
+    if (plan) memory.lastPlan = planEcho(plan);
+    memory.lastRunFailed = false;
+  };
+  return {
+    // Unchanged: nothing is planned, so the snapshot is not even assembled.
+    snapshot: changes > 0 ? snapshotOfKept(kept, stats, config.ldap.syncDisabledAccounts) : { users: [], groups: [], unresolvedMembers: [], stats },
+    mode: 'incremental',
+    unchanged: changes === 0,
+    entriesRead: { users: read.changes.users.length, groups: read.changes.groups.length, total: read.entriesRead },
+    pictureUsers: merged.changedUsers,
+    deletionScan: scan,
+    commit,
+  };
+}
+
+/** The LDAP side of one run: full or incremental, decided here (docs/incremental.md). */
+export async function readForRun(config: ReadSettings, log: Logger, options: ReadOptions): Promise<RunRead> {
+  const memory = options.memory;
+  const mode = firstMode(config, options, new Date());
+  const client = await openLdapConnection(config.ldap, log);
+  try {
+    if (mode.mode === 'full' || !memory) return await fullRead(client, config, log, mode.mode === 'full' ? mode.reason : 'first-run', options);
+    const state = await readMarkerState(client);
+    const reason = secondMode(memory, state);
+    if (reason) return await fullRead(client, config, log, reason, options);
+    return await incrementalRead(client, config, log, memory, state, options);
+  } finally {
+    await closeLdapConnection(client);
+  }
+}

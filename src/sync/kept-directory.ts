@@ -1,0 +1,255 @@
+// What one daemon keeps of the directory between runs for incremental runs
+// (docs/incremental.md): the last snapshot, lean (no picture bytes), each
+// group's member values as read, and each entry's change marker. Changes are
+// merged into it by unique id and the same plan() runs over the result, so an
+// incremental run plans from exactly what a full read would have returned.
+// Pure: the LDAP reading is in src/ldap/change-reader.ts.
+import type { ClaimValue } from './claim-values.js';
+import type { DirectoryGroup, DirectorySnapshot, DirectoryUser, UnresolvedMember } from './snapshot.js';
+
+/** A member value as read: text, or the raw bytes when it is not UTF-8 (the resolver reports those). */
+export type MemberValue = string | Buffer;
+
+export interface KeptUser {
+  /** As read, without `picture` (only its digest is kept). */
+  user: DirectoryUser;
+  /** The entry's exact version (uSNChanged, entryCSN); '' when the directory offers none. */
+  version: string;
+  /** SHA-256 of the picture attribute's first value; '' when none. */
+  pictureDigest: string;
+  /** The entry carried a disabled-flag attribute (the re-enable guard's count). */
+  hasAccountFlag: boolean;
+}
+
+export interface KeptGroup {
+  /** As resolved: memberUsernames and memberGroupDns filled. */
+  group: DirectoryGroup;
+  /** Member values as read (ranges followed), before nested groups were told apart. */
+  members: MemberValue[];
+  /** The members of this group that did not resolve. */
+  unresolved: UnresolvedMember[];
+  version: string;
+}
+
+export interface KeptDirectory {
+  /** By entryKey(), in the order a full read would return them (new entries last). */
+  users: Map<string, KeptUser>;
+  groups: Map<string, KeptGroup>;
+  /** Other entries seen changed under the base (member lookups' targets among them): DN → version. */
+  others: Map<string, string>;
+}
+
+/** Entries are merged by unique id; one without an id (the plan skips it) by its DN. */
+export function entryKey(ldapId: string, dn: string): string {
+  return ldapId !== '' ? ldapId : `dn:${dn}`;
+}
+
+/** A group as an incremental run read it: members not yet resolved. */
+export interface ReadGroup {
+  group: DirectoryGroup;
+  members: MemberValue[];
+  version: string;
+}
+
+/** What an incremental run found in the directory (src/ldap/change-reader.ts). */
+export interface DirectoryChanges {
+  /** Users read this run (changed, new, or seen again in the change window). `user.picture` is set when the entry has one. */
+  users: KeptUser[];
+  groups: ReadGroup[];
+  /** Keys of kept users and groups that no longer match the filter or are gone from the base. */
+  goneUsers: string[];
+  goneGroups: string[];
+  /** DNs of other entries that changed: groups naming them are resolved again. */
+  otherDns: string[];
+}
+
+/** The merge's result: counts, the users to look at for pictures, and what the member resolution must redo. */
+export interface MergeOutcome {
+  added: { users: number; groups: number };
+  changed: { users: number; groups: number };
+  removed: { users: number; groups: number };
+  /** Users added or changed, as read (with their picture): the picture step looks at these only. */
+  changedUsers: DirectoryUser[];
+  /** DNs (old and new) whose meaning as a member value may have changed. */
+  touchedDns: Set<string>;
+  /** Groups read this run whose content changed, or new: resolved again whatever their members. */
+  readGroups: KeptGroup[];
+}
+
+function sameClaims(a: Map<string, ClaimValue> | undefined, b: Map<string, ClaimValue> | undefined): boolean {
+  if ((a?.size ?? 0) !== (b?.size ?? 0)) return false;
+  for (const [name, value] of a ?? []) {
+    const other = b?.get(name);
+    if (!other || JSON.stringify(other) !== JSON.stringify(value)) return false;
+  }
+  return true;
+}
+
+const USER_FIELDS = ['dn', 'ldapId', 'username', 'email', 'firstName', 'lastName', 'displayName', 'invalidAttribute', 'disabled'] as const;
+
+export function sameUser(a: KeptUser, b: KeptUser): boolean {
+  return (
+    USER_FIELDS.every((field) => a.user[field] === b.user[field]) &&
+    a.pictureDigest === b.pictureDigest &&
+    a.hasAccountFlag === b.hasAccountFlag &&
+    sameClaims(a.user.claims, b.user.claims)
+  );
+}
+
+function sameMemberValue(a: MemberValue, b: MemberValue): boolean {
+  return typeof a === 'string' || typeof b === 'string' ? a === b : a.equals(b);
+}
+
+export function sameGroupEntry(a: ReadGroup, b: ReadGroup): boolean {
+  const g = a.group;
+  const h = b.group;
+  return (
+    g.dn === h.dn && g.ldapId === h.ldapId && g.name === h.name && g.invalidAttribute === h.invalidAttribute &&
+    sameClaims(g.claims, h.claims) &&
+    a.members.length === b.members.length && a.members.every((value, i) => sameMemberValue(value, b.members[i] as MemberValue))
+  );
+}
+
+/** The user as kept: the picture bytes dropped (the digest stays). */
+function lean(kept: KeptUser): KeptUser {
+  if (kept.user.picture === undefined) return kept;
+  const { picture: _picture, ...user } = kept.user;
+  return { ...kept, user };
+}
+
+function mergeUsers(kept: KeptDirectory, changes: DirectoryChanges, outcome: MergeOutcome): void {
+  for (const read of changes.users) {
+    const key = entryKey(read.user.ldapId, read.user.dn);
+    const before = kept.users.get(key);
+    if (before && sameUser(before, read)) {
+      // Seen again in the change window: only a newer version is taken.
+      if (before.version !== read.version) kept.users.set(key, lean(read));
+      continue;
+    }
+    if (before) {
+      outcome.changed.users += 1;
+      if (before.user.dn !== read.user.dn || before.user.username !== read.user.username) outcome.touchedDns.add(before.user.dn).add(read.user.dn);
+    } else {
+      outcome.added.users += 1;
+      outcome.touchedDns.add(read.user.dn);
+    }
+    outcome.changedUsers.push(read.user);
+    kept.users.set(key, lean(read));
+  }
+  // An entry read this run is there, whatever an earlier scan of the same run said.
+  const read = new Set(changes.users.map((u) => entryKey(u.user.ldapId, u.user.dn)));
+  for (const key of changes.goneUsers) {
+    const before = kept.users.get(key);
+    if (!before || read.has(key)) continue;
+    outcome.removed.users += 1;
+    outcome.touchedDns.add(before.user.dn);
+    kept.users.delete(key);
+  }
+}
+
+function mergeGroups(kept: KeptDirectory, changes: DirectoryChanges, outcome: MergeOutcome): void {
+  for (const read of changes.groups) {
+    const key = entryKey(read.group.ldapId, read.group.dn);
+    const before = kept.groups.get(key);
+    if (before && sameGroupEntry(before, read)) {
+      if (before.version !== read.version) before.version = read.version;
+      continue;
+    }
+    if (before) {
+      outcome.changed.groups += 1;
+      if (before.group.dn !== read.group.dn) outcome.touchedDns.add(before.group.dn).add(read.group.dn);
+    } else {
+      outcome.added.groups += 1;
+      outcome.touchedDns.add(read.group.dn);
+    }
+    // Resolved below, with every group and user known (resolveKeptGroups).
+    const group: KeptGroup = { group: read.group, members: read.members, unresolved: [], version: read.version };
+    kept.groups.set(key, group);
+    outcome.readGroups.push(group);
+  }
+  const read = new Set(changes.groups.map((g) => entryKey(g.group.ldapId, g.group.dn)));
+  for (const key of changes.goneGroups) {
+    const before = kept.groups.get(key);
+    if (!before || read.has(key)) continue;
+    outcome.removed.groups += 1;
+    outcome.touchedDns.add(before.group.dn);
+    kept.groups.delete(key);
+  }
+}
+
+/**
+ * Merges what an incremental run read into the kept directory (in place):
+ * changed entries keep their place, new ones go last, gone ones are removed.
+ * An entry read again unchanged (the change window overlaps) counts as nothing.
+ */
+export function mergeChanges(kept: KeptDirectory, changes: DirectoryChanges): MergeOutcome {
+  const outcome: MergeOutcome = {
+    added: { users: 0, groups: 0 },
+    changed: { users: 0, groups: 0 },
+    removed: { users: 0, groups: 0 },
+    changedUsers: [],
+    touchedDns: new Set(changes.otherDns),
+    readGroups: [],
+  };
+  mergeUsers(kept, changes, outcome);
+  mergeGroups(kept, changes, outcome);
+  return outcome;
+}
+
+/**
+ * The kept groups whose members must be resolved again: those read this run,
+ * and those with a member value naming a touched DN (a user renamed, added,
+ * removed or given another username; a group renamed, added or removed; another
+ * entry that changed). `normalize` is the DN normalisation the resolver uses.
+ */
+export function groupsToResolve(kept: KeptDirectory, outcome: MergeOutcome, normalize: (dn: string) => string, normalized: Map<string, string>): KeptGroup[] {
+  const result = new Set<KeptGroup>(outcome.readGroups);
+  if (outcome.touchedDns.size === 0) return [...result];
+  const touched = new Set([...outcome.touchedDns].map(normalize));
+  for (const group of kept.groups.values()) {
+    if (result.has(group)) continue;
+    for (const value of group.members) {
+      if (typeof value !== 'string') continue;
+      let key = normalized.get(value);
+      if (key === undefined) {
+        key = normalize(value);
+        normalized.set(value, key);
+      }
+      if (touched.has(key)) {
+        result.add(group);
+        break;
+      }
+    }
+  }
+  return [...result];
+}
+
+/** Same members, member groups and unresolved members: resolving it again changed nothing. */
+export function sameResolution(a: Pick<KeptGroup, 'group' | 'unresolved'>, b: Pick<KeptGroup, 'group' | 'unresolved'>): boolean {
+  const same = (x: readonly string[] | undefined, y: readonly string[] | undefined) => (x ?? []).length === (y ?? []).length && (x ?? []).every((v, i) => v === y?.[i]);
+  return (
+    same(a.group.memberUsernames, b.group.memberUsernames) &&
+    same(a.group.memberGroupDns, b.group.memberGroupDns) &&
+    a.unresolved.length === b.unresolved.length &&
+    a.unresolved.every((u, i) => JSON.stringify(u) === JSON.stringify(b.unresolved[i]))
+  );
+}
+
+/** The kept directory as the snapshot plan() reads; `withAccountFlags` with LDAP_SYNC_DISABLED_ACCOUNTS. */
+export function snapshotOfKept(kept: KeptDirectory, stats: DirectorySnapshot['stats'], withAccountFlags: boolean): DirectorySnapshot {
+  const users: DirectoryUser[] = [];
+  let entriesWithAccountFlag = 0;
+  for (const { user, hasAccountFlag } of kept.users.values()) {
+    users.push(user);
+    if (hasAccountFlag) entriesWithAccountFlag += 1;
+  }
+  const groups: DirectoryGroup[] = [];
+  const unresolvedMembers: UnresolvedMember[] = [];
+  for (const { group, unresolved } of kept.groups.values()) {
+    groups.push(group);
+    unresolvedMembers.push(...unresolved);
+  }
+  const snapshot: DirectorySnapshot = { users, groups, unresolvedMembers, stats };
+  if (withAccountFlags) snapshot.entriesWithAccountFlag = entriesWithAccountFlag;
+  return snapshot;
+}

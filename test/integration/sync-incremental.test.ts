@@ -1,0 +1,151 @@
+// Incremental runs against slapd (docs/incremental.md): each change kind is
+// picked up by an incremental run, and afterwards a full dry run from the same
+// database finds nothing to do, i.e. the incremental run left what a full run leaves.
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { Attribute, Change } from 'ldapts';
+import { loadConfig } from '../../src/config/load-config.js';
+import { createSyncMemory, type SyncMemory } from '../../src/run/sync-memory.js';
+import type { SyncOptions, SyncResult } from '../../src/run/run-sync.js';
+import { stopAllSlapd } from '../support/slapd.js';
+import { ldapAdmin, startFixture, syncOnce, syncWith, type SyncFixture } from '../support/sync-harness.js';
+import { DB_KINDS } from '../support/test-database.js';
+
+const PEOPLE = 'ou=people,dc=example,dc=com';
+const GROUPS = 'ou=groups,dc=example,dc=com';
+
+after(stopAllSlapd);
+
+/** Every row a plan would change. */
+function changes(result: SyncResult): number {
+  const { users: u, groups: g, memberships: m } = result.summary;
+  return u.created + u.updated + u.disabled + u.reEnabled + u.deleted + g.created + g.updated + g.deleted + m.added + m.removed;
+}
+
+interface Incremental {
+  fixture: SyncFixture;
+  memory: SyncMemory;
+  env: Record<string, string>;
+  /** One run sharing the memory, as the daemon's scheduled runs do. */
+  run(options?: SyncOptions): Promise<SyncResult>;
+  /** A full dry run without memory must find nothing: the database is what a full run leaves. */
+  assertFullAgrees(): Promise<void>;
+}
+
+async function incremental(kind: (typeof DB_KINDS)[number], env: Record<string, string> = {}): Promise<Incremental> {
+  const fixture = await startFixture(kind, { env: { LDAP_SYNC_INCREMENTAL: 'true', ...env } });
+  const memory = createSyncMemory();
+  const config = loadConfig(fixture.env);
+  return {
+    fixture,
+    memory,
+    env: fixture.env,
+    run: async (options = {}) => {
+      const outcome = await syncOnce(config, { memory, ...options });
+      assert.ifError(outcome.error);
+      return outcome.result!;
+    },
+    assertFullAgrees: async () => {
+      const full = await syncWith(fixture.env, { dryRun: true });
+      assert.ifError(full.error);
+      assert.equal(full.result!.mode, 'full');
+      assert.equal(changes(full.result!), 0, `a full run would still change: ${JSON.stringify(full.result!.summary)}`);
+    },
+  };
+}
+
+const modify = (attribute: string, value: string) => new Change({ operation: 'replace', modification: new Attribute({ type: attribute, values: [value] }) });
+
+for (const kind of DB_KINDS) {
+  describe(`incremental runs into ${kind}`, () => {
+    test('first run full; no change: no plan, no write, no entry read whole; a change, an add and a rename each picked up as a full run would', async () => {
+      const t = await incremental(kind);
+      try {
+        const first = await t.run();
+        assert.equal(first.mode, 'full');
+        assert.equal(first.fullReason, 'first-run');
+
+        const quiet = await t.run({ deletionScan: 'never' });
+        assert.equal(quiet.mode, 'incremental');
+        assert.equal(changes(quiet), 0);
+        assert.deepEqual(quiet.transactions, { count: 0, longestMs: 0 });
+        assert.deepEqual([quiet.entriesRead.users, quiet.entriesRead.groups], [0, 0]);
+        assert.equal(quiet.summary.users.unchanged, first.summary.users.created, 'the unchanged count is carried over');
+
+        await ldapAdmin(t.fixture.slapd, (c) => c.modify(`uid=alice,${PEOPLE}`, modify('mail', 'alice.new@example.com')));
+        const changed = await t.run({ deletionScan: 'never' });
+        assert.equal(changed.mode, 'incremental');
+        assert.equal(changed.summary.users.updated, 1);
+        assert.equal(changed.entriesRead.users, 1);
+        await t.assertFullAgrees();
+
+        await ldapAdmin(t.fixture.slapd, async (c) => {
+          await c.add(`uid=newbie,${PEOPLE}`, { objectClass: ['inetOrgPerson'], uid: 'newbie', cn: 'New Bie', sn: 'Bie', mail: 'newbie@example.com' });
+          await c.modify(`cn=developers,${GROUPS}`, new Change({ operation: 'add', modification: new Attribute({ type: 'member', values: [`uid=newbie,${PEOPLE}`] }) }));
+        });
+        const added = await t.run({ deletionScan: 'never' });
+        assert.equal(added.summary.users.created, 1);
+        assert.equal(added.summary.memberships.added, 1);
+        await t.assertFullAgrees();
+
+        // No refint overlay: the groups keep the old DN, which a full run resolves by the uid in it.
+        await ldapAdmin(t.fixture.slapd, (c) => c.modifyDN(`uid=bob,${PEOPLE}`, 'uid=robert'));
+        const renamed = await t.run({ deletionScan: 'never' });
+        assert.equal(renamed.mode, 'incremental');
+        assert.ok(renamed.summary.users.updated >= 1);
+        await t.assertFullAgrees();
+
+        await ldapAdmin(t.fixture.slapd, (c) => c.modifyDN(`cn=Doe\\, John,${PEOPLE}`, 'cn=Doe\\, Jane'));
+        await t.run({ deletionScan: 'never' });
+        await t.assertFullAgrees();
+      } finally {
+        await t.fixture.done();
+      }
+    });
+
+    test('a deletion is caught by the id scan, a filter-leave by every incremental run', async () => {
+      const t = await incremental(kind, { LDAP_USER_SEARCH_FILTER: '(&(objectClass=inetOrgPerson)(!(employeeType=left)))' });
+      try {
+        await t.run();
+        await ldapAdmin(t.fixture.slapd, (c) => c.modify(`uid=user03,${PEOPLE}`, modify('employeeType', 'left')));
+        const left = await t.run({ deletionScan: 'never' });
+        assert.equal(left.mode, 'incremental');
+        assert.equal(left.summary.users.disabled, 1);
+        await t.assertFullAgrees();
+
+        await ldapAdmin(t.fixture.slapd, (c) => c.del(`uid=user04,${PEOPLE}`));
+        const unseen = await t.run({ deletionScan: 'never' });
+        assert.equal(unseen.summary.users.disabled, 0, 'a deletion leaves no marker: only the id scan sees it');
+        const scanned = await t.run({ deletionScan: 'always' });
+        assert.equal(scanned.mode, 'incremental');
+        assert.equal(scanned.deletionScan, true);
+        assert.equal(scanned.summary.users.disabled, 1);
+        await t.assertFullAgrees();
+      } finally {
+        await t.fixture.done();
+      }
+    });
+
+    test('full-run reasons: requested, scheduled, configuration changed, previous run failed', async () => {
+      const t = await incremental(kind);
+      try {
+        await t.run();
+        assert.equal((await t.run({ forceFull: true })).fullReason, 'requested');
+        t.memory.lastFullAt = new Date(Date.now() - 25 * 3600_000);
+        assert.equal((await t.run()).fullReason, 'scheduled');
+        assert.equal((await t.run()).mode, 'incremental');
+
+        const other = loadConfig({ ...t.env, LDAP_ADMIN_GROUP_NAME: 'developers' });
+        const reconfigured = await syncOnce(other, { memory: t.memory, dryRun: false });
+        assert.equal(reconfigured.result?.fullReason, 'configuration-changed');
+
+        const failing = await syncOnce(loadConfig({ ...t.env, LDAP_BIND_PASSWORD: 'wrong-password' }), { memory: t.memory });
+        assert.ok(failing.error);
+        assert.equal((await t.run()).fullReason, 'previous-run-failed');
+        assert.equal((await t.run()).mode, 'incremental');
+      } finally {
+        await t.fixture.done();
+      }
+    });
+  });
+}
