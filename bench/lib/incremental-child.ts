@@ -15,7 +15,9 @@ import { loadConfig } from '../../src/config/load-config.js';
 import { createLogger } from '../../src/log/logger.js';
 import { installDriverProbe } from './driver-probe.js';
 import { measureSync } from './measure-sync.js';
-import { AFTER_CHANGES, type IncrementalRun, type IncrementalRunResult, type IncrementalScenario, type RunSpec } from './protocol.js';
+import type { SyncOptions } from '../../src/run/run-sync.js';
+import { createSyncMemory, type SyncMemory } from '../../src/run/sync-memory.js';
+import { AFTER_CHANGES, SCANS, type IncrementalRun, type IncrementalRunResult, type IncrementalScenario, type RunSpec } from './protocol.js';
 
 /** Tells the parent this child waits for the directory to change, and resolves when it has. */
 function waitForChanges(): Promise<void> {
@@ -33,20 +35,16 @@ function heapAfterGc(): number {
   return process.memoryUsage().heapUsed;
 }
 
-/**
- * The options of one incremental run. Until runSync takes a `memory` (the
- * incremental lane's API), every run here is a full one: the plumbing is then
- * measured full against full, and syncMode says so.
- */
-function runOptions(_memory: object, _scenario: IncrementalScenario | 'prime'): Record<string, unknown> {
-  return {};
+/** The prime run fills the memory (its first run is full); each scenario then scans for deletions or not, as named. */
+function runOptions(memory: SyncMemory, scenario: IncrementalScenario | 'prime'): SyncOptions {
+  return scenario === 'prime' ? { memory } : { memory, deletionScan: SCANS(scenario) ? 'always' : 'never' };
 }
 
-export async function incrementalChild(spec: RunSpec): Promise<IncrementalRunResult> {
+/** The prime run, then the scenarios in order, all with `memory`. */
+async function runAll(spec: RunSpec, memory: SyncMemory): Promise<Pick<IncrementalRunResult, 'prime' | 'runs'>> {
   const driver = installDriverProbe();
   const config = loadConfig(spec.env);
   const log = createLogger({ level: 'warn', json: false, stream: process.stderr });
-  let memory: object | undefined = {};
   const prime = await measureSync(`${spec.label}-prime`, config, log, driver, runOptions(memory, 'prime'));
   const runs: IncrementalRun[] = [];
   let waited = false;
@@ -58,6 +56,12 @@ export async function incrementalChild(spec: RunSpec): Promise<IncrementalRunRes
     const result = await measureSync(`${spec.label}-${scenario}`, config, log, driver, runOptions(memory, scenario));
     runs.push({ scenario, result, rssAfterKiB: Math.round(process.memoryUsage().rss / 1024) });
   }
+  return { prime, runs };
+}
+
+export async function incrementalChild(spec: RunSpec): Promise<IncrementalRunResult> {
+  let memory: SyncMemory | undefined = createSyncMemory();
+  const { prime, runs } = await runAll(spec, memory);
   const withMemory = heapAfterGc();
   memory = undefined;
   const keptHeapBytes = withMemory - heapAfterGc();

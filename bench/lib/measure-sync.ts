@@ -24,12 +24,6 @@ function rowsWritten({ plan }: SyncResult): number {
   );
 }
 
-/** The sync's mode and why it was full, when this version of runSync reports them. */
-function modeOf(result: SyncResult): Pick<SyncRunResult, 'syncMode' | 'fullReason'> {
-  const { mode, fullReason } = result as SyncResult & { mode?: string; fullReason?: string };
-  return { ...(mode === undefined ? {} : { syncMode: mode }), ...(fullReason === undefined ? {} : { fullReason }) };
-}
-
 /** `driver`: the probe's live statistics (installDriverProbe), emptied before the run so they are this run's. */
 export async function measureSync(label: string, config: Config, log: Logger, driver: DriverStats, options: SyncOptions = {}): Promise<SyncRunResult> {
   resetDriverStats(driver);
@@ -47,7 +41,8 @@ export async function measureSync(label: string, config: Config, log: Logger, dr
   const { plan, summary, timings } = result;
   return {
     mode: 'sync',
-    ...modeOf(result),
+    syncMode: result.mode,
+    ...(result.fullReason ? { fullReason: result.fullReason } : {}),
     label,
     wallMs,
     cpuMs,

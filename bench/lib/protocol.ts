@@ -59,8 +59,8 @@ export interface DriverStats {
 
 export interface SyncRunResult {
   mode: 'sync';
-  /** SyncResult.mode when the sync reports one ('full' or 'incremental'). */
-  syncMode?: string;
+  /** SyncResult.mode and fullReason: 'full' (and why) or 'incremental'. */
+  syncMode: string;
   fullReason?: string;
   label: string;
   /** openDatabase + runSync + close, inside the child. */
@@ -71,7 +71,8 @@ export interface SyncRunResult {
   planMs: number;
   applyMs: number;
   maxRssKiB: number;
-  entriesRead: { users: number; groups: number };
+  /** users/groups: entries read whole; total: every entry returned, change and id scans included. */
+  entriesRead: { users: number; groups: number; total: number };
   summary: {
     usersCreated: number;
     usersUpdated: number;
