@@ -242,9 +242,33 @@ function emails(values: (string | null)[]): string[] {
   return values.filter((v): v is string => v !== null);
 }
 
-/** Executes the whole plan through a writer, inside the caller's single transaction (PostgreSQL); returns what it revoked. */
-export async function apply(plan: SyncPlan, writer: SyncWriter, now: Date, revoke: CredentialTables | null = null): Promise<RevokedCredentials[]> {
+/** Executes every step (applySteps) through a writer, inside the caller's single transaction (PostgreSQL); returns what it revoked. */
+export async function apply(steps: ApplyStep[], writer: SyncWriter, now: Date): Promise<RevokedCredentials[]> {
   const revoked: RevokedCredentials[] = [];
-  for (const s of applySteps(plan, undefined, revoke)) if (s.rows.length > 0) revoked.push(...((await s.run(writer, s.rows, now)) ?? []));
+  for (const s of steps) if (s.rows.length > 0) revoked.push(...((await s.run(writer, s.rows, now)) ?? []));
   return revoked;
+}
+
+/**
+ * Whether the plan writes anything at all: a plan that does not opens no
+ * write transaction. Counted from the plan's lists, which are exactly the
+ * rows of applySteps() (test/unit/apply-steps.test.ts holds the two together).
+ */
+export function writesAnything({ users, groups, memberships, vacate, claims }: SyncPlan): boolean {
+  const lists = [
+    users.create, users.update, users.disable, users.delete, groups.create, groups.update, groups.delete,
+    memberships.add, memberships.remove, vacate.userIds, vacate.groupIds,
+    claims.users.create, claims.users.update, claims.users.delete, claims.groups.create, claims.groups.update, claims.groups.delete,
+  ];
+  return lists.some((list) => list.length > 0);
+}
+
+/** The first expectation of the steps (in step order) that the database no longer meets, or null. */
+export async function firstMismatch(steps: ApplyStep[], check: (expectation: Expectation) => Promise<string | null>): Promise<string | null> {
+  for (const s of steps) {
+    if (s.rows.length === 0 || !s.expect) continue;
+    const reason = await check(s.expect(s.rows));
+    if (reason !== null) return reason;
+  }
+  return null;
 }

@@ -77,8 +77,22 @@ export interface WriteResult {
   revoked: RevokedCredentials[];
 }
 
+/** The state as read ahead of a write (readState), and what the database needs to tell later whether it changed meanwhile. */
+export interface StateRead {
+  state: CurrentState;
+  /** SQLite: the connection's PRAGMA data_version when the state was read. */
+  version?: unknown;
+}
+
 export interface WriteOptions {
   now: Date;
+  /**
+   * The state read ahead (readState), while LDAP was being read: the plan is
+   * made from it outside any transaction, and only the rows the plan touches
+   * are checked inside it (expectation-check.ts); a plan that writes nothing
+   * opens no transaction at all. Without it write() reads the state itself.
+   */
+  ahead?: StateRead;
   /** What to read besides users, groups and memberships (the same as for readState). */
   scope?: StateScope;
   onCommitted?: (progress: WriteProgress) => void;
@@ -93,8 +107,8 @@ export interface PocketIdDatabase {
   readonly description: string;
   /** Is this a Pocket ID database of a version and shape the sync can write? */
   checkSchema(scope?: StateScope): Promise<SchemaReport>;
-  /** The current state without taking any write lock (dry runs). */
-  readState(scope?: StateScope): Promise<CurrentState>;
+  /** The current state without taking any lock or holding a transaction open afterwards (dry runs, and ahead of write()). */
+  readState(scope?: StateScope): Promise<StateRead>;
   /** Read-only, without a write lock (dry runs): what revokeCredentials would change now. */
   countRevocableCredentials(userIds: string[], tables: CredentialTables): Promise<RevokedCredentials[]>;
   /** How many write transactions writing this plan takes (the dry run reports it). */

@@ -1,6 +1,7 @@
 import type { RawBuilder } from 'kysely';
 
-export type ColumnType = 'uuid' | 'text' | 'bool';
+/** citext: text compared case-insensitively (PostgreSQL's users.username; SQLite's column collation does it there). */
+export type ColumnType = 'uuid' | 'text' | 'citext' | 'bool';
 export type CellValue = string | boolean | null;
 
 /** A batch of rows the writer sends in one statement: column names, types and values by column. */

@@ -23,7 +23,7 @@ export interface ExpectedSchema {
  */
 export interface SqlDialect extends RowSource {
   readonly kind: DatabaseKind;
-  /** The ids of one GROUP BY group as one comma-joined string. */
+  /** The ids of one GROUP BY group as one comma-joined string, in ascending order (as JavaScript compares the ids' text). */
   joinIds(column: string): RawBuilder<string>;
   /** The [id, key, value] of one GROUP BY group's claims, as the text of one JSON array of arrays. */
   claimTriples(id: string, key: string, value: string): RawBuilder<string>;

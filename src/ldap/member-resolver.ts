@@ -5,6 +5,7 @@ import { decodeUtf8, nfc } from '../text/go-text.js';
 import { describeError, LdapError } from './connection.js';
 import { getDNProperty, isDN, normalizeDN } from './dn.js';
 import { ALL_ATTRIBUTES_AS_BUFFERS, EntryValues } from './entry-values.js';
+import { ExactDnTable } from './exact-dn-table.js';
 import type { DirectoryGroup, UnresolvedMember } from '../sync/snapshot.js';
 
 /** Base-object lookups in flight at once on the one connection. */
@@ -24,8 +25,10 @@ interface PendingLookup {
  */
 export class MemberResolver {
   lookups = 0;
-  /** Entry DN exactly as the server returned it → username: the common case, no parsing. */
-  private readonly usernamesByExactDn = new Map<string, string>();
+  /** Entry DN exactly as the server returned it → username: the common case, no parsing, no decoding. */
+  private readonly usernamesByExactDn = new ExactDnTable<string>();
+  /** Every user read, for the normalised cache. */
+  private readonly users: { dn: string; username: string }[] = [];
   /** Normalised DN → username, built on the first member value that is not an exact match. */
   private usernamesByDn: Map<string, string> | null = null;
   private readonly pending = new Map<string, PendingLookup>();
@@ -48,13 +51,15 @@ export class MemberResolver {
   }
 
   rememberUser(dn: string, username: string): void {
-    this.usernamesByExactDn.set(dn, username);
+    this.users.push({ dn, username });
+    // A member value holding NUL is rejected before any lookup (addGroup), so such a DN is never an exact match.
+    if (!dn.includes('\u0000')) this.usernamesByExactDn.set(dn, username);
   }
 
   private normalizedCache(): Map<string, string> {
     if (this.usernamesByDn === null) {
       this.usernamesByDn = new Map();
-      for (const [dn, username] of this.usernamesByExactDn) {
+      for (const { dn, username } of this.users) {
         const normalized = normalizeDN(dn);
         if (normalized !== '') this.usernamesByDn.set(normalized, username);
       }
@@ -65,17 +70,18 @@ export class MemberResolver {
   addGroup(group: DirectoryGroup, values: Buffer[]): void {
     const usernameAttribute = this.settings.attributes.username;
     for (const raw of values) {
+      // A member value is almost always the user's DN spelled exactly as the
+      // server returns it (then valid UTF-8 without NUL); parsing a million DNs
+      // only to find that out costs seconds, so normalisation is the fallback
+      // (same result: DNs are unique). The username is the user's own string.
+      const exact = this.usernamesByExactDn.get(raw);
+      if (exact !== undefined) {
+        group.memberUsernames.push(exact);
+        continue;
+      }
       const member = decodeUtf8(raw);
       if (member === null || member.includes('\u0000')) {
         this.reject(group, raw.toString('hex'), 'member-invalid', 'member value is not valid UTF-8 text');
-        continue;
-      }
-      // A member value is almost always the user's DN spelled exactly as the
-      // server returns it; parsing a million DNs only to find that out costs
-      // seconds, so normalisation is the fallback (same result: DNs are unique).
-      const exact = this.usernamesByExactDn.get(member);
-      if (exact) {
-        group.memberUsernames.push(exact);
         continue;
       }
       const normalized = normalizeDN(member);

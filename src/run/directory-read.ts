@@ -26,6 +26,8 @@ export interface ReadOptions {
   /** 'auto': on LDAP_SYNC_DELETION_SCHEDULE. */
   deletionScan?: 'auto' | 'always' | 'never';
   forceFull?: boolean;
+  /** Called as a full read starts: runSync reads Pocket ID's state meanwhile (an incremental run's need not be read). */
+  onFullRead?: () => void;
 }
 
 export interface RunRead {
@@ -71,6 +73,7 @@ async function fullRead(client: Client, config: ReadSettings, log: Logger, reaso
   const tracking = memory && config.incremental.enabled ? await readMarkerState(client) : undefined;
   const tracker = tracking ? new FullReadTracker(tracking.marker, new MarkerWatch(tracking.marker)) : undefined;
   if (reason !== 'incremental-off') log.info('Full run', { reason });
+  options.onFullRead?.();
   const snapshot = await readDirectory(client, config.ldap, log, tracker);
   // Before an absent disabled flag or admin member is trusted: may the bind account read it at all?
   await verifyAttributesReadable(client, config.ldap, snapshot.vendor, config.rules.adminGroupName, log);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/config.js';
-import type { PocketIdDatabase, SchemaReport, StateScope } from '../db/database.js';
+import type { PocketIdDatabase, SchemaReport, StateRead, StateScope } from '../db/database.js';
 import { claimsConfigured } from '../config/claim-mappings.js';
 import { SchemaError } from '../db/schema-check.js';
 import { ACCOUNT_STATUS_ATTRIBUTES } from '../ldap/account-status.js';
@@ -32,7 +32,7 @@ export type SyncRun = (db: PocketIdDatabase, log: Logger, options?: SyncOptions)
  * LDAP_SYNC_INCREMENTAL=true a run after a good full run is incremental (docs/incremental.md). deletionScan: whether an
  * incremental run scans every id ('auto': on LDAP_SYNC_DELETION_SCHEDULE). forceFull: this run is full (reason `requested`).
  */
-export interface SyncOptions extends Omit<ReadOptions, 'dryRun'> {
+export interface SyncOptions extends Omit<ReadOptions, 'dryRun' | 'onFullRead'> {
   /** Plan only: read the database without a write transaction and change nothing. */
   dryRun?: boolean;
   /** Let this one run remove more than LDAP_SYNC_DELETE_THRESHOLD allows. */
@@ -106,14 +106,42 @@ function enforceGuards(guards: Guards, options: SyncOptions, log: Logger): void 
   if (guards.reEnable) log.warn('Re-enable guard overridden for this run (--allow-mass-reenable)', { detail: guards.reEnable.message });
 }
 
-/** A dry run's plan, from a read-only look at the database: no write transaction is opened. */
-async function planOnly(
+/**
+ * The directory, and for a full read Pocket ID's state read meanwhile instead
+ * of after: no lock is taken and no transaction stays open while LDAP is
+ * read; write() checks the rows its plan touches (StateRead,
+ * expectation-check.ts). An incremental run reads the state only once it found
+ * changes, as before.
+ */
+async function readDirectoryAndState(
+  config: RunSettings,
   db: PocketIdDatabase,
   scope: StateScope,
+  log: Logger,
+  options: SyncOptions,
+): Promise<{ read: RunRead; ahead: StateRead | undefined }> {
+  const state: { reading?: Promise<StateRead> } = {};
+  const onFullRead = () => {
+    state.reading ??= failsAs('database', () => db.readState(scope));
+  };
+  try {
+    const read = await failsAs('ldap_search', () => readForRun(config, log, { ...options, onFullRead }));
+    return { read, ahead: await state.reading };
+  } catch (error) {
+    // The run fails with the first error; the state read is never left running on its own.
+    await state.reading?.catch(() => undefined);
+    throw error;
+  }
+}
+
+/** A dry run's plan, from a read-only look at the database (the one read ahead, if any): no write transaction is opened. */
+async function planOnly(
+  db: PocketIdDatabase,
+  context: { scope: StateScope; ahead: StateRead | undefined },
   makePlan: (state: CurrentState) => SyncPlan,
   revoke: CredentialTables | null,
 ): Promise<{ plan: SyncPlan; transactions: number; sessions: RevocationSummary | undefined }> {
-  const state = await failsAs('database', () => db.readState(scope));
+  const { state } = context.ahead ?? (await failsAs('database', () => db.readState(context.scope)));
   const plan = makePlan(state);
   const sessions = revoke ? await failsAs('database', () => previewRevocation(db, plan, revoke)) : undefined;
   return { plan, transactions: db.transactionsFor(plan, state), sessions };
@@ -146,12 +174,12 @@ interface Written {
 /** Plans against the database's state and writes the plan (one transaction on PostgreSQL, short batches on SQLite); a dry run only plans. */
 async function planAndWrite(
   db: PocketIdDatabase,
-  context: { scope: StateScope; revoke: CredentialTables | null; guards: Guards; options: SyncOptions; log: Logger },
+  context: { scope: StateScope; ahead: StateRead | undefined; revoke: CredentialTables | null; guards: Guards; options: SyncOptions; log: Logger },
   makePlan: (state: CurrentState) => SyncPlan,
 ): Promise<Written> {
-  const { scope, revoke, guards, options, log } = context;
+  const { scope, ahead, revoke, guards, options, log } = context;
   if (options.dryRun) {
-    const { plan: planned, transactions, sessions } = await planOnly(db, scope, makePlan, revoke);
+    const { plan: planned, transactions, sessions } = await planOnly(db, context, makePlan, revoke);
     return { plan: planned, applyMs: 0, transactions: { count: transactions, longestMs: 0 }, sessions };
   }
   const written = await failsAs('database', () => db.write(
@@ -162,6 +190,7 @@ async function planAndWrite(
     },
     {
       now: new Date(),
+      ...(ahead ? { ahead } : {}),
       revoke,
       onCommitted: (p) => log.debug(`Committed write transaction ${p.committed} of ${p.total}`, { wrote: p.wrote, heldMs: Math.round(p.heldMs) }),
       scope,
@@ -204,7 +233,7 @@ async function syncOnce(config: RunSettings, db: PocketIdDatabase, log: Logger, 
   const scope: StateScope = claimsConfigured(config.ldap.claims) ? { claims: config.ldap.claims } : {};
   const schema = await checkedSchema(db, scope, log);
   const revoke = revocationTables(config, schema, log);
-  const read = await failsAs('ldap_search', () => readForRun(config, log, options));
+  const { read, ahead } = await readDirectoryAndState(config, db, scope, log, options);
   if (read.unchanged) return unchangedResult(read, options, scope);
   const snapshot = read.snapshot;
   const timings = { readMs: snapshot.stats.readMs, planMs: 0, applyMs: 0 };
@@ -220,7 +249,7 @@ async function syncOnce(config: RunSettings, db: PocketIdDatabase, log: Logger, 
     return result;
   };
 
-  const written = await planAndWrite(db, { scope, revoke, guards, options, log }, makePlan);
+  const written = await planAndWrite(db, { scope, ahead, revoke, guards, options, log }, makePlan);
   timings.applyMs = written.applyMs;
   if (!dryRun) read.commit(written.plan);
   logSkips(written.plan, log);

@@ -8,6 +8,7 @@ import { resolveUniqueClaims, type UniqueKey } from './unique-claims.js';
 import type { UserOutcome } from './plan-users.js';
 import { validateGroupName } from './validation.js';
 import { unknownMemberSkip } from './member-skips.js';
+import { diffMemberships } from './membership-diff.js';
 
 interface GroupCandidate {
   dn: string;
@@ -59,7 +60,7 @@ export function screenGroups(entries: DirectoryGroup[], ldapGroups: CurrentGroup
 /** Fills `result.groups` and `result.memberships`. */
 export function planGroupsAndMemberships(
   screened: ScreenedGroups,
-  current: { ldapGroups: CurrentGroup[]; localGroups: CurrentGroup[]; memberships: Map<string, Set<string>> },
+  current: { ldapGroups: CurrentGroup[]; localGroups: CurrentGroup[]; memberships: Map<string, string> },
   users: UserOutcome,
   newId: () => string,
   result: SyncPlan,
@@ -67,46 +68,53 @@ export function planGroupsAndMemberships(
   const { ldapGroups, localGroups } = current;
   const groupKeeps = (row: CurrentGroup, active: Set<string>) => !active.has(row.ldapId as string) && screened.seen.has(row.ldapId as string);
   const excluded = resolveUniqueClaims(screened.candidates, localGroups, ldapGroups, groupKeeps, [GROUP_NAME], 'group');
+  const finalUsers = indexUsers(users.finalUserIds);
+  const planned: { candidate: GroupCandidate; groupId: string }[] = [];
+  const membersOf: Int32Array[] = [];
   for (const candidate of screened.candidates) {
     const skip = excluded.get(candidate);
     if (skip) {
       result.skips.push(skip);
       continue;
     }
-    const groupId = candidate.existing?.id ?? newId();
-    const currentMembers = candidate.existing ? (current.memberships.get(candidate.existing.id) ?? new Set<string>()) : new Set<string>();
-    const { added, removed } = planMembers(candidate, groupId, currentMembers, users, result.skips);
-    result.memberships.add.push(...added);
-    result.memberships.remove.push(...removed);
-    planGroupRow(candidate, groupId, added.length + removed.length > 0, result);
+    planned.push({ candidate, groupId: candidate.existing?.id ?? newId() });
+    membersOf.push(memberRows(candidate, finalUsers.indexByUsername, users, result.skips));
   }
+  const diff = diffMemberships(planned.map((p) => p.groupId), membersOf, finalUsers.ids, current.memberships);
+  planned.forEach(({ candidate, groupId }, g) => {
+    const membership = (userId: string): Membership => ({ groupId, userId, groupName: candidate.name, username: users.usernameOf(userId) ?? userId });
+    for (const userId of diff.added[g]) result.memberships.add.push(membership(userId));
+    for (const userId of diff.removed[g]) result.memberships.remove.push(membership(userId));
+    planGroupRow(candidate, groupId, diff.added[g].length + diff.removed[g].length > 0, result);
+  });
   for (const row of ldapGroups) {
     if (!screened.seen.has(row.ldapId as string)) result.groups.delete.push({ id: row.id, name: row.name, ldapId: row.ldapId as string });
   }
 }
 
-/** Memberships to add and remove; a member that is no LDAP user row after the run is skipped, as Pocket ID does. */
-function planMembers(
-  candidate: GroupCandidate,
-  groupId: string,
-  currentMembers: Set<string>,
-  users: UserOutcome,
-  skips: Skip[],
-): { added: Membership[]; removed: Membership[] } {
-  const desiredMembers = new Set<string>();
-  const unknown = new Set<string>();
-  for (const username of candidate.memberUsernames) {
-    const userId = users.finalUserIds.get(username);
-    if (userId) desiredMembers.add(userId);
-    else unknown.add(username);
+/** The LDAP user rows after the run as small integers: ids by index, index by exact-case username. */
+function indexUsers(finalUserIds: Map<string, string>): { ids: string[]; indexByUsername: Map<string, number> } {
+  const ids: string[] = [];
+  const indexByUsername = new Map<string, number>();
+  for (const [username, id] of finalUserIds) {
+    indexByUsername.set(username, ids.length);
+    ids.push(id);
   }
-  for (const username of unknown) skips.push(unknownMemberSkip(candidate.dn, username, users.skippedUsers?.get(username)));
-  const membership = (userId: string): Membership => ({ groupId, userId, groupName: candidate.name, username: users.usernameById.get(userId) ?? userId });
-  const added: Membership[] = [];
-  const removed: Membership[] = [];
-  for (const userId of desiredMembers) if (!currentMembers.has(userId)) added.push(membership(userId));
-  for (const userId of currentMembers) if (!desiredMembers.has(userId)) removed.push(membership(userId));
-  return { added, removed };
+  return { ids, indexByUsername };
+}
+
+/** A group's members as user row indexes; a member that is no LDAP user row after the run is skipped, as Pocket ID does. */
+function memberRows(candidate: GroupCandidate, indexByUsername: Map<string, number>, users: UserOutcome, skips: Skip[]): Int32Array {
+  const rows = new Int32Array(candidate.memberUsernames.length);
+  let count = 0;
+  let unknown: Set<string> | undefined;
+  for (const username of candidate.memberUsernames) {
+    const row = indexByUsername.get(username);
+    if (row !== undefined) rows[count++] = row;
+    else (unknown ??= new Set()).add(username);
+  }
+  for (const username of unknown ?? []) skips.push(unknownMemberSkip(candidate.dn, username, users.skippedUsers?.get(username)));
+  return rows.subarray(0, count);
 }
 
 /** The group row itself: created, renamed, touched for its members only, or unchanged. */

@@ -23,8 +23,8 @@ export interface ScreenedUsers {
 export interface UserOutcome {
   /** Exact-case username → id of every LDAP user row after the run, disabled ones included. */
   finalUserIds: Map<string, string>;
-  /** Row id → username after the run, for membership messages. */
-  usernameById: Map<string, string>;
+  /** Row id → username after the run, for membership messages (few: computed on first use). */
+  usernameOf: (id: string) => string | undefined;
   /** Username → the skip of its user entry, so a member skip can say why (member-skips.ts). */
   skippedUsers?: Map<string, Skip>;
 }
@@ -100,6 +100,9 @@ export function planUsers(
     !active.has(row.ldapId as string) && (screened.seen.has(row.ldapId as string) || options.softDeleteUsers);
   const excluded = resolveUniqueClaims(screened.candidates, localUsers, ldapUsers, userKeeps, [USERNAME, EMAIL], 'user');
 
+  // Row id → the username an entry gives it (unchanged or updated). The entry's own string,
+  // which is also the instance its group members resolved to: member lookups then match by identity.
+  const usernameFromEntry = new Map<string, string>();
   for (const candidate of screened.candidates) {
     const skip = excluded.get(candidate);
     if (skip) {
@@ -111,15 +114,22 @@ export function planUsers(
       result.users.create.push({ id: newId(), ldapId: candidate.ldapId, dn: candidate.dn, ...desired });
       continue;
     }
+    usernameFromEntry.set(existing.id, desired.username);
     const before = pickFields(existing);
     const changed = changedFields(before, desired);
     if (changed.length === 0) result.users.unchanged += 1;
     else result.users.update.push({ id: existing.id, dn: candidate.dn, before, after: desired, changed } satisfies UserChange);
   }
-  const finalUserIds = planRemovals(screened.seen, ldapUsers, options, result);
-  const usernameById = new Map(current.allUsers.map((u) => [u.id, u.username]));
-  for (const [username, id] of finalUserIds) usernameById.set(id, username);
-  return { finalUserIds, usernameById };
+  const finalUserIds = planRemovals(screened.seen, ldapUsers, usernameFromEntry, options, result);
+  let usernameById: Map<string, string> | undefined;
+  const usernameOf = (id: string) => {
+    if (!usernameById) {
+      usernameById = new Map(current.allUsers.map((u) => [u.id, u.username]));
+      for (const [username, userId] of finalUserIds) usernameById.set(userId, username);
+    }
+    return usernameById.get(id);
+  };
+  return { finalUserIds, usernameOf };
 }
 
 /**
@@ -127,9 +137,14 @@ export function planUsers(
  * exact-case username → row id of every LDAP user row after the run: Pocket
  * ID resolves group members against exactly this set.
  */
-function planRemovals(seen: Set<string>, ldapUsers: CurrentUser[], options: PlanOptions, result: SyncPlan): Map<string, string> {
+function planRemovals(
+  seen: Set<string>,
+  ldapUsers: CurrentUser[],
+  usernameFromEntry: Map<string, string>,
+  options: PlanOptions,
+  result: SyncPlan,
+): Map<string, string> {
   const finalUserIds = new Map<string, string>();
-  const updatedUsers = new Map(result.users.update.map((u) => [u.id, u.after.username]));
   for (const row of ldapUsers) {
     const ldapId = row.ldapId as string;
     if (!seen.has(ldapId)) {
@@ -140,7 +155,7 @@ function planRemovals(seen: Set<string>, ldapUsers: CurrentUser[], options: Plan
       }
       if (!row.disabled) result.users.disable.push(removed);
     }
-    finalUserIds.set(updatedUsers.get(row.id) ?? row.username, row.id);
+    finalUserIds.set(usernameFromEntry.get(row.id) ?? row.username, row.id);
   }
   for (const user of result.users.create) finalUserIds.set(user.username, user.id);
   return finalUserIds;

@@ -31,8 +31,14 @@ export interface CurrentGroup extends GroupFields {
 export interface CurrentState {
   users: CurrentUser[];
   groups: CurrentGroup[];
-  /** group id → member user ids, for groups with an ldap_id only. */
-  memberships: Map<string, Set<string>>;
+  /**
+   * user id → the ids of the groups it is a member of, comma-joined in
+   * ascending order (one string per user, as the database aggregates them:
+   * a million memberships as 100,000 strings, compared in place by
+   * membership-diff.ts). Covers at least every LDAP group; other groups may
+   * appear and are ignored. joinedMemberships() builds it from pairs.
+   */
+  memberships: Map<string, string>;
   /** Claims of the configured keys on LDAP users and groups; absent when no claim is configured. */
   claims?: CurrentClaims;
 }

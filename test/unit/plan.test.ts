@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import type { DirectoryGroup, DirectorySnapshot, DirectoryUser } from '../../src/sync/snapshot.js';
 import { randomUUID } from 'node:crypto';
 import { plan as planWithIds } from '../../src/sync/plan.js';
+import { joinedMemberships } from '../../src/sync/membership-diff.js';
 import type { CurrentState, CurrentUser, PlanOptions, SyncPlan } from '../../src/sync/types.js';
 
 /** plan() with random ids unless a test needs predictable ones, as a run has them. */
@@ -54,14 +55,13 @@ function afterApply(state: CurrentState, p: SyncPlan): CurrentState {
   const groupUpdates = new Map(p.groups.update.map((g) => [g.id, g.after]));
   const groups = state.groups.filter((g) => !deletedGroups.has(g.id)).map((g) => ({ ...g, ...(groupUpdates.get(g.id) ?? {}) }));
   for (const g of p.groups.create) groups.push({ id: g.id, ldapId: g.ldapId, name: g.name, friendlyName: g.friendlyName });
-  const memberships = new Map<string, Set<string>>();
-  for (const [groupId, members] of state.memberships) if (!deletedGroups.has(groupId)) memberships.set(groupId, new Set([...members].filter((id) => !deletedUsers.has(id))));
-  for (const m of p.memberships.remove) memberships.get(m.groupId)?.delete(m.userId);
-  for (const m of p.memberships.add) {
-    if (!memberships.has(m.groupId)) memberships.set(m.groupId, new Set());
-    memberships.get(m.groupId)?.add(m.userId);
+  const pairs = new Map<string, { groupId: string; userId: string }>();
+  for (const [userId, joined] of state.memberships) {
+    for (const groupId of joined.split(',')) if (!deletedGroups.has(groupId) && !deletedUsers.has(userId)) pairs.set(`${groupId}/${userId}`, { groupId, userId });
   }
-  return { users, groups, memberships };
+  for (const m of p.memberships.remove) pairs.delete(`${m.groupId}/${m.userId}`);
+  for (const m of p.memberships.add) pairs.set(`${m.groupId}/${m.userId}`, m);
+  return { users, groups, memberships: joinedMemberships(pairs.values()) };
 }
 
 function isNoop(p: SyncPlan): boolean {
@@ -189,7 +189,7 @@ test('group membership becomes exactly the LDAP members: local users added by ha
   const state = afterApply(EMPTY, first);
   const groupId = first.groups.create[0]?.id as string;
   state.users.push(localUser('local-1', 'mallory'));
-  state.memberships.get(groupId)?.add('local-1');
+  state.memberships.set('local-1', groupId);
   const p = plan(snapshot([user('alice')], [group('devs', ['alice', 'ghost'])]), state, OPTIONS);
   assert.deepEqual(p.memberships.remove.map((m) => m.username), ['mallory']);
   assert.equal(p.groups.update[0]?.membersOnly, true);

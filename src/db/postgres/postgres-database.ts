@@ -1,8 +1,9 @@
 import { sql, type Kysely } from 'kysely';
 import { errorMessage } from '../../log/error-message.js';
 import type { CurrentState, SyncPlan } from '../../sync/types.js';
-import { apply } from '../apply.js';
-import { SyncLockBusyError, type PocketIdDatabase, type SchemaReport, type StateScope, type WriteOptions, type WriteResult } from '../database.js';
+import { apply, applySteps, firstMismatch, writesAnything } from '../apply.js';
+import { ExpectationCheck } from '../expectation-check.js';
+import { SyncLockBusyError, type PocketIdDatabase, type SchemaReport, type StateRead, type StateScope, type WriteOptions, type WriteResult } from '../database.js';
 import { judgeSchema } from '../schema-check.js';
 import { readPostgresColumns, readPostgresMigrations } from './postgres-introspector.js';
 import type { PocketIdSchema } from '../schema.js';
@@ -50,8 +51,8 @@ export class PostgresDatabase implements PocketIdDatabase {
     );
   }
 
-  readState(scope: StateScope = {}): Promise<CurrentState> {
-    return this.connecting(() => readCurrentState(this.db, postgresDialect, scope.claims));
+  async readState(scope: StateScope = {}): Promise<StateRead> {
+    return { state: await this.connecting(() => readCurrentState(this.db, postgresDialect, scope.claims)) };
   }
 
   countRevocableCredentials(userIds: string[], tables: CredentialTables): Promise<RevokedCredentials[]> {
@@ -66,27 +67,49 @@ export class PostgresDatabase implements PocketIdDatabase {
    * One transaction, whatever the plan's size: under MVCC Pocket ID's readers
    * and its writes to other rows never wait for it. The transaction-scoped
    * advisory lock is its first statement: it is released by COMMIT or ROLLBACK
-   * (also when the connection dies), never waited for.
+   * (also when the connection dies), never waited for. With a state read
+   * ahead, the plan is made before the transaction: a plan that writes
+   * nothing opens none, and inside it only the rows the plan touches are
+   * checked (expectation-check.ts); if Pocket ID or another instance changed
+   * one of them since, the state is read again under the lock and the plan
+   * made again, as without a state read ahead.
    */
   write(prepare: (state: CurrentState) => SyncPlan, options: WriteOptions): Promise<WriteResult> {
     return this.connecting(async () => {
+      const { ahead } = options;
+      const planned = ahead ? prepare(ahead.state) : null;
+      if (planned && !writesAnything(planned)) return { plan: planned, transactions: 0, applyMs: 0, longestTransactionMs: 0, revoked: [] };
+      const stepsOf = (plan: SyncPlan) => applySteps(plan, undefined, options.revoke ?? null);
       let started = 0;
-      let applyMs = 0;
       let revoked: RevokedCredentials[] = [];
       const plan = await this.db.transaction().execute(async (trx) => {
-        const lock = await sql<{ locked: boolean }>`SELECT pg_try_advisory_xact_lock(${sql.raw(POSTGRES_SYNC_LOCK_KEY)}) AS locked`.execute(trx);
-        if (lock.rows[0]?.locked !== true) {
-          throw new SyncLockBusyError(`another sync holds the PostgreSQL advisory lock ${POSTGRES_SYNC_LOCK_KEY} on this database`);
+        await this.takeSyncLock(trx);
+        let plan = planned;
+        let steps = plan && stepsOf(plan);
+        if (plan && steps && ahead) {
+          const check = new ExpectationCheck(trx, postgresDialect, ahead.state, plan);
+          if ((await firstMismatch(steps, (expectation) => check.mismatch(expectation))) !== null) plan = null;
         }
-        const planned = prepare(await readCurrentState(trx, postgresDialect, options.scope?.claims));
+        if (!plan || !steps) {
+          plan = prepare(await readCurrentState(trx, postgresDialect, options.scope?.claims));
+          steps = stepsOf(plan);
+        }
         started = performance.now();
-        revoked = await apply(planned, new SetWriter(trx, postgresDialect, postgresSessions), options.now, options.revoke ?? null);
-        return planned;
+        revoked = await apply(steps, new SetWriter(trx, postgresDialect, postgresSessions), options.now);
+        return plan;
       });
-      applyMs = performance.now() - started;
+      const applyMs = performance.now() - started;
       options.onCommitted?.({ committed: 1, total: 1, wrote: 'the whole plan', heldMs: applyMs });
       return { plan, transactions: 1, applyMs, longestTransactionMs: applyMs, revoked };
     });
+  }
+
+  /** POSTGRES_SYNC_LOCK_KEY for this transaction, or SyncLockBusyError when another sync holds it. */
+  private async takeSyncLock(trx: Kysely<PocketIdSchema>): Promise<void> {
+    const lock = await sql<{ locked: boolean }>`SELECT pg_try_advisory_xact_lock(${sql.raw(POSTGRES_SYNC_LOCK_KEY)}) AS locked`.execute(trx);
+    if (lock.rows[0]?.locked !== true) {
+      throw new SyncLockBusyError(`another sync holds the PostgreSQL advisory lock ${POSTGRES_SYNC_LOCK_KEY} on this database`);
+    }
   }
 
   async close(): Promise<void> {

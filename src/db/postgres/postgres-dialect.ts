@@ -5,7 +5,8 @@ import { postgresRows } from './postgres-row-source.js';
 export const postgresDialect: SqlDialect = {
   ...postgresRows,
   kind: 'postgres',
-  joinIds: (column) => sql<string>`string_agg(CAST(${sql.ref(column)} AS TEXT), ',')`,
+  // uuid order is the order of the ids' lower-case hex text.
+  joinIds: (column) => sql<string>`string_agg(CAST(${sql.ref(column)} AS TEXT), ',' ORDER BY ${sql.ref(column)})`,
   claimTriples: (id, key, value) => sql<string>`CAST(json_agg(json_build_array(${sql.ref(id)}, ${sql.ref(key)}, ${sql.ref(value)})) AS TEXT)`,
   bytesHead: (column, bytes) => sql<Buffer>`substring(${sql.ref(column)} from 1 for ${sql.lit(bytes)})`,
   // udt names, as Pocket ID v2.14.0's migrations create them.

@@ -1,13 +1,14 @@
 import { sql, type Kysely } from 'kysely';
 import { SyncFailure } from '../../sync/failure.js';
-import type { CurrentState, SyncPlan } from '../../sync/types.js';
+import { memberCounts } from '../../sync/membership-diff.js';
+import type { ClaimMappings, CurrentState, SyncPlan } from '../../sync/types.js';
 import { applySteps, type ApplyStep } from '../apply.js';
 import { countBatches, describeBatch, START, takeBatch, type Batch } from '../batches.js';
-import type { WriteOptions, WriteResult } from '../database.js';
+import type { StateRead, WriteOptions, WriteResult } from '../database.js';
 import type { PocketIdSchema } from '../schema.js';
 import { SetWriter } from '../set-writer.js';
 import { readCurrentState } from '../state-reader.js';
-import { ExpectationCheck } from './expectation-check.js';
+import { ExpectationCheck } from '../expectation-check.js';
 import { sqliteDialect } from './sqlite-dialect.js';
 import { sqliteSessions } from './sqlite-sessions.js';
 import type { CredentialTables, RevokedCredentials } from '../credential-revocation.js';
@@ -48,7 +49,9 @@ export interface BatchedWriteTarget {
 }
 
 function steps(plan: SyncPlan, state: CurrentState, revoke: CredentialTables | null = null): ApplyStep[] {
-  return applySteps(plan, (id) => state.memberships.get(id)?.size ?? 0, revoke);
+  // Counted only when the plan deletes a group (the weight of its cascade).
+  let counts: Map<string, number> | undefined;
+  return applySteps(plan, (id) => (counts ??= memberCounts(state.memberships)).get(id) ?? 0, revoke);
 }
 
 /** How many batches a plan takes at full size: what the dry run reports (a slow database may take more). */
@@ -67,17 +70,22 @@ function nextBudget(last: number, weight: number, heldMs: number, max: number): 
   return Math.max(Math.min(SMALLEST_BATCH, max), Math.min(max, 2 * last, fitting));
 }
 
-/** One snapshot of the database (a read transaction: WAL lets Pocket ID write meanwhile). */
-async function readSnapshot(db: Kysely<PocketIdSchema>, options: WriteOptions): Promise<CurrentState> {
+const dataVersion = async (db: Kysely<PocketIdSchema>) => (await sql<{ data_version: number }>`PRAGMA data_version`.execute(db)).rows[0]?.data_version;
+
+/**
+ * One snapshot of the database (a read transaction: WAL lets Pocket ID write
+ * meanwhile), with the connection's data_version before it: our own commits
+ * leave that alone, it moves only when another connection commits.
+ */
+export async function readSnapshot(db: Kysely<PocketIdSchema>, claims: ClaimMappings | undefined): Promise<StateRead> {
+  const version = await dataVersion(db);
   await sql`BEGIN`.execute(db);
   try {
-    return await readCurrentState(db, sqliteDialect, options.scope?.claims);
+    return { state: await readCurrentState(db, sqliteDialect, claims), version };
   } finally {
     await sql`COMMIT`.execute(db);
   }
 }
-
-const dataVersion = async (db: Kysely<PocketIdSchema>) => (await sql<{ data_version: number }>`PRAGMA data_version`.execute(db)).rows[0]?.data_version;
 
 interface Progress {
   committed: number;
@@ -100,9 +108,7 @@ interface Progress {
  */
 export async function writeInBatches(target: BatchedWriteTarget, prepare: (state: CurrentState) => SyncPlan, options: WriteOptions): Promise<WriteResult> {
   const { db } = target;
-  // Our own commits leave our connection's data_version alone: it moves only when another connection commits.
-  let snapshotVersion = await dataVersion(db);
-  let state = await readSnapshot(db, options);
+  let { state, version: snapshotVersion } = options.ahead ?? (await readSnapshot(db, options.scope?.claims));
   let plan = prepare(state);
   const progress: Progress = { committed: 0, revoked: [], total: 0, longestMs: 0 };
   for (let attempt = 1; ; attempt++) {
@@ -112,8 +118,7 @@ export async function writeInBatches(target: BatchedWriteTarget, prepare: (state
       return { plan, transactions: committed, applyMs: started === undefined ? 0 : performance.now() - started, longestTransactionMs: longestMs, revoked: progress.revoked };
     } catch (error) {
       if (error instanceof PlanOutdated && progress.committed === 0 && attempt < MAX_PLANS) {
-        snapshotVersion = await dataVersion(db);
-        state = await readSnapshot(db, options);
+        ({ state, version: snapshotVersion } = await readSnapshot(db, options.scope?.claims));
         plan = prepare(state);
         continue;
       }
@@ -125,7 +130,7 @@ export async function writeInBatches(target: BatchedWriteTarget, prepare: (state
 async function writeBatches(target: BatchedWriteTarget, plan: SyncPlan, state: CurrentState, snapshotVersion: unknown, options: WriteOptions, progress: Progress): Promise<void> {
   const { db } = target;
   const writer = new SetWriter(db, sqliteDialect, sqliteSessions);
-  const check = new ExpectationCheck(db, state, plan);
+  const check = new ExpectationCheck(db, sqliteDialect, state, plan);
   const planSteps = steps(plan, state, options.revoke ?? null);
   let budget = Math.min(target.batchBudget, FIRST_BATCH);
   let counted = { budget: 0, batches: 0 };

@@ -3,12 +3,11 @@ import { SETTINGS } from '../../config/settings.js';
 import { resolve } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import type { CurrentState, SyncPlan } from '../../sync/types.js';
-import type { PocketIdDatabase, SchemaReport, StateScope, WriteOptions, WriteResult } from '../database.js';
+import type { PocketIdDatabase, SchemaReport, StateRead, StateScope, WriteOptions, WriteResult } from '../database.js';
 import { judgeSchema } from '../schema-check.js';
 import { readSqliteColumns, readSqliteMigrations } from './sqlite-introspector.js';
 import type { PocketIdSchema } from '../schema.js';
-import { readCurrentState } from '../state-reader.js';
-import { sqliteBatchCount, writeInBatches } from './batched-write.js';
+import { readSnapshot, sqliteBatchCount, writeInBatches } from './batched-write.js';
 import { CredentialRevoker, type CredentialTables, type RevokedCredentials } from '../credential-revocation.js';
 import { openSqlite, SQLITE_BUSY_TIMEOUT_MS } from './sqlite-connection.js';
 import { sqliteDialect } from './sqlite-dialect.js';
@@ -51,8 +50,9 @@ export class SqliteDatabase implements PocketIdDatabase {
     return new CredentialRevoker(this.db, sqliteDialect, sqliteSessions).count(userIds, tables);
   }
 
-  readState(scope: StateScope = {}): Promise<CurrentState> {
-    return readCurrentState(this.db, sqliteDialect, scope.claims);
+  readState(scope: StateScope = {}): Promise<StateRead> {
+    // On the one connection write() uses: its data_version tells write() whether another connection committed since.
+    return this.db.connection().execute((conn) => readSnapshot(conn, scope.claims));
   }
 
   transactionsFor(plan: SyncPlan, state: CurrentState): number {

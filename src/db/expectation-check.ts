@@ -1,11 +1,11 @@
-import { sql, type Kysely } from 'kysely';
-import type { CurrentGroup, CurrentState, CurrentUser, SyncPlan } from '../../sync/types.js';
-import type { Expectation } from '../apply.js';
-import type { PocketIdSchema } from '../schema.js';
-import { vacatedName } from '../set-writer.js';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { CurrentGroup, CurrentState, CurrentUser, Membership, SyncPlan } from '../sync/types.js';
+import type { Expectation } from './apply.js';
+import { batch, type ColumnType, type RowSource } from './row-source.js';
+import type { PocketIdSchema } from './schema.js';
+import { vacatedName } from './set-writer.js';
 
 const bool = (value: unknown) => value === true || value === 1;
-const list = (values: unknown[]) => JSON.stringify(values);
 
 interface UserRow {
   id: string;
@@ -21,10 +21,12 @@ interface UserRow {
 }
 
 /**
- * Checks, inside the write lock, that the rows a batch is about to write are
- * still as the plan read them: each lookup is by primary key or unique index
- * and covers only the batch's rows, so its cost follows the batch, not the
- * directory. Returns what differs, or null.
+ * Checks, inside the write transaction, that the rows a write is about to
+ * touch are still as the plan read them: each lookup is by primary key or
+ * unique index and covers only those rows, so its cost follows the plan, not
+ * the directory. Returns what differs, or null. SQLite checks each batch
+ * under its write lock; PostgreSQL the whole plan after its advisory lock,
+ * when the state was read ahead, outside the transaction.
  */
 export class ExpectationCheck {
   private readonly users: Map<string, CurrentUser>;
@@ -34,6 +36,7 @@ export class ExpectationCheck {
 
   constructor(
     private readonly db: Kysely<PocketIdSchema>,
+    private readonly source: RowSource,
     state: CurrentState,
     plan: SyncPlan,
   ) {
@@ -43,6 +46,11 @@ export class ExpectationCheck {
     this.vacatedGroups = new Set(plan.vacate.groupIds);
   }
 
+  /** A parenthesised list of values, for `column IN (...)`. */
+  private list(values: string[], type: ColumnType): RawBuilder<unknown> {
+    return sql`(SELECT v FROM ${this.source.rows(batch(values, [{ name: 'v', type, value: (v) => v }]))} AS list)`;
+  }
+
   async mismatch(expectation: Expectation): Promise<string | null> {
     const { users, groups, freeUserValues, freeGroupValues, absentMemberships } = expectation;
     return (
@@ -50,14 +58,14 @@ export class ExpectationCheck {
       (groups ? await this.groupsAsPlanned(groups.ids, groups.vacated) : null) ??
       (freeUserValues ? await this.userValuesFree(freeUserValues) : null) ??
       (freeGroupValues ? await this.groupValuesFree(freeGroupValues) : null) ??
-      (absentMemberships && absentMemberships.length > 0 ? await this.membershipsAbsent(absentMemberships.map((m) => [m.userId, m.groupId])) : null)
+      (absentMemberships && absentMemberships.length > 0 ? await this.membershipsAbsent(absentMemberships) : null)
     );
   }
 
   private async usersAsPlanned(ids: string[], vacated: boolean): Promise<string | null> {
     const rows = await sql<UserRow>`
       SELECT id, username, email, first_name, last_name, display_name, is_admin, email_verified, disabled, ldap_id
-      FROM users WHERE id IN (SELECT value FROM json_each(${list(ids)}))`.execute(this.db);
+      FROM users WHERE id IN ${this.list(ids, 'uuid')}`.execute(this.db);
     const found = new Map(rows.rows.map((r) => [r.id, r]));
     for (const id of ids) {
       const expected = this.users.get(id);
@@ -81,7 +89,7 @@ export class ExpectationCheck {
 
   private async groupsAsPlanned(ids: string[], vacated: boolean): Promise<string | null> {
     const rows = await sql<{ id: string; name: string; friendly_name: string; ldap_id: string | null }>`
-      SELECT id, name, friendly_name, ldap_id FROM user_groups WHERE id IN (SELECT value FROM json_each(${list(ids)}))`.execute(this.db);
+      SELECT id, name, friendly_name, ldap_id FROM user_groups WHERE id IN ${this.list(ids, 'uuid')}`.execute(this.db);
     const found = new Map(rows.rows.map((r) => [r.id, r]));
     for (const id of ids) {
       const expected = this.groups.get(id);
@@ -96,13 +104,13 @@ export class ExpectationCheck {
   }
 
   private async userValuesFree(values: NonNullable<Expectation['freeUserValues']>): Promise<string | null> {
-    // The IN lists take the column's collation: usernames compare case-insensitively, as the unique index does.
+    // Usernames compare case-insensitively, as the unique index does (SQLite: the column's NOCASE collation; PostgreSQL: citext).
     const holders = await sql<{ id: string; username: string }>`
       SELECT id, username FROM users
-      WHERE (username IN (SELECT value FROM json_each(${list(values.usernames)}))
-          OR email IN (SELECT value FROM json_each(${list(values.emails)}))
-          OR ldap_id IN (SELECT value FROM json_each(${list(values.ldapIds)})))
-        AND id NOT IN (SELECT value FROM json_each(${list(values.owners)}))
+      WHERE (username IN ${this.list(values.usernames, 'citext')}
+          OR email IN ${this.list(values.emails, 'text')}
+          OR ldap_id IN ${this.list(values.ldapIds, 'text')})
+        AND id NOT IN ${this.list(values.owners, 'uuid')}
       LIMIT 1`.execute(this.db);
     const holder = holders.rows[0];
     return holder ? `user ${holder.username} (${holder.id}) now holds a username, email or ldap_id the plan gives another user` : null;
@@ -111,19 +119,24 @@ export class ExpectationCheck {
   private async groupValuesFree(values: NonNullable<Expectation['freeGroupValues']>): Promise<string | null> {
     const holders = await sql<{ id: string; name: string }>`
       SELECT id, name FROM user_groups
-      WHERE (name IN (SELECT value FROM json_each(${list(values.names)}))
-          OR ldap_id IN (SELECT value FROM json_each(${list(values.ldapIds)})))
-        AND id NOT IN (SELECT value FROM json_each(${list(values.owners)}))
+      WHERE (name IN ${this.list(values.names, 'text')}
+          OR ldap_id IN ${this.list(values.ldapIds, 'text')})
+        AND id NOT IN ${this.list(values.owners, 'uuid')}
       LIMIT 1`.execute(this.db);
     const holder = holders.rows[0];
     return holder ? `group ${holder.name} (${holder.id}) now holds a name or ldap_id the plan gives another group` : null;
   }
 
-  private async membershipsAbsent(pairs: [string, string][]): Promise<string | null> {
-    // CROSS JOIN keeps json_each the outer loop: one primary-key probe per planned membership.
+  private async membershipsAbsent(memberships: Membership[]): Promise<string | null> {
+    const pairs = this.source.rows(batch(memberships, [
+      { name: 'user_id', type: 'uuid', value: (m) => m.userId },
+      { name: 'user_group_id', type: 'uuid', value: (m) => m.groupId },
+    ]));
+    // CROSS JOIN keeps the planned pairs the outer loop on SQLite: one primary-key probe per planned membership.
     const present = await sql<{ user_id: string; user_group_id: string }>`
-      SELECT m.user_id, m.user_group_id FROM json_each(${list(pairs)}) AS j
-      CROSS JOIN user_groups_users AS m ON m.user_id = j.value->>0 AND m.user_group_id = j.value->>1
+      SELECT m.user_id, m.user_group_id FROM ${pairs} AS j
+      CROSS JOIN user_groups_users AS m
+      WHERE m.user_id = j.user_id AND m.user_group_id = j.user_group_id
       LIMIT 1`.execute(this.db);
     const row = present.rows[0];
     return row ? `membership of user ${row.user_id} in group ${row.user_group_id} was added by another connection` : null;

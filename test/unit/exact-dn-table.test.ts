@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ExactDnTable } from '../../src/ldap/exact-dn-table.js';
+
+const bytes = (s: string) => Buffer.from(s, 'utf8');
+
+test('finds a DN by its exact bytes only: case, spacing, a prefix or a longer value miss', () => {
+  const table = new ExactDnTable<string>();
+  table.set('uid=alice,ou=people,dc=example,dc=com', 'alice');
+  table.set('cn=Zoë Ünal,ou=people,dc=example,dc=com', 'zoe');
+  assert.equal(table.get(bytes('uid=alice,ou=people,dc=example,dc=com')), 'alice');
+  assert.equal(table.get(bytes('cn=Zoë Ünal,ou=people,dc=example,dc=com')), 'zoe');
+  for (const miss of ['UID=alice,ou=people,dc=example,dc=com', 'uid=alice, ou=people,dc=example,dc=com', 'uid=alice,ou=people', 'uid=alice,ou=people,dc=example,dc=com,dc=x', '']) {
+    assert.equal(table.get(bytes(miss)), undefined, miss);
+  }
+  // The same text in Latin-1 is other bytes.
+  assert.equal(table.get(Buffer.from('cn=Zoë Ünal,ou=people,dc=example,dc=com', 'latin1')), undefined);
+});
+
+test('a DN set again keeps the later value; a value is found in the middle of a larger buffer', () => {
+  const table = new ExactDnTable<string>();
+  table.set('cn=a', 'first');
+  table.set('cn=a', 'second');
+  assert.equal(table.size, 1);
+  const message = bytes('xxcn=ayy');
+  assert.equal(table.get(message.subarray(2, 6)), 'second');
+});
+
+test('keeps every entry across growth (more DNs and bytes than its first allocation)', () => {
+  const table = new ExactDnTable<number>();
+  const dns = Array.from({ length: 20_000 }, (_, i) => `uid=user${i},ou=people,dc=example,dc=com`);
+  dns.forEach((dn, i) => table.set(dn, i));
+  assert.equal(table.size, dns.length);
+  dns.forEach((dn, i) => assert.equal(table.get(bytes(dn)), i));
+  assert.equal(table.get(bytes('uid=user20000,ou=people,dc=example,dc=com')), undefined);
+});
