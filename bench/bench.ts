@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --workload M|L|M,L] [--db postgres|sqlite|both] [--scenarios dry-run,initial,no-change,1pct,floor]
+ * `npm run bench [-- --workload M|L|M,L] [--db postgres|sqlite|both] [--scenarios dry-run,initial,no-change,1pct,floor,inc-…]
  *                    [--page-size 500] [--size-limit 1000] [--changes auto|modify|reload] [--floor-runs 3]
  *                    [--repeat 1] [--profile] [--pg-explain MS] [--keep]`
  *
@@ -14,6 +14,10 @@
  *              warm-up), once on the original directory and once on the changed one
  *   dry-run    before the initial sync: `sync --dry-run` and `sync --dry-run --json` through the real CLI on the
  *              empty database (exit status, stdout size, the JSON parsed and its counts against the real run)
+ *   inc-no-change, inc-no-change-scan, inc-1pct, inc-1pct-scan (only when named in --scenarios)
+ *              incremental runs (LDAP_SYNC_INCREMENTAL=true) in one child per database after a full run there that
+ *              fills the memory (lib/incremental-child.ts, lib/incremental-bench.ts); the 1 % ones after the same
+ *              change as 1pct, applied to the live directory
  * Prints a table and the issue's targets, and writes everything to bench/results/<timestamp>.json.
  * With --profile every child runs under `node --cpu-prof` and the top self-time functions are printed; with
  * --pg-explain MS the PostgreSQL syncs load auto_explain and print the plans (with foreign-key trigger times) of
@@ -31,15 +35,18 @@ import { cloneDatabase, countRows, createDatabase, type DbCounts, type DbKind } 
 import { BENCH_USER_CLAIMS, writeLdif } from './lib/ldif.js';
 import { generate, liveUserCount, membershipCount, mutate, WORKLOADS, type ChangeCounts, type DirectoryModel, type WorkloadName } from './lib/model.js';
 import { formatProfile, summarizeProfile, type ProfileSummary } from './lib/profile.js';
-import type { FloorRunResult, RunResult, RunSpec, SyncRunResult } from './lib/protocol.js';
-import { formatChecks, formatTable, type TableRow, type TargetCheck } from './lib/report.js';
+import type { FloorRunResult, IncrementalScenario, RunResult, RunSpec, SyncRunResult } from './lib/protocol.js';
+import { formatChecks, formatTable, rowsDetail, type TableRow, type TargetCheck } from './lib/report.js';
 import { startPocketIdWriter, type WriterStats } from './lib/pocket-id-writer.js';
 import { measureWriteFloor, type WriteFloor } from './lib/write-floor.js';
+import { childScenarios, incrementalChecks, incrementalRows, INCREMENTAL_SCENARIOS, startIncrementalChild, type Floors, type IncrementalChild, type IncrementalMeasurement } from './lib/incremental-bench.js';
 import { DRY_RUN_OK_STATUSES, runDryRun, type DryRunResult, type PlanCounts } from './lib/dry-run.js';
 import { benchDirectoryEnv } from './lib/sync-env.js';
 
-type Scenario = 'dry-run' | 'initial' | 'no-change' | '1pct' | 'floor';
-const SCENARIOS: Scenario[] = ['dry-run', 'initial', 'no-change', '1pct', 'floor'];
+type Scenario = 'dry-run' | 'initial' | 'no-change' | '1pct' | 'floor' | IncrementalScenario;
+/** Without --scenarios: every scenario but the incremental ones. */
+const DEFAULT_SCENARIOS: Scenario[] = ['dry-run', 'initial', 'no-change', '1pct', 'floor'];
+const SCENARIOS: Scenario[] = [...DEFAULT_SCENARIOS, ...INCREMENTAL_SCENARIOS];
 
 interface Options {
   workloads: WorkloadName[];
@@ -101,7 +108,7 @@ function parseOptions(argv: string[]): Options {
   const options: Options = {
     workloads: ['M'],
     dbs: ['postgres', 'sqlite'],
-    scenarios: new Set(SCENARIOS),
+    scenarios: new Set(DEFAULT_SCENARIOS),
     pageSize: Number(process.env.LDAP_SYNC_PAGE_SIZE ?? 500),
     sizeLimit: 1000,
     changes: 'auto',
@@ -252,7 +259,7 @@ interface FloorMeasurement {
 interface SyncMeasurement {
   workload: WorkloadName;
   database: DbKind;
-  scenario: Exclude<Scenario, 'floor' | 'dry-run'>;
+  scenario: 'initial' | 'no-change' | '1pct';
   /** 1-based; with --repeat the table shows the run with the median wall time. */
   repetition: number;
   result: SyncRunResult;
@@ -278,6 +285,8 @@ interface WorkloadReport {
   writeFloors: ({ database: DbKind } & WriteFloor)[];
   /** `sync --dry-run` (text and --json) through the real CLI on the empty database, before the initial sync. */
   dryRuns: ({ database: DbKind } & DryRunResult)[];
+  /** The incremental scenarios, per child (lib/incremental-bench.ts). */
+  incremental: IncrementalMeasurement[];
 }
 
 async function measureFloor(label: string, slapd: SlapdInstance, options: Options, workDir: string): Promise<FloorMeasurement> {
@@ -324,9 +333,22 @@ async function benchWorkload(name: WorkloadName, options: Options, workDir: stri
     syncs: [],
     writeFloors: [],
     dryRuns: [],
+    incremental: [],
   };
 
-  const wantSyncs = options.scenarios.has('dry-run') || options.scenarios.has('initial') || options.scenarios.has('no-change') || options.scenarios.has('1pct');
+  const incrementalWanted = childScenarios(options.scenarios);
+  const wantSyncs = incrementalWanted.length > 0 || (['dry-run', 'initial', 'no-change', '1pct'] as Scenario[]).some((sc) => options.scenarios.has(sc));
+  const incrementalChildren: IncrementalChild[] = [];
+  // One child at a time, each on its own clone of the synced database; those with a 1 % scenario stay, primed, until the change.
+  const startIncremental = async (database: DbKind, synced: string) => {
+    for (const [i, scenarios] of incrementalWanted.entries()) {
+      const target = await cloneDatabase(database, synced, workDir);
+      const env = { ...syncEnv(slapd, target, options.pageSize, options.claims), LDAP_SYNC_INCREMENTAL: 'true' };
+      const label = `${name}-${database}-incremental-${i + 1}`;
+      incrementalChildren.push(await startIncrementalChild(runOne, { mode: 'incremental', label, env, incremental: scenarios }, workDir, name, database));
+      log(`${label}: primed (${scenarios.join(', ')})`);
+    }
+  };
   let floor0: FloorMeasurement | undefined;
   if (options.scenarios.has('floor')) {
     floor0 = await measureFloor(`${name}-floor`, slapd, options, workDir);
@@ -395,16 +417,19 @@ async function benchWorkload(name: WorkloadName, options: Options, workDir: stri
       if (options.scenarios.has('no-change')) {
         for (let rep = 1; rep <= options.repeat; rep++) await sync(database, 'no-change', rep, connectionString, floor0, expectedCounts(model0, model0.users.length));
       }
+      await startIncremental(database, connectionString);
     }
   }
 
-  if (options.scenarios.has('1pct')) {
+  const waiting = incrementalChildren.filter((c) => c.waiting);
+  if (options.scenarios.has('1pct') || waiting.length > 0) {
     const { model: model1, counts } = mutate(model0);
     t = performance.now();
     // Measured on the project's 2-core machine: M modify 0.3 s vs reload 0.5 s; L modify 11.6 s (3,154 group
     // modifies rewriting entries of up to 40,000 values) vs reload 7.6 s (generate + LDIF + slapadd -q + start).
     // The directory content is the same either way (entryUUIDs are fixed in the LDIF).
-    const method = options.changes === 'auto' ? (workload.memberships >= 500_000 ? 'reload' : 'modify') : options.changes;
+    // Primed incremental children read the same server again: only a change of the live directory does for them.
+    const method = waiting.length > 0 ? 'modify' : options.changes === 'auto' ? (workload.memberships >= 500_000 ? 'reload' : 'modify') : options.changes;
     if (method === 'modify') {
       const { phases, ops } = planChanges(model0, model1);
       await applyChanges(slapd.url, slapd.adminDn, slapd.adminPassword, phases);
@@ -421,12 +446,13 @@ async function benchWorkload(name: WorkloadName, options: Options, workDir: stri
       report.changes = { method: 'reload', ms, counts, usersAfter: liveUserCount(model1), membershipsAfter: membershipCount(model1) };
       log(`1 % changes applied by regenerating and reloading a new slapd in ${(ms / 1000).toFixed(2)} s: ${JSON.stringify(counts)}`);
     }
+    for (const child of waiting) report.incremental.push(await child.finish());
     let floor1: FloorMeasurement | undefined;
     if (options.scenarios.has('floor')) {
       floor1 = await measureFloor(`${name}-floor-after-1pct`, slapd, options, workDir);
       report.floors.push(floor1);
     }
-    for (const [database, synced] of databases) {
+    for (const [database, synced] of options.scenarios.has('1pct') ? databases : new Map<DbKind, string>()) {
       for (let rep = 1; rep <= options.repeat; rep++) {
         // Every repetition starts from the same synced database; the last one runs on it, the others on clones.
         const target = rep < options.repeat ? await cloneDatabase(database, synced, workDir) : synced;
@@ -435,6 +461,7 @@ async function benchWorkload(name: WorkloadName, options: Options, workDir: stri
       }
     }
   }
+  for (const child of incrementalChildren.filter((c) => !c.waiting)) report.incremental.push(await child.finish());
   await slapd.stop();
   return report;
 }
@@ -485,11 +512,6 @@ function dryRunChecks(report: WorkloadReport): TargetCheck[] {
     });
   }
   return checks;
-}
-
-function rowsDetail(r: SyncRunResult): string {
-  const s = r.summary;
-  return `users +${s.usersCreated} ~${s.usersUpdated} -${s.usersDisabled + s.usersDeleted}, groups +${s.groupsCreated} ~${s.groupsUpdated} -${s.groupsDeleted}, members +${s.membershipsAdded} -${s.membershipsRemoved}`;
 }
 
 /** Per database and scenario, the repetition with the median wall time (the lower middle for an even count). */
@@ -566,8 +588,16 @@ function tableRows(reports: WorkloadReport[]): TableRow[] {
       row.writer = s.writer;
       rows.push(row);
     }
+    rows.push(...incrementalRows(report.incremental, floorsOf(report)));
   }
   return rows;
+}
+
+/** The floor before and after the 1 % change, when measured. */
+function floorsOf(report: WorkloadReport): Floors {
+  const before = report.floors.find((f) => !f.label.endsWith('after-1pct'))?.medianMs;
+  const after = report.floors.find((f) => f.label.endsWith('after-1pct'))?.medianMs;
+  return { ...(before === undefined ? {} : { before }), ...(after === undefined ? {} : { after }) };
 }
 
 /** The issue's targets (stated for L; checked for every workload run, M only as an indication). */
@@ -577,6 +607,7 @@ function checkTargets(reports: WorkloadReport[], options: Options): TargetCheck[
   for (const report of reports) {
     const w = report.workload;
     checks.push(...dryRunChecks(report));
+    checks.push(...incrementalChecks(report.incremental, floorsOf(report)));
     for (const m of representatives(report.syncs)) {
       const r = m.result;
       const db = m.database;
@@ -651,7 +682,7 @@ async function main(): Promise<void> {
   console.log('');
   console.log(formatTable(rows));
   console.log('');
-  const loads = reports.flatMap((r) => [...r.syncs.flatMap((m) => m.load), ...r.floors.flatMap((f) => f.loads.flat())]);
+  const loads = reports.flatMap((r) => [...r.syncs.flatMap((m) => m.load), ...r.floors.flatMap((f) => f.loads.flat()), ...r.incremental.flatMap((m) => m.load)]);
   if (loads.length > 0) {
     console.log(`1-minute load average during the measured runs: ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} on ${os.cpus().length} CPUs (wall times include waiting for slapd and the database server; CPU s is the sync process alone)`);
     console.log('');

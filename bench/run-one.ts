@@ -1,83 +1,29 @@
 /**
  * One measured run in a fresh process, so that maxRSS belongs to this run
  * alone: `node dist/bench/run-one.js '<RunSpec JSON>'`.
- *   sync:  openDatabase + runSync (exactly as the CLI's `sync`) + close
- *   floor: the same two paged searches with bare ldapts, results discarded
+ *   sync:        openDatabase + runSync (exactly as the CLI's `sync`) + close (lib/measure-sync.ts)
+ *   floor:       the same two paged searches with bare ldapts, results discarded
+ *   incremental: a full run, then incremental runs with the same memory (lib/incremental-child.ts)
  * The result is written as JSON to spec.out.
  */
 import { writeFileSync } from 'node:fs';
 import { Client } from 'ldapts';
 import { claimAttributes } from '../src/ldap/claim-reader.js';
 import { loadConfig } from '../src/config/load-config.js';
-import { openDatabase } from '../src/db/open-database.js';
 import { ALL_ATTRIBUTES_AS_BUFFERS } from '../src/ldap/entry-values.js';
 import { createLogger } from '../src/log/logger.js';
-import { runSync, type SyncResult } from '../src/run/run-sync.js';
 import { installDriverProbe, installPgAutoExplain } from './lib/driver-probe.js';
+import { incrementalChild } from './lib/incremental-child.js';
+import { cpuMsSince, measureSync } from './lib/measure-sync.js';
 import type { FloorRunResult, RunResult, RunSpec, SyncRunResult } from './lib/protocol.js';
-
-function maxRssKiB(): number {
-  return process.resourceUsage().maxRSS;
-}
-
-function cpuMsSince(start: NodeJS.CpuUsage): number {
-  const used = process.cpuUsage(start);
-  return (used.user + used.system) / 1000;
-}
 
 async function sync(spec: RunSpec): Promise<SyncRunResult> {
   const explains = spec.explainMs === undefined ? undefined : installPgAutoExplain(spec.explainMs);
   const driver = installDriverProbe();
-  const config = loadConfig(spec.env);
   // Warnings and errors only, on stderr: the parent shows them if the run fails.
   const log = createLogger({ level: 'warn', json: false, stream: process.stderr });
-  const started = performance.now();
-  const cpu = process.cpuUsage();
-  const db = await openDatabase(config.database);
-  let result: SyncResult;
-  try {
-    result = await runSync(config, db, log);
-  } finally {
-    await db.close();
-  }
-  const wallMs = performance.now() - started;
-  const cpuMs = cpuMsSince(cpu);
-  const { plan, summary, timings } = result;
-  const rowsWritten =
-    plan.users.create.length + plan.users.update.length + plan.users.disable.length + plan.users.delete.length +
-    plan.groups.create.length + plan.groups.update.length + plan.groups.delete.length +
-    plan.memberships.add.length + plan.memberships.remove.length +
-    [plan.claims.users, plan.claims.groups].reduce((n, c) => n + c.create.length + c.update.length + c.delete.length, 0);
-  return {
-    mode: 'sync',
-    label: spec.label,
-    wallMs,
-    cpuMs,
-    readMs: timings.readMs,
-    planMs: timings.planMs,
-    applyMs: timings.applyMs,
-    maxRssKiB: maxRssKiB(),
-    entriesRead: result.entriesRead,
-    summary: {
-      usersCreated: summary.users.created,
-      usersUpdated: summary.users.updated,
-      usersReEnabled: summary.users.reEnabled,
-      usersDisabled: summary.users.disabled,
-      usersDeleted: summary.users.deleted,
-      groupsCreated: summary.groups.created,
-      groupsUpdated: summary.groups.updated,
-      groupsDeleted: summary.groups.deleted,
-      membershipsAdded: summary.memberships.added,
-      membershipsRemoved: summary.memberships.removed,
-      vacatedUsers: plan.vacate.userIds.length,
-      vacatedGroups: plan.vacate.groupIds.length,
-      skips: summary.skips.length,
-    },
-    rowsWritten,
-    driver,
-    ...(explains ? { explains } : {}),
-    guard: result.guard?.message ?? null,
-  };
+  const result = await measureSync(spec.label, loadConfig(spec.env), log, driver);
+  return explains ? { ...result, explains } : result;
 }
 
 /** What the reader requests (directory-reader.ts: unique(), empty names dropped). */
@@ -135,7 +81,7 @@ async function floor(spec: RunSpec): Promise<FloorRunResult> {
     cpuMs: cpuMsSince(cpu),
     usersMs: ms.users,
     groupsMs: ms.groups,
-    maxRssKiB: maxRssKiB(),
+    maxRssKiB: process.resourceUsage().maxRSS,
     entries: counts,
     memberValues,
     pages,
@@ -143,5 +89,8 @@ async function floor(spec: RunSpec): Promise<FloorRunResult> {
 }
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as RunSpec;
-const result: RunResult = spec.mode === 'sync' ? await sync(spec) : await floor(spec);
+const run = { sync, floor, incremental: incrementalChild }[spec.mode];
+const result: RunResult = await run(spec);
 writeFileSync(spec.out, JSON.stringify(result));
+// An incremental child keeps an IPC channel to the parent open; nothing else is left to wait for.
+process.exit(0);

@@ -18,6 +18,11 @@ function kindOf(sql: string): string {
   return (match?.[1] ?? '?').toUpperCase();
 }
 
+/** Empties live statistics in place, so that what follows is counted alone (several runs in one child). */
+export function resetDriverStats(stats: DriverStats): void {
+  Object.assign(stats, { byKind: {}, slowest: [], rowsChanged: 0, transaction: null, transactions: { count: 0, totalHoldMs: 0 } });
+}
+
 class Recorder {
   readonly stats: DriverStats = { byKind: {}, slowest: [], rowsChanged: 0, transaction: null, transactions: { count: 0, totalHoldMs: 0 } };
   private txStart: number | null = null;

@@ -35,6 +35,22 @@ function claimAttributes(index: number): string {
 /** Two string claims and one array claim, read from the attributes claimAttributes() writes. */
 export const BENCH_USER_CLAIMS = 'department=departmentNumber,employee_id=employeeNumber,phones=telephoneNumber[]';
 
+/** The oldest change time the generated entries carry: 2025-01-01T00:00:00Z. */
+const HISTORY_START = Date.UTC(2025, 0, 1) / 1000;
+const HISTORY_SECONDS = 300 * 86_400;
+
+/**
+ * When entry number `n` last changed, as slapd records it: spread over 300 days of 2025 (a multiplicative
+ * step, so neighbours differ), not all in the second slapadd ran. A real directory's entries changed over
+ * months, and an incremental run asks for entries changed since its watermark: with every entry stamped in
+ * one second, each run would return all of them.
+ */
+function changeStamp(n: number): string {
+  const seconds = HISTORY_START + ((n * 2_654_435_761) % HISTORY_SECONDS);
+  const time = new Date(seconds * 1000).toISOString().replace(/[-:T]/g, '').slice(0, 14);
+  return `createTimestamp: ${time}Z\nmodifyTimestamp: ${time}Z\nentryCSN: ${time}.000000Z#000000#000#000000\n`;
+}
+
 export async function writeLdif(model: DirectoryModel, file: string, options: { claims?: boolean } = {}): Promise<number> {
   const out = createWriteStream(file, { encoding: 'utf8' });
   let chunk = header();
@@ -49,12 +65,13 @@ export async function writeLdif(model: DirectoryModel, file: string, options: { 
     if (!user) continue;
     chunk += `dn: ${userDn(user)}\nobjectClass: top\nobjectClass: person\nobjectClass: organizationalPerson\nobjectClass: inetOrgPerson\n`;
     chunk += `uid: ${user.uid}\n` + line('cn', user.displayName) + line('givenName', user.givenName) + line('sn', user.sn);
-    chunk += line('displayName', user.displayName) + `mail: ${user.mail}\nentryUUID: ${user.uuid}\n`;
+    chunk += line('displayName', user.displayName) + `mail: ${user.mail}\nentryUUID: ${user.uuid}\n` + changeStamp(index);
     chunk += (options.claims ? claimAttributes(index) : '') + '\n';
     await flush(false);
   }
-  for (const group of model.groups) {
+  for (const [index, group] of model.groups.entries()) {
     chunk += `dn: ${groupDn(group)}\nobjectClass: top\nobjectClass: groupOfNames\ncn: ${group.cn}\nentryUUID: ${group.uuid}\n`;
+    chunk += changeStamp(model.users.length + index);
     if (group.cn === ADMIN_GROUP) chunk += 'description: Pocket ID administrators\n';
     for (const m of group.members) {
       const user = model.users[m];

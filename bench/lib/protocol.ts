@@ -1,6 +1,15 @@
 /** What the bench orchestrator and its child processes (run-one.ts) exchange, as JSON. */
 
-export type RunMode = 'sync' | 'floor';
+export type RunMode = 'sync' | 'floor' | 'incremental';
+
+/** Incremental runs measured in one child after a full run there (bench/lib/incremental-child.ts). */
+export type IncrementalScenario = 'inc-no-change' | 'inc-no-change-scan' | 'inc-1pct' | 'inc-1pct-scan';
+
+/** The scenarios that run after the parent changed 1 % of the directory. */
+export const AFTER_CHANGES: readonly IncrementalScenario[] = ['inc-1pct', 'inc-1pct-scan'];
+
+/** Whether an incremental scenario scans for deletions. */
+export const SCANS = (scenario: IncrementalScenario) => scenario.endsWith('-scan');
 
 export interface RunSpec {
   mode: RunMode;
@@ -14,6 +23,8 @@ export interface RunSpec {
    * statements slower than this many ms. Adds timing overhead: for diagnosis, not for the table.
    */
   explainMs?: number;
+  /** mode 'incremental': the runs after the full one, in order; those of AFTER_CHANGES wait for the parent's go. */
+  incremental?: IncrementalScenario[];
 }
 
 export interface StatementStats {
@@ -48,6 +59,9 @@ export interface DriverStats {
 
 export interface SyncRunResult {
   mode: 'sync';
+  /** SyncResult.mode and fullReason: 'full' (and why) or 'incremental'. */
+  syncMode: string;
+  fullReason?: string;
   label: string;
   /** openDatabase + runSync + close, inside the child. */
   wallMs: number;
@@ -57,7 +71,8 @@ export interface SyncRunResult {
   planMs: number;
   applyMs: number;
   maxRssKiB: number;
-  entriesRead: { users: number; groups: number };
+  /** users/groups: entries read whole; total: every entry returned, change and id scans included. */
+  entriesRead: { users: number; groups: number; total: number };
   summary: {
     usersCreated: number;
     usersUpdated: number;
@@ -96,4 +111,22 @@ export interface FloorRunResult {
   pages: number;
 }
 
-export type RunResult = SyncRunResult | FloorRunResult;
+export interface IncrementalRun {
+  scenario: IncrementalScenario;
+  result: SyncRunResult;
+  /** The child's RSS right after this run. */
+  rssAfterKiB: number;
+}
+
+export interface IncrementalRunResult {
+  mode: 'incremental';
+  label: string;
+  /** The full run that fills the memory (reported apart, never as an incremental figure). */
+  prime: SyncRunResult;
+  runs: IncrementalRun[];
+  /** Heap the memory holds between runs: heap used with it, minus without it (both after a full GC). */
+  keptHeapBytes: number;
+  maxRssKiB: number;
+}
+
+export type RunResult = SyncRunResult | FloorRunResult | IncrementalRunResult;

@@ -1,5 +1,6 @@
 /** The printed table and the target checks. */
 import type { WriterStats } from './pocket-id-writer.js';
+import type { SyncRunResult } from './protocol.js';
 
 export interface TableRow {
   workload: string;
@@ -62,4 +63,10 @@ export interface TargetCheck {
 
 export function formatChecks(checks: TargetCheck[]): string {
   return checks.map((c) => `  [${c.pass ? 'PASS' : 'MISS'}] ${c.workload} ${c.target}: ${c.measured}`).join('\n');
+}
+
+/** What a run wrote, in one line: "users +created ~updated -disabled/deleted, groups …, members …". */
+export function rowsDetail(r: SyncRunResult): string {
+  const s = r.summary;
+  return `users +${s.usersCreated} ~${s.usersUpdated} -${s.usersDisabled + s.usersDeleted}, groups +${s.groupsCreated} ~${s.groupsUpdated} -${s.groupsDeleted}, members +${s.membershipsAdded} -${s.membershipsRemoved}`;
 }

@@ -11,7 +11,7 @@ import { changeMarkerOf, ROOT_DSE_ATTRIBUTES, rootDseFromEntry, vendorFromRootDs
  * Where the next incremental run starts reading. `usn`: uSNChanged >= next on
  * the DC named dsServiceName. `timestamp`: modifyTimestamp >= from (Unix seconds).
  */
-export type Watermark = { kind: 'usn'; next: bigint; dsServiceName: string } | { kind: 'timestamp'; from: number };
+export type Watermark = { kind: 'usn'; next: bigint; dsServiceName: string } | { kind: 'timestamp'; from: number; latest: number };
 
 /** The server, its marker, and (Active Directory, Samba) where its update sequence stands before a read. */
 export interface MarkerState {
@@ -101,10 +101,15 @@ export class MarkerWatch {
 /**
  * The watermark after a read that took `readMs`, or why there is none.
  * `usn`: highestCommittedUSN + 1 as read before the read. `timestamp`: the
- * latest modifyTimestamp seen, moved back by the read's duration (whole
- * seconds, plus one): a change made while the read was going is then read
- * again by the next run, whose overlap an entry's unchanged version or
- * content makes harmless. Never before the previous watermark.
+ * latest modifyTimestamp seen (M), moved back by the read's duration rounded
+ * up to whole seconds (D). Why that is enough: M is at most the server's
+ * clock when the read ended, so M - D is at most its clock, in whole seconds,
+ * when the read began, and every change made while the read was going has a
+ * modifyTimestamp at or after that; searching with >= reads it again next
+ * time, and the overlap costs only ids when entries carry an exact version
+ * (entryCSN) or an unchanged content. Never before the previous watermark,
+ * nor before the latest value an earlier run saw (`latest`): that change was
+ * committed before the earlier run ended, so before this one began.
  */
 export function nextWatermark(state: MarkerState, watch: MarkerWatch, readMs: number, previous: Watermark | undefined): Watermark | { problem: string } {
   const attribute = state.marker.attribute;
@@ -113,7 +118,8 @@ export function nextWatermark(state: MarkerState, watch: MarkerWatch, readMs: nu
     if (state.highestCommittedUsn === undefined || !state.dsServiceName) return { problem: 'the root DSE has no highestCommittedUSN or dsServiceName' };
     return { kind: 'usn', next: state.highestCommittedUsn + 1n, dsServiceName: state.dsServiceName };
   }
-  const before = previous?.kind === 'timestamp' ? previous.from : 0;
-  if (watch.seen === 0) return { kind: 'timestamp', from: before };
-  return { kind: 'timestamp', from: Math.max(before, watch.latest - Math.ceil(readMs / 1000) - 1) };
+  const before = previous?.kind === 'timestamp' ? previous : { from: 0, latest: 0 };
+  const from = Math.max(before.from, before.latest);
+  if (watch.seen === 0) return { kind: 'timestamp', from, latest: before.latest };
+  return { kind: 'timestamp', from: Math.max(from, watch.latest - Math.max(1, Math.ceil(readMs / 1000))), latest: Math.max(before.latest, watch.latest) };
 }

@@ -4,6 +4,7 @@ import { openDatabase } from '../db/open-database.js';
 import { claimsConfigured } from '../config/claim-mappings.js';
 import { closeLdapConnection, openLdapConnection } from '../ldap/connection.js';
 import { describeInspection, inspectDirectory } from '../ldap/vendor-settings.js';
+import { inspectChangeMarker } from '../ldap/marker-check.js';
 import type { Logger } from '../log/logger.js';
 import { trustChecks } from './check-trust.js';
 import { describeDatabase } from '../db/open-database.js';
@@ -65,6 +66,13 @@ async function searchCheck(
 
 const DIRECTORY = 'LDAP directory';
 
+/** The change marker incremental runs poll; it fails only when LDAP_SYNC_INCREMENTAL=true asks for what the directory cannot give. */
+async function markerCheck(client: Client, config: Config): Promise<CheckLine> {
+  const inspection = await inspectChangeMarker(client, config.ldap);
+  const setting = config.incremental.enabled ? 'LDAP_SYNC_INCREMENTAL=true' : 'LDAP_SYNC_INCREMENTAL=false: every run is full';
+  return { ok: inspection.usable || !config.incremental.enabled, name: 'LDAP change marker', detail: `${inspection.detail} (${setting})` };
+}
+
 async function ldapChecks(config: Config, log: Logger): Promise<CheckLine[]> {
   const bind = `LDAP connect and bind`;
   let client: Client;
@@ -72,7 +80,7 @@ async function ldapChecks(config: Config, log: Logger): Promise<CheckLine[]> {
     client = await openLdapConnection(config.ldap, log);
   } catch (error) {
     const notRun = (name: string): CheckLine => ({ ok: false, name, detail: 'not run: no LDAP connection' });
-    return [{ ok: false, name: bind, detail: errorMessage(error) }, notRun(DIRECTORY), notRun('LDAP user search'), notRun('LDAP group search')];
+    return [{ ok: false, name: bind, detail: errorMessage(error) }, notRun(DIRECTORY), notRun('LDAP user search'), notRun('LDAP group search'), notRun('LDAP change marker')];
   }
   try {
     const lines: CheckLine[] = [{ ok: true, name: bind, detail: `${config.ldap.url} as ${config.ldap.bindDn}` }];
@@ -80,6 +88,7 @@ async function ldapChecks(config: Config, log: Logger): Promise<CheckLine[]> {
     lines.push({ ok: true, name: DIRECTORY, detail: describeInspection(await inspectDirectory(client, config.ldap)) });
     lines.push(await searchCheck(client, config, 'user'));
     lines.push(await searchCheck(client, config, 'group'));
+    lines.push(await markerCheck(client, config));
     lines.push(...(await trustChecks(client, config)));
     return lines;
   } finally {

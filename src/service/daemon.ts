@@ -144,8 +144,9 @@ export async function runDaemon(config: Config, log: Logger, sync: SyncRun): Pro
 
   const database = new DatabaseHandle(config.database);
   if (config.enabled) {
-    const job = async (jobId?: string): Promise<JobOutcome> => {
-      const outcome = await runJob({ log, jsonLog: config.log.json, database, sync, ...(jobId ? { jobId } : {}) });
+    // A requested run (SIGUSR1, POST /sync) is someone waiting for an offboarding: an incremental one also scans every id, so a deletion counts too.
+    const job = async (jobId?: string, requested = false): Promise<JobOutcome> => {
+      const outcome = await runJob({ log, jsonLog: config.log.json, database, sync, ...(jobId ? { jobId } : {}) }, requested ? { deletionScan: 'always' } : {});
       const finishedAt = new Date();
       metrics.record(outcome, finishedAt);
       health.record(outcome, finishedAt);

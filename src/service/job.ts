@@ -78,8 +78,13 @@ export async function runJob(context: JobContext, options: SyncOptions = {}): Pr
     const db = await failsAs('database', () => context.database.get());
     const sync = await context.sync(db, log, options);
     const outcome = finish('success', { sync });
-    // mode= and fullReason= (docs/incremental.md) go before the counts, so they stay in view.
-    const mode = { mode: sync.mode, ...(sync.fullReason ? { fullReason: sync.fullReason } : {}) };
+    // How the run read (docs/incremental.md) goes before the counts, so it stays in view.
+    const mode = {
+      mode: sync.mode,
+      ...(sync.fullReason ? { fullReason: sync.fullReason } : {}),
+      ...(sync.deletionScan !== undefined ? { deletionScan: sync.deletionScan } : {}),
+      entriesRead: sync.entriesRead.total,
+    };
     log.info(dry ? 'Dry run finished' : 'Job run successfully', { ...duration(outcome), ...mode, ...summaryFields(sync.summary) });
     return outcome;
   } catch (error) {

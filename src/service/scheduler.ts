@@ -48,7 +48,8 @@ export class SyncScheduler {
   private deferredSlot: Date | undefined;
 
   constructor(
-    private readonly job: (jobId?: string) => Promise<JobOutcome>,
+    /** `requested`: the run serves SIGUSR1 or POST /sync (an incremental one then also scans every id). */
+    private readonly job: (jobId?: string, requested?: boolean) => Promise<JobOutcome>,
     private readonly schedule: Schedule,
     private readonly retry: RetryPolicy,
     private readonly log: Logger,
@@ -90,7 +91,8 @@ export class SyncScheduler {
   }
 
   private async execute(jobId?: string): Promise<JobOutcome> {
-    this.running = this.job(jobId);
+    // A job id is only ever promised to a request (trigger()).
+    this.running = this.job(jobId, jobId !== undefined);
     try {
       return await this.running;
     } finally {

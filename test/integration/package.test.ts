@@ -164,12 +164,12 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.equal(check.code, 0, check.stdout + check.stderr);
       // Each line by name, in order, and each ok (the test directory has an admin group, so the trust line is there).
       const lines = check.stdout.trimEnd().split('\n').map((l) => /^(ok|fail) +([^:]+):/.exec(l)?.slice(1, 3).join(' ') ?? l);
-      const names = ['configuration', 'LDAP connect and bind', 'LDAP directory', 'LDAP user search', 'LDAP group search', 'LDAP page size', 'LDAP attributes the sync trusts', 'database'];
+      const names = ['configuration', 'LDAP connect and bind', 'LDAP directory', 'LDAP user search', 'LDAP group search', 'LDAP change marker', 'LDAP page size', 'LDAP attributes the sync trusts', 'database'];
       assert.deepEqual(lines, names.map((name) => `ok ${name}`), check.stdout);
 
       const sync = await dockerRun(['sync'], env);
       assert.equal(sync.code, 0, sync.stdout + sync.stderr);
-      assert.match(sync.stdout, /INF Job run successfully name=SyncLdap jobID=\S+ duration=\S+ mode=full fullReason=incremental-off usersCreated=\d+/);
+      assert.match(sync.stdout, /INF Job run successfully name=SyncLdap jobID=\S+ duration=\S+ mode=full fullReason=incremental-off entriesRead=\d+ usersCreated=\d+/);
       const users = await db.users();
       assert.ok(users.filter((u) => u.ldap_id !== null).length >= 20, `${users.length} users`);
       assert.ok((await db.memberships()).length > 0);

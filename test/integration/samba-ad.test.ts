@@ -30,7 +30,8 @@ import {
   type SambaInstance,
 } from '../support/samba.js';
 import { skipUnlessCi } from '../support/requirement.js';
-import { syncWith, withLdapClient } from '../support/sync-harness.js';
+import { syncOnce, syncWith, withLdapClient } from '../support/sync-harness.js';
+import { createSyncMemory } from '../../src/run/sync-memory.js';
 import { createTestDatabase, DB_KINDS, type TestDatabase } from '../support/test-database.js';
 import { AD_SETTINGS } from '../../src/ldap/vendor-settings.js';
 
@@ -271,6 +272,52 @@ describe('Samba Active Directory DC', { skip }, () => {
           await client.modify(groupDn('sre'), [new Change({ operation: 'add', modification: new Attribute({ type: 'member', values: [userDn('carol')] }) })]);
         });
       }
+    } finally {
+      await db.close();
+    }
+  });
+
+  test('incremental runs by uSNChanged: no change, a disable and a member removal as a full run sees them; another DC or a lower USN means full', async () => {
+    const db = await createTestDatabase('sqlite');
+    const config = loadConfig(env(instance, db, { ...FEATURES, LDAP_SYNC_INCREMENTAL: 'true' }));
+    const memory = createSyncMemory();
+    const run = async () => {
+      const outcome = await syncOnce(config, { memory, deletionScan: 'never' });
+      assert.ifError(outcome.error);
+      return outcome.result!;
+    };
+    try {
+      assert.equal((await run()).fullReason, 'first-run');
+      const quiet = await run();
+      assert.deepEqual([quiet.mode, quiet.transactions?.count, quiet.entriesRead.users, quiet.entriesRead.groups], ['incremental', 0, 0, 0]);
+      await adminClient(instance, async (client) => {
+        await setUac(client, 'erin', 546);
+        await client.modify(groupDn('sre'), [new Change({ operation: 'delete', modification: new Attribute({ type: 'member', values: [userDn('carol')] }) })]);
+      });
+      try {
+        const changed = await run();
+        assert.equal(changed.mode, 'incremental');
+        assert.equal(changed.summary.users.disabled, 1);
+        for (const group of ['eng', 'platform', 'sre']) assert.deepEqual(await membersOf(db, group), ['alice', 'bob'], group);
+        const full = await syncWith(env(instance, db, FEATURES), { dryRun: true });
+        assert.ifError(full.error);
+        const { users: u, memberships: m } = full.result!.summary;
+        assert.deepEqual([u.created, u.updated, u.disabled, u.reEnabled, m.added, m.removed], [0, 0, 0, 0, 0, 0], 'a full run finds nothing left to do');
+      } finally {
+        await adminClient(instance, async (client) => {
+          await setUac(client, 'erin', 544);
+          await client.modify(groupDn('sre'), [new Change({ operation: 'add', modification: new Attribute({ type: 'member', values: [userDn('carol')] }) })]);
+        });
+      }
+      const watermark = memory.watermark;
+      assert.equal(watermark?.kind, 'usn');
+      if (watermark?.kind !== 'usn') return;
+      memory.watermark = { ...watermark, dsServiceName: 'CN=NTDS Settings,CN=OTHER-DC,CN=Servers,CN=Default-First-Site-Name,CN=Sites,CN=Configuration,DC=ad,DC=example,DC=test' };
+      assert.equal((await run()).fullReason, 'dc-changed');
+      const after = memory.watermark;
+      if (after?.kind === 'usn') memory.watermark = { ...after, next: after.next + 1_000_000n };
+      assert.equal((await run()).fullReason, 'usn-went-backwards');
+      assert.equal((await run()).mode, 'incremental');
     } finally {
       await db.close();
     }

@@ -223,7 +223,7 @@ test('run: syncs at start and on the schedule with gocron log lines, serves /hea
     const success = lines.find((l) => l.includes('Job run successfully'))!;
     assert.match(
       success,
-      new RegExp(`^${TIME} INF Job run successfully name=SyncLdap jobID=${startLine[1]} duration=\\d+(\\.\\d+)?(ms|s) mode=full fullReason=incremental-off usersCreated=28 usersUpdated=0 usersDisabled=0 usersReEnabled=0 usersDeleted=0 usersUnchanged=0 usersSkipped=2 groupsCreated=9 .* membershipsAdded=26 membershipsRemoved=0 memberSkips=1 sessionsRevoked=0 sessionsRevokedUsers=0$`),
+      new RegExp(`^${TIME} INF Job run successfully name=SyncLdap jobID=${startLine[1]} duration=\\d+(\\.\\d+)?(ms|s) mode=full fullReason=incremental-off entriesRead=40 usersCreated=28 usersUpdated=0 usersDisabled=0 usersReEnabled=0 usersDeleted=0 usersUnchanged=0 usersSkipped=2 groupsCreated=9 .* membershipsAdded=26 membershipsRemoved=0 memberSkips=1 sessionsRevoked=0 sessionsRevokedUsers=0$`),
     );
     assert.equal(lines.filter((l) => / WRN Skipped LDAP entry name=SyncLdap jobID=\S+ kind=\w+ dn=.* reason=[a-z-]+ /.test(l)).length, 4, 'one WARN line per skip, with DN and reason');
     assert.equal((await db.users()).filter((u) => u.ldap_id !== null).length, 28);
@@ -373,7 +373,8 @@ test('sync --dry-run never opens a write transaction: it runs as a role that may
     assert.equal(real.code, 0, real.all);
     const afterReal = await db.dump();
     const line = real.stdout.split('\n').find((l) => l.includes('Job run successfully name=SyncLdap'))!;
-    const counts = Object.fromEntries([...line.matchAll(/ (\w+)=(\d+)(?= |$)/g)].map((m) => [m[1], Number(m[2])]));
+    // entriesRead= says how the run read, not what it changed.
+    const counts = Object.fromEntries([...line.matchAll(/ (\w+)=(\d+)(?= |$)/g)].filter((m) => m[1] !== 'entriesRead').map((m) => [m[1], Number(m[2])]));
     assert.deepEqual(counts, summaryFields(planned.summary), 'the real run did what the dry run planned');
     const users = (await db.users()).filter((u) => u.ldap_id !== null).map((u) => u.username).sort();
     assert.deepEqual(users, planned.plan.users.create.map((u) => u.username).sort());
@@ -418,6 +419,7 @@ test('check: one "ok" line per check against real servers; a failing check says 
         `ok    LDAP directory: OpenLDAP (objectClass=OpenLDAProotDSE); the LDAP settings match the usual ones for it`,
         `ok    LDAP user search: (objectClass=inetOrgPerson) under dc=example,dc=com found uid=alice,${PEOPLE}`,
         `ok    LDAP group search: (objectClass=groupOfNames) under dc=example,dc=com found cn=developers,ou=groups,dc=example,dc=com`,
+        `ok    LDAP change marker: modifyTimestamp (OpenLDAP); uid=alice,${PEOPLE} carries modifyTimestamp and entryCSN; cn=developers,ou=groups,dc=example,dc=com carries modifyTimestamp and entryCSN; incremental runs can follow changes (LDAP_SYNC_INCREMENTAL=false: every run is full)`,
         `ok    LDAP page size: LDAP_SYNC_PAGE_SIZE=4: the first page of the user search returned 4 entries`,
         `ok    LDAP attributes the sync trusts: not probed: member (no rights probe on OpenLDAP); the re-enable guard refuses a run that rests on their absence`,
         `ok    database: postgres 127.0.0.1:PORT/DB: Pocket ID schema version 20260814120000, tables and columns the sync writes are present`,
@@ -428,8 +430,8 @@ test('check: one "ok" line per check against real servers; a failing check says 
     assert.equal(both.code, 5, both.all);
     const lines = both.stdout.trimEnd().split('\n');
     assert.match(lines[1]!, /^fail  LDAP connect and bind: failed to bind to LDAP as cn=reader,dc=example,dc=com: invalid credentials \(LDAP result 49\)$/);
-    assert.deepEqual(lines.slice(2, 5), ['fail  LDAP directory: not run: no LDAP connection', 'fail  LDAP user search: not run: no LDAP connection', 'fail  LDAP group search: not run: no LDAP connection']);
-    assert.match(lines[5]!, /^fail  database: postgres 127\.0\.0\.1:\d+\/t_\w+: no schema_migrations table/);
+    assert.deepEqual(lines.slice(2, 6), ['fail  LDAP directory: not run: no LDAP connection', 'fail  LDAP user search: not run: no LDAP connection', 'fail  LDAP group search: not run: no LDAP connection', 'fail  LDAP change marker: not run: no LDAP connection']);
+    assert.match(lines[6]!, /^fail  database: postgres 127\.0\.0\.1:\d+\/t_\w+: no schema_migrations table/);
 
     const ldapOnly = await run(['check'], { ...env, LDAP_USER_SEARCH_FILTER: '(uid=nobody-at-all)' });
     assert.equal(ldapOnly.code, 3, ldapOnly.all);

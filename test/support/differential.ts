@@ -1,14 +1,18 @@
 // The loop of the differential tests (test/integration/incremental-differential*.test.ts):
 // a batch of the change stream goes to the directory, then per database kind
-// one run into the database kept by incremental runs and one full run into a
-// reference database; both must hold the same after every run.
+// the reference database is made a copy of the incremental one, one
+// incremental run (LDAP_SYNC_INCREMENTAL=true, one memory for all runs) goes
+// into the one and a full run into the other: from the same starting point,
+// both must end with the same contents.
 import sharp from 'sharp';
 import type { DirectoryOp } from './change-stream/flavour.js';
 import { describeOp } from './change-stream/flavour.js';
 import type { ChangeStream } from './change-stream/stream.js';
 import type { StreamChange } from './change-stream/user-changes.js';
 import { ViewTracker } from './change-stream/view-tracker.js';
+import { copyOwnedRows } from './db-copy.js';
 import { differences, NO_BLUR, readContents } from './db-contents.js';
+import { createSyncMemory } from '../../src/run/sync-memory.js';
 import { syncWith, type SyncOutcome } from './sync-harness.js';
 import { createTestDatabase, type DbKind, type TestDatabase } from './test-database.js';
 
@@ -30,7 +34,9 @@ export interface DifferentialStats {
   changes: number;
   runs: number;
   scans: number;
-  /** Rows the full runs changed in all: proof that the stream changed what the sync owns. */
+  /** Entries the incremental runs returned in all (change scans and id scans included). */
+  entriesRead: number;
+  /** Rows the full runs changed in all: proof that the stream reached what the sync owns. */
   fullRowsChanged: number;
   ms: number;
   /** Of ms: sending the changes to the directory; the incremental runs; the full runs. */
@@ -61,6 +67,7 @@ interface Pair {
   kind: DbKind;
   incremental: TestDatabase;
   full: TestDatabase;
+  run: ReturnType<typeof incrementalRunner>;
 }
 
 function rowsChanged(outcome: SyncOutcome): number {
@@ -79,21 +86,27 @@ function describeBatches(history: Batch[]): string {
   return history.map((b) => `  batch ${b.number}:\n${b.changes.map(describe).join('\n') || '    (no change)'}`).join('\n');
 }
 
-/**
- * The run kept by incremental runs. Until runSync has incremental runs
- * (LDAP_SYNC_INCREMENTAL, its `memory`), this is a full run too: the harness is
- * then checked full against full.
- */
-function incrementalRun(env: Record<string, string>, _scan: boolean): Promise<SyncOutcome> {
-  return syncWith(env, UNGUARDED);
+/** One database kept by incremental runs: the daemon's one `memory` for all its runs. */
+function incrementalRunner(): (env: Record<string, string>, scan: boolean) => Promise<SyncOutcome> {
+  const memory = createSyncMemory();
+  return (env, scan) => syncWith({ ...env, LDAP_SYNC_INCREMENTAL: 'true' }, { ...UNGUARDED, memory, deletionScan: scan ? 'always' : 'never' });
+}
+
+/** The first run fills the memory (full, first-run); every later one must be incremental, or the test would compare full with full. */
+function modeProblem(outcome: SyncOutcome, first: boolean): string | null {
+  const result = outcome.result;
+  if (!result) return null;
+  const expected = first ? 'full' : 'incremental';
+  if (result.mode === expected) return null;
+  return `the run was ${result.mode}${result.fullReason ? ` (${result.fullReason})` : ''}, expected ${expected}`;
 }
 
 export async function runDifferential(setup: DifferentialSetup): Promise<DifferentialStats> {
   const started = performance.now();
   const { stream } = setup;
   const pairs: Pair[] = [];
-  for (const kind of setup.kinds) pairs.push({ kind, incremental: await createTestDatabase(kind), full: await createTestDatabase(kind) });
-  const stats: DifferentialStats = { changes: 0, runs: 0, scans: 0, fullRowsChanged: 0, ms: 0, applyMs: 0, incrementalMs: 0, fullMs: 0 };
+  for (const kind of setup.kinds) pairs.push({ kind, incremental: await createTestDatabase(kind), full: await createTestDatabase(kind), run: incrementalRunner() });
+  const stats: DifferentialStats = { changes: 0, runs: 0, scans: 0, entriesRead: 0, fullRowsChanged: 0, ms: 0, applyMs: 0, incrementalMs: 0, fullMs: 0 };
   const timed = async <T>(key: 'applyMs' | 'incrementalMs' | 'fullMs', work: () => Promise<T>): Promise<T> => {
     const t = performance.now();
     try {
@@ -105,16 +118,28 @@ export async function runDifferential(setup: DifferentialSetup): Promise<Differe
   const tracker = new ViewTracker(stream.model);
   const history: Batch[] = [];
   try {
+    // DIFFERENTIAL_KEEP_GOING=1: log every mismatch and fail at the end, to see all that one stream finds.
+    const mismatches: Error[] = [];
+    const mismatch = (error: Error) => {
+      if (process.env.DIFFERENTIAL_KEEP_GOING !== '1') throw error;
+      setup.log(error.message.split('\nthe last batches:')[0] ?? '');
+      mismatches.push(error);
+    };
     const check = async (batch: number, scan: boolean) => {
       const blur = scan ? NO_BLUR : tracker.blur();
       for (const pair of pairs) {
-        const incremental = await timed('incrementalMs', () => incrementalRun(setup.env(pair.incremental), scan));
+        // The full run starts where the incremental run starts.
+        await copyOwnedRows(pair.incremental, pair.full);
+        const incremental = await timed('incrementalMs', () => pair.run(setup.env(pair.incremental), scan));
         const full = await timed('fullMs', () => syncWith(setup.env(pair.full), UNGUARDED));
         if (full.error) throw new Error(`full run after batch ${batch} failed (${pair.kind}): ${full.error.message}\n${full.logs}`);
         if (incremental.error) throw failure(setup, batch, history, `the incremental run failed (${pair.kind}): ${incremental.error.message}`, []);
+        const problem = modeProblem(incremental, batch === 0);
+        if (problem) throw failure(setup, batch, history, `${pair.kind}: ${problem}`, []);
+        stats.entriesRead += incremental.result?.entriesRead.total ?? 0;
         stats.fullRowsChanged += rowsChanged(full);
         const diff = differences(await readContents(pair.incremental.db), await readContents(pair.full.db), blur);
-        if (diff.length > 0) throw failure(setup, batch, history, `${pair.kind}: the incremental run's database differs from the full run's${scan ? '' : ` (no deletion scan; left out: ${ViewTracker.size(blur)})`}`, diff);
+        if (diff.length > 0) mismatch(failure(setup, batch, history, `${pair.kind}: the incremental run's database differs from the full run's${scan ? '' : ` (no deletion scan; left out: ${ViewTracker.size(blur)})`}`, diff));
       }
       stats.runs += 1;
       tracker.recordRun(scan);
@@ -132,6 +157,7 @@ export async function runDifferential(setup: DifferentialSetup): Promise<Differe
       if (scan) stats.scans += 1;
       await check(batch, scan);
     }
+    if (mismatches.length > 0) throw new Error(`${mismatches.length} runs differed (DIFFERENTIAL_KEEP_GOING); the first:\n${mismatches[0]?.message}`);
   } finally {
     for (const pair of pairs) {
       await pair.incremental.close();
@@ -139,7 +165,7 @@ export async function runDifferential(setup: DifferentialSetup): Promise<Differe
     }
   }
   stats.ms = performance.now() - started;
-  setup.log(`seed ${setup.seed}: ${stats.changes} changes in ${setup.batches} batches, ${stats.runs} runs per database (${stats.scans} with a deletion scan), full runs changed ${stats.fullRowsChanged} rows; ${(stats.ms / 1000).toFixed(1)} s (changes ${(stats.applyMs / 1000).toFixed(1)} s, incremental runs ${(stats.incrementalMs / 1000).toFixed(1)} s, full runs ${(stats.fullMs / 1000).toFixed(1)} s)`);
+  setup.log(`seed ${setup.seed}: ${stats.changes} changes in ${setup.batches} batches, ${stats.runs} runs per database (${stats.scans} with a deletion scan), incremental runs read ${stats.entriesRead} entries, full runs changed ${stats.fullRowsChanged} rows; ${(stats.ms / 1000).toFixed(1)} s (changes ${(stats.applyMs / 1000).toFixed(1)} s, incremental runs ${(stats.incrementalMs / 1000).toFixed(1)} s, full runs ${(stats.fullMs / 1000).toFixed(1)} s)`);
   return stats;
 }
 

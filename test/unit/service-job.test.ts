@@ -52,7 +52,7 @@ test('a successful run logs gocron\'s two lines, with the counts', async () => {
   assert.match(outcome.jobId, new RegExp(`^${UUID}$`));
   assert.match(
     lines[1]!,
-    new RegExp(`^${TIME} INF Job run successfully name=SyncLdap jobID=${outcome.jobId} duration=\\d+(\\.\\d+)?(µs|ms|s) mode=full usersCreated=0 usersUpdated=0 usersDisabled=0 usersReEnabled=0 usersDeleted=0 usersUnchanged=4 usersSkipped=0 groupsCreated=0 groupsUpdated=0 groupsDeleted=0 groupsUnchanged=2 groupsSkipped=0 membershipsAdded=0 membershipsRemoved=0 memberSkips=0$`),
+    new RegExp(`^${TIME} INF Job run successfully name=SyncLdap jobID=${outcome.jobId} duration=\\d+(\\.\\d+)?(µs|ms|s) mode=full entriesRead=0 usersCreated=0 usersUpdated=0 usersDisabled=0 usersReEnabled=0 usersDeleted=0 usersUnchanged=4 usersSkipped=0 groupsCreated=0 groupsUpdated=0 groupsDeleted=0 groupsUnchanged=2 groupsSkipped=0 membershipsAdded=0 membershipsRemoved=0 memberSkips=0$`),
   );
 });
 

@@ -40,7 +40,7 @@ const addUserMember: ChangeMaker = (ctx) => {
   if (!flavour.linkedMembers && model.chance(0.1)) {
     // A DN no entry has yet: a later user add may land on it.
     const dn = flavour.userDn({ uid: model.freshUid(), ou: 'people' });
-    return addMember(ctx, group, { dn }, `add ${dn} (no such entry) to ${group.cn}`);
+    return holds(group, { dn }) ? null : addMember(ctx, group, { dn }, `add ${dn} (no such entry) to ${group.cn}`);
   }
   const user = model.pick(model.existingUsers().filter((u) => !holds(group, { user: u.key })));
   return user ? addMember(ctx, group, { user: user.key }, `add ${user.uid} to ${group.cn}`) : null;

@@ -47,7 +47,9 @@ const addUser: ChangeMaker = (ctx) => {
   const dn = flavour.userDn(user);
   const ops: DirectoryOp[] = [{ kind: 'add', dn, attributes: flavour.userAttributes(user) }];
   adopt(ctx, { user: user.key }, dn);
-  const group = model.chance(0.5) ? model.pick(model.existingGroups()) : undefined;
+  // Not a group whose member value already names the new DN (adopt() made that value this user's).
+  const named = model.referencing({ user: user.key });
+  const group = model.chance(0.5) ? model.pick(model.existingGroups().filter((g) => !named.includes(g))) : undefined;
   if (group) {
     group.members.push({ user: user.key });
     ops.push({ kind: 'modify', dn: flavour.groupDn(group), changes: [{ operation: 'add', type: 'member', values: [dn] }] });

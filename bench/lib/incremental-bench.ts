@@ -1,0 +1,120 @@
+/**
+ * The parent's side of the incremental scenarios (the child is
+ * incremental-child.ts): per database, children on clones of the synced
+ * database, started one after another so that no two measure at once; the
+ * ones with a 1 % scenario wait, primed, until the parent has changed the
+ * directory and lets them go, again one at a time. Then the table rows
+ * ("x floor" against the floor of the directory each run read) and the
+ * issue's targets.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { AFTER_CHANGES, type IncrementalRunResult, type IncrementalScenario, type RunSpec } from './protocol.js';
+import { rowsDetail, type TableRow, type TargetCheck } from './report.js';
+
+export const INCREMENTAL_SCENARIOS: readonly IncrementalScenario[] = ['inc-no-change', 'inc-no-change-scan', 'inc-1pct', 'inc-1pct-scan'];
+
+export interface IncrementalMeasurement {
+  workload: string;
+  database: string;
+  result: IncrementalRunResult;
+  /** 1-minute load average when the child started and when it ended. */
+  load: [number, number];
+}
+
+export interface IncrementalChild {
+  /** Whether it waits for the 1 % change. */
+  waiting: boolean;
+  /** Lets a waiting child go on; resolves with its result once it has exited. */
+  finish(): Promise<IncrementalMeasurement>;
+}
+
+/** The children one database needs: one for every scenario it can share, another for inc-1pct-scan (each 1 % run consumes the change). */
+export function childScenarios(requested: ReadonlySet<string>): IncrementalScenario[][] {
+  const wanted = INCREMENTAL_SCENARIOS.filter((s) => requested.has(s));
+  const main = wanted.filter((s) => s !== 'inc-1pct-scan');
+  return [main, wanted.filter((s) => s === 'inc-1pct-scan')].filter((list) => list.length > 0);
+}
+
+/** Starts a child and resolves once it is primed and waiting for the change, or has finished. */
+export async function startIncrementalChild(runOne: string, spec: Omit<RunSpec, 'out'>, workDir: string, workload: string, database: string): Promise<IncrementalChild> {
+  const out = path.join(workDir, `${spec.label}.json`);
+  const loadBefore = os.loadavg()[0] ?? 0;
+  const child = spawn(process.execPath, ['--expose-gc', runOne, JSON.stringify({ ...spec, out })], { stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
+  let stderr = '';
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (text: string) => {
+    stderr = (stderr + text).slice(-20_000);
+  });
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => resolve(code));
+  });
+  const ready = new Promise<boolean>((resolve) => child.once('message', () => resolve(true)));
+  const waiting = await Promise.race([ready, exited.then(() => false)]);
+  return {
+    waiting,
+    finish: async () => {
+      if (waiting) child.send({ go: true });
+      const code = await exited;
+      if (code !== 0) throw new Error(`${spec.label}: child exited with ${code}\n${stderr}`);
+      const result = JSON.parse(readFileSync(out, 'utf8')) as IncrementalRunResult;
+      return { workload, database, result, load: [loadBefore, os.loadavg()[0] ?? 0] };
+    },
+  };
+}
+
+const MiB = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+
+/** Floors (ms) of the directory before and after the 1 % change, for "x floor". */
+export interface Floors {
+  before?: number;
+  after?: number;
+}
+
+const floorFor = (scenario: IncrementalScenario, floors: Floors) => (AFTER_CHANGES.includes(scenario) ? floors.after : floors.before);
+
+export function incrementalRows(measurements: IncrementalMeasurement[], floors: Floors): TableRow[] {
+  const rows: TableRow[] = [];
+  for (const m of measurements) {
+    const { prime } = m.result;
+    rows.push({
+      workload: m.workload, database: m.database, scenario: 'inc-prime (full)', wallMs: prime.wallMs, cpuMs: prime.cpuMs, maxRssKiB: m.result.maxRssKiB,
+      readMs: prime.readMs, planMs: prime.planMs, applyMs: prime.applyMs, rowsWritten: prime.rowsWritten,
+      rowsDetail: `fills the memory (not an incremental figure); the memory then holds ${MiB(m.result.keptHeapBytes)} of heap`,
+    });
+    for (const { scenario, result: r, rssAfterKiB } of m.result.runs) {
+      const floor = floorFor(scenario, floors);
+      const mode = r.syncMode === 'incremental' ? 'incremental' : `${r.syncMode} run${r.fullReason ? ` (${r.fullReason})` : ''}`;
+      rows.push({
+        workload: m.workload, database: m.database, scenario, wallMs: r.wallMs, cpuMs: r.cpuMs, maxRssKiB: rssAfterKiB,
+        readMs: r.readMs, planMs: r.planMs, applyMs: r.applyMs, rowsWritten: r.rowsWritten,
+        ...(floor === undefined ? {} : { ratio: r.wallMs / floor }),
+        rowsDetail: `${mode}; read whole ${r.entriesRead.users} users, ${r.entriesRead.groups} groups, ${r.entriesRead.total} entries in all; ${rowsDetail(r)}`,
+      });
+    }
+  }
+  return rows;
+}
+
+/** The issue's targets on L: no-change ≤ 0.25× floor without a scan, ≤ 0.75× with one, 1 % ≤ 0.5× without. */
+const TARGETS: Partial<Record<IncrementalScenario, number>> = { 'inc-no-change': 0.25, 'inc-no-change-scan': 0.75, 'inc-1pct': 0.5 };
+
+export function incrementalChecks(measurements: IncrementalMeasurement[], floors: Floors): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  for (const m of measurements) {
+    for (const { scenario, result: r } of m.result.runs) {
+      const floor = floorFor(scenario, floors);
+      checks.push({ workload: m.workload, target: `${m.database} ${scenario} ran incrementally`, measured: `${r.syncMode}${r.fullReason ? ` (${r.fullReason})` : ''}`, pass: r.syncMode === 'incremental' });
+      const limit = TARGETS[scenario];
+      if (limit !== undefined && floor !== undefined) {
+        const ratio = r.wallMs / floor;
+        checks.push({ workload: m.workload, target: `${m.database} ${scenario} <= ${limit}x floor`, measured: `${ratio.toFixed(2)}x (${(r.wallMs / 1000).toFixed(2)} s, CPU ${(r.cpuMs / 1000).toFixed(2)} s)`, pass: ratio <= limit });
+      }
+    }
+    checks.push({ workload: m.workload, target: `${m.database} memory kept between runs (L target <= 200 MiB)`, measured: MiB(m.result.keptHeapBytes), pass: m.result.keptHeapBytes <= 200 * 2 ** 20 });
+  }
+  return checks;
+}

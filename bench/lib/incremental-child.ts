@@ -1,0 +1,69 @@
+/**
+ * The incremental scenarios in one child process, as the daemon runs them:
+ * one `memory` for all runs. First a full run fills it (reported apart, never
+ * as an incremental figure), then each scenario is one measured run:
+ *   inc-no-change       nothing changed, no deletion scan
+ *   inc-no-change-scan  nothing changed, with the id-only deletion scan
+ *   inc-1pct            after the parent changed 1 % of the directory, no scan
+ *   inc-1pct-scan       the same with the scan (in its own child: the change is consumed by one run)
+ * Before the first scenario of AFTER_CHANGES the child tells the parent it is
+ * ready ({ ready: true } over IPC) and waits for { go: true }: the parent
+ * changes the live directory in between. Started with --expose-gc: at the end
+ * the heap the memory holds is measured as the heap used with it minus without it.
+ */
+import { loadConfig } from '../../src/config/load-config.js';
+import { createLogger } from '../../src/log/logger.js';
+import { installDriverProbe } from './driver-probe.js';
+import { measureSync } from './measure-sync.js';
+import type { SyncOptions } from '../../src/run/run-sync.js';
+import { createSyncMemory, type SyncMemory } from '../../src/run/sync-memory.js';
+import { AFTER_CHANGES, SCANS, type IncrementalRun, type IncrementalRunResult, type IncrementalScenario, type RunSpec } from './protocol.js';
+
+/** Tells the parent this child waits for the directory to change, and resolves when it has. */
+function waitForChanges(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('message', () => resolve());
+    process.send?.({ ready: true });
+  });
+}
+
+function heapAfterGc(): number {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('the incremental child needs node --expose-gc');
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
+/** The prime run fills the memory (its first run is full); each scenario then scans for deletions or not, as named. */
+function runOptions(memory: SyncMemory, scenario: IncrementalScenario | 'prime'): SyncOptions {
+  return scenario === 'prime' ? { memory } : { memory, deletionScan: SCANS(scenario) ? 'always' : 'never' };
+}
+
+/** The prime run, then the scenarios in order, all with `memory`. */
+async function runAll(spec: RunSpec, memory: SyncMemory): Promise<Pick<IncrementalRunResult, 'prime' | 'runs'>> {
+  const driver = installDriverProbe();
+  const config = loadConfig(spec.env);
+  const log = createLogger({ level: 'warn', json: false, stream: process.stderr });
+  const prime = await measureSync(`${spec.label}-prime`, config, log, driver, runOptions(memory, 'prime'));
+  const runs: IncrementalRun[] = [];
+  let waited = false;
+  for (const scenario of spec.incremental ?? []) {
+    if (AFTER_CHANGES.includes(scenario) && !waited) {
+      await waitForChanges();
+      waited = true;
+    }
+    const result = await measureSync(`${spec.label}-${scenario}`, config, log, driver, runOptions(memory, scenario));
+    runs.push({ scenario, result, rssAfterKiB: Math.round(process.memoryUsage().rss / 1024) });
+  }
+  return { prime, runs };
+}
+
+export async function incrementalChild(spec: RunSpec): Promise<IncrementalRunResult> {
+  let memory: SyncMemory | undefined = createSyncMemory();
+  const { prime, runs } = await runAll(spec, memory);
+  const withMemory = heapAfterGc();
+  memory = undefined;
+  const keptHeapBytes = withMemory - heapAfterGc();
+  return { mode: 'incremental', label: spec.label, prime, runs, keptHeapBytes, maxRssKiB: process.resourceUsage().maxRSS };
+}
