@@ -1,7 +1,7 @@
 // Whether two reads of Pocket ID's state are the same, whatever order the
 // rows came in: a plan made from the first is then exactly the plan the
 // second would give (plan() reads nothing else of the database).
-import type { ClaimsByOwner, CurrentClaims, CurrentGroup, CurrentState, CurrentUser } from './types.js';
+import type { CurrentClaims, CurrentGroup, CurrentState, CurrentUser } from './types.js';
 
 const USER_COLUMNS: (keyof CurrentUser)[] = ['id', 'ldapId', 'username', 'email', 'firstName', 'lastName', 'displayName', 'isAdmin', 'emailVerified', 'disabled'];
 const GROUP_COLUMNS: (keyof CurrentGroup)[] = ['id', 'ldapId', 'name', 'friendlyName'];
@@ -24,13 +24,9 @@ function sameMap<V>(a: Map<string, V>, b: Map<string, V>, same: (x: V, y: V) => 
   return true;
 }
 
-function sameClaims(a: ClaimsByOwner, b: ClaimsByOwner): boolean {
-  return sameMap(a, b, (x, y) => sameMap(x, y, (c, d) => c.id === d.id && c.value === d.value));
-}
-
 function sameOwnedClaims(a: CurrentClaims | undefined, b: CurrentClaims | undefined): boolean {
   if (!a || !b) return a === b;
-  return sameClaims(a.users, b.users) && sameClaims(a.groups, b.groups);
+  return a.users === b.users && a.groups === b.groups;
 }
 
 /** True when both reads hold the same rows, memberships and owned claims. */
