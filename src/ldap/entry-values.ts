@@ -22,6 +22,19 @@ export function valuesAsBuffers(value: Entry[string]): Buffer[] {
   return values.map((v) => (Buffer.isBuffer(v) ? v : Buffer.from(v, 'utf8')));
 }
 
+/** The few attribute names a read meets, each lower-cased once instead of once per entry (bounded: a server picks the names). */
+const NAMES = new Map<string, string>();
+const NAMES_KEPT = 1000;
+
+function attributeName(key: string): string {
+  const known = NAMES.get(key);
+  if (known !== undefined) return known;
+  const lower = key.toLowerCase();
+  const name = lower.endsWith(';binary') ? lower.slice(0, -';binary'.length) : lower;
+  if (NAMES.size < NAMES_KEPT) NAMES.set(key, name);
+  return name;
+}
+
 /**
  * An entry's values by lower-cased attribute name. LDAP attribute names are
  * case-insensitive; Pocket ID compares them case-sensitively, so a configured
@@ -35,10 +48,7 @@ export class EntryValues {
   constructor(entry: Entry) {
     for (const [key, value] of Object.entries(entry)) {
       if (key === 'dn') continue;
-      const lower = key.toLowerCase();
-      const name = lower.endsWith(';binary') ? lower.slice(0, -';binary'.length) : lower;
-      const values = valuesAsBuffers(value);
-      this.byName.set(name, values);
+      this.byName.set(attributeName(key), valuesAsBuffers(value));
     }
   }
 

@@ -114,9 +114,9 @@ function excludeLaterClaims<R, C extends Candidate<R>>(
 ): boolean {
   let changed = false;
   const owners = new Map<string, C>();
-  const incumbents = active.filter((c) => c.existing && key.ofRow(c.existing) === key.ofCandidate(c));
-  const incumbentSet = new Set(incumbents);
-  const others = active.filter((c) => !incumbentSet.has(c));
+  const incumbents: C[] = [];
+  const others: C[] = [];
+  for (const c of active) (c.existing && key.ofRow(c.existing) === key.ofCandidate(c) ? incumbents : others).push(c);
   for (const candidate of [...incumbents, ...others]) {
     if (excluded.has(candidate)) continue;
     const value = key.ofCandidate(candidate);
