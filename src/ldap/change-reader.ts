@@ -22,6 +22,8 @@ export interface ChangeReadInput {
   watermark: Watermark;
   /** Also read the ids of every user and group (deletions, moves out of the base). */
   deletionScan: boolean;
+  /** More entries to read one by one than this: none is read (`tooMany`); a full read is then cheaper. */
+  maxReads: number;
 }
 
 export interface ChangeRead {
@@ -32,6 +34,8 @@ export interface ChangeRead {
   /** Entries the searches returned: the change scan, the id scans, and the entries read one by one. */
   entriesRead: number;
   pages: number;
+  /** The entries there were to read when more than ChangeReadInput.maxReads: nothing was read. */
+  tooMany?: number;
 }
 
 /** An entry to read again: by DN, and whether it is kept as a user or a group (under which key). */
@@ -175,6 +179,10 @@ export async function readChanges(context: EntryContext, input: ChangeReadInput)
     await scanIds(reading, 'groups');
   }
   const queue = [...reading.candidates.values()];
+  if (queue.length > input.maxReads) {
+    result.tooMany = queue.length;
+    return result;
+  }
   const worker = async () => {
     for (let next = queue.shift(); next; next = queue.shift()) await readCandidate(reading, next);
   };

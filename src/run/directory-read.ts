@@ -20,6 +20,9 @@ import { planEcho, scheduleDue, settingsHash, type SyncMemory } from './sync-mem
 
 export type ReadSettings = Pick<Config, 'ldap' | 'rules' | 'incremental'>;
 
+/** An incremental run reads up to this many changed entries one by one, or a tenth of the directory if more; beyond, a full read. */
+const MIN_READS_BEFORE_FULL = 1000;
+
 export interface ReadOptions {
   dryRun?: boolean;
   memory?: SyncMemory;
@@ -112,7 +115,13 @@ async function incrementalRead(client: Client, config: ReadSettings, log: Logger
   const now = new Date();
   const scan = deletionScanDue(config, options, memory, now);
   const context = { client, settings: config.ldap, log };
-  const read = await readChanges(context, { kept, state, watermark, deletionScan: scan });
+  // Reading a tenth of the directory one entry at a time costs about what a full read does.
+  const maxReads = Math.max(MIN_READS_BEFORE_FULL, Math.ceil((kept.users.size + kept.groups.size) / 10));
+  const read = await readChanges(context, { kept, state, watermark, deletionScan: scan, maxReads });
+  if (read.tooMany !== undefined) {
+    log.info('Many entries changed: reading the whole directory instead', { changed: read.tooMany, limit: maxReads });
+    return fullRead(client, config, log, 'many-changes', options);
+  }
   const merged = mergeChanges(kept, read.changes);
   const resolution = await resolveKeptGroups(context, kept, merged, memory.normalized);
   kept.others = read.others;
