@@ -24,6 +24,8 @@ export interface ChangeReadInput {
   deletionScan: boolean;
   /** More entries to read one by one than this: none is read (`tooMany`); a full read is then cheaper. */
   maxReads: number;
+  /** Called when there are entries to read (the run will probably plan). */
+  onReads?: () => void;
 }
 
 export interface ChangeRead {
@@ -143,8 +145,8 @@ async function readCandidate(reading: Reading, candidate: Candidate): Promise<vo
   if (asGroup) {
     const values = new EntryValues(asGroup);
     const group = await readGroupEntry(reading, asGroup, reading.groupId, values);
-    const members = memberTexts(await memberValues(reading, asGroup, values, reading.stats), new Map());
-    changes.groups.push({ group, members, version: watch.note(values) });
+    const raw = await memberValues(reading, asGroup, values, reading.stats);
+    changes.groups.push({ group, members: memberTexts(raw, new Map()), version: watch.note(values), raw });
     if (candidate.groupKey !== undefined && candidate.groupKey !== entryKey(group.ldapId, group.dn)) changes.goneGroups.push(candidate.groupKey);
     return;
   }
@@ -183,6 +185,7 @@ export async function readChanges(context: EntryContext, input: ChangeReadInput)
     result.tooMany = queue.length;
     return result;
   }
+  if (queue.length > 0) input.onReads?.();
   const worker = async () => {
     for (let next = queue.shift(); next; next = queue.shift()) await readCandidate(reading, next);
   };

@@ -29,7 +29,10 @@ export interface ReadOptions {
   /** 'auto': on LDAP_SYNC_DELETION_SCHEDULE. */
   deletionScan?: 'auto' | 'always' | 'never';
   forceFull?: boolean;
-  /** Called as a full read starts: runSync reads Pocket ID's state meanwhile (an incremental run's need not be read). */
+  /**
+   * Called as a full read starts, and when an incremental run with exact versions (entryCSN, uSNChanged) finds
+   * entries to read: runSync reads Pocket ID's state meanwhile. A run that finds nothing to read never reads it.
+   */
   onFullRead?: () => void;
 }
 
@@ -117,7 +120,9 @@ async function incrementalRead(client: Client, config: ReadSettings, log: Logger
   const context = { client, settings: config.ldap, log };
   // Reading a tenth of the directory one entry at a time costs about what a full read does.
   const maxReads = Math.max(MIN_READS_BEFORE_FULL, Math.ceil((kept.users.size + kept.groups.size) / 10));
-  const read = await readChanges(context, { kept, state, watermark, deletionScan: scan, maxReads });
+  // Without exact versions every entry in the overlap is read again, mostly unchanged: the state waits for a real change.
+  const onReads = state.marker.version ? options.onFullRead : undefined;
+  const read = await readChanges(context, { kept, state, watermark, deletionScan: scan, maxReads, ...(onReads ? { onReads } : {}) });
   if (read.tooMany !== undefined) {
     log.info('Many entries changed: reading the whole directory instead', { changed: read.tooMany, limit: maxReads });
     return fullRead(client, config, log, 'many-changes', options);
