@@ -3,6 +3,9 @@ import type { DatabaseKind } from './database.js';
 import type { RowSource } from './row-source.js';
 
 /** table → column → accepted types (PostgreSQL udt names, SQLite declared types, lower case). */
+/** The column of custom_claims that names a claim's owner. */
+export type ClaimOwnerColumn = 'user_id' | 'user_group_id';
+
 export type ExpectedColumns = Record<string, Record<string, string[]>>;
 
 /** Pocket ID's columns on one database, by what needs them (judgeSchema). */
@@ -25,10 +28,18 @@ export interface SqlDialect extends RowSource {
   readonly kind: DatabaseKind;
   /** The ids of one GROUP BY group as one comma-joined string, in ascending order (as JavaScript compares the ids' text). */
   joinIds(column: string): RawBuilder<string>;
-  /** The [id, key, value] of one GROUP BY group's claims, as the text of one JSON array of arrays. */
-  claimTriples(id: string, key: string, value: string): RawBuilder<string>;
+  /**
+   * Every custom_claims row of `owner` (user_id or user_group_id, the other
+   * column null) with one of `keys`, as one text in the format of
+   * src/sync/stored-claims.ts (null when there is none), read by a sequential
+   * scan: no join, no grouping, no row per claim.
+   */
+  storedClaims(owner: ClaimOwnerColumn, keys: string[]): RawBuilder<{ claims: string | null }>;
   /** The first `bytes` bytes of a binary column. */
   bytesHead(column: string, bytes: number): RawBuilder<Buffer>;
   /** The columns the sync reads and writes, as Pocket ID declares them on this database. */
   readonly expectedSchema: ExpectedSchema;
 }
+
+/** A user's claim has user_group_id null, a group's user_id null. */
+export const otherOwner = (owner: ClaimOwnerColumn): ClaimOwnerColumn => (owner === 'user_id' ? 'user_group_id' : 'user_id');

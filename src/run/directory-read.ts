@@ -49,9 +49,10 @@ export interface RunRead {
 function firstMode(config: ReadSettings, options: ReadOptions, now: Date): RunMode {
   const memory = options.memory;
   return chooseMode({
-    incrementalEnabled: config.incremental.enabled && memory !== undefined,
+    incrementalEnabled: config.incremental.enabled,
     dryRun: options.dryRun ?? false,
     forceFull: options.forceFull ?? false,
+    // Without a memory (the CLI's one-shot `sync`) nothing is kept: as a daemon's first run.
     hasKept: memory?.kept != null && memory.watermark !== null,
     lastRunFailed: memory?.lastRunFailed ?? false,
     settingsChanged: memory !== undefined && memory.kept !== null && memory.settingsHash !== settingsHash(config),

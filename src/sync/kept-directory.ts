@@ -117,7 +117,25 @@ function lean(kept: KeptUser): KeptUser {
   return { ...kept, user };
 }
 
+/**
+ * Keys of kept entries at the DN of an entry read new or moved: the kept one
+ * was deleted (or moved, and then it is read too) and another took its DN.
+ * Without this only the next id scan would remove it. Two entries never share a DN.
+ */
+function replacedAt<T>(entries: Map<string, T>, dnOf: (entry: T) => string, read: { key: string; dn: string }[]): string[] {
+  const added = read.filter((r) => {
+    const before = entries.get(r.key);
+    return before === undefined || dnOf(before) !== r.dn;
+  });
+  if (added.length === 0) return [];
+  const byDn = new Map<string, string>();
+  for (const [key, entry] of entries) byDn.set(dnOf(entry), key);
+  return added.map((r) => byDn.get(r.dn)).filter((key): key is string => key !== undefined);
+}
+
 function mergeUsers(kept: KeptDirectory, changes: DirectoryChanges, outcome: MergeOutcome): void {
+  const readKeys = changes.users.map((u) => ({ key: entryKey(u.user.ldapId, u.user.dn), dn: u.user.dn }));
+  const replaced = replacedAt(kept.users, (u) => u.user.dn, readKeys);
   for (const read of changes.users) {
     const key = entryKey(read.user.ldapId, read.user.dn);
     const before = kept.users.get(key);
@@ -136,18 +154,24 @@ function mergeUsers(kept: KeptDirectory, changes: DirectoryChanges, outcome: Mer
     outcome.changedUsers.push(read.user);
     kept.users.set(key, lean(read));
   }
-  // An entry read this run is there, whatever an earlier scan of the same run said.
-  const read = new Set(changes.users.map((u) => entryKey(u.user.ldapId, u.user.dn)));
-  for (const key of changes.goneUsers) {
-    const before = kept.users.get(key);
+  const read = new Set(readKeys.map((r) => r.key));
+  removeGone(kept.users, [...changes.goneUsers, ...replaced], read, (u) => u.user.dn, outcome, 'users');
+}
+
+/** Removes the gone entries; one read this run is there, whatever an earlier scan of the same run said. */
+function removeGone<T>(entries: Map<string, T>, gone: string[], read: Set<string>, dnOf: (entry: T) => string, outcome: MergeOutcome, kind: 'users' | 'groups'): void {
+  for (const key of gone) {
+    const before = entries.get(key);
     if (!before || read.has(key)) continue;
-    outcome.removed.users += 1;
-    outcome.touchedDns.add(before.user.dn);
-    kept.users.delete(key);
+    outcome.removed[kind] += 1;
+    outcome.touchedDns.add(dnOf(before));
+    entries.delete(key);
   }
 }
 
 function mergeGroups(kept: KeptDirectory, changes: DirectoryChanges, outcome: MergeOutcome): void {
+  const readKeys = changes.groups.map((g) => ({ key: entryKey(g.group.ldapId, g.group.dn), dn: g.group.dn }));
+  const replaced = replacedAt(kept.groups, (g) => g.group.dn, readKeys);
   for (const read of changes.groups) {
     const key = entryKey(read.group.ldapId, read.group.dn);
     const before = kept.groups.get(key);
@@ -167,14 +191,8 @@ function mergeGroups(kept: KeptDirectory, changes: DirectoryChanges, outcome: Me
     kept.groups.set(key, group);
     outcome.readGroups.push(group);
   }
-  const read = new Set(changes.groups.map((g) => entryKey(g.group.ldapId, g.group.dn)));
-  for (const key of changes.goneGroups) {
-    const before = kept.groups.get(key);
-    if (!before || read.has(key)) continue;
-    outcome.removed.groups += 1;
-    outcome.touchedDns.add(before.group.dn);
-    kept.groups.delete(key);
-  }
+  const read = new Set(readKeys.map((r) => r.key));
+  removeGone(kept.groups, [...changes.goneGroups, ...replaced], read, (g) => g.group.dn, outcome, 'groups');
 }
 
 /**

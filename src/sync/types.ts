@@ -60,18 +60,14 @@ export interface ClaimMappings {
   group: ClaimMapping[];
 }
 
-/** A custom_claims row the sync may own. */
-export interface StoredClaim {
-  id: string;
-  value: string;
-}
-
-/** owner id (user or group) → claim key → row. */
-export type ClaimsByOwner = Map<string, Map<string, StoredClaim>>;
-
+/**
+ * The custom_claims rows of the configured keys (retired ones included), of
+ * users and of groups, in the text format of stored-claims.ts. Every owner's
+ * rows are there, local ones too: the plan takes only those of LDAP rows.
+ */
 export interface CurrentClaims {
-  users: ClaimsByOwner;
-  groups: ClaimsByOwner;
+  users: string;
+  groups: string;
 }
 
 export interface PlanOptions {

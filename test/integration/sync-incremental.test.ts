@@ -16,10 +16,10 @@ const GROUPS = 'ou=groups,dc=example,dc=com';
 
 after(stopAllSlapd);
 
-/** Every row a plan would change. */
+/** Every row a plan would change, custom claims included. */
 function changes(result: SyncResult): number {
-  const { users: u, groups: g, memberships: m } = result.summary;
-  return u.created + u.updated + u.disabled + u.reEnabled + u.deleted + g.created + g.updated + g.deleted + m.added + m.removed;
+  const { users: u, groups: g, memberships: m, claims: c } = result.summary;
+  return u.created + u.updated + u.disabled + u.reEnabled + u.deleted + g.created + g.updated + g.deleted + m.added + m.removed + (c ? c.created + c.updated + c.deleted : 0);
 }
 
 interface Incremental {
@@ -121,6 +121,31 @@ for (const kind of DB_KINDS) {
         assert.equal(scanned.deletionScan, true);
         assert.equal(scanned.summary.users.disabled, 1);
         await t.assertFullAgrees();
+      } finally {
+        await t.fixture.done();
+      }
+    });
+
+    test('the deletion guard refuses an incremental run whose id scan lost too many users, as it would a full run; custom claims follow changed users', async () => {
+      const t = await incremental(kind, { LDAP_SYNC_USER_CLAIMS: 'department=departmentNumber' });
+      try {
+        await t.run();
+        await ldapAdmin(t.fixture.slapd, (c) => c.modify(`uid=alice,${PEOPLE}`, modify('departmentNumber', 'R&D')));
+        const claimed = await t.run({ deletionScan: 'never' });
+        assert.equal(claimed.mode, 'incremental');
+        assert.equal(claimed.summary.claims?.created, 1);
+        await t.assertFullAgrees();
+
+        await ldapAdmin(t.fixture.slapd, async (c) => {
+          for (const n of [11, 12, 13, 14, 15, 16, 17]) await c.del(`uid=user${n},${PEOPLE}`);
+        });
+        const refused = await syncOnce(loadConfig(t.env), { memory: t.memory, deletionScan: 'always' });
+        assert.equal(refused.error?.name, 'DeletionGuardError');
+        assert.equal(refused.result, undefined);
+        const again = await syncOnce(loadConfig(t.env), { memory: t.memory });
+        assert.equal(again.error?.name, 'DeletionGuardError', 'the full run that follows refuses too');
+        assert.equal((await t.run({ allowMassDelete: true })).summary.users.disabled, 7);
+        assert.equal((await t.run()).mode, 'incremental');
       } finally {
         await t.fixture.done();
       }

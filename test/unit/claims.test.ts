@@ -7,6 +7,7 @@ import { ConfigError, loadConfig } from '../../src/config/load-config.js';
 import type { DirectoryUser, DirectorySnapshot } from '../../src/sync/snapshot.js';
 import { claimValue, emittedValue, MAX_CLAIM_VALUE_BYTES, storedString } from '../../src/sync/claim-values.js';
 import { plan } from '../../src/sync/plan.js';
+import { storedClaimsText } from '../../src/sync/stored-claims.js';
 import type { ClaimMappings, CurrentState, CurrentUser, PlanOptions } from '../../src/sync/types.js';
 
 const parse = (raw: string) => {
@@ -167,8 +168,8 @@ describe('claim plan', () => {
     groups: [],
     memberships: new Map(),
     claims: {
-      users: new Map(Object.entries(claims).map(([owner, kv]) => [owner, new Map(Object.entries(kv).map(([k, v]) => [k, { id: `claim-${owner}-${k}`, value: v }]))])),
-      groups: new Map(),
+      users: storedClaimsText(Object.entries(claims).flatMap(([ownerId, kv]) => Object.entries(kv).map(([key, value]) => ({ id: `claim-${ownerId}-${key}`, ownerId, key, value })))),
+      groups: '',
     },
   });
   let n = 0;
@@ -185,6 +186,40 @@ describe('claim plan', () => {
     assert.deepEqual(result.claims.users.create.map((c) => [c.ownerId, c.key, c.after]), [[alice, 'department', 'R&D'], [alice, 'mails', '["a@x","b@x"]']]);
     assert.deepEqual(result.claims.users.update.map((c) => [c.id, c.before, c.after, c.owner]), [['claim-uuid-bob-department', 'Ops', 'Sales', 'bob']]);
     assert.deepEqual(result.claims.users.delete.map((c) => [c.id, c.key]), [['claim-uuid-bob-mails', 'mails']]);
+  });
+
+  test('claims of local users are read but never written, whatever their key', () => {
+    const local = { ...row('alice', false), id: 'uuid-local-alice' };
+    const result = plan(
+      snap([user('bob', { department: ['Sales'] })]),
+      state([row('bob'), local], { 'uuid-local-alice': { department: 'Ops', mails: '["a@x"]' } }),
+      OPTIONS,
+      ids,
+    );
+    assert.deepEqual(result.claims.users.create.map((c) => [c.owner, c.key]), [['bob', 'department']]);
+    assert.deepEqual([result.claims.users.update, result.claims.users.delete], [[], []]);
+  });
+
+  test('the stored rows must be the configured keys in the database format: anything else fails the plan instead of guessing', () => {
+    const current = state([row('bob')]);
+    const withText = (users: string): CurrentState => ({ ...current, claims: { users, groups: '' } });
+    assert.throws(() => plan(snap([user('bob')]), withText(storedClaimsText([{ id: 'c1', ownerId: 'uuid-bob', key: 'nickname', value: 'x' }])), OPTIONS, ids), /the key "nickname", which is not configured/);
+    assert.throws(() => plan(snap([user('bob')]), withText('c1\u001fuuid-bob\u001fdepartment'), OPTIONS, ids), /not id, owner, key and value/);
+    const threeFields = 'c1\u001fuuid-bob\u001fdepartment\u001ec2\u001fuuid-bob\u001fmails\u001f[]';
+    assert.throws(() => plan(snap([user('bob')]), withText(threeFields), OPTIONS, ids), /not id, owner, key and value: "c1\\u001fuuid-bob\\u001fdepartment"/);
+  });
+
+  test('rows of several owners in any order: each is held against its own entry', () => {
+    const rows = [
+      { id: 'c1', ownerId: 'uuid-bob', key: 'department', value: 'Ops' },
+      { id: 'c2', ownerId: 'uuid-carol', key: 'department', value: 'Ops' },
+      { id: 'c3', ownerId: 'uuid-carol', key: 'mails', value: '["c@x"]' },
+      { id: 'c4', ownerId: 'uuid-bob', key: 'mails', value: '["b@x"]' },
+    ];
+    const current = { ...state([row('bob'), row('carol')]), claims: { users: storedClaimsText(rows), groups: '' } };
+    const result = plan(snap([user('bob', { department: ['Ops'], mails: ['b@x', 'b2@x'] }), user('carol', { department: ['Sales'], mails: ['c@x'] })]), current, OPTIONS, ids);
+    assert.deepEqual(result.claims.users.update.map((c) => [c.id, c.owner, c.before, c.after]), [['c4', 'bob', '["b@x"]', '["b@x","b2@x"]'], ['c2', 'carol', 'Ops', 'Sales']]);
+    assert.deepEqual([result.claims.users.create, result.claims.users.delete], [[], []]);
   });
 
   test('nothing changes when the stored values equal the directory', () => {
@@ -220,9 +255,13 @@ describe('claim plan', () => {
 
   test('a retired key (claim=) is deleted from every LDAP user holding it, not from users the run deletes', () => {
     const claims: ClaimMappings = { user: [{ key: 'department', attribute: null, multi: false }], group: [] };
-    const current = state([row('bob'), row('carol')], { 'uuid-bob': { department: 'Ops' }, 'uuid-carol': { department: 'Ops' } });
+    const current = state([row('bob'), row('carol'), row('local', false)], {
+      'uuid-bob': { department: 'Ops' },
+      'uuid-carol': { department: 'Ops' },
+      'uuid-local': { department: 'Ops' },
+    });
     const soft = plan(snap([user('bob')]), current, { ...OPTIONS, claims }, ids);
-    assert.deepEqual(soft.claims.users.delete.map((c) => c.owner).sort(), ['bob', 'carol']);
+    assert.deepEqual(soft.claims.users.delete.map((c) => c.owner).sort(), ['bob', 'carol'], 'the local user keeps its claim of the retired key');
     const hard = plan(snap([user('bob')]), current, { ...OPTIONS, softDeleteUsers: false, claims }, ids);
     assert.deepEqual(hard.claims.users.delete.map((c) => c.owner), ['bob'], 'carol is deleted, her claims cascade');
   });

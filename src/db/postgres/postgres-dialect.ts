@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { SqlDialect } from '../sql-dialect.js';
+import { otherOwner, type SqlDialect } from '../sql-dialect.js';
 import { postgresRows } from './postgres-row-source.js';
 
 export const postgresDialect: SqlDialect = {
@@ -7,7 +7,10 @@ export const postgresDialect: SqlDialect = {
   kind: 'postgres',
   // uuid order is the order of the ids' lower-case hex text.
   joinIds: (column) => sql<string>`string_agg(CAST(${sql.ref(column)} AS TEXT), ',' ORDER BY ${sql.ref(column)})`,
-  claimTriples: (id, key, value) => sql<string>`CAST(json_agg(json_build_array(${sql.ref(id)}, ${sql.ref(key)}, ${sql.ref(value)})) AS TEXT)`,
+  storedClaims: (owner, keys) => sql<{ claims: string | null }>`
+    SELECT string_agg(CAST(c.id AS TEXT) || chr(31) || CAST(c.${sql.raw(owner)} AS TEXT) || chr(31) || c.key || chr(31) || replace(replace(c.value, chr(92), chr(92) || chr(92)), chr(30), chr(92) || 'R'), chr(30)) AS claims
+    FROM custom_claims AS c
+    WHERE c.${sql.raw(owner)} IS NOT NULL AND c.${sql.raw(otherOwner(owner))} IS NULL AND c.key IN (${sql.join(keys)})`,
   bytesHead: (column, bytes) => sql<Buffer>`substring(${sql.ref(column)} from 1 for ${sql.lit(bytes)})`,
   // udt names, as Pocket ID v2.14.0's migrations create them.
   expectedSchema: {

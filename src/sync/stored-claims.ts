@@ -1,0 +1,98 @@
+// The custom_claims rows of the configured keys as the database hands them
+// over: one text per side (users, groups) that the database builds with one
+// aggregate over a sequential scan (src/db/claim-state.ts), instead of a row
+// or a JSON document per claim. The plan walks it with a cursor and compares
+// each value with the directory's in place: a claim that has not changed
+// costs no object at all, only its owner's id is cut out to find the entry.
+//
+// Format: records `id US owner US key US value` separated by RS (U+001F,
+// U+001E). The value is the stored text with `\` written `\\` and RS written
+// `\R`, so it holds no RS; ids are UUIDs and keys configured claim names (no
+// control characters: src/config/claim-mappings.ts), so neither separator
+// occurs inside the first three fields.
+
+export const FIELD_SEPARATOR = '\u001f';
+export const RECORD_SEPARATOR = '\u001e';
+const BACKSLASH = '\\';
+
+/** The stored text in the format's escaping (what the dialects' SQL does). */
+export function escapeValue(value: string): string {
+  return value.replaceAll(BACKSLASH, '\\\\').replaceAll(RECORD_SEPARATOR, '\\R');
+}
+
+function unescapeValue(escaped: string): string {
+  return escaped.replace(/\\([\\R])/g, (_, c: string) => (c === 'R' ? RECORD_SEPARATOR : BACKSLASH));
+}
+
+/** The text the database builds for these rows (tests and tools: a run gets it from the database). */
+export function storedClaimsText(rows: { id: string; ownerId: string; key: string; value: string }[]): string {
+  return rows.map((r) => [r.id, r.ownerId, r.key, escapeValue(r.value)].join(FIELD_SEPARATOR)).join(RECORD_SEPARATOR);
+}
+
+/** A cursor over the records of a stored-claims text: next() moves to a record, the other methods read it. */
+export class StoredClaims {
+  private start = 0;
+  private ownerAt = 0;
+  private keyAt = 0;
+  private valueAt = 0;
+  private end = -1;
+  /** The first backslash at or after the current value (text.length: none), found once per backslash, not per record. */
+  private escapeAt = -1;
+
+  constructor(private readonly text: string) {}
+
+  /** Moves to the next record; false after the last. Throws on a record without four fields. */
+  next(): boolean {
+    const { text } = this;
+    this.start = this.end + 1;
+    if (this.start >= text.length) return false;
+    const end = text.indexOf(RECORD_SEPARATOR, this.start);
+    this.end = end === -1 ? text.length : end;
+    this.ownerAt = text.indexOf(FIELD_SEPARATOR, this.start) + 1;
+    this.keyAt = this.ownerAt === 0 ? 0 : text.indexOf(FIELD_SEPARATOR, this.ownerAt) + 1;
+    this.valueAt = this.keyAt === 0 ? 0 : text.indexOf(FIELD_SEPARATOR, this.keyAt) + 1;
+    if (this.valueAt === 0 || this.valueAt > this.end) {
+      throw new Error(`custom_claims: a record the database returned is not id, owner, key and value: ${JSON.stringify(text.slice(this.start, Math.min(this.end, this.start + 120)))}`);
+    }
+    return true;
+  }
+
+  id(): string {
+    return this.text.slice(this.start, this.ownerAt - 1);
+  }
+
+  owner(): string {
+    return this.text.slice(this.ownerAt, this.keyAt - 1);
+  }
+
+  key(): string {
+    return this.text.slice(this.keyAt, this.valueAt - 1);
+  }
+
+  ownerIs(id: string): boolean {
+    return this.keyAt - 1 - this.ownerAt === id.length && this.text.startsWith(id, this.ownerAt);
+  }
+
+  keyIs(key: string): boolean {
+    return this.valueAt - 1 - this.keyAt === key.length && this.text.startsWith(key, this.keyAt);
+  }
+
+  /** True when the stored text is `value`; compared in place unless the stored text has an escape. */
+  valueIs(value: string): boolean {
+    if (!this.escaped()) return this.end - this.valueAt === value.length && this.text.startsWith(value, this.valueAt);
+    return this.value() === value;
+  }
+
+  value(): string {
+    const escaped = this.text.slice(this.valueAt, this.end);
+    return this.escaped() ? unescapeValue(escaped) : escaped;
+  }
+
+  private escaped(): boolean {
+    if (this.escapeAt < this.valueAt) {
+      const at = this.text.indexOf(BACKSLASH, this.valueAt);
+      this.escapeAt = at === -1 ? this.text.length : at;
+    }
+    return this.escapeAt < this.end;
+  }
+}
