@@ -24,7 +24,7 @@ export interface ChangeReadInput {
   deletionScan: boolean;
   /** More entries to read one by one than this: none is read (`tooMany`); a full read is then cheaper. */
   maxReads: number;
-  /** Called when there are entries to read (the run will probably plan). */
+  /** Called when kept users or groups are to be read again (the run will probably plan). */
   onReads?: () => void;
 }
 
@@ -55,6 +55,7 @@ interface Reading extends EntryContext {
   groupId: (bytes: Uint8Array) => string;
   candidates: Map<string, Candidate>;
   result: ChangeRead;
+  sharedDns?: Map<string, string>;
 }
 
 function keyOf(values: EntryValues, dn: string, attribute: string, convert: (bytes: Uint8Array) => string): string {
@@ -146,7 +147,9 @@ async function readCandidate(reading: Reading, candidate: Candidate): Promise<vo
     const values = new EntryValues(asGroup);
     const group = await readGroupEntry(reading, asGroup, reading.groupId, values);
     const raw = await memberValues(reading, asGroup, values, reading.stats);
-    changes.groups.push({ group, members: memberTexts(raw, new Map()), version: watch.note(values), raw });
+    // Member values equal to a kept user's DN share its string, as after a full read (FullReadTracker).
+    reading.sharedDns ??= new Map([...reading.input.kept.users.values()].map(({ user }) => [user.dn, user.dn]));
+    changes.groups.push({ group, members: memberTexts(raw, reading.sharedDns), version: watch.note(values), raw });
     if (candidate.groupKey !== undefined && candidate.groupKey !== entryKey(group.ldapId, group.dn)) changes.goneGroups.push(candidate.groupKey);
     return;
   }
@@ -185,7 +188,8 @@ export async function readChanges(context: EntryContext, input: ChangeReadInput)
     result.tooMany = queue.length;
     return result;
   }
-  if (queue.length > 0) input.onReads?.();
+  // A kept user or group read again will most likely be planned; other entries (lookup targets, containers) seldom.
+  if (queue.some((c) => c.userKey !== undefined || c.groupKey !== undefined)) input.onReads?.();
   const worker = async () => {
     for (let next = queue.shift(); next; next = queue.shift()) await readCandidate(reading, next);
   };
