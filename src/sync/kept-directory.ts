@@ -220,6 +220,19 @@ export function mergeChanges(kept: KeptDirectory, changes: DirectoryChanges): Me
   return outcome;
 }
 
+/** Adds a second merge of the same run (groups read again) to the first one's outcome. */
+export function foldOutcome(into: MergeOutcome, more: MergeOutcome): void {
+  for (const kind of ['users', 'groups'] as const) {
+    into.added[kind] += more.added[kind];
+    into.changed[kind] += more.changed[kind];
+    into.removed[kind] += more.removed[kind];
+  }
+  into.changedUsers.push(...more.changedUsers);
+  for (const dn of more.touchedDns) into.touchedDns.add(dn);
+  into.readGroups.push(...more.readGroups);
+  for (const [group, raw] of more.rawMembers) into.rawMembers.set(group, raw);
+}
+
 /**
  * The kept groups whose members must be resolved again: those read this run,
  * and those with a member value naming a touched DN (a user renamed, added,
