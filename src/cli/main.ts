@@ -85,7 +85,7 @@ async function syncCommand(args: string[]): Promise<number> {
   try {
     const allowMassDelete = values['allow-mass-delete'] ?? false;
     const allowMassReenable = values['allow-mass-reenable'] ?? false;
-    const outcome = await runJob({ log, jsonLog: config.log.json, database, sync: syncRunWith(config) }, { dryRun, allowMassDelete, allowMassReenable });
+    const outcome = await runJob({ log, jsonLog: config.log.json, database, sync: syncRunWith(config, { oneShot: true }) }, { dryRun, allowMassDelete, allowMassReenable });
     if (outcome.result === 'failure') return EXIT_FAILED;
     if (!dryRun || !outcome.sync) return EXIT_OK;
     const sync = outcome.sync;

@@ -286,9 +286,12 @@ export async function runSync(config: RunSettings, db: PocketIdDatabase, log: Lo
   }
 }
 
-/** runSync with its settings bound, so the layers between the command line and the run never carry the configuration. */
-export function syncRunWith(settings: RunSettings): SyncRun {
-  // One memory per binding: the daemon binds once, so its scheduled runs share it (docs/incremental.md).
-  const memory = createSyncMemory();
-  return (db, log, options) => runSync(settings, db, log, { memory, ...options });
+/**
+ * runSync with its settings bound, so the layers between the command line and the run never carry the configuration.
+ * The daemon binds once, so its scheduled runs share one memory (docs/incremental.md); `oneShot` (the CLI's `sync`)
+ * keeps none: its one run is full and nothing is kept after it.
+ */
+export function syncRunWith(settings: RunSettings, { oneShot = false }: { oneShot?: boolean } = {}): SyncRun {
+  const memory = oneShot ? undefined : createSyncMemory();
+  return (db, log, options) => runSync(settings, db, log, { ...(memory ? { memory } : {}), ...options });
 }

@@ -49,6 +49,8 @@ export interface ReadGroup {
   group: DirectoryGroup;
   members: MemberValue[];
   version: string;
+  /** The member values as the server sent them, for this run's resolution (the resolver reads bytes). */
+  raw?: Buffer[];
 }
 
 /** What an incremental run found in the directory (src/ldap/change-reader.ts). */
@@ -74,6 +76,8 @@ export interface MergeOutcome {
   touchedDns: Set<string>;
   /** Groups read this run whose content changed, or new: resolved again whatever their members. */
   readGroups: KeptGroup[];
+  /** Their member values as bytes, when the reader kept them. */
+  rawMembers: Map<KeptGroup, Buffer[]>;
 }
 
 function sameClaims(a: Map<string, ClaimValue> | undefined, b: Map<string, ClaimValue> | undefined): boolean {
@@ -117,7 +121,25 @@ function lean(kept: KeptUser): KeptUser {
   return { ...kept, user };
 }
 
+/**
+ * Keys of kept entries at the DN of an entry read new or moved: the kept one
+ * was deleted (or moved, and then it is read too) and another took its DN.
+ * Without this only the next id scan would remove it. Two entries never share a DN.
+ */
+function replacedAt<T>(entries: Map<string, T>, dnOf: (entry: T) => string, read: { key: string; dn: string }[]): string[] {
+  const added = read.filter((r) => {
+    const before = entries.get(r.key);
+    return before === undefined || dnOf(before) !== r.dn;
+  });
+  if (added.length === 0) return [];
+  const byDn = new Map<string, string>();
+  for (const [key, entry] of entries) byDn.set(dnOf(entry), key);
+  return added.map((r) => byDn.get(r.dn)).filter((key): key is string => key !== undefined);
+}
+
 function mergeUsers(kept: KeptDirectory, changes: DirectoryChanges, outcome: MergeOutcome): void {
+  const readKeys = changes.users.map((u) => ({ key: entryKey(u.user.ldapId, u.user.dn), dn: u.user.dn }));
+  const replaced = replacedAt(kept.users, (u) => u.user.dn, readKeys);
   for (const read of changes.users) {
     const key = entryKey(read.user.ldapId, read.user.dn);
     const before = kept.users.get(key);
@@ -136,18 +158,24 @@ function mergeUsers(kept: KeptDirectory, changes: DirectoryChanges, outcome: Mer
     outcome.changedUsers.push(read.user);
     kept.users.set(key, lean(read));
   }
-  // An entry read this run is there, whatever an earlier scan of the same run said.
-  const read = new Set(changes.users.map((u) => entryKey(u.user.ldapId, u.user.dn)));
-  for (const key of changes.goneUsers) {
-    const before = kept.users.get(key);
+  const read = new Set(readKeys.map((r) => r.key));
+  removeGone(kept.users, [...changes.goneUsers, ...replaced], read, (u) => u.user.dn, outcome, 'users');
+}
+
+/** Removes the gone entries; one read this run is there, whatever an earlier scan of the same run said. */
+function removeGone<T>(entries: Map<string, T>, gone: string[], read: Set<string>, dnOf: (entry: T) => string, outcome: MergeOutcome, kind: 'users' | 'groups'): void {
+  for (const key of gone) {
+    const before = entries.get(key);
     if (!before || read.has(key)) continue;
-    outcome.removed.users += 1;
-    outcome.touchedDns.add(before.user.dn);
-    kept.users.delete(key);
+    outcome.removed[kind] += 1;
+    outcome.touchedDns.add(dnOf(before));
+    entries.delete(key);
   }
 }
 
 function mergeGroups(kept: KeptDirectory, changes: DirectoryChanges, outcome: MergeOutcome): void {
+  const readKeys = changes.groups.map((g) => ({ key: entryKey(g.group.ldapId, g.group.dn), dn: g.group.dn }));
+  const replaced = replacedAt(kept.groups, (g) => g.group.dn, readKeys);
   for (const read of changes.groups) {
     const key = entryKey(read.group.ldapId, read.group.dn);
     const before = kept.groups.get(key);
@@ -166,15 +194,10 @@ function mergeGroups(kept: KeptDirectory, changes: DirectoryChanges, outcome: Me
     const group: KeptGroup = { group: read.group, members: read.members, unresolved: [], version: read.version };
     kept.groups.set(key, group);
     outcome.readGroups.push(group);
+    if (read.raw) outcome.rawMembers.set(group, read.raw);
   }
-  const read = new Set(changes.groups.map((g) => entryKey(g.group.ldapId, g.group.dn)));
-  for (const key of changes.goneGroups) {
-    const before = kept.groups.get(key);
-    if (!before || read.has(key)) continue;
-    outcome.removed.groups += 1;
-    outcome.touchedDns.add(before.group.dn);
-    kept.groups.delete(key);
-  }
+  const read = new Set(readKeys.map((r) => r.key));
+  removeGone(kept.groups, [...changes.goneGroups, ...replaced], read, (g) => g.group.dn, outcome, 'groups');
 }
 
 /**
@@ -190,6 +213,7 @@ export function mergeChanges(kept: KeptDirectory, changes: DirectoryChanges): Me
     changedUsers: [],
     touchedDns: new Set(changes.otherDns),
     readGroups: [],
+    rawMembers: new Map(),
   };
   mergeUsers(kept, changes, outcome);
   mergeGroups(kept, changes, outcome);

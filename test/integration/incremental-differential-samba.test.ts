@@ -18,7 +18,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { AD_SETTINGS } from '../../src/ldap/vendor-settings.js';
-import { applyOps } from '../support/change-stream/flavour.js';
+import { applyOps, readIds } from '../support/change-stream/flavour.js';
 import { sambaFlavour, sambaLdif } from '../support/change-stream/samba-flavour.js';
 import { ChangeStream } from '../support/change-stream/stream.js';
 import { runDifferential, seedFrom, testPictures } from '../support/differential.js';
@@ -75,6 +75,7 @@ test(`Samba AD: ${BATCHES} batches of random directory changes (seed ${SEED}); a
         DB_CONNECTION_STRING: db.connectionString,
       }),
       apply: (ops) => applyOps(client, ops),
+      readIds: () => readIds(client, flavour),
       log: (line) => console.log(line),
     }),
   );

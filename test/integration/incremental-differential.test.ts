@@ -52,7 +52,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { applyOps } from '../support/change-stream/flavour.js';
+import { applyOps, readIds } from '../support/change-stream/flavour.js';
 import { slapdFlavour, slapdLdif } from '../support/change-stream/slapd-flavour.js';
 import { ChangeStream } from '../support/change-stream/stream.js';
 import { runDifferential, seedFrom, testPictures } from '../support/differential.js';
@@ -88,6 +88,7 @@ test(`slapd: ${BATCHES} batches of random directory changes (seed ${SEED}); afte
           FILE_BACKEND: 'database',
         }),
       apply: (ops) => applyOps(client, ops),
+      readIds: () => readIds(client, flavour),
       log: (line) => console.log(line),
     }),
   );

@@ -16,10 +16,10 @@ const GROUPS = 'ou=groups,dc=example,dc=com';
 
 after(stopAllSlapd);
 
-/** Every row a plan would change. */
+/** Every row a plan would change, custom claims included. */
 function changes(result: SyncResult): number {
-  const { users: u, groups: g, memberships: m } = result.summary;
-  return u.created + u.updated + u.disabled + u.reEnabled + u.deleted + g.created + g.updated + g.deleted + m.added + m.removed;
+  const { users: u, groups: g, memberships: m, claims: c } = result.summary;
+  return u.created + u.updated + u.disabled + u.reEnabled + u.deleted + g.created + g.updated + g.deleted + m.added + m.removed + (c ? c.created + c.updated + c.deleted : 0);
 }
 
 interface Incremental {
@@ -126,7 +126,32 @@ for (const kind of DB_KINDS) {
       }
     });
 
-    test('full-run reasons: requested, scheduled, configuration changed, previous run failed', async () => {
+    test('the deletion guard refuses an incremental run whose id scan lost too many users, as it would a full run; custom claims follow changed users', async () => {
+      const t = await incremental(kind, { LDAP_SYNC_USER_CLAIMS: 'department=departmentNumber' });
+      try {
+        await t.run();
+        await ldapAdmin(t.fixture.slapd, (c) => c.modify(`uid=alice,${PEOPLE}`, modify('departmentNumber', 'R&D')));
+        const claimed = await t.run({ deletionScan: 'never' });
+        assert.equal(claimed.mode, 'incremental');
+        assert.equal(claimed.summary.claims?.created, 1);
+        await t.assertFullAgrees();
+
+        await ldapAdmin(t.fixture.slapd, async (c) => {
+          for (const n of [11, 12, 13, 14, 15, 16, 17]) await c.del(`uid=user${n},${PEOPLE}`);
+        });
+        const refused = await syncOnce(loadConfig(t.env), { memory: t.memory, deletionScan: 'always' });
+        assert.equal(refused.error?.name, 'DeletionGuardError');
+        assert.equal(refused.result, undefined);
+        const again = await syncOnce(loadConfig(t.env), { memory: t.memory });
+        assert.equal(again.error?.name, 'DeletionGuardError', 'the full run that follows refuses too');
+        assert.equal((await t.run({ allowMassDelete: true })).summary.users.disabled, 7);
+        assert.equal((await t.run()).mode, 'incremental');
+      } finally {
+        await t.fixture.done();
+      }
+    });
+
+    test('full-run reasons: requested, scheduled, configuration changed, many changes, previous run failed', async () => {
       const t = await incremental(kind);
       try {
         await t.run();
@@ -134,6 +159,14 @@ for (const kind of DB_KINDS) {
         t.memory.lastFullAt = new Date(Date.now() - 25 * 3600_000);
         assert.equal((await t.run()).fullReason, 'scheduled');
         assert.equal((await t.run()).mode, 'incremental');
+
+        // More changed entries than 1,000 (or a tenth of the directory): one full read instead of reading each.
+        await ldapAdmin(t.fixture.slapd, async (c) => {
+          for (let n = 0; n < 1001; n++) await c.add(`uid=bulk${n},${PEOPLE}`, { objectClass: ['inetOrgPerson'], uid: `bulk${n}`, cn: `Bulk ${n}`, sn: 'Bulk', mail: `bulk${n}@example.com` });
+        });
+        const bulk = await t.run();
+        assert.equal(bulk.fullReason, 'many-changes');
+        assert.equal(bulk.summary.users.created, 1001);
 
         const other = loadConfig({ ...t.env, LDAP_ADMIN_GROUP_NAME: 'developers' });
         const reconfigured = await syncOnce(other, { memory: t.memory, dryRun: false });

@@ -66,28 +66,41 @@ export async function readContents(db: Kysely<PocketIdSchema>): Promise<Contents
 
 /**
  * What an incremental run without a deletion scan cannot know yet (see the
- * differential test's header): rows of entries that left the directory's
- * view since the last scan, and rows holding a username, email or group name
- * such an entry held. `memberships: false` also leaves memberships and admin
- * flags out (a group in a nested chain left the view).
+ * differential test's header): the rows of entries (ldap_id) that left the
+ * directory's view since the last scan, and rows holding a username, email or
+ * group name such a row holds on either side (the full run hands those over).
+ * `memberships: false` also leaves memberships and admin flags out (a group
+ * in a nested chain left the view).
  */
 export interface Blur {
-  usernames: Set<string>;
-  emails: Set<string>;
-  groupNames: Set<string>;
+  users: Set<string>;
+  groups: Set<string>;
   memberships: boolean;
 }
 
-export const NO_BLUR: Blur = { usernames: new Set(), emails: new Set(), groupNames: new Set(), memberships: true };
+export const NO_BLUR: Blur = { users: new Set(), groups: new Set(), memberships: true };
+
+const groupName = (g: string) => g.split(' / ')[0]?.toLowerCase() ?? '';
 
 function blurredIds(sides: Contents[], blur: Blur): { users: Set<string>; groups: Set<string> } {
-  const users = new Set<string>();
-  const groups = new Set<string>();
+  const names = new Set<string>();
+  const groupNames = new Set<string>();
   for (const side of sides) {
-    for (const [id, u] of side.users) {
-      if (blur.usernames.has(u.username.toLowerCase()) || (u.email !== null && blur.emails.has(u.email.toLowerCase()))) users.add(id);
+    for (const id of blur.users) {
+      const row = side.users.get(id);
+      if (row) for (const name of [row.username, row.email ?? '']) names.add(name.toLowerCase());
     }
-    for (const [id, g] of side.groups) if (blur.groupNames.has(g.split(' / ')[0]?.toLowerCase() ?? '')) groups.add(id);
+    for (const id of blur.groups) {
+      const row = side.groups.get(id);
+      if (row) groupNames.add(groupName(row));
+    }
+  }
+  names.delete('');
+  const users = new Set(blur.users);
+  const groups = new Set(blur.groups);
+  for (const side of sides) {
+    for (const [id, u] of side.users) if (names.has(u.username.toLowerCase()) || names.has((u.email ?? '').toLowerCase())) users.add(id);
+    for (const [id, g] of side.groups) if (groupNames.has(groupName(g))) groups.add(id);
   }
   return { users, groups };
 }

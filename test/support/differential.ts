@@ -7,6 +7,7 @@
 import sharp from 'sharp';
 import type { DirectoryOp } from './change-stream/flavour.js';
 import { describeOp } from './change-stream/flavour.js';
+import { dnOf } from './change-stream/member-values.js';
 import type { ChangeStream } from './change-stream/stream.js';
 import type { StreamChange } from './change-stream/user-changes.js';
 import { ViewTracker } from './change-stream/view-tracker.js';
@@ -27,6 +28,8 @@ export interface DifferentialSetup {
   /** The directory's settings for one database (DB_CONNECTION_STRING included). */
   env: (db: TestDatabase) => Record<string, string>;
   apply: (ops: DirectoryOp[]) => Promise<void>;
+  /** Every entry's DN (lower case) → ldap_id, read from the directory (flavour.ts readIds). */
+  readIds: () => Promise<Map<string, string>>;
   log: (line: string) => void;
 }
 
@@ -144,6 +147,7 @@ export async function runDifferential(setup: DifferentialSetup): Promise<Differe
       stats.runs += 1;
       tracker.recordRun(scan);
     };
+    tracker.learnIds(await setup.readIds(), (ref) => dnOf({ model: stream.model, flavour: stream.flavour }, ref));
     await check(0, true);
     for (let batch = 1; batch <= setup.batches; batch++) {
       const changes = stream.batch(setup.maxBatch);
@@ -152,6 +156,7 @@ export async function runDifferential(setup: DifferentialSetup): Promise<Differe
       await timed('applyMs', async () => {
         for (const change of changes) await setup.apply(change.ops);
       });
+      tracker.learnIds(await setup.readIds(), (ref) => dnOf({ model: stream.model, flavour: stream.flavour }, ref));
       stats.changes += changes.length;
       const scan = stream.nextRunScans();
       if (scan) stats.scans += 1;

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { describeOp } from '../support/change-stream/flavour.js';
+import { dnOf } from '../support/change-stream/member-values.js';
 import { slapdFlavour } from '../support/change-stream/slapd-flavour.js';
 import { ChangeStream } from '../support/change-stream/stream.js';
 import { ViewTracker } from '../support/change-stream/view-tracker.js';
@@ -42,28 +43,29 @@ test('equal contents have no differences; each kind of difference is named with 
   assert.match(found.join('\n'), /picture of u2/);
 });
 
-test('the blur leaves out the rows holding a gone name, their memberships and claims, and nothing else', () => {
+test("the blur leaves out a gone user's row, rows holding its names on either side, their memberships and claims, and nothing else", () => {
   const incremental = contents();
   const full = contents();
-  // bob left the view: the full run disabled him and dropped his membership; carol took his email.
-  full.users.set('u2', { ...bob, disabled: true });
+  // bob (u2) left the view: the full run disabled him, renamed his row out of the way and dropped his membership;
+  // carol (u3) took his username and email, which the incremental run, not knowing bob left, refused.
+  full.users.set('u2', { ...bob, username: 'bob-old', email: null, disabled: true });
   full.memberships.delete('g2 → u2');
-  full.users.set('u3', { ...bob, username: 'carol' });
+  full.users.set('u3', { ...bob, firstName: 'Carol' });
   full.claims.set('user:u1', ['department=Ops']);
-  const blur = { ...NO_BLUR, usernames: new Set(['bob']), emails: new Set(['bob@example.com']) };
+  const blur = { ...NO_BLUR, users: new Set(['u2']) };
   assert.deepEqual(differences(incremental, full, blur), ['claims of user:u1: incremental ["department=R&D"], full ["department=Ops"]']);
 });
 
-test('a blurred group name hides its row, memberships and claims; memberships: false also the admin flag, never other fields', () => {
+test('a blurred group hides its row, memberships and claims; memberships: false also the admin flag, never other fields', () => {
   const incremental = contents();
   const full = contents();
   full.groups.delete('g2');
   full.memberships.delete('g2 → u2');
   full.claims.delete('group:g2');
-  assert.deepEqual(differences(incremental, full, { ...NO_BLUR, groupNames: new Set(['team']) }), []);
+  assert.deepEqual(differences(incremental, full, { ...NO_BLUR, groups: new Set(['g2']) }), []);
   full.users.set('u1', { ...alice, admin: false, lastName: 'B' });
   full.memberships.delete('g1 → u1');
-  const found = differences(incremental, full, { ...NO_BLUR, groupNames: new Set(['team']), memberships: false });
+  const found = differences(incremental, full, { ...NO_BLUR, groups: new Set(['g2']), memberships: false });
   assert.equal(found.length, 1, found.join('\n'));
   assert.match(found[0] ?? '', /^user u1: .*"lastName":"A".*"lastName":"B"/);
 });
@@ -76,20 +78,27 @@ test('the same seed gives the same batches and scan decisions; another seed othe
   assert.notDeepEqual(replay(stream(7)), replay(stream(8)));
 });
 
-test('the view tracker blurs what left the view since the last scan, with every name it had at a run', () => {
+test('the view tracker blurs, by ldap_id, what left the view since the last scan', () => {
   const s = stream(3);
   const tracker = new ViewTracker(s.model);
+  const ctx = { model: s.model, flavour: s.flavour };
+  // The directory's ids: "id-<DN>" for every existing entry.
+  const learn = () => tracker.learnIds(new Map([...s.model.existingUsers().map((u) => dnOf(ctx, { user: u.key })), ...s.model.existingGroups().map((g) => dnOf(ctx, { group: g.key }))].map((dn) => [dn.toLowerCase(), `id-${dn}`])), (ref) => dnOf(ctx, ref));
+  learn();
   tracker.recordRun(true);
-  const [first, second] = s.model.users;
-  const original = first!.uid.toLowerCase();
+  const [first, second, third] = s.model.users;
+  const firstDn = dnOf(ctx, { user: first!.key });
   first!.uid = 'renamed';
+  learn();
   tracker.recordRun(false);
   first!.exists = false;
   second!.hidden = true;
+  const added = s.model.newUser('newcomer', 'people');
+  added.hidden = true;
   const blur = tracker.blur();
-  assert.ok(blur.usernames.has('renamed') && blur.usernames.has(original));
-  assert.equal(blur.usernames.size, 3, [...blur.usernames].join(', '));
-  assert.ok(blur.emails.has(second!.mail.toLowerCase()));
+  assert.deepEqual([...blur.users].sort(), [`id-${dnOf(ctx, { user: first!.key })}`, `id-${dnOf(ctx, { user: second!.key })}`].sort());
+  assert.ok(!blur.users.has(`id-${firstDn}`), 'the id was learnt under the DN the entry had then');
+  assert.ok(![...blur.users].some((id) => id.includes(third!.uid) || id.includes('newcomer')), 'in the view, or never seen by a run');
   assert.equal(blur.memberships, true, 'no group left the view');
   s.model.groups[1]!.exists = false;
   assert.equal(tracker.blur().memberships, false);

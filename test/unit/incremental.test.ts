@@ -59,6 +59,13 @@ describe('mergeChanges', () => {
     assert.equal(outcome.removed.users, 1);
   });
 
+  test('an entry deleted and another added at its DN: the kept one goes without waiting for the id scan', () => {
+    const directory = kept();
+    const outcome = mergeChanges(directory, { ...noChanges(), users: [user('bob', { ldapId: 'id-bob-2' })] });
+    assert.deepEqual([outcome.added.users, outcome.removed.users], [1, 1]);
+    assert.deepEqual([...directory.users.keys()], ['id-ann', 'id-cid', 'id-bob-2']);
+  });
+
   test('groups to resolve again: those read this run and those naming a touched DN, whatever its spelling', () => {
     const directory = kept();
     const outcome = mergeChanges(directory, { ...noChanges(), goneUsers: ['id-bob'] });

@@ -3,6 +3,7 @@
 // entry is renamed, moved or deleted. The generator emits DirectoryOps in
 // these terms; applyOps sends them with ldapts as the directory's admin.
 import { Attribute, Change, type Client } from 'ldapts';
+import { uniqueIdConverter } from '../../../src/ldap/ldap-id.js';
 import type { ModelGroup, ModelUser, Ou } from './model.js';
 
 export type Values = (string | Buffer)[];
@@ -41,6 +42,8 @@ export interface DirectoryFlavour {
   groupChanges(group: ModelGroup, field: GroupField): AttributeChange[];
   /** The LDAP settings that match this spelling (filters, claims, picture attribute). */
   settings: Record<string, string>;
+  /** Where every entry of the stream lies (the base and the OU outside it), which filter finds them, their unique id. */
+  entries: { root: string; filter: string; idAttribute: string };
 }
 
 /** A new DN for an entry: the RDN and the parent, as modifyDN takes them. */
@@ -74,6 +77,20 @@ export async function applyOps(client: Client, ops: DirectoryOp[]): Promise<void
       throw new Error(`directory refused ${describeOp(op)}: ${(error as Error).message}`);
     }
   }
+}
+
+/** Every entry of the stream's DN (lower case) → its ldap_id, converted as the sync converts it (src/ldap/ldap-id.ts). */
+export async function readIds(client: Client, flavour: DirectoryFlavour): Promise<Map<string, string>> {
+  const { root, filter, idAttribute } = flavour.entries;
+  const convert = uniqueIdConverter(idAttribute);
+  const { searchEntries } = await client.search(root, { scope: 'sub', filter, attributes: [idAttribute], explicitBufferAttributes: [idAttribute], paged: { pageSize: 500 } });
+  const ids = new Map<string, string>();
+  for (const entry of searchEntries) {
+    const value = entry[idAttribute];
+    const bytes = Array.isArray(value) ? value[0] : value;
+    if (Buffer.isBuffer(bytes)) ids.set(entry.dn.toLowerCase(), convert(bytes));
+  }
+  return ids;
 }
 
 export function describeOp(op: DirectoryOp): string {
@@ -131,6 +148,7 @@ export interface Spelling {
   newUser: (user: ModelUser) => Record<string, Values>;
   newGroup: (group: ModelGroup) => Record<string, Values>;
   settings: Record<string, string>;
+  entries: DirectoryFlavour['entries'];
 }
 
 function spellUser(s: Spelling, user: ModelUser, field: UserField, pictures: Buffer[]): AttributeChange[] {
@@ -179,5 +197,6 @@ export function spellFlavour(s: Spelling, pictures: Buffer[] | null): DirectoryF
     userChanges: (user, field) => spellUser(s, user, field, images),
     groupChanges: (group, field) => spellGroup(s, group, field),
     settings: { ...s.settings, ...(pictures ? { LDAP_ATTRIBUTE_USER_PROFILE_PICTURE: s.user.picture } : {}) },
+    entries: s.entries,
   };
 }

@@ -34,6 +34,7 @@ export function sambaFlavour(pictures: Buffer[] | null): DirectoryFlavour {
         LDAP_SYNC_USER_CLAIMS: 'department=department, employee_id=employeeID, phones=otherTelephone[]',
         LDAP_SYNC_GROUP_CLAIMS: 'cost_centre=info, units=url[]',
       },
+      entries: { root: AD_BASE, filter: '(|(objectClass=user)(objectClass=group))', idAttribute: 'objectGUID' },
     },
     pictures,
   );

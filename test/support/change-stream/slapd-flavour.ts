@@ -33,6 +33,7 @@ export function slapdFlavour(pictures: Buffer[] | null): DirectoryFlavour {
         LDAP_SYNC_USER_CLAIMS: 'department=departmentNumber, employee_id=employeeNumber, phones=telephoneNumber[]',
         LDAP_SYNC_GROUP_CLAIMS: 'cost_centre=businessCategory, units=ou[]',
       },
+      entries: { root: ROOT, filter: '(|(objectClass=inetOrgPerson)(objectClass=groupOfNames))', idAttribute: 'entryUUID' },
     },
     pictures,
   );
