@@ -35,11 +35,13 @@ function rowsToVacate<T>(
 
 /** Fills `result.vacate`: usernames and emails (users), names (groups) handed from one row to another. */
 export function planVacate(result: SyncPlan, current: CurrentState): void {
-  const usersById = new Map(current.users.map((u) => [u.id, u]));
+  // Only deleted rows need their current values looked up: a no-change plan builds no map of 100,000 users.
+  const deleted = new Set(result.users.delete.map((u) => u.id));
+  const deletedRows = deleted.size === 0 ? [] : current.users.filter((u) => deleted.has(u.id));
   result.vacate.userIds = rowsToVacate(
     result.users.update,
     result.users.create.map((u) => ({ id: u.id, value: u as UserFields })),
-    result.users.delete.map((u) => ({ id: u.id, value: usersById.get(u.id) as UserFields })),
+    deletedRows.map((u) => ({ id: u.id, value: u as UserFields })),
     [(u) => usernameKey(u.username), (u) => u.email],
   );
   result.vacate.groupIds = rowsToVacate(
