@@ -22,6 +22,10 @@ export interface ChangeReadInput {
   watermark: Watermark;
   /** Also read the ids of every user and group (deletions, moves out of the base). */
   deletionScan: boolean;
+  /** More entries to read one by one than this: none is read (`tooMany`); a full read is then cheaper. */
+  maxReads: number;
+  /** Called when there are entries to read (the run will probably plan). */
+  onReads?: () => void;
 }
 
 export interface ChangeRead {
@@ -32,6 +36,8 @@ export interface ChangeRead {
   /** Entries the searches returned: the change scan, the id scans, and the entries read one by one. */
   entriesRead: number;
   pages: number;
+  /** The entries there were to read when more than ChangeReadInput.maxReads: nothing was read. */
+  tooMany?: number;
 }
 
 /** An entry to read again: by DN, and whether it is kept as a user or a group (under which key). */
@@ -139,8 +145,8 @@ async function readCandidate(reading: Reading, candidate: Candidate): Promise<vo
   if (asGroup) {
     const values = new EntryValues(asGroup);
     const group = await readGroupEntry(reading, asGroup, reading.groupId, values);
-    const members = memberTexts(await memberValues(reading, asGroup, values, reading.stats), new Map());
-    changes.groups.push({ group, members, version: watch.note(values) });
+    const raw = await memberValues(reading, asGroup, values, reading.stats);
+    changes.groups.push({ group, members: memberTexts(raw, new Map()), version: watch.note(values), raw });
     if (candidate.groupKey !== undefined && candidate.groupKey !== entryKey(group.ldapId, group.dn)) changes.goneGroups.push(candidate.groupKey);
     return;
   }
@@ -175,6 +181,11 @@ export async function readChanges(context: EntryContext, input: ChangeReadInput)
     await scanIds(reading, 'groups');
   }
   const queue = [...reading.candidates.values()];
+  if (queue.length > input.maxReads) {
+    result.tooMany = queue.length;
+    return result;
+  }
+  if (queue.length > 0) input.onReads?.();
   const worker = async () => {
     for (let next = queue.shift(); next; next = queue.shift()) await readCandidate(reading, next);
   };

@@ -50,7 +50,7 @@ export async function resolveKeptGroups(
   const fresh = targets.map((target) => {
     const { memberGroupDns: _old, ...rest } = target.group;
     const group: DirectoryGroup = { ...rest, memberUsernames: [] };
-    resolver.addGroup(group, classifyMembers(groupDns, group, memberBuffers(target.members)));
+    resolver.addGroup(group, classifyMembers(groupDns, group, outcome.rawMembers.get(target) ?? memberBuffers(target.members)));
     return { target, group };
   });
   const unresolved = new Map<string, UnresolvedMember[]>();

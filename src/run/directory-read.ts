@@ -20,13 +20,19 @@ import { planEcho, scheduleDue, settingsHash, type SyncMemory } from './sync-mem
 
 export type ReadSettings = Pick<Config, 'ldap' | 'rules' | 'incremental'>;
 
+/** An incremental run reads up to this many changed entries one by one, or a tenth of the directory if more; beyond, a full read. */
+const MIN_READS_BEFORE_FULL = 1000;
+
 export interface ReadOptions {
   dryRun?: boolean;
   memory?: SyncMemory;
   /** 'auto': on LDAP_SYNC_DELETION_SCHEDULE. */
   deletionScan?: 'auto' | 'always' | 'never';
   forceFull?: boolean;
-  /** Called as a full read starts: runSync reads Pocket ID's state meanwhile (an incremental run's need not be read). */
+  /**
+   * Called as a full read starts, and when an incremental run with exact versions (entryCSN, uSNChanged) finds
+   * entries to read: runSync reads Pocket ID's state meanwhile. A run that finds nothing to read never reads it.
+   */
   onFullRead?: () => void;
 }
 
@@ -112,7 +118,15 @@ async function incrementalRead(client: Client, config: ReadSettings, log: Logger
   const now = new Date();
   const scan = deletionScanDue(config, options, memory, now);
   const context = { client, settings: config.ldap, log };
-  const read = await readChanges(context, { kept, state, watermark, deletionScan: scan });
+  // Reading a tenth of the directory one entry at a time costs about what a full read does.
+  const maxReads = Math.max(MIN_READS_BEFORE_FULL, Math.ceil((kept.users.size + kept.groups.size) / 10));
+  // Without exact versions every entry in the overlap is read again, mostly unchanged: the state waits for a real change.
+  const onReads = state.marker.version ? options.onFullRead : undefined;
+  const read = await readChanges(context, { kept, state, watermark, deletionScan: scan, maxReads, ...(onReads ? { onReads } : {}) });
+  if (read.tooMany !== undefined) {
+    log.info('Many entries changed: reading the whole directory instead', { changed: read.tooMany, limit: maxReads });
+    return fullRead(client, config, log, 'many-changes', options);
+  }
   const merged = mergeChanges(kept, read.changes);
   const resolution = await resolveKeptGroups(context, kept, merged, memory.normalized);
   kept.others = read.others;

@@ -49,6 +49,8 @@ export interface ReadGroup {
   group: DirectoryGroup;
   members: MemberValue[];
   version: string;
+  /** The member values as the server sent them, for this run's resolution (the resolver reads bytes). */
+  raw?: Buffer[];
 }
 
 /** What an incremental run found in the directory (src/ldap/change-reader.ts). */
@@ -74,6 +76,8 @@ export interface MergeOutcome {
   touchedDns: Set<string>;
   /** Groups read this run whose content changed, or new: resolved again whatever their members. */
   readGroups: KeptGroup[];
+  /** Their member values as bytes, when the reader kept them. */
+  rawMembers: Map<KeptGroup, Buffer[]>;
 }
 
 function sameClaims(a: Map<string, ClaimValue> | undefined, b: Map<string, ClaimValue> | undefined): boolean {
@@ -190,6 +194,7 @@ function mergeGroups(kept: KeptDirectory, changes: DirectoryChanges, outcome: Me
     const group: KeptGroup = { group: read.group, members: read.members, unresolved: [], version: read.version };
     kept.groups.set(key, group);
     outcome.readGroups.push(group);
+    if (read.raw) outcome.rawMembers.set(group, read.raw);
   }
   const read = new Set(readKeys.map((r) => r.key));
   removeGone(kept.groups, [...changes.goneGroups, ...replaced], read, (g) => g.group.dn, outcome, 'groups');
@@ -208,6 +213,7 @@ export function mergeChanges(kept: KeptDirectory, changes: DirectoryChanges): Me
     changedUsers: [],
     touchedDns: new Set(changes.otherDns),
     readGroups: [],
+    rawMembers: new Map(),
   };
   mergeUsers(kept, changes, outcome);
   mergeGroups(kept, changes, outcome);

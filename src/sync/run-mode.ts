@@ -11,6 +11,7 @@ export const FULL_RUN_REASONS = [
   'ids-not-unique',
   'dc-changed',
   'usn-went-backwards',
+  'many-changes',
   'scheduled',
   'requested',
   'dry-run',

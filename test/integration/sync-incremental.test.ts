@@ -151,7 +151,7 @@ for (const kind of DB_KINDS) {
       }
     });
 
-    test('full-run reasons: requested, scheduled, configuration changed, previous run failed', async () => {
+    test('full-run reasons: requested, scheduled, configuration changed, many changes, previous run failed', async () => {
       const t = await incremental(kind);
       try {
         await t.run();
@@ -159,6 +159,14 @@ for (const kind of DB_KINDS) {
         t.memory.lastFullAt = new Date(Date.now() - 25 * 3600_000);
         assert.equal((await t.run()).fullReason, 'scheduled');
         assert.equal((await t.run()).mode, 'incremental');
+
+        // More changed entries than 1,000 (or a tenth of the directory): one full read instead of reading each.
+        await ldapAdmin(t.fixture.slapd, async (c) => {
+          for (let n = 0; n < 1001; n++) await c.add(`uid=bulk${n},${PEOPLE}`, { objectClass: ['inetOrgPerson'], uid: `bulk${n}`, cn: `Bulk ${n}`, sn: 'Bulk', mail: `bulk${n}@example.com` });
+        });
+        const bulk = await t.run();
+        assert.equal(bulk.fullReason, 'many-changes');
+        assert.equal(bulk.summary.users.created, 1001);
 
         const other = loadConfig({ ...t.env, LDAP_ADMIN_GROUP_NAME: 'developers' });
         const reconfigured = await syncOnce(other, { memory: t.memory, dryRun: false });
