@@ -26,7 +26,7 @@ export interface ExpectedSchema {
  */
 export interface SqlDialect extends RowSource {
   readonly kind: DatabaseKind;
-  /** The ids of one GROUP BY group as one comma-joined string, in ascending order (as JavaScript compares the ids' text). */
+  /** The ids an aggregate collects as one comma-joined string, in ascending order (as JavaScript compares the ids' text). */
   joinIds(column: string): RawBuilder<string>;
   /**
    * Every custom_claims row of `owner` (user_id or user_group_id, the other

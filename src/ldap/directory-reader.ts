@@ -10,6 +10,7 @@ import { claimAttributes, readClaimValues } from './claim-reader.js';
 import { classifyMembers, groupAttributes, groupDnsFor, memberValues, readGroupEntry } from './group-entries.js';
 import { textReader, unique, type EntryContext, type ReadTracking } from './read-context.js';
 import { uniqueIdConverter } from './ldap-id.js';
+import { findRange } from './range.js';
 import { describeVendor, detectVendor, type DetectedVendor } from './vendors.js';
 import type { DirectoryGroup, DirectorySnapshot, DirectoryUser } from '../sync/snapshot.js';
 
@@ -72,11 +73,18 @@ export async function* pagedSearch(
   }
 }
 
-/** A group entry waiting for its ranged values and for the full set of group DNs. */
-interface PendingGroup {
-  group: DirectoryGroup;
-  entry: Entry;
-  values: EntryValues;
+/** A group entry waiting for its ranged values and for the full set of group DNs; `resolved` when its members went to the resolver as it was read. */
+type PendingGroup = { group: DirectoryGroup; resolved: true } | { group: DirectoryGroup; resolved: false; entry: Entry; values: EntryValues };
+
+/**
+ * Whether a group's members can go to the resolver as soon as its entry is
+ * read (then its million member values die young instead of waiting for the
+ * last group): with nested groups off (the resolver tells member groups apart
+ * at its end, finish()), no ranged values to follow, and nothing to track.
+ */
+function resolvableAtOnce(context: ReadContext, entry: Entry): boolean {
+  const memberAttribute = context.settings.attributes.groupMember;
+  return !context.settings.nestedGroups && !context.tracking && (memberAttribute === '' || findRange(entry, memberAttribute) === null);
 }
 
 /** The snapshot plus what the reader learnt about the server on the way. */
@@ -179,7 +187,13 @@ async function readGroups(context: ReadContext): Promise<PendingGroup[]> {
   const groupSearch = { what: 'groups', filter: settings.groupFilter, attributes: groupAttributes(settings, tracking?.attributes) };
   for await (const entry of pagedSearch(client, settings, groupSearch, paging, stats, log)) {
     const values = new EntryValues(entry);
-    pending.push({ group: await readGroupEntry(context, entry, groupId, values), entry, values });
+    const group = await readGroupEntry(context, entry, groupId, values);
+    if (resolvableAtOnce(context, entry)) {
+      context.resolver.addGroup(group, values.all(settings.attributes.groupMember));
+      pending.push({ group, resolved: true });
+    } else {
+      pending.push({ group, resolved: false, entry, values });
+    }
   }
   return pending;
 }
@@ -194,10 +208,14 @@ async function completeMembers(context: ReadContext, pending: PendingGroup[]): P
   // Keyed the way Pocket ID normalises DNs; member groups are recorded by their snapshot DN, so the plan can match them exactly.
   const groupDns = groupDnsFor(context.settings, pending.map((p) => p.group), resolver);
   const groups: DirectoryGroup[] = [];
-  for (const { group, entry, values } of pending) {
-    const members = await memberValues(context, entry, values, stats);
-    tracking?.group(group, values, members);
-    resolver.addGroup(group, classifyMembers(groupDns, group, members));
+  for (const pendingGroup of pending) {
+    const { group } = pendingGroup;
+    if (!pendingGroup.resolved) {
+      const { entry, values } = pendingGroup;
+      const members = await memberValues(context, entry, values, stats);
+      tracking?.group(group, values, members);
+      resolver.addGroup(group, classifyMembers(groupDns, group, members));
+    }
     groups.push(group);
   }
   return groups;

@@ -16,7 +16,23 @@ export const ALL_ATTRIBUTES_AS_BUFFERS: string[] = new EveryAttribute();
 
 /** One attribute's values as Buffers, whatever shape ldapts returned (scalar or array, string or Buffer). */
 export function valuesAsBuffers(value: Entry[string]): Buffer[] {
-  return (Array.isArray(value) ? value : [value]).map((v) => (Buffer.isBuffer(v) ? v : Buffer.from(v, 'utf8')));
+  const values = Array.isArray(value) ? value : [value];
+  // Asked for as Buffers (ALL_ATTRIBUTES_AS_BUFFERS), they nearly always are: a group's many member values are then not copied.
+  if (values.every((v) => Buffer.isBuffer(v))) return values as Buffer[];
+  return values.map((v) => (Buffer.isBuffer(v) ? v : Buffer.from(v, 'utf8')));
+}
+
+/** The few attribute names a read meets, each lower-cased once instead of once per entry (bounded: a server picks the names). */
+const NAMES = new Map<string, string>();
+const NAMES_KEPT = 1000;
+
+function attributeName(key: string): string {
+  const known = NAMES.get(key);
+  if (known !== undefined) return known;
+  const lower = key.toLowerCase();
+  const name = lower.endsWith(';binary') ? lower.slice(0, -';binary'.length) : lower;
+  if (NAMES.size < NAMES_KEPT) NAMES.set(key, name);
+  return name;
 }
 
 /**
@@ -32,9 +48,7 @@ export class EntryValues {
   constructor(entry: Entry) {
     for (const [key, value] of Object.entries(entry)) {
       if (key === 'dn') continue;
-      const name = key.toLowerCase().replace(/;binary$/, '');
-      const values = valuesAsBuffers(value);
-      this.byName.set(name, values);
+      this.byName.set(attributeName(key), valuesAsBuffers(value));
     }
   }
 

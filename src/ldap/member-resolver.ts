@@ -13,7 +13,8 @@ const LOOKUP_CONCURRENCY = 8;
 
 interface PendingLookup {
   member: string;
-  groups: DirectoryGroup[];
+  /** Every group with this member, and the value as that group spells it. */
+  groups: { group: DirectoryGroup; member: string }[];
 }
 
 /**
@@ -45,7 +46,7 @@ export class MemberResolver {
     this.normalizedBase = normalizeDN(settings.base);
   }
 
-  /** With LDAP_SYNC_NESTED_GROUPS=false: the groups a member value may name. */
+  /** With LDAP_SYNC_NESTED_GROUPS=false: the groups a member value may name (before finish()). */
   rememberGroups(normalizedDns: Set<string>): void {
     this.groupDns = normalizedDns;
   }
@@ -99,24 +100,28 @@ export class MemberResolver {
         if (member !== '') group.memberUsernames.push(nfc(member));
         continue;
       }
-      if (this.groupDns.has(normalized)) {
-        const hint = 'member is a group; its members are not included while LDAP_SYNC_NESTED_GROUPS=false (set it to true to include them)';
-        this.reject(group, member, 'member-is-group', hint);
-        continue;
-      }
+      // A DN naming a group (LDAP_SYNC_NESTED_GROUPS=false) waits here too: the groups may not all be read yet (finish() tells).
       if (!this.isUnderBase(normalized)) {
         this.reject(group, member, 'member-outside-base', `member DN is outside LDAP_BASE (${this.settings.base})`);
         continue;
       }
       const lookup: PendingLookup = this.pending.get(normalized) ?? { member, groups: [] };
-      lookup.groups.push(group);
+      lookup.groups.push({ group, member });
       this.pending.set(normalized, lookup);
     }
   }
 
   /** Runs the collected lookups and returns every member that could not be resolved. */
   async finish(): Promise<UnresolvedMember[]> {
-    const queue = [...this.pending.values()];
+    const queue: PendingLookup[] = [];
+    for (const [normalized, lookup] of this.pending) {
+      if (!this.groupDns.has(normalized)) {
+        queue.push(lookup);
+        continue;
+      }
+      const hint = 'member is a group; its members are not included while LDAP_SYNC_NESTED_GROUPS=false (set it to true to include them)';
+      for (const { group, member } of lookup.groups) this.reject(group, member, 'member-is-group', hint);
+    }
     const worker = async () => {
       for (let next = queue.shift(); next; next = queue.shift()) await this.lookup(next);
     };
@@ -150,15 +155,15 @@ export class MemberResolver {
       if (!(error instanceof NoSuchObjectError)) {
         throw new LdapError('ldap_search', `failed to look up group member ${member}: ${describeError(error)}`, { cause: error });
       }
-      for (const group of groups) this.reject(group, member, 'member-not-found', 'member DN does not exist');
+      for (const { group } of groups) this.reject(group, member, 'member-not-found', 'member DN does not exist');
       return;
     }
     if (username === '') {
-      for (const group of groups) this.reject(group, member, 'member-not-found', `member entry has no ${attribute} attribute`);
+      for (const { group } of groups) this.reject(group, member, 'member-not-found', `member entry has no ${attribute} attribute`);
       return;
     }
     this.log.debug('Resolved group member by lookup', { member, username });
-    for (const group of groups) group.memberUsernames.push(username);
+    for (const { group } of groups) group.memberUsernames.push(username);
   }
 
   private reject(group: DirectoryGroup, member: string, reason: UnresolvedMember['reason'], message: string): void {

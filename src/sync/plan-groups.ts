@@ -66,9 +66,9 @@ export function planGroupsAndMemberships(
   result: SyncPlan,
 ): void {
   const { ldapGroups, localGroups } = current;
-  const groupKeeps = (row: CurrentGroup, active: Set<string>) => !active.has(row.ldapId as string) && screened.seen.has(row.ldapId as string);
+  const groupKeeps = (row: CurrentGroup, active: boolean) => !active && screened.seen.has(row.ldapId as string);
   const excluded = resolveUniqueClaims(screened.candidates, localGroups, ldapGroups, groupKeeps, [GROUP_NAME], 'group');
-  const finalUsers = indexUsers(users.finalUserIds);
+  const { finalUsers } = users;
   const planned: { candidate: GroupCandidate; groupId: string }[] = [];
   const membersOf: Int32Array[] = [];
   for (const candidate of screened.candidates) {
@@ -90,17 +90,6 @@ export function planGroupsAndMemberships(
   for (const row of ldapGroups) {
     if (!screened.seen.has(row.ldapId as string)) result.groups.delete.push({ id: row.id, name: row.name, ldapId: row.ldapId as string });
   }
-}
-
-/** The LDAP user rows after the run as small integers: ids by index, index by exact-case username. */
-function indexUsers(finalUserIds: Map<string, string>): { ids: string[]; indexByUsername: Map<string, number> } {
-  const ids: string[] = [];
-  const indexByUsername = new Map<string, number>();
-  for (const [username, id] of finalUserIds) {
-    indexByUsername.set(username, ids.length);
-    ids.push(id);
-  }
-  return { ids, indexByUsername };
 }
 
 /** A group's members as user row indexes; a member that is no LDAP user row after the run is skipped, as Pocket ID does. */

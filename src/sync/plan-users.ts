@@ -11,6 +11,8 @@ export interface UserCandidate {
   ldapId: string;
   desired: UserFields;
   existing?: CurrentUser;
+  /** The index of `existing` among the LDAP rows. */
+  row?: number;
 }
 
 /** The entries that passed every rule of their own, and the ids seen (skipped ones included). */
@@ -19,10 +21,21 @@ export interface ScreenedUsers {
   seen: Set<string>;
 }
 
+/**
+ * Every LDAP user row after the run, disabled ones included, as small
+ * integers: ids by index, and the index of each exact-case username (Pocket
+ * ID resolves group members against exactly these usernames). A username an
+ * entry gives its row is the entry's own string, the very instance its group
+ * members resolved to, so their lookups match by identity.
+ */
+export interface FinalUsers {
+  ids: string[];
+  indexByUsername: Map<string, number>;
+}
+
 /** What the group half needs from the users: the final owners of usernames. */
 export interface UserOutcome {
-  /** Exact-case username → id of every LDAP user row after the run, disabled ones included. */
-  finalUserIds: Map<string, string>;
+  finalUsers: FinalUsers;
   /** Row id → username after the run, for membership messages (few: computed on first use). */
   usernameOf: (id: string) => string | undefined;
   /** Username → the skip of its user entry, so a member skip can say why (member-skips.ts). */
@@ -68,19 +81,22 @@ export function screenUsers(
   options: PlanOptions,
   skips: Skip[],
 ): ScreenedUsers {
-  const usersByLdapId = new Map(ldapUsers.map((u) => [u.ldapId as string, u]));
+  const rowByLdapId = new Map(ldapUsers.map((u, row) => [u.ldapId as string, row]));
   const screened = screenEntries(entries, 'user', skips);
   const candidates: UserCandidate[] = [];
   for (const entry of screened.accepted) {
-    const fields = desiredUserFields(entry);
-    const invalid = validateUser(fields, options.requireUserEmail);
+    const desired = desiredUserFields(entry, adminUsernames);
+    const invalid = validateUser(desired, options.requireUserEmail);
     if (invalid) {
       skips.push({ kind: 'user', dn: entry.dn, ...invalid });
       continue;
     }
-    const candidate: UserCandidate = { dn: entry.dn, ldapId: entry.ldapId, desired: { ...fields, isAdmin: adminUsernames.has(fields.username) } };
-    const existing = usersByLdapId.get(entry.ldapId);
-    if (existing) candidate.existing = existing;
+    const candidate: UserCandidate = { dn: entry.dn, ldapId: entry.ldapId, desired };
+    const row = rowByLdapId.get(entry.ldapId);
+    if (row !== undefined) {
+      candidate.existing = ldapUsers[row];
+      candidate.row = row;
+    }
     candidates.push(candidate);
   }
   return { candidates, seen: screened.seen };
@@ -96,13 +112,11 @@ export function planUsers(
 ): UserOutcome {
   const { ldapUsers, localUsers } = current;
   // An LDAP row keeps its values unless an active entry updates it or a hard delete removes it.
-  const userKeeps = (row: CurrentUser, active: Set<string>) =>
-    !active.has(row.ldapId as string) && (screened.seen.has(row.ldapId as string) || options.softDeleteUsers);
+  const userKeeps = (row: CurrentUser, active: boolean) => !active && (screened.seen.has(row.ldapId as string) || options.softDeleteUsers);
   const excluded = resolveUniqueClaims(screened.candidates, localUsers, ldapUsers, userKeeps, [USERNAME, EMAIL], 'user');
 
-  // Row id → the username an entry gives it (unchanged or updated). The entry's own string,
-  // which is also the instance its group members resolved to: member lookups then match by identity.
-  const usernameFromEntry = new Map<string, string>();
+  // By LDAP row: the username an entry gives it (unchanged or updated).
+  const usernameFromEntry: (string | undefined)[] = new Array(ldapUsers.length);
   for (const candidate of screened.candidates) {
     const skip = excluded.get(candidate);
     if (skip) {
@@ -114,49 +128,56 @@ export function planUsers(
       result.users.create.push({ id: newId(), ldapId: candidate.ldapId, dn: candidate.dn, ...desired });
       continue;
     }
-    usernameFromEntry.set(existing.id, desired.username);
+    usernameFromEntry[candidate.row as number] = desired.username;
     const before = pickFields(existing);
     const changed = changedFields(before, desired);
     if (changed.length === 0) result.users.unchanged += 1;
     else result.users.update.push({ id: existing.id, dn: candidate.dn, before, after: desired, changed } satisfies UserChange);
   }
-  const finalUserIds = planRemovals(screened.seen, ldapUsers, usernameFromEntry, options, result);
+  const finalUsers = planRemovals(screened.seen, ldapUsers, usernameFromEntry, options, result);
   let usernameById: Map<string, string> | undefined;
   const usernameOf = (id: string) => {
     if (!usernameById) {
       usernameById = new Map(current.allUsers.map((u) => [u.id, u.username]));
-      for (const [username, userId] of finalUserIds) usernameById.set(userId, username);
+      for (const [username, index] of finalUsers.indexByUsername) usernameById.set(finalUsers.ids[index] as string, username);
     }
     return usernameById.get(id);
   };
-  return { finalUserIds, usernameOf };
+  return { finalUsers, usernameOf };
 }
 
 /**
- * Rows whose entry is gone are disabled (soft delete) or deleted. Returns the
- * exact-case username → row id of every LDAP user row after the run: Pocket
- * ID resolves group members against exactly this set.
+ * Rows whose entry is gone are disabled (soft delete) or deleted. Returns
+ * every LDAP user row after the run with its final username: Pocket ID
+ * resolves group members against exactly these.
  */
 function planRemovals(
   seen: Set<string>,
   ldapUsers: CurrentUser[],
-  usernameFromEntry: Map<string, string>,
+  usernameFromEntry: (string | undefined)[],
   options: PlanOptions,
   result: SyncPlan,
-): Map<string, string> {
-  const finalUserIds = new Map<string, string>();
-  for (const row of ldapUsers) {
+): FinalUsers {
+  const final: FinalUsers = { ids: [], indexByUsername: new Map() };
+  const keep = (username: string, id: string) => {
+    final.indexByUsername.set(username, final.ids.length);
+    final.ids.push(id);
+  };
+  ldapUsers.forEach((row, index) => {
+    // A row an entry writes is seen; only the others may be gone.
+    const fromEntry = usernameFromEntry[index];
+    if (fromEntry !== undefined) return keep(fromEntry, row.id);
     const ldapId = row.ldapId as string;
     if (!seen.has(ldapId)) {
       const removed = { id: row.id, username: row.username, ldapId };
       if (!options.softDeleteUsers) {
         result.users.delete.push(removed);
-        continue;
+        return;
       }
       if (!row.disabled) result.users.disable.push(removed);
     }
-    finalUserIds.set(usernameFromEntry.get(row.id) ?? row.username, row.id);
-  }
-  for (const user of result.users.create) finalUserIds.set(user.username, user.id);
-  return finalUserIds;
+    keep(row.username, row.id);
+  });
+  for (const user of result.users.create) keep(user.username, user.id);
+  return final;
 }

@@ -1,12 +1,16 @@
 import type { DirectoryGroup, DirectoryUser } from './snapshot.js';
 import type { Skip } from './types.js';
 
-/** Entries sharing a unique id are ambiguous: all of them are skipped, none is guessed. */
-function duplicateIds(entries: { ldapId: string }[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const { ldapId } of entries) if (ldapId !== '') counts.set(ldapId, (counts.get(ldapId) ?? 0) + 1);
-  for (const [id, count] of counts) if (count < 2) counts.delete(id);
-  return counts;
+/** Every id, and how often each id shared by several entries occurs: all of those entries are skipped, none is guessed. */
+function idsAndDuplicates(entries: { ldapId: string }[]): { ids: Set<string>; duplicates: Map<string, number> } {
+  const ids = new Set<string>();
+  const duplicates = new Map<string, number>();
+  for (const { ldapId } of entries) {
+    if (ldapId === '') continue;
+    if (ids.has(ldapId)) duplicates.set(ldapId, (duplicates.get(ldapId) ?? 1) + 1);
+    else ids.add(ldapId);
+  }
+  return { ids, duplicates };
 }
 
 /**
@@ -19,15 +23,13 @@ export function screenEntries<E extends DirectoryUser | DirectoryGroup>(
   kind: 'user' | 'group',
   skips: Skip[],
 ): { accepted: E[]; seen: Set<string> } {
-  const duplicates = duplicateIds(entries);
-  const seen = new Set<string>();
+  const { ids: seen, duplicates } = idsAndDuplicates(entries);
   const accepted: E[] = [];
   for (const entry of entries) {
     if (entry.ldapId === '') {
       skips.push({ kind, dn: entry.dn, reason: 'missing-unique-id', message: `${kind} has no value for its unique identifier attribute` });
       continue;
     }
-    seen.add(entry.ldapId);
     const count = duplicates.get(entry.ldapId);
     if (count !== undefined) {
       skips.push({ kind, dn: entry.dn, reason: 'duplicate-unique-id', message: `unique identifier "${entry.ldapId}" is shared by ${count} entries; all of them are skipped` });

@@ -38,7 +38,7 @@ export function resolveUniqueClaims<R extends { ldapId: string | null }, C exten
   candidates: C[],
   localRows: R[],
   ldapRows: R[],
-  rowKeepsValues: (row: R, activeLdapIds: Set<string>) => boolean,
+  rowKeepsValues: (row: R, active: boolean) => boolean,
   keys: UniqueKey<C, R>[],
   kind: Skip['kind'],
 ): Map<C, Skip> {
@@ -53,8 +53,11 @@ export function resolveUniqueClaims<R extends { ldapId: string | null }, C exten
   };
   for (let round = 0; round <= candidates.length; round++) {
     const active = candidates.filter((c) => !excluded.has(c));
-    const activeLdapIds = new Set(active.map((c) => c.ldapId));
-    const keepsValues = (row: R) => rowKeepsValues(row, activeLdapIds);
+    // A row is active when an active entry has its ldap_id, that is, when it is that entry's `existing`
+    // (ldap_id is unique): compared by identity, not by a hundred thousand id strings.
+    const activeRows = new Set<R>();
+    for (const c of active) if (c.existing) activeRows.add(c.existing);
+    const keepsValues = (row: R) => rowKeepsValues(row, activeRows.has(row));
     const changed = keys.map((key) => excludeHeldValues(active, excluded, key, heldValues(key, localRows, ldapRows, keepsValues), exclude)).some(Boolean);
     if (changed) continue;
     if (!keys.map((key) => excludeLaterClaims(active, excluded, key, exclude)).some(Boolean)) break;
@@ -70,8 +73,9 @@ function heldValues<R, C>(key: UniqueKey<C, R>, localRows: R[], ldapRows: R[], k
     if (value !== null) taken.set(value, { description: `a local (non-LDAP) row` });
   }
   for (const row of ldapRows) {
+    if (!keepsValues(row)) continue;
     const value = key.ofRow(row);
-    if (value !== null && keepsValues(row)) taken.set(value, { description: `an LDAP-managed row that keeps its current values` });
+    if (value !== null) taken.set(value, { description: `an LDAP-managed row that keeps its current values` });
   }
   return taken;
 }
@@ -110,9 +114,9 @@ function excludeLaterClaims<R, C extends Candidate<R>>(
 ): boolean {
   let changed = false;
   const owners = new Map<string, C>();
-  const incumbents = active.filter((c) => c.existing && key.ofRow(c.existing) === key.ofCandidate(c));
-  const incumbentSet = new Set(incumbents);
-  const others = active.filter((c) => !incumbentSet.has(c));
+  const incumbents: C[] = [];
+  const others: C[] = [];
+  for (const c of active) (c.existing && key.ofRow(c.existing) === key.ofCandidate(c) ? incumbents : others).push(c);
   for (const candidate of [...incumbents, ...others]) {
     if (excluded.has(candidate)) continue;
     const value = key.ofCandidate(candidate);

@@ -16,14 +16,17 @@ export interface Invalid {
 /** PostgreSQL's users.email is varchar(255); Pocket ID would abort the run on a longer one. */
 const EMAIL_MAX = 255;
 
-export function desiredUserFields(entry: DirectoryUser): Omit<UserFields, 'isAdmin'> {
+/** The row an entry asks for; admin when its username is among the admin group's members. */
+export function desiredUserFields(entry: DirectoryUser, adminUsernames: ReadonlySet<string>): UserFields {
   const displayName = entry.displayName !== '' ? entry.displayName : goTrimSpace(`${entry.firstName} ${entry.lastName}`);
+  const username = nfc(entry.username);
   return {
-    username: nfc(entry.username),
+    username,
     email: entry.email === '' ? null : nfc(entry.email),
     firstName: nfc(entry.firstName),
     lastName: nfc(entry.lastName),
     displayName: nfc(displayName),
+    isAdmin: adminUsernames.has(username),
     emailVerified: true,
     // Pocket ID enables every user it reads; a directory-disabled account
     // (LDAP_SYNC_DISABLED_ACCOUNTS=true) is created or kept disabled instead.
@@ -32,6 +35,8 @@ export function desiredUserFields(entry: DirectoryUser): Omit<UserFields, 'isAdm
 }
 
 function tooLong(value: string, max: number, reason: SkipReason, label: string): Invalid | null {
+  // A string never has more code points than UTF-16 units: short ones need no counting.
+  if (value.length <= max) return null;
   const length = runeCount(value);
   return length > max ? { reason, message: `${label} is ${length} characters long (at most ${max})` } : null;
 }

@@ -15,6 +15,8 @@ export function decodeUtf8(bytes: Uint8Array): string | null {
   // the million member values of a large directory; both reject exactly what
   // Go's utf8.Valid rejects, and toString keeps a leading BOM.
   if (!isUtf8(bytes)) return null;
+  // LDAP values arrive as Buffers: decoded in place, without a second Buffer object for each of a million values.
+  if (Buffer.isBuffer(bytes)) return bytes.toString('utf8');
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
 }
 

@@ -109,3 +109,27 @@ for (const kind of DB_KINDS) {
     });
   });
 }
+
+test('postgres: a plan touching more rows than the state holds compares a fresh read whole instead of checking its rows', async () => {
+  await withDatabases('postgres', async (testDb, db) => {
+    const plans = async (elsewhere: () => Promise<void>) => {
+      const ahead = await db.readState();
+      await elsewhere();
+      let count = 0;
+      const result = await db.write((state) => {
+        count += 1;
+        const plan = emptyPlan();
+        // Like an initial sync: every user new, more rows than the database holds.
+        const base = 1000 + state.users.length * 100;
+        plan.users.create = Array.from({ length: 10 + 2 * state.users.length }, (_, n) => newUser(base + n, `new${base + n}`));
+        return plan;
+      }, { now: new Date(), ahead });
+      assert.equal(result.transactions, 1);
+      return count;
+    };
+    assert.equal(await plans(async () => undefined), 1, 'nothing changed since the read ahead: the plan stands');
+    // A local user the plan's own rows would never be checked against: the whole-state comparison still sees it.
+    assert.equal(await plans(() => insertUser(testDb, 100, 'local100', null)), 2);
+    assert.equal((await testDb.users()).length, 10 + 1 + 32);
+  });
+});

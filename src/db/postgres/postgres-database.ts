@@ -1,7 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 import { errorMessage } from '../../log/error-message.js';
 import type { CurrentState, SyncPlan } from '../../sync/types.js';
-import { apply, applySteps, firstMismatch, writesAnything } from '../apply.js';
+import { apply, applySteps, firstMismatch, writesAnything, type ApplyStep } from '../apply.js';
+import { sameState } from '../../sync/state-equality.js';
 import { ExpectationCheck } from '../expectation-check.js';
 import { SyncLockBusyError, type PocketIdDatabase, type SchemaReport, type StateRead, type StateScope, type WriteOptions, type WriteResult } from '../database.js';
 import { judgeSchema } from '../schema-check.js';
@@ -68,32 +69,18 @@ export class PostgresDatabase implements PocketIdDatabase {
    * and its writes to other rows never wait for it. The transaction-scoped
    * advisory lock is its first statement: it is released by COMMIT or ROLLBACK
    * (also when the connection dies), never waited for. With a state read
-   * ahead, the plan is made before the transaction: a plan that writes
-   * nothing opens none, and inside it only the rows the plan touches are
-   * checked (expectation-check.ts); if Pocket ID or another instance changed
-   * one of them since, the state is read again under the lock and the plan
-   * made again, as without a state read ahead.
+   * ahead, the plan is made before the transaction, and a plan that writes
+   * nothing opens none (planInTransaction says how the others are checked).
    */
   write(prepare: (state: CurrentState) => SyncPlan, options: WriteOptions): Promise<WriteResult> {
     return this.connecting(async () => {
-      const { ahead } = options;
-      const planned = ahead ? prepare(ahead.state) : null;
+      const planned = options.ahead ? prepare(options.ahead.state) : null;
       if (planned && !writesAnything(planned)) return { plan: planned, transactions: 0, applyMs: 0, longestTransactionMs: 0, revoked: [] };
-      const stepsOf = (plan: SyncPlan) => applySteps(plan, undefined, options.revoke ?? null);
       let started = 0;
       let revoked: RevokedCredentials[] = [];
       const plan = await this.db.transaction().execute(async (trx) => {
         await this.takeSyncLock(trx);
-        let plan = planned;
-        let steps = plan && stepsOf(plan);
-        if (plan && steps && ahead) {
-          const check = new ExpectationCheck(trx, postgresDialect, ahead.state, plan);
-          if ((await firstMismatch(steps, (expectation) => check.mismatch(expectation))) !== null) plan = null;
-        }
-        if (!plan || !steps) {
-          plan = prepare(await readCurrentState(trx, postgresDialect, options.scope?.claims));
-          steps = stepsOf(plan);
-        }
+        const { plan, steps } = await planInTransaction(trx, prepare, options, planned);
         started = performance.now();
         revoked = await apply(steps, new SetWriter(trx, postgresDialect, postgresSessions), options.now);
         return plan;
@@ -115,4 +102,39 @@ export class PostgresDatabase implements PocketIdDatabase {
   async close(): Promise<void> {
     await this.db.destroy();
   }
+}
+
+/** Rows the plan's steps check (their expectations): what checking them costs. */
+const checkedRows = (steps: ApplyStep[]) => steps.reduce((n, s) => n + (s.expect ? s.rows.length : 0), 0);
+
+/**
+ * The plan to write, under the advisory lock. A plan made from the state read
+ * ahead stands if what it rests on is unchanged since: a plan touching fewer
+ * rows than the state holds (every run but an initial sync or a mass change)
+ * checks just those rows (ExpectationCheck); a larger one reads the state
+ * again and compares it whole (sameState), which is then cheaper. If Pocket
+ * ID or another instance changed something, the plan is made again from the
+ * state read here, as without a state read ahead.
+ */
+async function planInTransaction(
+  trx: Kysely<PocketIdSchema>,
+  prepare: (state: CurrentState) => SyncPlan,
+  options: WriteOptions,
+  planned: SyncPlan | null,
+): Promise<{ plan: SyncPlan; steps: ApplyStep[] }> {
+  const stepsOf = (plan: SyncPlan) => applySteps(plan, undefined, options.revoke ?? null);
+  const replan = async (state?: CurrentState) => {
+    const plan = prepare(state ?? (await readCurrentState(trx, postgresDialect, options.scope?.claims)));
+    return { plan, steps: stepsOf(plan) };
+  };
+  const { ahead } = options;
+  if (!planned || !ahead) return replan();
+  const steps = stepsOf(planned);
+  const { state } = ahead;
+  if (checkedRows(steps) > state.users.length + state.groups.length + state.memberships.size) {
+    const fresh = await readCurrentState(trx, postgresDialect, options.scope?.claims);
+    return sameState(fresh, state) ? { plan: planned, steps } : replan(fresh);
+  }
+  const check = new ExpectationCheck(trx, postgresDialect, state, planned);
+  return (await firstMismatch(steps, (expectation) => check.mismatch(expectation))) === null ? { plan: planned, steps } : replan();
 }

@@ -5,8 +5,8 @@ import { sqliteRows } from './sqlite-row-source.js';
 export const sqliteDialect: SqlDialect = {
   ...sqliteRows,
   kind: 'sqlite',
-  // In the order rows arrive: grouped by the leading primary-key column, that is the
-  // key's order, which is ascending. (An explicit ORDER BY costs a sort per group; an
+  // In the order rows arrive: one user's range of the primary key (user_id, user_group_id)
+  // comes in the key's order, ascending. (An explicit ORDER BY costs a sort per user; an
   // unsorted list would only make the plan compare it the slow way, never wrongly.)
   joinIds: (column) => sql<string>`group_concat(${sql.ref(column)}, ',')`,
   // NOT INDEXED: for `key IN (...)` SQLite would pick the (key, user_id, user_group_id) index and fetch
