@@ -71,6 +71,13 @@ for (const kind of kinds) {
   await run('no-change #3', { deletionScan: 'never' });
   await run('no-change scan #1', { deletionScan: 'always' });
   await run('no-change scan #2', { deletionScan: 'always' });
+  console.log(`${kind} heap after the incremental runs: ${heapMiB().toFixed(1)} MiB (delta ${(heapMiB() - heap0).toFixed(1)} MiB)`);
+  if (process.env.ONEPCT === '0') {
+    const withCopy = heapMiB();
+    memory.kept = null; memory.normalized = new Map(); memory.lastPlan = null;
+    const without = heapMiB();
+    console.log(`${kind} the kept copy: ${(withCopy - without).toFixed(1)} MiB (heap ${withCopy.toFixed(1)} with, ${without.toFixed(1)} without; load ${load()})`);
+  }
   if (process.env.ONEPCT !== '0') {
     const { model: model1 } = mutate(model0);
     const { phases } = planChanges(model0, model1);
@@ -79,6 +86,7 @@ for (const kind of kinds) {
     console.log(`1% applied in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     await run('1pct', { deletionScan: 'never' });
     await run('1pct then scan', { deletionScan: 'always' });
+    console.log(`${kind} heap after 1pct: delta ${(heapMiB() - heap0).toFixed(1)} MiB`);
     const db = await openDatabase(config.database);
     try {
       const full = await runSync(config, db, log, { dryRun: true });

@@ -31,8 +31,20 @@ SLAPD_PID=''
 # /proc/PID/stat's third field is the state; Z is a zombie (exited, not yet reaped by us).
 alive() { [ -n "$1" ] && [ -r "/proc/$1/stat" ] && [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
 
+# Removes $1, retrying while a process that is still stopping (slapd) writes into it: under load
+# one `rm -rf` could meet a file created after it emptied a directory and fail the whole demo.
+remove_tree() {
+  for _ in $(seq 50); do
+    rm -rf "$1" 2>/dev/null
+    [ -e "$1" ] || return 0
+    sleep 0.1
+  done
+  rm -rf "$1"
+}
+
 cleanup() {
   local status=$?
+  set +e # every step of the cleanup runs, whatever an earlier one returned
   trap - EXIT
   trap '' INT TERM HUP # a second Ctrl-C must not cut the cleanup short; it takes well under a second
   if alive "$DIRECTORY_PID"; then
@@ -44,15 +56,20 @@ cleanup() {
   # start-directory.js stops slapd itself; this only matters if it died without doing so.
   if alive "$SLAPD_PID" && [ "$(cat "/proc/$SLAPD_PID/comm" 2>/dev/null)" = slapd ]; then
     kill -KILL "$SLAPD_PID" 2>/dev/null || true
+    for _ in $(seq 50); do alive "$SLAPD_PID" || break; sleep 0.1; done
   fi
   if [ -n "${DEMO_KEEP:-}" ]; then
-    rm -rf "${SLAPD_DIR:-$WORK/none}"
+    remove_tree "${SLAPD_DIR:-$WORK/none}"
     heading "Cleanup"
     echo "Stopped slapd (pid ${SLAPD_PID:-none}); kept $WORK (DEMO_KEEP is set)."
   else
-    rm -rf "$WORK"
     heading "Cleanup"
-    echo "Stopped slapd (pid ${SLAPD_PID:-none}) and removed $WORK."
+    if remove_tree "$WORK"; then
+      echo "Stopped slapd (pid ${SLAPD_PID:-none}) and removed $WORK."
+    else
+      echo "Stopped slapd (pid ${SLAPD_PID:-none}); could not remove $WORK (see the error above)." >&2
+      [ "$status" -eq 0 ] && status=1
+    fi
   fi
   if [ "$status" -eq 0 ]; then
     echo "Demo finished in $(elapsed)."

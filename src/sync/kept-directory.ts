@@ -220,30 +220,48 @@ export function mergeChanges(kept: KeptDirectory, changes: DirectoryChanges): Me
   return outcome;
 }
 
+/** Adds a second merge of the same run (groups read again) to the first one's outcome. */
+export function foldOutcome(into: MergeOutcome, more: MergeOutcome): void {
+  for (const kind of ['users', 'groups'] as const) {
+    into.added[kind] += more.added[kind];
+    into.changed[kind] += more.changed[kind];
+    into.removed[kind] += more.removed[kind];
+  }
+  into.changedUsers.push(...more.changedUsers);
+  for (const dn of more.touchedDns) into.touchedDns.add(dn);
+  into.readGroups.push(...more.readGroups);
+  for (const [group, raw] of more.rawMembers) into.rawMembers.set(group, raw);
+}
+
 /**
  * The kept groups whose members must be resolved again: those read this run,
  * and those with a member value naming a touched DN (a user renamed, added,
  * removed or given another username; a group renamed, added or removed; another
- * entry that changed). `normalize` is the DN normalisation the resolver uses.
+ * entry that changed). `normalize` is the DN normalisation the resolver uses;
+ * `normalized` caches it between runs. A member value spelled exactly as a kept
+ * user's DN can only name that user, so it is compared as it is: only the few
+ * other values (other spellings, lookups, unresolved members) are normalised.
  */
 export function groupsToResolve(kept: KeptDirectory, outcome: MergeOutcome, normalize: (dn: string) => string, normalized: Map<string, string>): KeptGroup[] {
   const result = new Set<KeptGroup>(outcome.readGroups);
-  if (outcome.touchedDns.size === 0) return [...result];
-  const touched = new Set([...outcome.touchedDns].map(normalize));
-  for (const group of kept.groups.values()) {
-    if (result.has(group)) continue;
-    for (const value of group.members) {
-      if (typeof value !== 'string') continue;
-      let key = normalized.get(value);
-      if (key === undefined) {
-        key = normalize(value);
-        normalized.set(value, key);
-      }
-      if (touched.has(key)) {
-        result.add(group);
-        break;
-      }
+  const exact = outcome.touchedDns;
+  if (exact.size === 0) return [...result];
+  const touched = new Set([...exact].map(normalize));
+  const userDns = new Set<string>();
+  for (const { user } of kept.users.values()) userDns.add(user.dn);
+  const names = (value: MemberValue): boolean => {
+    if (typeof value !== 'string') return false;
+    if (exact.has(value)) return true;
+    if (userDns.has(value)) return false;
+    let key = normalized.get(value);
+    if (key === undefined) {
+      key = normalize(value);
+      normalized.set(value, key);
     }
+    return touched.has(key);
+  };
+  for (const group of kept.groups.values()) {
+    if (!result.has(group) && group.members.some(names)) result.add(group);
   }
   return [...result];
 }
