@@ -65,6 +65,8 @@ interface Options {
   keep: boolean;
   /** --claims: every user carries three more attributes, synced as two string claims and one array claim. */
   claims: boolean;
+  /** --inc-runs: how often each incremental no-change scenario runs in a row in its child. */
+  incRuns: number;
 }
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -100,7 +102,7 @@ function codeVersion(): { commit: string; dirtySrc: string[] } {
 }
 
 function usage(message: string): never {
-  console.error(`${message}\nusage: npm run bench -- [--workload M|L|M,L] [--db postgres|sqlite|both] [--scenarios ${SCENARIOS.join(',')}] [--page-size N] [--size-limit N] [--changes auto|modify|reload] [--floor-runs N] [--repeat N] [--profile] [--pg-explain MS] [--keep] [--claims]`);
+  console.error(`${message}\nusage: npm run bench -- [--workload M|L|M,L] [--db postgres|sqlite|both] [--scenarios ${SCENARIOS.join(',')}] [--page-size N] [--size-limit N] [--changes auto|modify|reload] [--floor-runs N] [--repeat N] [--profile] [--pg-explain MS] [--keep] [--claims] [--inc-runs N]`);
   process.exit(2);
 }
 
@@ -118,6 +120,7 @@ function parseOptions(argv: string[]): Options {
     pgExplainMs: null,
     keep: false,
     claims: false,
+    incRuns: 1,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
@@ -175,6 +178,9 @@ function parseOptions(argv: string[]): Options {
       case '--claims':
         options.claims = true;
         break;
+      case '--inc-runs':
+        options.incRuns = Number(value());
+        break;
       default:
         usage(`unknown option ${arg}`);
     }
@@ -182,6 +188,7 @@ function parseOptions(argv: string[]): Options {
   if (!Number.isInteger(options.pageSize) || options.pageSize < 1) usage('--page-size must be a positive integer');
   if (!Number.isInteger(options.floorRuns) || options.floorRuns < 1) usage('--floor-runs must be a positive integer');
   if (!Number.isInteger(options.repeat) || options.repeat < 1) usage('--repeat must be a positive integer');
+  if (!Number.isInteger(options.incRuns) || options.incRuns < 1) usage('--inc-runs must be a positive integer');
   if (options.pgExplainMs !== null && !(options.pgExplainMs >= 0)) usage('--pg-explain needs a number of milliseconds');
   return options;
 }
@@ -336,7 +343,7 @@ async function benchWorkload(name: WorkloadName, options: Options, workDir: stri
     incremental: [],
   };
 
-  const incrementalWanted = childScenarios(options.scenarios);
+  const incrementalWanted = childScenarios(options.scenarios, options.incRuns);
   const wantSyncs = incrementalWanted.length > 0 || (['dry-run', 'initial', 'no-change', '1pct'] as Scenario[]).some((sc) => options.scenarios.has(sc));
   const incrementalChildren: IncrementalChild[] = [];
   // One child at a time, each on its own clone of the synced database; those with a 1 % scenario stay, primed, until the change.

@@ -31,10 +31,14 @@ export interface IncrementalChild {
   finish(): Promise<IncrementalMeasurement>;
 }
 
-/** The children one database needs: one for every scenario it can share, another for inc-1pct-scan (each 1 % run consumes the change). */
-export function childScenarios(requested: ReadonlySet<string>): IncrementalScenario[][] {
+/**
+ * The children one database needs: one for every scenario it can share, another for inc-1pct-scan (each 1 % run
+ * consumes the change). `runs`: how often each no-change scenario runs in a row (--inc-runs), the first run after
+ * the full one being the one that may still pay for what the full run left behind.
+ */
+export function childScenarios(requested: ReadonlySet<string>, runs = 1): IncrementalScenario[][] {
   const wanted = INCREMENTAL_SCENARIOS.filter((s) => requested.has(s));
-  const main = wanted.filter((s) => s !== 'inc-1pct-scan');
+  const main = wanted.filter((s) => s !== 'inc-1pct-scan').flatMap((s) => (AFTER_CHANGES.includes(s) ? [s] : Array.from({ length: runs }, () => s)));
   return [main, wanted.filter((s) => s === 'inc-1pct-scan')].filter((list) => list.length > 0);
 }
 
@@ -85,11 +89,15 @@ export function incrementalRows(measurements: IncrementalMeasurement[], floors: 
       readMs: prime.readMs, planMs: prime.planMs, applyMs: prime.applyMs, rowsWritten: prime.rowsWritten,
       rowsDetail: `fills the memory (not an incremental figure); the memory then holds ${MiB(m.result.keptHeapBytes)} of heap`,
     });
+    const seen = new Map<string, number>();
+    const repeated = (scenario: string) => m.result.runs.filter((run) => run.scenario === scenario).length > 1;
     for (const { scenario, result: r, rssAfterKiB } of m.result.runs) {
       const floor = floorFor(scenario, floors);
+      seen.set(scenario, (seen.get(scenario) ?? 0) + 1);
+      const name = repeated(scenario) ? `${scenario} #${seen.get(scenario)}` : scenario;
       const mode = r.syncMode === 'incremental' ? 'incremental' : `${r.syncMode} run${r.fullReason ? ` (${r.fullReason})` : ''}`;
       rows.push({
-        workload: m.workload, database: m.database, scenario, wallMs: r.wallMs, cpuMs: r.cpuMs, maxRssKiB: rssAfterKiB,
+        workload: m.workload, database: m.database, scenario: name, wallMs: r.wallMs, cpuMs: r.cpuMs, maxRssKiB: rssAfterKiB,
         readMs: r.readMs, planMs: r.planMs, applyMs: r.applyMs, rowsWritten: r.rowsWritten,
         ...(floor === undefined ? {} : { ratio: r.wallMs / floor }),
         rowsDetail: `${mode}; read whole ${r.entriesRead.users} users, ${r.entriesRead.groups} groups, ${r.entriesRead.total} entries in all; ${rowsDetail(r)}`,
@@ -105,7 +113,9 @@ const TARGETS: Partial<Record<IncrementalScenario, number>> = { 'inc-no-change':
 export function incrementalChecks(measurements: IncrementalMeasurement[], floors: Floors): TargetCheck[] {
   const checks: TargetCheck[] = [];
   for (const m of measurements) {
-    for (const { scenario, result: r } of m.result.runs) {
+    // A repeated scenario is judged by its last run: what the daemon pays from then on.
+    const last = m.result.runs.filter((run, i, all) => !all.slice(i + 1).some((later) => later.scenario === run.scenario));
+    for (const { scenario, result: r } of last) {
       const floor = floorFor(scenario, floors);
       checks.push({ workload: m.workload, target: `${m.database} ${scenario} ran incrementally`, measured: `${r.syncMode}${r.fullReason ? ` (${r.fullReason})` : ''}`, pass: r.syncMode === 'incremental' });
       const limit = TARGETS[scenario];

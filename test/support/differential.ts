@@ -104,73 +104,105 @@ function modeProblem(outcome: SyncOutcome, first: boolean): string | null {
   return `the run was ${result.mode}${result.fullReason ? ` (${result.fullReason})` : ''}, expected ${expected}`;
 }
 
-export async function runDifferential(setup: DifferentialSetup): Promise<DifferentialStats> {
-  const started = performance.now();
-  const { stream } = setup;
-  const pairs: Pair[] = [];
-  for (const kind of setup.kinds) pairs.push({ kind, incremental: await createTestDatabase(kind), full: await createTestDatabase(kind), run: incrementalRunner() });
-  const stats: DifferentialStats = { changes: 0, runs: 0, scans: 0, entriesRead: 0, fullRowsChanged: 0, ms: 0, applyMs: 0, incrementalMs: 0, fullMs: 0 };
-  const timed = async <T>(key: 'applyMs' | 'incrementalMs' | 'fullMs', work: () => Promise<T>): Promise<T> => {
+type Phase = 'applyMs' | 'incrementalMs' | 'fullMs';
+
+/** One stream against one directory: the databases, the tracker of what left the view, the counts, the recent batches. */
+class DifferentialRun {
+  readonly stats: DifferentialStats = { changes: 0, runs: 0, scans: 0, entriesRead: 0, fullRowsChanged: 0, ms: 0, applyMs: 0, incrementalMs: 0, fullMs: 0 };
+  private readonly tracker: ViewTracker;
+  private readonly history: Batch[] = [];
+  /** DIFFERENTIAL_KEEP_GOING=1: every mismatch is logged and the test fails at the end, to see all one stream finds. */
+  readonly mismatches: Error[] = [];
+
+  constructor(private readonly setup: DifferentialSetup, private readonly pairs: Pair[]) {
+    this.tracker = new ViewTracker(setup.stream.model);
+  }
+
+  private async timed<T>(phase: Phase, work: () => Promise<T>): Promise<T> {
     const t = performance.now();
     try {
       return await work();
     } finally {
-      stats[key] += performance.now() - t;
+      this.stats[phase] += performance.now() - t;
     }
-  };
-  const tracker = new ViewTracker(stream.model);
-  const history: Batch[] = [];
+  }
+
+  private fail(batch: number, what: string, diff: string[]): Error {
+    return failure(this.setup, batch, this.history, what, diff);
+  }
+
+  private mismatch(error: Error): void {
+    if (process.env.DIFFERENTIAL_KEEP_GOING !== '1') throw error;
+    this.setup.log(error.message.split('\nthe last batches:')[0] ?? '');
+    this.mismatches.push(error);
+  }
+
+  async learnIds(): Promise<void> {
+    const { model, flavour } = this.setup.stream;
+    this.tracker.learnIds(await this.setup.readIds(), (ref) => dnOf({ model, flavour }, ref));
+  }
+
+  /** Per database kind: the reference becomes a copy of the incremental database, both run, both must match. */
+  async check(batch: number, scan: boolean): Promise<void> {
+    const blur = scan ? NO_BLUR : this.tracker.blur();
+    for (const pair of this.pairs) {
+      await copyOwnedRows(pair.incremental, pair.full);
+      const incremental = await this.timed('incrementalMs', () => pair.run(this.setup.env(pair.incremental), scan));
+      const full = await this.timed('fullMs', () => syncWith(this.setup.env(pair.full), UNGUARDED));
+      if (full.error) throw new Error(`full run after batch ${batch} failed (${pair.kind}): ${full.error.message}\n${full.logs}`);
+      if (incremental.error) throw this.fail(batch, `the incremental run failed (${pair.kind}): ${incremental.error.message}`, []);
+      const problem = modeProblem(incremental, batch === 0);
+      if (problem) throw this.fail(batch, `${pair.kind}: ${problem}`, []);
+      this.stats.entriesRead += incremental.result?.entriesRead.total ?? 0;
+      this.stats.fullRowsChanged += rowsChanged(full);
+      const diff = differences(await readContents(pair.incremental.db), await readContents(pair.full.db), blur);
+      const left = scan ? '' : ` (no deletion scan; left out: ${ViewTracker.size(blur)})`;
+      if (diff.length > 0) this.mismatch(this.fail(batch, `${pair.kind}: the incremental run's database differs from the full run's${left}`, diff));
+    }
+    this.stats.runs += 1;
+    this.tracker.recordRun(scan);
+  }
+
+  /** The next batch of the stream, sent to the directory; returns whether the run after it scans. */
+  async applyBatch(batch: number): Promise<boolean> {
+    const { stream } = this.setup;
+    const changes = stream.batch(this.setup.maxBatch);
+    this.history.push({ number: batch, changes });
+    if (this.history.length > 3) this.history.shift();
+    await this.timed('applyMs', async () => {
+      for (const change of changes) await this.setup.apply(change.ops);
+    });
+    await this.learnIds();
+    this.stats.changes += changes.length;
+    const scan = stream.nextRunScans();
+    if (scan) this.stats.scans += 1;
+    return scan;
+  }
+}
+
+export async function runDifferential(setup: DifferentialSetup): Promise<DifferentialStats> {
+  const started = performance.now();
+  const pairs: Pair[] = [];
+  for (const kind of setup.kinds) pairs.push({ kind, incremental: await createTestDatabase(kind), full: await createTestDatabase(kind), run: incrementalRunner() });
+  const run = new DifferentialRun(setup, pairs);
   try {
-    // DIFFERENTIAL_KEEP_GOING=1: log every mismatch and fail at the end, to see all that one stream finds.
-    const mismatches: Error[] = [];
-    const mismatch = (error: Error) => {
-      if (process.env.DIFFERENTIAL_KEEP_GOING !== '1') throw error;
-      setup.log(error.message.split('\nthe last batches:')[0] ?? '');
-      mismatches.push(error);
-    };
-    const check = async (batch: number, scan: boolean) => {
-      const blur = scan ? NO_BLUR : tracker.blur();
-      for (const pair of pairs) {
-        // The full run starts where the incremental run starts.
-        await copyOwnedRows(pair.incremental, pair.full);
-        const incremental = await timed('incrementalMs', () => pair.run(setup.env(pair.incremental), scan));
-        const full = await timed('fullMs', () => syncWith(setup.env(pair.full), UNGUARDED));
-        if (full.error) throw new Error(`full run after batch ${batch} failed (${pair.kind}): ${full.error.message}\n${full.logs}`);
-        if (incremental.error) throw failure(setup, batch, history, `the incremental run failed (${pair.kind}): ${incremental.error.message}`, []);
-        const problem = modeProblem(incremental, batch === 0);
-        if (problem) throw failure(setup, batch, history, `${pair.kind}: ${problem}`, []);
-        stats.entriesRead += incremental.result?.entriesRead.total ?? 0;
-        stats.fullRowsChanged += rowsChanged(full);
-        const diff = differences(await readContents(pair.incremental.db), await readContents(pair.full.db), blur);
-        if (diff.length > 0) mismatch(failure(setup, batch, history, `${pair.kind}: the incremental run's database differs from the full run's${scan ? '' : ` (no deletion scan; left out: ${ViewTracker.size(blur)})`}`, diff));
-      }
-      stats.runs += 1;
-      tracker.recordRun(scan);
-    };
-    tracker.learnIds(await setup.readIds(), (ref) => dnOf({ model: stream.model, flavour: stream.flavour }, ref));
-    await check(0, true);
-    for (let batch = 1; batch <= setup.batches; batch++) {
-      const changes = stream.batch(setup.maxBatch);
-      history.push({ number: batch, changes });
-      if (history.length > 3) history.shift();
-      await timed('applyMs', async () => {
-        for (const change of changes) await setup.apply(change.ops);
-      });
-      tracker.learnIds(await setup.readIds(), (ref) => dnOf({ model: stream.model, flavour: stream.flavour }, ref));
-      stats.changes += changes.length;
-      const scan = stream.nextRunScans();
-      if (scan) stats.scans += 1;
-      await check(batch, scan);
-    }
-    if (mismatches.length > 0) throw new Error(`${mismatches.length} runs differed (DIFFERENTIAL_KEEP_GOING); the first:\n${mismatches[0]?.message}`);
+    await run.learnIds();
+    await run.check(0, true);
+    for (let batch = 1; batch <= setup.batches; batch++) await run.check(batch, await run.applyBatch(batch));
+    if (run.mismatches.length > 0) throw new Error(`${run.mismatches.length} runs differed (DIFFERENTIAL_KEEP_GOING); the first:\n${run.mismatches[0]?.message}`);
   } finally {
     for (const pair of pairs) {
       await pair.incremental.close();
       await pair.full.close();
     }
   }
-  stats.ms = performance.now() - started;
-  setup.log(`seed ${setup.seed}: ${stats.changes} changes in ${setup.batches} batches, ${stats.runs} runs per database (${stats.scans} with a deletion scan), incremental runs read ${stats.entriesRead} entries, full runs changed ${stats.fullRowsChanged} rows; ${(stats.ms / 1000).toFixed(1)} s (changes ${(stats.applyMs / 1000).toFixed(1)} s, incremental runs ${(stats.incrementalMs / 1000).toFixed(1)} s, full runs ${(stats.fullMs / 1000).toFixed(1)} s)`);
+  const stats = { ...run.stats, ms: performance.now() - started };
+  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  setup.log(
+    `seed ${setup.seed}: ${stats.changes} changes in ${setup.batches} batches, ${stats.runs} runs per database (${stats.scans} with a deletion scan), ` +
+      `incremental runs read ${stats.entriesRead} entries, full runs changed ${stats.fullRowsChanged} rows; ${s(stats.ms)} ` +
+      `(changes ${s(stats.applyMs)}, incremental runs ${s(stats.incrementalMs)}, full runs ${s(stats.fullMs)})`,
+  );
   return stats;
 }
 
