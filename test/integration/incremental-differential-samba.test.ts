@@ -40,7 +40,7 @@ after(async () => {
 });
 
 /**
- * Known mismatch, reported to the incremental lane (HELPERS.md, 11:00 UTC): a user moved out of the base
+ * Known mismatch, reported to the incremental lane (HELPERS.md, 10:57 UTC): a user moved out of the base
  * and back in loses, in incremental runs, its memberships in groups that did not change themselves (the
  * DC moved the linked member values with it; the kept groups still name the DN they had when last read).
  * Renames and moves within the base are handled since d141ea4. Remove `todo` with the fix.
