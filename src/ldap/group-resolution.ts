@@ -9,7 +9,7 @@ import { normalizeDN } from './dn.js';
 import { classifyMembers, groupDnsFor } from './group-entries.js';
 import { memberBuffers } from './kept-read.js';
 import { MemberResolver } from './member-resolver.js';
-import { entryKey, foldOutcome, groupsToResolve, mergeChanges, sameResolution, type KeptGroup, type MergeOutcome } from '../sync/kept-directory.js';
+import { entryKey, foldOutcome, groupsToResolve, mergeChanges, sameResolution, type KeptDirectory, type KeptGroup, type MergeOutcome } from '../sync/kept-directory.js';
 import { readGroupsAgain, type ChangeReadInput } from './change-reader.js';
 import type { DirectoryGroup, UnresolvedMember } from '../sync/snapshot.js';
 
@@ -35,6 +35,19 @@ function sameMembers(a: KeptGroup, b: KeptGroup): boolean {
 }
 
 /**
+ * Groups with a member value that names neither a kept user nor a kept group
+ * (an entry outside the base or the filter, a contact, a computer). On Active
+ * Directory such a value follows its entry wherever it moves, unseen: when an
+ * entry comes into the base its old DN is not known, so these groups are read again.
+ */
+function groupsNamingOthers(kept: KeptDirectory): KeptGroup[] {
+  const known = new Set<string>();
+  for (const { user } of kept.users.values()) known.add(user.dn);
+  for (const { group } of kept.groups.values()) known.add(group.dn);
+  return [...kept.groups.values()].filter(({ members }) => members.some((value) => typeof value !== 'string' || !known.has(value)));
+}
+
+/**
  * Resolves the affected groups in place. `normalized` caches member value →
  * normalised DN between runs (kept with the directory: a DN is parsed once).
  */
@@ -47,7 +60,11 @@ export async function resolveKeptGroups(
   const kept = input.kept;
   let targets = groupsToResolve(kept, outcome, normalizeDN, normalized);
   const read = new Set(outcome.readGroups);
-  const stale = targets.filter((target) => !read.has(target)).map(({ group }) => ({ dn: group.dn, key: entryKey(group.ldapId, group.dn) }));
+  const again = new Set(targets.filter((target) => !read.has(target)));
+  if (input.state.vendor.activeDirectoryCompatible && outcome.touchedDns.size > 0) {
+    for (const group of groupsNamingOthers(kept)) if (!read.has(group)) again.add(group);
+  }
+  const stale = [...again].map(({ group }) => ({ dn: group.dn, key: entryKey(group.ldapId, group.dn) }));
   let entriesRead = 0;
   if (stale.length > 0) {
     // Their member values may have moved with the entries they name (readGroupsAgain): read them as a full read would.

@@ -323,7 +323,8 @@ describe('Samba Active Directory DC', { skip }, () => {
     }
   });
 
-  test('a range that cannot be completed (the group shrank between two reads) fails the run and writes nothing', async () => {
+  // A deadline: the proxy's hook waits for a range read that a run gone wrong may never send.
+  test('a range that cannot be completed (the group shrank between two reads) fails the run and writes nothing', { timeout: 120_000 }, async () => {
     const db = await createTestDatabase('sqlite');
     const proxy = await startCuttingProxy(`${instance.ldapUrl}:389`);
     const removed = Array.from({ length: 1001 }, (_, i) => userDn(bigUser(2000 + i)));
