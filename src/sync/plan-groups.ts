@@ -16,12 +16,15 @@ interface GroupCandidate {
   name: string;
   memberUsernames: string[];
   existing?: CurrentGroup;
+  /** The index of `existing` among the LDAP rows. */
+  row?: number;
 }
 
-/** The entries that passed every rule of their own, the ids seen, and the admin group's members. */
+/** The entries that passed every rule of their own, the LDAP rows an entry names, and the admin group's members. */
 export interface ScreenedGroups {
   candidates: GroupCandidate[];
-  seen: Set<string>;
+  /** By LDAP row: 1 when an entry has its ldap_id (screen-entries.ts). */
+  seen: Uint8Array;
   adminUsernames: Set<string>;
 }
 
@@ -35,25 +38,27 @@ const GROUP_NAME: UniqueKey<GroupCandidate, CurrentGroup> = {
 
 /** Entries (already flattened when nested groups are on) that pass Pocket ID's group rules. */
 export function screenGroups(entries: DirectoryGroup[], ldapGroups: CurrentGroup[], options: PlanOptions, skips: Skip[]): ScreenedGroups {
-  const groupsByLdapId = new Map(ldapGroups.map((g) => [g.ldapId as string, g]));
-  const screened = screenEntries(entries, 'group', skips);
+  const screened = screenEntries(entries, ldapGroups, 'group', skips);
   const candidates: GroupCandidate[] = [];
   const adminUsernames = new Set<string>();
-  for (const entry of screened.accepted) {
+  screened.accepted.forEach((entry, k) => {
     const name = nfc(entry.name);
     const invalid = validateGroupName(name);
     if (invalid) {
       skips.push({ kind: 'group', dn: entry.dn, ...invalid });
-      continue;
+      return;
     }
     const candidate: GroupCandidate = { dn: entry.dn, ldapId: entry.ldapId, name, memberUsernames: entry.memberUsernames };
-    const existing = groupsByLdapId.get(entry.ldapId);
-    if (existing) candidate.existing = existing;
+    const row = screened.rows[k] as number;
+    if (row >= 0) {
+      candidate.existing = ldapGroups[row];
+      candidate.row = row;
+    }
     candidates.push(candidate);
     if (options.adminGroupName !== '' && name === options.adminGroupName) {
       for (const username of entry.memberUsernames) adminUsernames.add(username);
     }
-  }
+  });
   return { candidates, seen: screened.seen, adminUsernames };
 }
 
@@ -66,7 +71,7 @@ export function planGroupsAndMemberships(
   result: SyncPlan,
 ): void {
   const { ldapGroups, localGroups } = current;
-  const groupKeeps = (row: CurrentGroup, active: boolean) => !active && screened.seen.has(row.ldapId as string);
+  const groupKeeps = (row: number, active: boolean) => !active && screened.seen[row] === 1;
   const excluded = resolveUniqueClaims(screened.candidates, localGroups, ldapGroups, groupKeeps, [GROUP_NAME], 'group');
   const { finalUsers } = users;
   const planned: { candidate: GroupCandidate; groupId: string }[] = [];
@@ -87,9 +92,9 @@ export function planGroupsAndMemberships(
     for (const userId of diff.removed[g]) result.memberships.remove.push(membership(userId));
     planGroupRow(candidate, groupId, diff.added[g].length + diff.removed[g].length > 0, result);
   });
-  for (const row of ldapGroups) {
-    if (!screened.seen.has(row.ldapId as string)) result.groups.delete.push({ id: row.id, name: row.name, ldapId: row.ldapId as string });
-  }
+  ldapGroups.forEach((row, index) => {
+    if (screened.seen[index] === 0) result.groups.delete.push({ id: row.id, name: row.name, ldapId: row.ldapId as string });
+  });
 }
 
 /** A group's members as user row indexes; a member that is no LDAP user row after the run is skipped, as Pocket ID does. */
