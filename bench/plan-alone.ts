@@ -11,8 +11,9 @@
  * `--profile FILE` writes a CPU profile of the timed runs alone (the inputs'
  * construction left out), for bench/lib/profile.ts or Chrome's DevTools.
  *
- * `--check` also prints a digest of the plans of three cases: no change, the
- * bench's "1 %" change (bench/lib/model.ts mutate) and an initial sync. Two
+ * `--check` also prints a digest of the plans of four cases: no change, the
+ * bench's "1 %" change (bench/lib/model.ts mutate), the same without the
+ * member entries a full read records (DirectoryGroup.memberEntries), and an initial sync. Two
  * versions of the plan that print the same digests produce the same plans
  * (new ids come from a seeded generator).
  */
@@ -87,10 +88,11 @@ async function main(): Promise<void> {
   const wall = runs.map((r) => r.wallMs);
   console.log(`no-change plan, ${runs.length} runs: CPU median ${seconds(median(cpu))} s (${seconds(Math.min(...cpu))}-${seconds(Math.max(...cpu))}), wall median ${seconds(median(wall))} s (${seconds(Math.min(...wall))}-${seconds(Math.max(...wall))})`);
   if (!options.check) return;
-  const changed = snapshotOf(mutate(model).model);
+  const mutated = mutate(model).model;
   const cases: [string, DirectorySnapshot, CurrentState][] = [
     ['no-change', snapshot, state],
-    ['1pct', changed, state],
+    ['1pct', snapshotOf(mutated), state],
+    ['1pct without member entries', snapshotOf(mutated, false), state],
     ['initial', snapshot, EMPTY_STATE],
   ];
   for (const [name, directory, current] of cases) {

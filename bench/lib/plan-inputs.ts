@@ -25,13 +25,15 @@ export function seededIds(seed: number): () => string {
 }
 
 /**
- * The snapshot the reader makes of `model`: decoded strings, and member
+ * The snapshot the reader makes of `model`: decoded strings, member
  * usernames that are the user entries' own username strings (the resolver
- * hands out the string it remembered for the DN).
+ * hands out the string it remembered for the DN), and with `entryHints` each
+ * member's entry index (DirectoryGroup.memberEntries), as a full read records them.
  */
-export function snapshotOf(model: DirectoryModel): DirectorySnapshot {
+export function snapshotOf(model: DirectoryModel, entryHints = true): DirectorySnapshot {
   const users: DirectoryUser[] = [];
   const usernames: string[] = [];
+  const entryOf: number[] = [];
   model.users.forEach((entry, u) => {
     if (!entry) return;
     const user: DirectoryUser = {
@@ -44,6 +46,7 @@ export function snapshotOf(model: DirectoryModel): DirectorySnapshot {
       displayName: fresh(entry.displayName),
     };
     usernames[u] = user.username;
+    entryOf[u] = users.length;
     users.push(user);
   });
   const groups: DirectoryGroup[] = model.groups.map((group) => ({
@@ -51,6 +54,7 @@ export function snapshotOf(model: DirectoryModel): DirectorySnapshot {
     ldapId: fresh(group.uuid),
     name: fresh(group.cn),
     memberUsernames: group.members.map((u) => usernames[u] as string),
+    ...(entryHints ? { memberEntries: group.members.map((u) => entryOf[u] as number) } : {}),
   }));
   return { users, groups, unresolvedMembers: [], stats: { pages: 0, memberLookups: 0, readMs: 0 } };
 }

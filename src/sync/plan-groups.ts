@@ -1,20 +1,21 @@
 // The group half of plan(): which entries become groups, their members as
 // Pocket ID resolves them, and the groups that leave.
-import type { DirectoryGroup } from './snapshot.js';
+import type { DirectoryGroup, DirectoryUser } from './snapshot.js';
 import { nfc } from '../text/go-text.js';
 import { screenEntries } from './screen-entries.js';
 import type { CurrentGroup, GroupChange, Membership, NewGroup, PlanOptions, Skip, SyncPlan } from './types.js';
 import { resolveUniqueClaims, type UniqueKey } from './unique-claims.js';
 import type { UserOutcome } from './plan-users.js';
 import { validateGroupName } from './validation.js';
-import { unknownMemberSkip } from './member-skips.js';
 import { diffMemberships } from './membership-diff.js';
+import { entryRows, memberRows } from './member-rows.js';
 
 interface GroupCandidate {
   dn: string;
   ldapId: string;
   name: string;
   memberUsernames: string[];
+  memberEntries?: number[];
   existing?: CurrentGroup;
   /** The index of `existing` among the LDAP rows. */
   row?: number;
@@ -48,7 +49,7 @@ export function screenGroups(entries: DirectoryGroup[], ldapGroups: CurrentGroup
       skips.push({ kind: 'group', dn: entry.dn, ...invalid });
       return;
     }
-    const candidate: GroupCandidate = { dn: entry.dn, ldapId: entry.ldapId, name, memberUsernames: entry.memberUsernames };
+    const candidate: GroupCandidate = { dn: entry.dn, ldapId: entry.ldapId, name, memberUsernames: entry.memberUsernames, memberEntries: entry.memberEntries };
     const row = screened.rows[k] as number;
     if (row >= 0) {
       candidate.existing = ldapGroups[row];
@@ -62,11 +63,11 @@ export function screenGroups(entries: DirectoryGroup[], ldapGroups: CurrentGroup
   return { candidates, seen: screened.seen, adminUsernames };
 }
 
-/** Fills `result.groups` and `result.memberships`. */
+/** Fills `result.groups` and `result.memberships`. `users.entries`: the snapshot's user entries (member-rows.ts). */
 export function planGroupsAndMemberships(
   screened: ScreenedGroups,
   current: { ldapGroups: CurrentGroup[]; localGroups: CurrentGroup[]; memberships: Map<string, string> },
-  users: UserOutcome,
+  users: UserOutcome & { entries: DirectoryUser[] },
   newId: () => string,
   result: SyncPlan,
 ): void {
@@ -74,6 +75,8 @@ export function planGroupsAndMemberships(
   const groupKeeps = (row: number, active: boolean) => !active && screened.seen[row] === 1;
   const excluded = resolveUniqueClaims(screened.candidates, localGroups, ldapGroups, groupKeeps, [GROUP_NAME], 'group');
   const { finalUsers } = users;
+  const lookup = { indexByUsername: finalUsers.indexByUsername, skippedUsers: users.skippedUsers };
+  const byEntry = entryRows(users.entries, screened.candidates, lookup);
   const planned: { candidate: GroupCandidate; groupId: string }[] = [];
   const membersOf: Int32Array[] = [];
   for (const candidate of screened.candidates) {
@@ -83,7 +86,7 @@ export function planGroupsAndMemberships(
       continue;
     }
     planned.push({ candidate, groupId: candidate.existing?.id ?? newId() });
-    membersOf.push(memberRows(candidate, finalUsers.indexByUsername, users, result.skips));
+    membersOf.push(memberRows(candidate, lookup, byEntry, result.skips));
   }
   const diff = diffMemberships(planned.map((p) => p.groupId), membersOf, finalUsers.ids, current.memberships);
   planned.forEach(({ candidate, groupId }, g) => {
@@ -95,20 +98,6 @@ export function planGroupsAndMemberships(
   ldapGroups.forEach((row, index) => {
     if (screened.seen[index] === 0) result.groups.delete.push({ id: row.id, name: row.name, ldapId: row.ldapId as string });
   });
-}
-
-/** A group's members as user row indexes; a member that is no LDAP user row after the run is skipped, as Pocket ID does. */
-function memberRows(candidate: GroupCandidate, indexByUsername: Map<string, number>, users: UserOutcome, skips: Skip[]): Int32Array {
-  const rows = new Int32Array(candidate.memberUsernames.length);
-  let count = 0;
-  let unknown: Set<string> | undefined;
-  for (const username of candidate.memberUsernames) {
-    const row = indexByUsername.get(username);
-    if (row !== undefined) rows[count++] = row;
-    else (unknown ??= new Set()).add(username);
-  }
-  for (const username of unknown ?? []) skips.push(unknownMemberSkip(candidate.dn, username, users.skippedUsers?.get(username)));
-  return rows.subarray(0, count);
 }
 
 /** The group row itself: created, renamed, touched for its members only, or unchanged. */
