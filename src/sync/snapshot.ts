@@ -1,8 +1,6 @@
 // The directory as read, before any Pocket ID rule is applied: the plan decides
 // what is valid. Strings are the first value of each attribute, decoded as
 // UTF-8 but not yet NFC-normalised; "" means absent.
-import type { ClaimValue } from './claim-values.js';
-
 export interface DirectoryUser {
   dn: string;
   /** Converted unique identifier (see ldap-id.ts); "" when the entry has none. */
@@ -26,8 +24,8 @@ export interface DirectoryUser {
    * LDAP_SYNC_DISABLED_ACCOUNTS=true; the plan keeps such a user disabled.
    */
   disabled?: boolean;
-  /** LDAP_SYNC_USER_CLAIMS by claim name, decoded (ldap/claim-reader.ts); absent when none is configured. */
-  claims?: Map<string, ClaimValue>;
+  /** LDAP_SYNC_USER_CLAIMS, decoded, one slot per claim (entry-claims.ts, ldap/claim-reader.ts); absent when none is configured. */
+  claims?: string;
 }
 
 export interface DirectoryGroup {
@@ -52,8 +50,8 @@ export interface DirectoryGroup {
    * the plan adds those groups' members, transitively.
    */
   memberGroupDns?: string[];
-  /** LDAP_SYNC_GROUP_CLAIMS by claim name, decoded. */
-  claims?: Map<string, ClaimValue>;
+  /** LDAP_SYNC_GROUP_CLAIMS, decoded, one slot per claim (entry-claims.ts). */
+  claims?: string;
 }
 
 /** A member value that could not be turned into a username. */
