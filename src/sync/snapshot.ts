@@ -34,6 +34,14 @@ export interface DirectoryGroup {
   name: string;
   /** Usernames the member values resolved to, in attribute order (NFC). */
   memberUsernames: string[];
+  /**
+   * Where the reader knows it (a member value that is a user entry's DN): the
+   * index in the snapshot's `users` of that entry, else -1; position k belongs
+   * to memberUsernames[k]. A shortcut only: the plan takes it when that
+   * entry's username is the member's and looks the username up otherwise
+   * (member-rows.ts), so a missing or stale hint is slower, never wrong.
+   */
+  memberEntries?: number[];
   invalidAttribute?: string;
   /**
    * Member values that name groups in this snapshot (matched the way Pocket ID
