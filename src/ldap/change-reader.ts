@@ -3,9 +3,9 @@
 // user and group too. Returns the changes for mergeChanges (src/sync/kept-directory.ts).
 import { NoSuchObjectError, type Entry } from 'ldapts';
 import { describeError, LdapError } from './connection.js';
-import { ALL_ATTRIBUTES_AS_BUFFERS, EntryValues } from './entry-values.js';
+import { ALL_ATTRIBUTES_AS_BUFFERS, EntryValues, firstValue } from './entry-values.js';
 import { changedSince, MarkerWatch, type MarkerState, type Watermark } from './change-markers.js';
-import { pagedSearch, readUser, userAttributes } from './directory-reader.js';
+import { pagedSearch, pagedSearchPages, readUser, userAttributes } from './directory-reader.js';
 import { groupAttributes, memberValues, readGroupEntry } from './group-entries.js';
 import { memberTexts, pictureDigest } from './kept-read.js';
 import { uniqueIdConverter } from './ldap-id.js';
@@ -102,18 +102,21 @@ async function scanIds(reading: Reading, kind: 'users' | 'groups'): Promise<void
   const users = kind === 'users';
   const attribute = users ? settings.attributes.userUniqueId : settings.attributes.groupUniqueId;
   const convert = users ? reading.userId : reading.groupId;
-  const kept: Map<string, { dn: string }> = users
-    ? new Map([...input.kept.users].map(([key, u]) => [key, u.user]))
-    : new Map([...input.kept.groups].map(([key, g]) => [key, g.group]));
+  const keptDn = (key: string) => (users ? input.kept.users.get(key)?.user.dn : input.kept.groups.get(key)?.group.dn);
   const search = { what: `${kind} (ids)`, filter: users ? settings.userFilter : settings.groupFilter, attributes: [attribute] };
   const seen = new Set<string>();
-  for await (const entry of pagedSearch(client, settings, search, { pageSize: settings.pageSize }, reading.stats, log)) {
-    result.entriesRead += 1;
-    const key = keyOf(new EntryValues(entry), entry.dn, attribute, convert);
-    seen.add(key);
-    if (kept.get(key)?.dn !== entry.dn) addCandidate(reading, { dn: entry.dn, ...(kept.has(key) ? (users ? { userKey: key } : { groupKey: key }) : {}) });
+  for await (const page of pagedSearchPages(client, settings, search, { pageSize: settings.pageSize }, reading.stats, log)) {
+    result.entriesRead += page.length;
+    for (const entry of page) {
+      const bytes = firstValue(entry, attribute);
+      const key = entryKey(bytes ? convert(bytes) : '', entry.dn);
+      seen.add(key);
+      const dn = keptDn(key);
+      if (dn !== entry.dn) addCandidate(reading, { dn: entry.dn, ...(dn !== undefined ? (users ? { userKey: key } : { groupKey: key }) : {}) });
+    }
   }
-  for (const key of kept.keys()) if (!seen.has(key)) (users ? result.changes.goneUsers : result.changes.goneGroups).push(key);
+  const gone = users ? result.changes.goneUsers : result.changes.goneGroups;
+  for (const key of (users ? input.kept.users : input.kept.groups).keys()) if (!seen.has(key)) gone.push(key);
 }
 
 /** One entry by DN, if it still matches `filter`; undefined when it does not or no longer exists. */
