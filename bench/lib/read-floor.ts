@@ -69,7 +69,9 @@ async function replayOnce(bind: { url: string; dn: string; password: string }, s
       const worker = async () => {
         for (let next = batch.shift(); next; next = batch.shift()) {
           // An entry the run found gone is gone here too: the error is its answer.
-          entries += await client.search(next.base, next.options, next.controls).then((r) => r.searchEntries.length, () => 0);
+          const found = await client.search(next.base, next.options, next.controls).then((r) => r.searchEntries.length, () => 0);
+          // Not `entries += await …`: that reads `entries` before the await and loses the other workers' counts.
+          entries += found;
         }
       };
       await Promise.all(Array.from({ length: Math.min(CONCURRENCY, batch.length) }, worker));
