@@ -8,6 +8,7 @@ import { changedSince, MarkerWatch, type MarkerState, type Watermark } from './c
 import { pagedSearch, pagedSearchPages, readUser, userAttributes } from './directory-reader.js';
 import { groupAttributes, memberValues, readGroupEntry } from './group-entries.js';
 import { memberTexts, pictureDigest } from './kept-read.js';
+import { ExactDnTable } from './exact-dn-table.js';
 import { uniqueIdConverter } from './ldap-id.js';
 import { unique, type EntryContext } from './read-context.js';
 import { markerAttributes } from './vendors.js';
@@ -55,7 +56,10 @@ interface Reading extends EntryContext {
   groupId: (bytes: Uint8Array) => string;
   candidates: Map<string, Candidate>;
   result: ChangeRead;
-  sharedDns?: Map<string, string>;
+  /** Member values read this run that name no kept user, by text: equal values share one string. */
+  sharedDns: Map<string, string>;
+  /** The kept users' DNs by their bytes, built for the first group read. */
+  userDns?: ExactDnTable<string>;
 }
 
 function keyOf(values: EntryValues, dn: string, attribute: string, convert: (bytes: Uint8Array) => string): string {
@@ -132,6 +136,15 @@ async function readOne(reading: Reading, dn: string, filter: string, attributes:
   }
 }
 
+/** Member values equal to a kept user's DN share its string, as after a full read (FullReadTracker). */
+function keptUserDns(reading: Reading): ExactDnTable<string> {
+  if (!reading.userDns) {
+    reading.userDns = new ExactDnTable<string>();
+    for (const { user } of reading.input.kept.users.values()) reading.userDns.set(user.dn, user.dn);
+  }
+  return reading.userDns;
+}
+
 async function readCandidate(reading: Reading, candidate: Candidate): Promise<void> {
   const { settings, watch, result } = reading;
   const extra = markerAttributes(reading.input.state.marker);
@@ -150,9 +163,7 @@ async function readCandidate(reading: Reading, candidate: Candidate): Promise<vo
     const values = new EntryValues(asGroup);
     const group = await readGroupEntry(reading, asGroup, reading.groupId, values);
     const raw = await memberValues(reading, asGroup, values, reading.stats);
-    // Member values equal to a kept user's DN share its string, as after a full read (FullReadTracker).
-    reading.sharedDns ??= new Map([...reading.input.kept.users.values()].map(({ user }) => [user.dn, user.dn]));
-    changes.groups.push({ group, members: memberTexts(raw, reading.sharedDns), version: watch.note(values), raw });
+    changes.groups.push({ group, members: memberTexts(raw, reading.sharedDns, keptUserDns(reading)), version: watch.note(values), raw });
     if (candidate.groupKey !== undefined && candidate.groupKey !== entryKey(group.ldapId, group.dn)) changes.goneGroups.push(candidate.groupKey);
     return;
   }
@@ -179,6 +190,7 @@ function newReading(context: EntryContext, input: ChangeReadInput): Reading {
     groupId: uniqueIdConverter(attributes.groupUniqueId),
     candidates: new Map(),
     result,
+    sharedDns: new Map(),
   };
 }
 
