@@ -124,7 +124,7 @@ export function formatPlanReport(result: SyncResult, max = MAX_ROWS_PER_SECTION)
   const count = result.transactions?.count;
   if (count !== undefined) {
     const verb = result.dryRun ? 'needs' : 'took';
-    lines.push(`Write transactions: the plan ${verb} ${count}${count > 1 ? ' (SQLite: committed one after another, each complete on its own; more when the database is slow, as each aims to hold the write lock about 0.4 s)' : ''}`);
+    lines.push(`Write transactions: the plan ${verb} ${count}${count > 1 ? ' (SQLite: committed one after another, each complete on its own; more when the database is slow, as each aims to hold the write lock about 0.5 s)' : ''}`);
   }
   return lines.join('\n') + '\n';
 }

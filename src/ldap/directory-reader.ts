@@ -174,7 +174,7 @@ async function readUsers(context: ReadContext): Promise<{ users: DirectoryUser[]
     if (hasAccountFlag) entriesWithAccountFlag += 1;
     // Pocket ID fills its DN cache before any validation, so members resolve
     // even to entries that are skipped later.
-    if (user.username !== '') resolver.rememberUser(entry.dn, nfc(user.username));
+    if (user.username !== '') resolver.rememberUser(entry.dn, nfc(user.username), users.length);
     users.push(user);
   }
   return { users, entriesWithAccountFlag };

@@ -29,7 +29,7 @@ export async function readGroupEntry(context: EntryContext, entry: Entry, groupI
   const attrs = context.settings.attributes;
   const text = textReader(values);
   const idBytes = values.first(attrs.groupUniqueId);
-  const group: DirectoryGroup = { dn: entry.dn, ldapId: idBytes ? groupId(idBytes) : '', name: text.read(attrs.groupName), memberUsernames: [] };
+  const group: DirectoryGroup = { dn: entry.dn, ldapId: idBytes ? groupId(idBytes) : '', name: text.read(attrs.groupName), memberUsernames: [], memberEntries: [] };
   if (text.invalidAttribute) group.invalidAttribute = text.invalidAttribute;
   const claims = await readClaimValues(context.client, entry, values, context.settings.claims.group);
   if (claims) group.claims = claims;

@@ -79,7 +79,8 @@ export async function resolveKeptGroups(
   for (const { user } of kept.users.values()) if (user.username !== '') resolver.rememberUser(user.dn, nfc(user.username));
   const groupDns = groupDnsFor(settings, [...kept.groups.values()].map((g) => g.group), resolver);
   const fresh = targets.map((target) => {
-    const { memberGroupDns: _old, ...rest } = target.group;
+    // The kept users have no snapshot index yet: no member entries (DirectoryGroup.memberEntries) this time.
+    const { memberGroupDns: _old, memberEntries: _entries, ...rest } = target.group;
     const group: DirectoryGroup = { ...rest, memberUsernames: [] };
     resolver.addGroup(group, classifyMembers(groupDns, group, outcome.rawMembers.get(target) ?? memberBuffers(target.members)));
     return { target, group };

@@ -17,6 +17,12 @@ interface PendingLookup {
   groups: { group: DirectoryGroup; member: string }[];
 }
 
+/** Records a member; `entry` is the snapshot index of the user entry whose DN it is, -1 when not known. */
+function addMember(group: DirectoryGroup, username: string, entry = -1): void {
+  group.memberUsernames.push(username);
+  group.memberEntries?.push(entry);
+}
+
 /**
  * Turns member values into usernames in Pocket ID's order: the DN cache of
  * the user search, the username attribute inside the DN, a bare value
@@ -26,11 +32,12 @@ interface PendingLookup {
  */
 export class MemberResolver {
   lookups = 0;
-  /** Entry DN exactly as the server returned it → username: the common case, no parsing, no decoding. */
-  private readonly usernamesByExactDn = new ExactDnTable<string>();
-  /** Every user read (DN and username by index), for the normalised cache. */
+  /** Entry DN exactly as the server returned it → the user's index below: the common case, no parsing, no decoding. */
+  private readonly usersByExactDn = new ExactDnTable<number>();
+  /** Every user read (DN, username and snapshot entry by index), for the normalised cache. */
   private readonly userDns: string[] = [];
   private readonly usernames: string[] = [];
+  private readonly entries: number[] = [];
   /** Normalised DN → username, built on the first member value that is not an exact match. */
   private usernamesByDn: Map<string, string> | null = null;
   private readonly pending = new Map<string, PendingLookup>();
@@ -52,11 +59,13 @@ export class MemberResolver {
     this.groupDns = normalizedDns;
   }
 
-  rememberUser(dn: string, username: string): void {
+  /** `entry`: the user's index in the snapshot's users, recorded with the members that name its DN exactly (DirectoryGroup.memberEntries); -1 when not known. */
+  rememberUser(dn: string, username: string, entry = -1): void {
+    // A member value holding NUL is rejected before any lookup (addGroup), so such a DN is never an exact match.
+    if (!dn.includes('\u0000')) this.usersByExactDn.set(dn, this.usernames.length);
     this.userDns.push(dn);
     this.usernames.push(username);
-    // A member value holding NUL is rejected before any lookup (addGroup), so such a DN is never an exact match.
-    if (!dn.includes('\u0000')) this.usernamesByExactDn.set(dn, username);
+    this.entries.push(entry);
   }
 
   private normalizedCache(): Map<string, string> {
@@ -77,9 +86,9 @@ export class MemberResolver {
       // server returns it (then valid UTF-8 without NUL); parsing a million DNs
       // only to find that out costs seconds, so normalisation is the fallback
       // (same result: DNs are unique). The username is the user's own string.
-      const exact = this.usernamesByExactDn.get(raw);
+      const exact = this.usersByExactDn.get(raw);
       if (exact !== undefined) {
-        group.memberUsernames.push(exact);
+        addMember(group, this.usernames[exact] as string, this.entries[exact]);
         continue;
       }
       const member = decodeUtf8(raw);
@@ -90,16 +99,16 @@ export class MemberResolver {
       const normalized = normalizeDN(member);
       const cached = this.normalizedCache().get(normalized);
       if (cached) {
-        group.memberUsernames.push(cached);
+        addMember(group, cached);
         continue;
       }
       const fromDn = nfc(getDNProperty(usernameAttribute, member));
       if (fromDn !== '') {
-        group.memberUsernames.push(fromDn);
+        addMember(group, fromDn);
         continue;
       }
       if (!isDN(member)) {
-        if (member !== '') group.memberUsernames.push(nfc(member));
+        if (member !== '') addMember(group, nfc(member));
         continue;
       }
       // A DN naming a group (LDAP_SYNC_NESTED_GROUPS=false) waits here too: the groups may not all be read yet (finish() tells).
@@ -165,7 +174,7 @@ export class MemberResolver {
       return;
     }
     this.log.debug('Resolved group member by lookup', { member, username });
-    for (const { group } of groups) group.memberUsernames.push(username);
+    for (const { group } of groups) addMember(group, username);
   }
 
   private reject(group: DirectoryGroup, member: string, reason: UnresolvedMember['reason'], message: string): void {

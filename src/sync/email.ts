@@ -47,8 +47,26 @@ function domainMatches(domain: string): boolean {
   return false;
 }
 
+/**
+ * The everyday address, which both checks below accept (held to them by
+ * test/unit/email.test.ts): words of ASCII letters, digits, "_", "+" and "-"
+ * joined by single dots, then "@" and alphanumeric labels joined by single
+ * "." or "-", ending in "." and letters. For Go, both halves are dot-atoms
+ * and nothing follows; for the regex, the local part is its first
+ * alternative, and the domain starts alphanumeric, ends in a letter and has a
+ * dot between an alphanumeric and a letter. A hundred thousand addresses are
+ * answered by this one test instead of a parser and four regular expressions
+ * each (about 90 ms at L).
+ */
+export const PLAIN_ADDRESS = /^[a-zA-Z0-9_+-]+(?:\.[a-zA-Z0-9_+-]+)*@[a-zA-Z0-9]+(?:[.-][a-zA-Z0-9]+)*\.[a-zA-Z]+$/;
+
 /** Whether Pocket ID accepts `value` (already NFC-normalised) as an email. */
 export function isValidEmail(value: string): boolean {
+  return PLAIN_ADDRESS.test(value) || passesBothChecks(value);
+}
+
+/** Go's address parser and the validator's regex, both. */
+export function passesBothChecks(value: string): boolean {
   return goAcceptsAddrSpec(value) && matchesEmailRegex(value);
 }
 

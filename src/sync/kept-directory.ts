@@ -4,7 +4,6 @@
 // merged into it by unique id and the same plan() runs over the result, so an
 // incremental run plans from exactly what a full read would have returned.
 // Pure: the LDAP reading is in src/ldap/change-reader.ts.
-import type { ClaimValue } from './claim-values.js';
 import type { DirectoryGroup, DirectorySnapshot, DirectoryUser, UnresolvedMember } from './snapshot.js';
 
 /** A member value as read: text, or the raw bytes when it is not UTF-8 (the resolver reports those). */
@@ -80,15 +79,6 @@ export interface MergeOutcome {
   rawMembers: Map<KeptGroup, Buffer[]>;
 }
 
-function sameClaims(a: Map<string, ClaimValue> | undefined, b: Map<string, ClaimValue> | undefined): boolean {
-  if ((a?.size ?? 0) !== (b?.size ?? 0)) return false;
-  for (const [name, value] of a ?? []) {
-    const other = b?.get(name);
-    if (!other || JSON.stringify(other) !== JSON.stringify(value)) return false;
-  }
-  return true;
-}
-
 const USER_FIELDS = ['dn', 'ldapId', 'username', 'email', 'firstName', 'lastName', 'displayName', 'invalidAttribute', 'disabled'] as const;
 
 export function sameUser(a: KeptUser, b: KeptUser): boolean {
@@ -96,7 +86,7 @@ export function sameUser(a: KeptUser, b: KeptUser): boolean {
     USER_FIELDS.every((field) => a.user[field] === b.user[field]) &&
     a.pictureDigest === b.pictureDigest &&
     a.hasAccountFlag === b.hasAccountFlag &&
-    sameClaims(a.user.claims, b.user.claims)
+    a.user.claims === b.user.claims
   );
 }
 
@@ -109,7 +99,7 @@ export function sameGroupEntry(a: ReadGroup, b: ReadGroup): boolean {
   const h = b.group;
   return (
     g.dn === h.dn && g.ldapId === h.ldapId && g.name === h.name && g.invalidAttribute === h.invalidAttribute &&
-    sameClaims(g.claims, h.claims) &&
+    g.claims === h.claims &&
     a.members.length === b.members.length && a.members.every((value, i) => sameMemberValue(value, b.members[i] as MemberValue))
   );
 }

@@ -10,7 +10,7 @@
 // key (`claim=` with no attribute) is deleted from every LDAP user (or group)
 // that has it.
 import type { DirectoryGroup, DirectorySnapshot, DirectoryUser } from './snapshot.js';
-import type { ClaimValue } from './claim-values.js';
+import { claimAt, slotEnd, slotStart } from './entry-claims.js';
 import { StoredClaims } from './stored-claims.js';
 import type { ClaimChanges, ClaimMapping, ClaimMappings, ClaimPlan, ClaimRemoval, CurrentState, Skip, SyncPlan } from './types.js';
 
@@ -36,8 +36,6 @@ interface Side {
   deleted: Set<string>;
 }
 
-const ABSENT: ClaimValue = { kind: 'absent' };
-
 /** What the stored rows say about one (entry, configured key) slot; 0: no stored row. */
 const SAME = 1;
 const DIFFERENT = 2;
@@ -60,31 +58,22 @@ function slotOf(stored: StoredClaims, mappings: ClaimMapping[]): number {
   throw new Error(`custom_claims: the database returned the key ${JSON.stringify(stored.key())}, which is not configured`);
 }
 
-/**
- * Each entry's stored values by slot, in entry order: reading them in one
- * pass over the entries keeps the comparison below off every entry's map.
- */
-function expectedValues(side: Side, entryAt: Map<string, number>): (string | undefined)[] {
-  const width = side.mappings.length;
-  const expected = new Array<string | undefined>(side.entries.length * width).fill(undefined);
-  for (const index of entryAt.values()) {
-    const claims = side.entries[index]?.claims;
-    if (!claims) continue;
-    for (let k = 0; k < width; k++) {
-      const value = claims.get((side.mappings[k] as ClaimMapping).key);
-      if (value?.kind === 'value') expected[index * width + k] = value.stored;
-    }
-  }
-  return expected;
+/** True when the entry's claims hold, in slot k, a value that is the cursor's stored one (entry-claims.ts). */
+function sameValue(stored: StoredClaims, claims: string, k: number): boolean {
+  const start = slotStart(claims, k);
+  if (start === -1) return false;
+  const end = slotEnd(claims, start);
+  // An empty slot is no value: a stored row there is to be deleted, even an empty one.
+  return end > start && stored.valueIsSlot(claims, start, end);
 }
 
 function compareStored(side: Side, entryAt: Map<string, number>): Slots {
   const width = side.mappings.length;
   const slots: Slots = { state: new Uint8Array(side.entries.length * width), rows: new Map(), retired: [] };
-  const expected = expectedValues(side, entryAt);
   const stored = new StoredClaims(side.stored);
   let ownerId = '';
   let index: number | undefined;
+  let claims = '';
   while (stored.next()) {
     const k = slotOf(stored, side.mappings);
     const { key, attribute } = side.mappings[k] as ClaimMapping;
@@ -99,12 +88,12 @@ function compareStored(side: Side, entryAt: Map<string, number>): Slots {
     if (!stored.ownerIs(ownerId)) {
       ownerId = stored.owner();
       index = entryAt.get(ownerId);
+      claims = index === undefined ? '' : (side.entries[index]?.claims ?? '');
     }
     // Not an entry this run syncs (a local owner, a skipped or departed one): left as it is.
     if (index === undefined) continue;
     const slot = index * width + k;
-    const value = expected[slot];
-    if (value !== undefined && stored.valueIs(value)) {
+    if (sameValue(stored, claims, k)) {
       slots.state[slot] = SAME;
     } else {
       slots.state[slot] = DIFFERENT;
@@ -122,7 +111,7 @@ function diffEntry(side: Side, index: number, ownerId: string, slots: Slots, out
     const slot = index * width + k;
     const state = slots.state[slot];
     if (attribute === null || state === SAME) continue;
-    const value = entry.claims?.get(key) ?? ABSENT;
+    const value = claimAt(entry.claims, k);
     const existing = state === DIFFERENT ? slots.rows.get(slot) : undefined;
     if (value.kind === 'skip') {
       const kept = existing ? 'its current value is kept' : 'no claim is written';

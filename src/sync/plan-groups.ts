@@ -1,27 +1,31 @@
 // The group half of plan(): which entries become groups, their members as
 // Pocket ID resolves them, and the groups that leave.
-import type { DirectoryGroup } from './snapshot.js';
+import type { DirectoryGroup, DirectoryUser } from './snapshot.js';
 import { nfc } from '../text/go-text.js';
 import { screenEntries } from './screen-entries.js';
 import type { CurrentGroup, GroupChange, Membership, NewGroup, PlanOptions, Skip, SyncPlan } from './types.js';
 import { resolveUniqueClaims, type UniqueKey } from './unique-claims.js';
 import type { UserOutcome } from './plan-users.js';
 import { validateGroupName } from './validation.js';
-import { unknownMemberSkip } from './member-skips.js';
 import { diffMemberships } from './membership-diff.js';
+import { entryRows, memberRows } from './member-rows.js';
 
 interface GroupCandidate {
   dn: string;
   ldapId: string;
   name: string;
   memberUsernames: string[];
+  memberEntries?: number[];
   existing?: CurrentGroup;
+  /** The index of `existing` among the LDAP rows. */
+  row?: number;
 }
 
-/** The entries that passed every rule of their own, the ids seen, and the admin group's members. */
+/** The entries that passed every rule of their own, the LDAP rows an entry names, and the admin group's members. */
 export interface ScreenedGroups {
   candidates: GroupCandidate[];
-  seen: Set<string>;
+  /** By LDAP row: 1 when an entry has its ldap_id (screen-entries.ts). */
+  seen: Uint8Array;
   adminUsernames: Set<string>;
 }
 
@@ -35,40 +39,44 @@ const GROUP_NAME: UniqueKey<GroupCandidate, CurrentGroup> = {
 
 /** Entries (already flattened when nested groups are on) that pass Pocket ID's group rules. */
 export function screenGroups(entries: DirectoryGroup[], ldapGroups: CurrentGroup[], options: PlanOptions, skips: Skip[]): ScreenedGroups {
-  const groupsByLdapId = new Map(ldapGroups.map((g) => [g.ldapId as string, g]));
-  const screened = screenEntries(entries, 'group', skips);
+  const screened = screenEntries(entries, ldapGroups, 'group', skips);
   const candidates: GroupCandidate[] = [];
   const adminUsernames = new Set<string>();
-  for (const entry of screened.accepted) {
+  screened.accepted.forEach((entry, k) => {
     const name = nfc(entry.name);
     const invalid = validateGroupName(name);
     if (invalid) {
       skips.push({ kind: 'group', dn: entry.dn, ...invalid });
-      continue;
+      return;
     }
-    const candidate: GroupCandidate = { dn: entry.dn, ldapId: entry.ldapId, name, memberUsernames: entry.memberUsernames };
-    const existing = groupsByLdapId.get(entry.ldapId);
-    if (existing) candidate.existing = existing;
+    const candidate: GroupCandidate = { dn: entry.dn, ldapId: entry.ldapId, name, memberUsernames: entry.memberUsernames, memberEntries: entry.memberEntries };
+    const row = screened.rows[k] as number;
+    if (row >= 0) {
+      candidate.existing = ldapGroups[row];
+      candidate.row = row;
+    }
     candidates.push(candidate);
     if (options.adminGroupName !== '' && name === options.adminGroupName) {
       for (const username of entry.memberUsernames) adminUsernames.add(username);
     }
-  }
+  });
   return { candidates, seen: screened.seen, adminUsernames };
 }
 
-/** Fills `result.groups` and `result.memberships`. */
+/** Fills `result.groups` and `result.memberships`. `users.entries`: the snapshot's user entries (member-rows.ts). */
 export function planGroupsAndMemberships(
   screened: ScreenedGroups,
   current: { ldapGroups: CurrentGroup[]; localGroups: CurrentGroup[]; memberships: Map<string, string> },
-  users: UserOutcome,
+  users: UserOutcome & { entries: DirectoryUser[] },
   newId: () => string,
   result: SyncPlan,
 ): void {
   const { ldapGroups, localGroups } = current;
-  const groupKeeps = (row: CurrentGroup, active: boolean) => !active && screened.seen.has(row.ldapId as string);
+  const groupKeeps = (row: number, active: boolean) => !active && screened.seen[row] === 1;
   const excluded = resolveUniqueClaims(screened.candidates, localGroups, ldapGroups, groupKeeps, [GROUP_NAME], 'group');
   const { finalUsers } = users;
+  const lookup = { indexByUsername: finalUsers.indexByUsername, skippedUsers: users.skippedUsers };
+  const byEntry = entryRows(users.entries, screened.candidates, lookup);
   const planned: { candidate: GroupCandidate; groupId: string }[] = [];
   const membersOf: Int32Array[] = [];
   for (const candidate of screened.candidates) {
@@ -78,7 +86,7 @@ export function planGroupsAndMemberships(
       continue;
     }
     planned.push({ candidate, groupId: candidate.existing?.id ?? newId() });
-    membersOf.push(memberRows(candidate, finalUsers.indexByUsername, users, result.skips));
+    membersOf.push(memberRows(candidate, lookup, byEntry, result.skips));
   }
   const diff = diffMemberships(planned.map((p) => p.groupId), membersOf, finalUsers.ids, current.memberships);
   planned.forEach(({ candidate, groupId }, g) => {
@@ -87,23 +95,9 @@ export function planGroupsAndMemberships(
     for (const userId of diff.removed[g]) result.memberships.remove.push(membership(userId));
     planGroupRow(candidate, groupId, diff.added[g].length + diff.removed[g].length > 0, result);
   });
-  for (const row of ldapGroups) {
-    if (!screened.seen.has(row.ldapId as string)) result.groups.delete.push({ id: row.id, name: row.name, ldapId: row.ldapId as string });
-  }
-}
-
-/** A group's members as user row indexes; a member that is no LDAP user row after the run is skipped, as Pocket ID does. */
-function memberRows(candidate: GroupCandidate, indexByUsername: Map<string, number>, users: UserOutcome, skips: Skip[]): Int32Array {
-  const rows = new Int32Array(candidate.memberUsernames.length);
-  let count = 0;
-  let unknown: Set<string> | undefined;
-  for (const username of candidate.memberUsernames) {
-    const row = indexByUsername.get(username);
-    if (row !== undefined) rows[count++] = row;
-    else (unknown ??= new Set()).add(username);
-  }
-  for (const username of unknown ?? []) skips.push(unknownMemberSkip(candidate.dn, username, users.skippedUsers?.get(username)));
-  return rows.subarray(0, count);
+  ldapGroups.forEach((row, index) => {
+    if (screened.seen[index] === 0) result.groups.delete.push({ id: row.id, name: row.name, ldapId: row.ldapId as string });
+  });
 }
 
 /** The group row itself: created, renamed, touched for its members only, or unchanged. */

@@ -15,10 +15,11 @@ export interface UserCandidate {
   row?: number;
 }
 
-/** The entries that passed every rule of their own, and the ids seen (skipped ones included). */
+/** The entries that passed every rule of their own, and the LDAP rows an entry names (skipped ones included). */
 export interface ScreenedUsers {
   candidates: UserCandidate[];
-  seen: Set<string>;
+  /** By LDAP row: 1 when an entry has its ldap_id (screen-entries.ts). */
+  seen: Uint8Array;
 }
 
 /**
@@ -81,24 +82,23 @@ export function screenUsers(
   options: PlanOptions,
   skips: Skip[],
 ): ScreenedUsers {
-  const rowByLdapId = new Map(ldapUsers.map((u, row) => [u.ldapId as string, row]));
-  const screened = screenEntries(entries, 'user', skips);
+  const screened = screenEntries(entries, ldapUsers, 'user', skips);
   const candidates: UserCandidate[] = [];
-  for (const entry of screened.accepted) {
+  screened.accepted.forEach((entry, k) => {
     const desired = desiredUserFields(entry, adminUsernames);
     const invalid = validateUser(desired, options.requireUserEmail);
     if (invalid) {
       skips.push({ kind: 'user', dn: entry.dn, ...invalid });
-      continue;
+      return;
     }
     const candidate: UserCandidate = { dn: entry.dn, ldapId: entry.ldapId, desired };
-    const row = rowByLdapId.get(entry.ldapId);
-    if (row !== undefined) {
+    const row = screened.rows[k] as number;
+    if (row >= 0) {
       candidate.existing = ldapUsers[row];
       candidate.row = row;
     }
     candidates.push(candidate);
-  }
+  });
   return { candidates, seen: screened.seen };
 }
 
@@ -112,7 +112,7 @@ export function planUsers(
 ): UserOutcome {
   const { ldapUsers, localUsers } = current;
   // An LDAP row keeps its values unless an active entry updates it or a hard delete removes it.
-  const userKeeps = (row: CurrentUser, active: boolean) => !active && (screened.seen.has(row.ldapId as string) || options.softDeleteUsers);
+  const userKeeps = (row: number, active: boolean) => !active && (screened.seen[row] === 1 || options.softDeleteUsers);
   const excluded = resolveUniqueClaims(screened.candidates, localUsers, ldapUsers, userKeeps, [USERNAME, EMAIL], 'user');
 
   // By LDAP row: the username an entry gives it (unchanged or updated).
@@ -129,10 +129,9 @@ export function planUsers(
       continue;
     }
     usernameFromEntry[candidate.row as number] = desired.username;
-    const before = pickFields(existing);
-    const changed = changedFields(before, desired);
+    const changed = changedFields(existing, desired);
     if (changed.length === 0) result.users.unchanged += 1;
-    else result.users.update.push({ id: existing.id, dn: candidate.dn, before, after: desired, changed } satisfies UserChange);
+    else result.users.update.push({ id: existing.id, dn: candidate.dn, before: pickFields(existing), after: desired, changed } satisfies UserChange);
   }
   const finalUsers = planRemovals(screened.seen, ldapUsers, usernameFromEntry, options, result);
   let usernameById: Map<string, string> | undefined;
@@ -152,7 +151,7 @@ export function planUsers(
  * resolves group members against exactly these.
  */
 function planRemovals(
-  seen: Set<string>,
+  seen: Uint8Array,
   ldapUsers: CurrentUser[],
   usernameFromEntry: (string | undefined)[],
   options: PlanOptions,
@@ -167,9 +166,8 @@ function planRemovals(
     // A row an entry writes is seen; only the others may be gone.
     const fromEntry = usernameFromEntry[index];
     if (fromEntry !== undefined) return keep(fromEntry, row.id);
-    const ldapId = row.ldapId as string;
-    if (!seen.has(ldapId)) {
-      const removed = { id: row.id, username: row.username, ldapId };
+    if (seen[index] === 0) {
+      const removed = { id: row.id, username: row.username, ldapId: row.ldapId as string };
       if (!options.softDeleteUsers) {
         result.users.delete.push(removed);
         return;

@@ -43,7 +43,7 @@ export function plan(snapshot: DirectorySnapshot, current: CurrentState, options
   }
   const localGroups = current.groups.filter((g) => g.ldapId === null);
   const skippedUsers = skippedUsersByName(snapshot.users, result.skips);
-  planGroupsAndMemberships(groups, { ldapGroups, localGroups, memberships: current.memberships }, { ...finalUsers, skippedUsers }, newId, result);
+  planGroupsAndMemberships(groups, { ldapGroups, localGroups, memberships: current.memberships }, { ...finalUsers, skippedUsers, entries: snapshot.users }, newId, result);
   planVacate(result, current);
   // Last: claims follow the rows the plan keeps, creates and skips.
   const claimed = planClaims(snapshot, current, result, options.claims, newId);

@@ -1,8 +1,6 @@
 // The directory as read, before any Pocket ID rule is applied: the plan decides
 // what is valid. Strings are the first value of each attribute, decoded as
 // UTF-8 but not yet NFC-normalised; "" means absent.
-import type { ClaimValue } from './claim-values.js';
-
 export interface DirectoryUser {
   dn: string;
   /** Converted unique identifier (see ldap-id.ts); "" when the entry has none. */
@@ -26,8 +24,8 @@ export interface DirectoryUser {
    * LDAP_SYNC_DISABLED_ACCOUNTS=true; the plan keeps such a user disabled.
    */
   disabled?: boolean;
-  /** LDAP_SYNC_USER_CLAIMS by claim name, decoded (ldap/claim-reader.ts); absent when none is configured. */
-  claims?: Map<string, ClaimValue>;
+  /** LDAP_SYNC_USER_CLAIMS, decoded, one slot per claim (entry-claims.ts, ldap/claim-reader.ts); absent when none is configured. */
+  claims?: string;
 }
 
 export interface DirectoryGroup {
@@ -36,6 +34,14 @@ export interface DirectoryGroup {
   name: string;
   /** Usernames the member values resolved to, in attribute order (NFC). */
   memberUsernames: string[];
+  /**
+   * Where the reader knows it (a member value that is a user entry's DN): the
+   * index in the snapshot's `users` of that entry, else -1; position k belongs
+   * to memberUsernames[k]. A shortcut only: the plan takes it when that
+   * entry's username is the member's and looks the username up otherwise
+   * (member-rows.ts), so a missing or stale hint is slower, never wrong.
+   */
+  memberEntries?: number[];
   invalidAttribute?: string;
   /**
    * Member values that name groups in this snapshot (matched the way Pocket ID
@@ -44,8 +50,8 @@ export interface DirectoryGroup {
    * the plan adds those groups' members, transitively.
    */
   memberGroupDns?: string[];
-  /** LDAP_SYNC_GROUP_CLAIMS by claim name, decoded. */
-  claims?: Map<string, ClaimValue>;
+  /** LDAP_SYNC_GROUP_CLAIMS, decoded, one slot per claim (entry-claims.ts). */
+  claims?: string;
 }
 
 /** A member value that could not be turned into a username. */

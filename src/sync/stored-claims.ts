@@ -14,13 +14,16 @@
 export const FIELD_SEPARATOR = '\u001f';
 export const RECORD_SEPARATOR = '\u001e';
 const BACKSLASH = '\\';
+const ESCAPED = /[\\\u001e]/;
 
 /** The stored text in the format's escaping (what the dialects' SQL does). */
 export function escapeValue(value: string): string {
+  // Nearly no value holds either character: test once instead of copying it twice.
+  if (!ESCAPED.test(value)) return value;
   return value.replaceAll(BACKSLASH, '\\\\').replaceAll(RECORD_SEPARATOR, '\\R');
 }
 
-function unescapeValue(escaped: string): string {
+export function unescapeValue(escaped: string): string {
   return escaped.replace(/\\([\\R])/g, (_, c: string) => (c === 'R' ? RECORD_SEPARATOR : BACKSLASH));
 }
 
@@ -36,8 +39,6 @@ export class StoredClaims {
   private keyAt = 0;
   private valueAt = 0;
   private end = -1;
-  /** The first backslash at or after the current value (text.length: none), found once per backslash, not per record. */
-  private escapeAt = -1;
 
   constructor(private readonly text: string) {}
 
@@ -77,22 +78,20 @@ export class StoredClaims {
     return this.valueAt - 1 - this.keyAt === key.length && this.text.startsWith(key, this.keyAt);
   }
 
-  /** True when the stored text is `value`; compared in place unless the stored text has an escape. */
-  valueIs(value: string): boolean {
-    if (!this.escaped()) return this.end - this.valueAt === value.length && this.text.startsWith(value, this.valueAt);
-    return this.value() === value;
+  /**
+   * True when the stored value is the one in `slot` from `start` to `end`,
+   * escaped the same way (src/sync/entry-claims.ts): compared in place, so an
+   * unchanged claim costs no string at all.
+   */
+  valueIsSlot(slot: string, start: number, end: number): boolean {
+    const length = end - start;
+    if (this.end - this.valueAt !== length) return false;
+    const { text, valueAt } = this;
+    for (let i = 0; i < length; i++) if (text.charCodeAt(valueAt + i) !== slot.charCodeAt(start + i)) return false;
+    return true;
   }
 
   value(): string {
-    const escaped = this.text.slice(this.valueAt, this.end);
-    return this.escaped() ? unescapeValue(escaped) : escaped;
-  }
-
-  private escaped(): boolean {
-    if (this.escapeAt < this.valueAt) {
-      const at = this.text.indexOf(BACKSLASH, this.valueAt);
-      this.escapeAt = at === -1 ? this.text.length : at;
-    }
-    return this.escapeAt < this.end;
+    return unescapeValue(this.text.slice(this.valueAt, this.end));
   }
 }

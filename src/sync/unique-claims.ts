@@ -16,6 +16,8 @@ export interface Candidate<R> {
   dn: string;
   ldapId: string;
   existing?: R;
+  /** The index of `existing` among the LDAP rows. */
+  row?: number;
 }
 
 interface Holder {
@@ -38,7 +40,8 @@ export function resolveUniqueClaims<R extends { ldapId: string | null }, C exten
   candidates: C[],
   localRows: R[],
   ldapRows: R[],
-  rowKeepsValues: (row: R, active: boolean) => boolean,
+  /** By the row's index among `ldapRows`; active: an active entry has the row's ldap_id. */
+  rowKeepsValues: (row: number, active: boolean) => boolean,
   keys: UniqueKey<C, R>[],
   kind: Skip['kind'],
 ): Map<C, Skip> {
@@ -54,10 +57,10 @@ export function resolveUniqueClaims<R extends { ldapId: string | null }, C exten
   for (let round = 0; round <= candidates.length; round++) {
     const active = candidates.filter((c) => !excluded.has(c));
     // A row is active when an active entry has its ldap_id, that is, when it is that entry's `existing`
-    // (ldap_id is unique): compared by identity, not by a hundred thousand id strings.
-    const activeRows = new Set<R>();
-    for (const c of active) if (c.existing) activeRows.add(c.existing);
-    const keepsValues = (row: R) => rowKeepsValues(row, activeRows.has(row));
+    // (ldap_id is unique): marked by its index, not by a hundred thousand id strings.
+    const activeRows = new Uint8Array(ldapRows.length);
+    for (const c of active) if (c.row !== undefined) activeRows[c.row] = 1;
+    const keepsValues = (row: number) => rowKeepsValues(row, activeRows[row] === 1);
     const changed = keys.map((key) => excludeHeldValues(active, excluded, key, heldValues(key, localRows, ldapRows, keepsValues), exclude)).some(Boolean);
     if (changed) continue;
     if (!keys.map((key) => excludeLaterClaims(active, excluded, key, exclude)).some(Boolean)) break;
@@ -66,15 +69,15 @@ export function resolveUniqueClaims<R extends { ldapId: string | null }, C exten
 }
 
 /** Values no entry may take: those of local rows and of LDAP rows that keep their current values. */
-function heldValues<R, C>(key: UniqueKey<C, R>, localRows: R[], ldapRows: R[], keepsValues: (row: R) => boolean): Map<string, Holder> {
+function heldValues<R, C>(key: UniqueKey<C, R>, localRows: R[], ldapRows: R[], keepsValues: (row: number) => boolean): Map<string, Holder> {
   const taken = new Map<string, Holder>();
   for (const row of localRows) {
     const value = key.ofRow(row);
     if (value !== null) taken.set(value, { description: `a local (non-LDAP) row` });
   }
-  for (const row of ldapRows) {
-    if (!keepsValues(row)) continue;
-    const value = key.ofRow(row);
+  for (let index = 0; index < ldapRows.length; index++) {
+    if (!keepsValues(index)) continue;
+    const value = key.ofRow(ldapRows[index] as R);
     if (value !== null) taken.set(value, { description: `an LDAP-managed row that keeps its current values` });
   }
   return taken;
@@ -88,6 +91,7 @@ function excludeHeldValues<R, C>(
   taken: Map<string, Holder>,
   exclude: (candidate: C, key: UniqueKey<C, R>, holder: string) => void,
 ): boolean {
+  if (taken.size === 0) return false;
   let changed = false;
   for (const candidate of active) {
     if (excluded.has(candidate)) continue;
@@ -112,6 +116,7 @@ function excludeLaterClaims<R, C extends Candidate<R>>(
   key: UniqueKey<C, R>,
   exclude: (candidate: C, key: UniqueKey<C, R>, holder: string) => void,
 ): boolean {
+  if (valuesDistinct(active, excluded, key)) return false;
   let changed = false;
   const owners = new Map<string, C>();
   const incumbents: C[] = [];
@@ -130,4 +135,17 @@ function excludeLaterClaims<R, C extends Candidate<R>>(
     }
   }
   return changed;
+}
+
+/** Whether no two of the entries still in the running want the same value: the usual case, told by one pass over a set. */
+function valuesDistinct<R, C>(active: C[], excluded: Map<C, Skip>, key: UniqueKey<C, R>): boolean {
+  const values = new Set<string>();
+  for (const candidate of active) {
+    if (excluded.has(candidate)) continue;
+    const value = key.ofCandidate(candidate);
+    if (value === null) continue;
+    const before = values.size;
+    if (values.add(value).size === before) return false;
+  }
+  return true;
 }

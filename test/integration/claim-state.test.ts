@@ -9,9 +9,10 @@ import { describe, test } from 'node:test';
 import { readOwnedClaims } from '../../src/db/claim-state.js';
 import { postgresDialect } from '../../src/db/postgres/postgres-dialect.js';
 import { sqliteDialect } from '../../src/db/sqlite/sqlite-dialect.js';
+import { claimSlot, joinClaimSlots } from '../../src/sync/entry-claims.js';
 import { planClaims } from '../../src/sync/plan-claims.js';
 import { emptyPlan } from '../../src/sync/plan.js';
-import { StoredClaims } from '../../src/sync/stored-claims.js';
+import { StoredClaims, escapeValue } from '../../src/sync/stored-claims.js';
 import type { ClaimMappings, CurrentState } from '../../src/sync/types.js';
 import { createTestDatabase, DB_KINDS, type TestDatabase } from '../support/test-database.js';
 
@@ -69,7 +70,7 @@ function records(text: string): { id: string; owner: string; key: string; value:
   while (stored.next()) {
     // The cursor reads the record it is on: keep each answer, not the cursor.
     const value = stored.value();
-    const answers = new Map([value, `${value}x`, value.slice(1), VALUES[1]!].map((v) => [v, stored.valueIs(v)]));
+    const answers = new Map([value, `${value}x`, value.slice(1), VALUES[1]!].map((v) => [v, stored.valueIsSlot(escapeValue(v), 0, escapeValue(v).length)]));
     out.push({ id: stored.id(), owner: stored.owner(), key: stored.key(), value, valueIs: (v) => answers.get(v) ?? assert.fail(v) });
   }
   return out.sort((a, b) => a.id.localeCompare(b.id));
@@ -113,7 +114,7 @@ for (const kind of DB_KINDS) {
         const entry = (values: string[]) => ({
           dn: 'uid=ldapuser,dc=example', ldapId: 'ldap-1', username: 'ldapuser', email: '', firstName: '', lastName: '', displayName: '',
           // '' is what no directory value gives: such a claim is absent, and the stored '' is deleted.
-          claims: new Map(values.map((stored, i) => [`k${i}`, stored === '' ? { kind: 'absent' as const } : { kind: 'value' as const, stored }])),
+          claims: joinClaimSlots(values.map((stored) => claimSlot(stored === '' ? { kind: 'absent' } : { kind: 'value', stored }))),
         });
         const snapshot = (values: string[]) => ({ users: [entry(values)], groups: [], unresolvedMembers: [], stats: { pages: 1, memberLookups: 0, readMs: 0 } });
         const same = planClaims(snapshot(VALUES), current, emptyPlan(), { ...MAPPINGS, group: [] }, () => 'new').claims.users;

@@ -6,6 +6,7 @@ import { parseClaimMappings, RESERVED_CLAIM_KEYS } from '../../src/config/claim-
 import { ConfigError, loadConfig } from '../../src/config/load-config.js';
 import type { DirectoryUser, DirectorySnapshot } from '../../src/sync/snapshot.js';
 import { claimValue, emittedValue, MAX_CLAIM_VALUE_BYTES, storedString } from '../../src/sync/claim-values.js';
+import { claimSlot, joinClaimSlots } from '../../src/sync/entry-claims.js';
 import { plan } from '../../src/sync/plan.js';
 import { storedClaimsText } from '../../src/sync/stored-claims.js';
 import type { ClaimMappings, CurrentState, CurrentUser, PlanOptions } from '../../src/sync/types.js';
@@ -151,9 +152,9 @@ describe('claim plan', () => {
       firstName: name,
       lastName: 'T',
       displayName: name,
-      claims: new Map(Object.entries(claims).map(([k, v]) => {
-        const mapping = [...CLAIMS.user, ...CLAIMS.group].find((m) => m.key === k)!;
-        return [k, claimValue(mapping.attribute!, v.map((s) => Buffer.from(s)), mapping.multi)];
+      claims: joinClaimSlots(CLAIMS.user.map(({ key, attribute, multi }) => {
+        const values = claims[key];
+        return values === undefined ? '' : claimSlot(claimValue(attribute!, values.map((s) => Buffer.from(s)), multi));
       })),
       ...extra,
     };
@@ -274,7 +275,7 @@ describe('claim plan', () => {
   test('group claims follow the group rows', () => {
     const snapshot: DirectorySnapshot = {
       ...snap([]),
-      groups: [{ dn: 'cn=ops,ou=groups', ldapId: 'gid-ops', name: 'ops', memberUsernames: [], claims: new Map([['cost_centre', claimValue('businessCategory', [Buffer.from('4711')], false)]]) }],
+      groups: [{ dn: 'cn=ops,ou=groups', ldapId: 'gid-ops', name: 'ops', memberUsernames: [], claims: claimSlot(claimValue('businessCategory', [Buffer.from('4711')], false)) }],
     };
     const result = plan(snapshot, { ...state([]), groups: [] }, OPTIONS, ids);
     assert.deepEqual(result.claims.groups.create.map((c) => [c.ownerId, c.key, c.after]), [[result.groups.create[0]?.id, 'cost_centre', '"4711"']]);

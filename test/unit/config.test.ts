@@ -29,7 +29,7 @@ test("Pocket ID's defaults apply when variables are unset", () => {
   assert.equal(config.rules.requireUserEmail, true);
   assert.equal(config.ldap.skipCertVerify, false);
   assert.equal(config.ldap.pageSize, 500);
-  assert.deepEqual(config.database, { kind: 'sqlite', path: 'data/pocket-id.db', batchRows: 50000 });
+  assert.deepEqual(config.database, { kind: 'sqlite', path: 'data/pocket-id.db', batchRows: 200000 });
   assert.equal(loadConfig({}).enabled, false, 'LDAP_ENABLED defaults to false, as in Pocket ID');
 });
 

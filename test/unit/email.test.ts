@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EMAIL_REGEX, isValidEmail, matchesEmailRegex } from '../../src/sync/email.js';
+import { EMAIL_REGEX, isValidEmail, matchesEmailRegex, passesBothChecks, PLAIN_ADDRESS } from '../../src/sync/email.js';
 import { prng } from '../support/prng.js';
 
 // [value, Pocket ID accepts it, the validator regex alone matches it, why]
@@ -47,8 +47,26 @@ for (const [value, valid, regex, reason] of cases) {
     assert.equal(EMAIL_REGEX.test(value), regex, 'validator regex');
     assert.equal(matchesEmailRegex(value), regex, 'linear equivalent');
     assert.equal(isValidEmail(value), valid);
+    assert.equal(passesBothChecks(value), valid, 'without the shortcut');
   });
 }
+
+test('every address the shortcut accepts passes both full checks', () => {
+  const rnd = prng(20261130);
+  const any = (alphabet: string) => alphabet[Math.floor(rnd() * alphabet.length)] ?? '';
+  const run = (alphabet: string, max: number) => Array.from({ length: 1 + Math.floor(rnd() * max) }, () => any(alphabet)).join('');
+  // Mostly the characters the shortcut allows, and now and then any other that matters to either check.
+  const local = 'aZ09_+-.'.repeat(8) + '~!" \\()@é\t';
+  const domain = 'aZ09.-'.repeat(8) + '_~[]@é\u0085 ';
+  let plain = 0;
+  for (let i = 0; i < 50_000; i++) {
+    const value = `${run(local, 6)}@${run(domain, 8)}${rnd() < 0.7 ? `.${run('aZé1.', 2)}` : ''}`;
+    if (!PLAIN_ADDRESS.test(value)) continue;
+    plain += 1;
+    assert.ok(passesBothChecks(value), JSON.stringify(value));
+  }
+  assert.ok(plain > 1_000, `only ${plain} generated values took the shortcut`);
+});
 
 test('matchesEmailRegex agrees with the validator regex on generated strings', () => {
   const rnd = prng(20260822);

@@ -156,6 +156,15 @@ test('entries sharing a unique id are all skipped and their row is left alone', 
   assert.deepEqual(p.skips.map((s) => s.reason), ['duplicate-unique-id', 'duplicate-unique-id']);
 });
 
+test('entries sharing the unique id of an existing row are all skipped; the row keeps its values and stays enabled', () => {
+  const state = afterApply(EMPTY, plan(snapshot([user('alice'), user('bob')]), EMPTY, OPTIONS, sequentialIds()));
+  const twins = [user('alice', { displayName: 'A' }), user('alice2', { ldapId: 'id-alice' }), user('bob'), user('alice3', { ldapId: 'id-alice' })];
+  const p = plan(snapshot(twins), state, OPTIONS);
+  assert.deepEqual(p.skips.map((s) => [s.dn, s.reason]), ['alice', 'alice2', 'alice3'].map((u) => [`uid=${u},ou=people,dc=example,dc=com`, 'duplicate-unique-id']));
+  assert.match(p.skips[0]?.message ?? '', /shared by 3 entries/);
+  assert.deepEqual([p.users.create.length, p.users.update.length, p.users.disable.length, p.users.unchanged], [0, 0, 0, 1]);
+});
+
 test('entries without a unique id are skipped and do not count as seen', () => {
   const state = afterApply(EMPTY, plan(snapshot([user('alice')]), EMPTY, OPTIONS, sequentialIds()));
   const p = plan(snapshot([user('alice', { ldapId: '' })]), state, OPTIONS);

@@ -1,0 +1,105 @@
+/**
+ * plan() measured alone: `npm run bench:plan [-- --workload M|L] [--runs N] [--check]`.
+ *
+ * Builds the snapshot of a benchmark directory and the database state after
+ * its initial sync once (bench/lib/plan-inputs.ts, no server), then times the
+ * no-change plan `--runs` times (default 7) after a full garbage collection
+ * each, and prints the median and the range of its CPU time (this process:
+ * the plan runs on one thread, but the collector's helper threads count too)
+ * and wall time. Wall times on a shared machine are noisy; CPU time much less.
+ *
+ * `--profile FILE` writes a CPU profile of the timed runs alone (the inputs'
+ * construction left out), for bench/lib/profile.ts or Chrome's DevTools.
+ *
+ * `--check` also prints a digest of the plans of four cases: no change, the
+ * bench's "1 %" change (bench/lib/model.ts mutate), the same without the
+ * member entries a full read records (DirectoryGroup.memberEntries), and an initial sync. Two
+ * versions of the plan that print the same digests produce the same plans
+ * (new ids come from a seeded generator).
+ */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { cpuUsage } from 'node:process';
+import { plan } from '../src/sync/plan.js';
+import type { DirectorySnapshot } from '../src/sync/snapshot.js';
+import type { CurrentState } from '../src/sync/types.js';
+import { generate, mutate, WORKLOADS, type WorkloadName } from './lib/model.js';
+import { BENCH_PLAN_OPTIONS, EMPTY_STATE, planDigest, seededIds, snapshotOf, stateAfterSync } from './lib/plan-inputs.js';
+
+interface Options {
+  workload: WorkloadName;
+  runs: number;
+  check: boolean;
+  profile?: string;
+}
+
+function parseArgs(argv: string[]): Options {
+  const options: Options = { workload: 'L', runs: 7, check: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--workload') options.workload = argv[++i] === 'M' ? 'M' : 'L';
+    else if (arg === '--runs') options.runs = Math.max(1, Number(argv[++i]));
+    else if (arg === '--check') options.check = true;
+    else if (arg === '--profile') options.profile = argv[++i];
+    else throw new Error(`unknown option ${arg}`);
+  }
+  return options;
+}
+
+const collect = (): void => (globalThis as { gc?: () => void }).gc?.();
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+const seconds = (ms: number) => (ms / 1000).toFixed(3);
+
+function timePlan(snapshot: DirectorySnapshot, state: CurrentState): { cpuMs: number; wallMs: number } {
+  collect();
+  const cpu = cpuUsage();
+  const started = performance.now();
+  const result = plan(snapshot, state, BENCH_PLAN_OPTIONS, seededIds(2));
+  const wallMs = performance.now() - started;
+  const used = cpuUsage(cpu);
+  if (result.users.unchanged === 0) throw new Error('the no-change plan kept no user unchanged');
+  return { cpuMs: (used.user + used.system) / 1000, wallMs };
+}
+
+/** Runs `work` under the CPU profiler when `file` is given, and writes the profile there. */
+async function profiled<T>(file: string | undefined, work: () => T): Promise<T> {
+  if (!file) return work();
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+  const result = work();
+  const { profile } = await session.post('Profiler.stop');
+  writeFileSync(file, JSON.stringify(profile));
+  session.disconnect();
+  return result;
+}
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  if (!(globalThis as { gc?: unknown }).gc) console.log('(run with node --expose-gc for a collection before each run)');
+  const model = generate(WORKLOADS[options.workload]);
+  const snapshot = snapshotOf(model);
+  const state = stateAfterSync(snapshot);
+  console.log(`workload ${options.workload}: ${snapshot.users.length} users, ${snapshot.groups.length} groups, ${state.memberships.size} users with memberships`);
+  const runs = await profiled(options.profile, () => Array.from({ length: options.runs }, () => timePlan(snapshot, state)));
+  const cpu = runs.map((r) => r.cpuMs);
+  const wall = runs.map((r) => r.wallMs);
+  console.log(`no-change plan, ${runs.length} runs: CPU median ${seconds(median(cpu))} s (${seconds(Math.min(...cpu))}-${seconds(Math.max(...cpu))}), wall median ${seconds(median(wall))} s (${seconds(Math.min(...wall))}-${seconds(Math.max(...wall))})`);
+  if (!options.check) return;
+  const mutated = mutate(model).model;
+  const cases: [string, DirectorySnapshot, CurrentState][] = [
+    ['no-change', snapshot, state],
+    ['1pct', snapshotOf(mutated), state],
+    ['1pct without member entries', snapshotOf(mutated, false), state],
+    ['initial', snapshot, EMPTY_STATE],
+  ];
+  for (const [name, directory, current] of cases) {
+    const result = plan(directory, current, BENCH_PLAN_OPTIONS, seededIds(3));
+    const counts = `users +${result.users.create.length} ~${result.users.update.length} -${result.users.disable.length + result.users.delete.length}, members +${result.memberships.add.length} -${result.memberships.remove.length}, skips ${result.skips.length}`;
+    console.log(`digest ${name}: ${planDigest(result)} (${counts})`);
+  }
+}
+
+await main();
