@@ -76,7 +76,6 @@ export function stateAfterSync(snapshot: DirectorySnapshot): CurrentState {
   users.push({ id: fresh('00000000-0000-4000-a000-00000000aaaa'), ldapId: null, username: 'local.admin', email: 'admin@local.example', firstName: 'Local', lastName: 'Admin', displayName: 'Local Admin', isAdmin: true, emailVerified: true, disabled: false });
   const groups: CurrentState['groups'] = initial.groups.create.map((g) => ({ id: fresh(g.id), ldapId: fresh(g.ldapId), name: fresh(g.name), friendlyName: fresh(g.friendlyName) }));
   groups.push({ id: fresh('00000000-0000-4000-a000-00000000bbbb'), ldapId: null, name: 'local-group', friendlyName: 'Local group' });
-  const idOf = new Map(users.map((u) => [u.id, u.id]));
   const groupsOf = new Map<string, string[]>();
   for (const { userId, groupId } of initial.memberships.add) {
     const list = groupsOf.get(userId) ?? [];
@@ -84,8 +83,12 @@ export function stateAfterSync(snapshot: DirectorySnapshot): CurrentState {
     groupsOf.set(userId, list);
   }
   groupsOf.set(users[users.length - 1]?.id as string, [groups[groups.length - 1]?.id as string]);
+  // In the order of the user rows, as the state reader fills it.
   const memberships = new Map<string, string>();
-  for (const [userId, ids] of groupsOf) memberships.set(idOf.get(userId) as string, fresh(ids.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).join(',')));
+  for (const { id } of users) {
+    const ids = groupsOf.get(id);
+    if (ids) memberships.set(id, fresh(ids.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).join(',')));
+  }
   return { users, groups, memberships };
 }
 

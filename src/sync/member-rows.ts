@@ -28,7 +28,8 @@ export interface EntryRows {
 export function entryRows(entries: DirectoryUser[], groups: { memberEntries?: number[] }[], lookup: MemberLookup): EntryRows | undefined {
   if (!groups.some((g) => g.memberEntries !== undefined)) return undefined;
   const usernames = entries.map((entry) => nfc(entry.username));
-  const rows = Int32Array.from(usernames, (username) => lookup.indexByUsername.get(username) ?? -1);
+  const rows = new Int32Array(usernames.length);
+  for (let e = 0; e < usernames.length; e++) rows[e] = lookup.indexByUsername.get(usernames[e] as string) ?? -1;
   return { usernames, rows };
 }
 

@@ -88,7 +88,7 @@ export function planGroupsAndMemberships(
     planned.push({ candidate, groupId: candidate.existing?.id ?? newId() });
     membersOf.push(memberRows(candidate, lookup, byEntry, result.skips));
   }
-  const diff = diffMemberships(planned.map((p) => p.groupId), membersOf, finalUsers.ids, current.memberships);
+  const diff = diffMemberships(planned.map((p) => p.groupId), membersOf, finalUsers, current.memberships);
   planned.forEach(({ candidate, groupId }, g) => {
     const membership = (userId: string): Membership => ({ groupId, userId, groupName: candidate.name, username: users.usernameOf(userId) ?? userId });
     for (const userId of diff.added[g]) result.memberships.add.push(membership(userId));

@@ -32,6 +32,8 @@ export interface ScreenedUsers {
 export interface FinalUsers {
   ids: string[];
   indexByUsername: Map<string, number>;
+  /** The users that are no LDAP row after the run: local users and deleted rows. */
+  others: Set<string>;
 }
 
 /** What the group half needs from the users: the final owners of usernames. */
@@ -66,6 +68,8 @@ const EMAIL: UniqueKey<UserCandidate, CurrentUser> = {
 };
 
 function changedFields(before: UserFields, after: UserFields): (keyof UserFields)[] {
+  // Most rows are unchanged: told without building a list for each.
+  if (USER_FIELDS.every((field) => before[field] === after[field])) return [];
   return USER_FIELDS.filter((field) => before[field] !== after[field]);
 }
 
@@ -117,7 +121,8 @@ export function planUsers(
 
   // By LDAP row: the username an entry gives it (unchanged or updated).
   const usernameFromEntry: (string | undefined)[] = new Array(ldapUsers.length);
-  for (const candidate of screened.candidates) {
+  for (let k = 0; k < screened.candidates.length; k++) {
+    const candidate = screened.candidates[k] as UserCandidate;
     const skip = excluded.get(candidate);
     if (skip) {
       result.skips.push(skip);
@@ -134,6 +139,7 @@ export function planUsers(
     else result.users.update.push({ id: existing.id, dn: candidate.dn, before: pickFields(existing), after: desired, changed } satisfies UserChange);
   }
   const finalUsers = planRemovals(screened.seen, ldapUsers, usernameFromEntry, options, result);
+  for (const user of localUsers) finalUsers.others.add(user.id);
   let usernameById: Map<string, string> | undefined;
   const usernameOf = (id: string) => {
     if (!usernameById) {
@@ -157,7 +163,7 @@ function planRemovals(
   options: PlanOptions,
   result: SyncPlan,
 ): FinalUsers {
-  const final: FinalUsers = { ids: [], indexByUsername: new Map() };
+  const final: FinalUsers = { ids: [], indexByUsername: new Map(), others: new Set() };
   const keep = (username: string, id: string) => {
     final.indexByUsername.set(username, final.ids.length);
     final.ids.push(id);
@@ -170,6 +176,7 @@ function planRemovals(
       const removed = { id: row.id, username: row.username, ldapId: row.ldapId as string };
       if (!options.softDeleteUsers) {
         result.users.delete.push(removed);
+        final.others.add(row.id);
         return;
       }
       if (!row.disabled) result.users.disable.push(removed);

@@ -59,7 +59,10 @@ export function resolveUniqueClaims<R extends { ldapId: string | null }, C exten
     // A row is active when an active entry has its ldap_id, that is, when it is that entry's `existing`
     // (ldap_id is unique): marked by its index, not by a hundred thousand id strings.
     const activeRows = new Uint8Array(ldapRows.length);
-    for (const c of active) if (c.row !== undefined) activeRows[c.row] = 1;
+    for (let k = 0; k < active.length; k++) {
+      const row = (active[k] as C).row;
+      if (row !== undefined) activeRows[row] = 1;
+    }
     const keepsValues = (row: number) => rowKeepsValues(row, activeRows[row] === 1);
     const changed = keys.map((key) => excludeHeldValues(active, excluded, key, heldValues(key, localRows, ldapRows, keepsValues), exclude)).some(Boolean);
     if (changed) continue;
@@ -93,7 +96,8 @@ function excludeHeldValues<R, C>(
 ): boolean {
   if (taken.size === 0) return false;
   let changed = false;
-  for (const candidate of active) {
+  for (let k = 0; k < active.length; k++) {
+    const candidate = active[k] as C;
     if (excluded.has(candidate)) continue;
     const value = key.ofCandidate(candidate);
     const holder = value === null ? undefined : taken.get(value);
@@ -140,7 +144,8 @@ function excludeLaterClaims<R, C extends Candidate<R>>(
 /** Whether no two of the entries still in the running want the same value: the usual case, told by one pass over a set. */
 function valuesDistinct<R, C>(active: C[], excluded: Map<C, Skip>, key: UniqueKey<C, R>): boolean {
   const values = new Set<string>();
-  for (const candidate of active) {
+  for (let k = 0; k < active.length; k++) {
+    const candidate = active[k] as C;
     if (excluded.has(candidate)) continue;
     const value = key.ofCandidate(candidate);
     if (value === null) continue;
