@@ -5,15 +5,15 @@
 // table hashes the raw bytes and compares them with one contiguous copy of
 // the DNs, so a hit allocates nothing.
 
-/** Int32s per slot: hash, start and length of the DN's bytes, value (EMPTY: a free slot). A probe reads one cache line. */
-const SLOT = 4;
 const EMPTY = -1;
+/** Int32s per slot: hash, start and length of the DN's bytes, entry. A probe reads one cache line, not one array per field. */
+const SLOT = 4;
 
 /**
  * FNV-1a over the bytes that tell DNs apart: every DN of a directory ends with
  * its base (",ou=people,dc=example,dc=com" is 28 of the 39 bytes of a DN at L),
- * and hashing that tail for a million member values cost time and spread
- * nothing. `ignored` is that tail; the length is mixed in instead.
+ * so hashing that tail costs a million member values time and spreads nothing.
+ * `ignored` is that tail; the length is mixed in instead.
  */
 function hashBytes(bytes: Uint8Array, from: number, to: number, ignored: number): number {
   let hash = Math.imul(0x811c9dc5 ^ (to - from), 0x01000193);
@@ -22,92 +22,89 @@ function hashBytes(bytes: Uint8Array, from: number, to: number, ignored: number)
 }
 
 /**
- * DN (its UTF-8 bytes) → a non-negative integer. A DN set twice keeps the later
- * value, like Map.set. DNs are indexed on the first lookup after they were set:
- * by then the tail every DN shares is known (the user read sets them all, then
- * the group read looks them up) and it is left out of every hash from then on.
+ * DN (its UTF-8 bytes) → value. A DN added twice keeps the later value, like
+ * Map.set. DNs are indexed on the first get() after they were set: by then the
+ * tail every DN shares is known (the user read sets them all, then the group
+ * read looks them up), and it is left out of every hash from then on.
  */
-export class ExactDnTable {
+export class ExactDnTable<V> {
   private bytes = Buffer.alloc(1 << 16);
   private used = 0;
-  /** Where each DN's bytes start (DN i ends where i + 1 starts) and its value, until indexed. */
+  /** Where each entry's bytes start, for indexing (entry i: i+1 - i). */
   private starts = new Int32Array(1024);
-  private pendingValues: number[] = [];
-  private count = 0;
-  /** DNs below this are in `slots`. */
+  private readonly values: V[] = [];
+  /** Entries below this are in `slots`; the others wait for the next get(). */
   private indexed = 0;
-  private distinct = 0;
+  /** Entries dropped as a DN set again (the value went to its first entry). */
+  private replaced = 0;
   private slots = new Int32Array(2048 * SLOT).fill(EMPTY);
-  /** Bytes at the end of every DN set before the first lookup (null until then): never hashed. */
+  /** Bytes at the end of every DN set before the first get() (null until then): never hashed. */
   private ignoredTail: number | null = null;
   /** Bytes at the end of every DN set so far. */
   private sharedTail = 0;
 
   get size(): number {
     this.index();
-    return this.distinct;
+    return this.values.length - this.replaced;
   }
 
-  set(dn: string, value: number): void {
-    if (!(Number.isInteger(value) && value >= 0)) throw new RangeError(`ExactDnTable values are non-negative integers, not ${value}`);
+  set(dn: string, value: V): void {
     const length = Buffer.byteLength(dn);
     if (this.used + length > this.bytes.length) this.bytes = grow(this.bytes, this.used + length);
     this.bytes.write(dn, this.used, 'utf8');
-    const dnIndex = this.count++;
-    if (dnIndex + 1 >= this.starts.length) this.starts = grow(this.starts, dnIndex + 2);
-    this.starts[dnIndex] = this.used;
+    const entry = this.values.length;
+    if (entry + 1 >= this.starts.length) this.starts = grow(this.starts, entry + 2);
+    this.starts[entry] = this.used;
     this.used += length;
-    this.starts[dnIndex + 1] = this.used;
-    this.pendingValues.push(value);
-    this.sharedTail = dnIndex === 0 ? length : this.tailInCommon(dnIndex);
+    this.starts[entry + 1] = this.used;
+    this.values.push(value);
+    this.sharedTail = entry === 0 ? length : this.tailInCommon(entry);
   }
 
   /** The value of the DN whose bytes are exactly `raw`. */
-  get(raw: Uint8Array): number | undefined {
+  get(raw: Uint8Array): V | undefined {
     this.index();
-    const at = this.find(raw, hashBytes(raw, 0, raw.length, this.ignoredTail ?? 0));
-    return at === EMPTY ? undefined : this.slots[at + 3];
+    const entry = this.find(raw, 0, raw.length, hashBytes(raw, 0, raw.length, this.ignoredTail ?? 0));
+    return entry === EMPTY ? undefined : this.values[entry];
   }
 
-  /** How many bytes DN `dnIndex` ends with in common with DN 0, at most sharedTail. */
-  private tailInCommon(dnIndex: number): number {
-    const end = this.starts[dnIndex + 1] as number;
+  /** How many bytes `entry` ends with in common with entry 0, at most sharedTail. */
+  private tailInCommon(entry: number): number {
+    const end = this.starts[entry + 1] as number;
     const firstEnd = this.starts[1] as number;
-    const most = Math.min(this.sharedTail, end - (this.starts[dnIndex] as number));
+    const most = Math.min(this.sharedTail, end - (this.starts[entry] as number));
     let n = 0;
     while (n < most && this.bytes[end - 1 - n] === this.bytes[firstEnd - 1 - n]) n++;
     return n;
   }
 
   private index(): void {
-    if (this.indexed === this.count) return;
+    if (this.indexed === this.values.length) return;
     this.ignoredTail ??= this.sharedTail;
-    for (let dnIndex = this.indexed; dnIndex < this.count; dnIndex++) {
-      const start = this.starts[dnIndex] as number;
-      const end = this.starts[dnIndex + 1] as number;
+    for (let entry = this.indexed; entry < this.values.length; entry++) {
+      const start = this.starts[entry] as number;
+      const end = this.starts[entry + 1] as number;
       const hash = hashBytes(this.bytes, start, end, this.ignoredTail);
-      const value = this.pendingValues[dnIndex - this.indexed] as number;
-      const found = this.find(this.bytes.subarray(start, end), hash);
+      const found = this.find(this.bytes, start, end, hash);
       if (found !== EMPTY) {
-        this.slots[found + 3] = value;
+        this.values[found] = this.values[entry] as V;
+        this.replaced += 1;
         continue;
       }
-      if (2 * (this.distinct + 1) * SLOT > this.slots.length) this.rehash();
-      this.place(this.slots, hash, start, end - start, value);
-      this.distinct += 1;
+      if (2 * (entry + 1 - this.replaced) * SLOT > this.slots.length) this.rehash();
+      this.place(this.slots, hash, start, end - start, entry);
     }
-    this.indexed = this.count;
-    this.pendingValues = [];
+    this.indexed = this.values.length;
   }
 
-  /** The slot holding `raw`'s DN, or EMPTY. */
-  private find(raw: Uint8Array, hash: number): number {
+  private find(raw: Uint8Array, from: number, to: number, hash: number): number {
     const slots = this.slots;
     const mask = slots.length / SLOT - 1;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
       const at = slot * SLOT;
-      if (slots[at + 3] === EMPTY) return EMPTY;
-      if (slots[at] === hash && slots[at + 2] === raw.length && this.holds(slots[at + 1] as number, raw, 0, raw.length)) return at;
+      const entry = slots[at + 3] as number;
+      if (entry === EMPTY) return EMPTY;
+      if (slots[at] === hash && slots[at + 2] === to - from && this.holds(slots[at + 1] as number, raw, from, to)) return entry;
     }
   }
 
@@ -117,11 +114,11 @@ export class ExactDnTable {
     return true;
   }
 
-  private place(slots: Int32Array, hash: number, start: number, length: number, value: number): void {
+  private place(slots: Int32Array, hash: number, start: number, length: number, entry: number): void {
     const mask = slots.length / SLOT - 1;
     let slot = hash & mask;
     while (slots[slot * SLOT + 3] !== EMPTY) slot = (slot + 1) & mask;
-    slots.set([hash, start, length, value], slot * SLOT);
+    slots.set([hash, start, length, entry], slot * SLOT);
   }
 
   private rehash(): void {

@@ -33,7 +33,7 @@ function addMember(group: DirectoryGroup, username: string, entry = -1): void {
 export class MemberResolver {
   lookups = 0;
   /** Entry DN exactly as the server returned it → the user's index below: the common case, no parsing, no decoding. */
-  private readonly usersByExactDn = new ExactDnTable();
+  private readonly usersByExactDn = new ExactDnTable<number>();
   /** Every user read (DN, username and snapshot entry by index), for the normalised cache. */
   private readonly userDns: string[] = [];
   private readonly usernames: string[] = [];
