@@ -10,11 +10,14 @@
  * ready ({ ready: true } over IPC) and waits for { go: true }: the parent
  * changes the live directory in between. Started with --expose-gc: at the end
  * the heap the memory holds is measured as the heap used with it minus without it.
+ * After each scenario run, the searches it made are made again by a bare
+ * client: the floor of its own reads (read-floor.ts).
  */
 import { loadConfig } from '../../src/config/load-config.js';
 import { createLogger } from '../../src/log/logger.js';
 import { installDriverProbe } from './driver-probe.js';
 import { measureSync } from './measure-sync.js';
+import { installSearchRecorder, measureReadFloor, recordSearches } from './read-floor.js';
 import type { SyncOptions } from '../../src/run/run-sync.js';
 import { createSyncMemory, type SyncMemory } from '../../src/run/sync-memory.js';
 import { AFTER_CHANGES, SCANS, type IncrementalRun, type IncrementalRunResult, type IncrementalScenario, type RunSpec } from './protocol.js';
@@ -43,6 +46,7 @@ function runOptions(memory: SyncMemory, scenario: IncrementalScenario | 'prime')
 /** The prime run, then the scenarios in order, all with `memory`. */
 async function runAll(spec: RunSpec, memory: SyncMemory): Promise<Pick<IncrementalRunResult, 'prime' | 'runs'>> {
   const driver = installDriverProbe();
+  installSearchRecorder();
   const config = loadConfig(spec.env);
   const log = createLogger({ level: 'warn', json: false, stream: process.stderr });
   const prime = await measureSync(`${spec.label}-prime`, config, log, driver, runOptions(memory, 'prime'));
@@ -53,8 +57,10 @@ async function runAll(spec: RunSpec, memory: SyncMemory): Promise<Pick<Increment
       await waitForChanges();
       waited = true;
     }
-    const result = await measureSync(`${spec.label}-${scenario}`, config, log, driver, runOptions(memory, scenario));
-    runs.push({ scenario, result, rssAfterKiB: Math.round(process.memoryUsage().rss / 1024) });
+    const { value: result, searches } = await recordSearches(() => measureSync(`${spec.label}-${scenario}`, config, log, driver, runOptions(memory, scenario)));
+    const rssAfterKiB = Math.round(process.memoryUsage().rss / 1024);
+    const readFloor = await measureReadFloor({ url: config.ldap.url, dn: config.ldap.bindDn, password: config.ldap.bindPassword }, searches);
+    runs.push({ scenario, result, rssAfterKiB, readFloor });
   }
   return { prime, runs };
 }

@@ -111,11 +111,23 @@ export interface FloorRunResult {
   pages: number;
 }
 
+/** The searches one incremental run made, made again with a bare ldapts client (lib/read-floor.ts). */
+export interface ReadFloor {
+  /** Median wall time of the replays (connect, bind, the searches, unbind). */
+  medianMs: number;
+  /** CPU of the replay with the median wall time. */
+  cpuMs: number;
+  searches: number;
+  entries: number;
+}
+
 export interface IncrementalRun {
   scenario: IncrementalScenario;
   result: SyncRunResult;
   /** The child's RSS right after this run. */
   rssAfterKiB: number;
+  /** The floor of this run's own searches, measured right after it. */
+  readFloor: ReadFloor;
 }
 
 export interface IncrementalRunResult {

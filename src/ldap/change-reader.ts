@@ -3,11 +3,12 @@
 // user and group too. Returns the changes for mergeChanges (src/sync/kept-directory.ts).
 import { NoSuchObjectError, type Entry } from 'ldapts';
 import { describeError, LdapError } from './connection.js';
-import { ALL_ATTRIBUTES_AS_BUFFERS, EntryValues } from './entry-values.js';
+import { ALL_ATTRIBUTES_AS_BUFFERS, EntryValues, firstValue } from './entry-values.js';
 import { changedSince, MarkerWatch, type MarkerState, type Watermark } from './change-markers.js';
-import { pagedSearch, readUser, userAttributes } from './directory-reader.js';
+import { pagedSearch, pagedSearchPages, readUser, userAttributes } from './directory-reader.js';
 import { groupAttributes, memberValues, readGroupEntry } from './group-entries.js';
 import { memberTexts, pictureDigest } from './kept-read.js';
+import { ExactDnTable } from './exact-dn-table.js';
 import { uniqueIdConverter } from './ldap-id.js';
 import { unique, type EntryContext } from './read-context.js';
 import { markerAttributes } from './vendors.js';
@@ -55,7 +56,10 @@ interface Reading extends EntryContext {
   groupId: (bytes: Uint8Array) => string;
   candidates: Map<string, Candidate>;
   result: ChangeRead;
-  sharedDns?: Map<string, string>;
+  /** Member values read this run that name no kept user, by text: equal values share one string. */
+  sharedDns: Map<string, string>;
+  /** The kept users' DNs by their bytes, built for the first group read. */
+  userDns?: ExactDnTable<string>;
 }
 
 function keyOf(values: EntryValues, dn: string, attribute: string, convert: (bytes: Uint8Array) => string): string {
@@ -102,18 +106,21 @@ async function scanIds(reading: Reading, kind: 'users' | 'groups'): Promise<void
   const users = kind === 'users';
   const attribute = users ? settings.attributes.userUniqueId : settings.attributes.groupUniqueId;
   const convert = users ? reading.userId : reading.groupId;
-  const kept: Map<string, { dn: string }> = users
-    ? new Map([...input.kept.users].map(([key, u]) => [key, u.user]))
-    : new Map([...input.kept.groups].map(([key, g]) => [key, g.group]));
+  const keptDn = (key: string) => (users ? input.kept.users.get(key)?.user.dn : input.kept.groups.get(key)?.group.dn);
   const search = { what: `${kind} (ids)`, filter: users ? settings.userFilter : settings.groupFilter, attributes: [attribute] };
   const seen = new Set<string>();
-  for await (const entry of pagedSearch(client, settings, search, { pageSize: settings.pageSize }, reading.stats, log)) {
-    result.entriesRead += 1;
-    const key = keyOf(new EntryValues(entry), entry.dn, attribute, convert);
-    seen.add(key);
-    if (kept.get(key)?.dn !== entry.dn) addCandidate(reading, { dn: entry.dn, ...(kept.has(key) ? (users ? { userKey: key } : { groupKey: key }) : {}) });
+  for await (const page of pagedSearchPages(client, settings, search, { pageSize: settings.pageSize }, reading.stats, log)) {
+    result.entriesRead += page.length;
+    for (const entry of page) {
+      const bytes = firstValue(entry, attribute);
+      const key = entryKey(bytes ? convert(bytes) : '', entry.dn);
+      seen.add(key);
+      const dn = keptDn(key);
+      if (dn !== entry.dn) addCandidate(reading, { dn: entry.dn, ...(dn !== undefined ? (users ? { userKey: key } : { groupKey: key }) : {}) });
+    }
   }
-  for (const key of kept.keys()) if (!seen.has(key)) (users ? result.changes.goneUsers : result.changes.goneGroups).push(key);
+  const gone = users ? result.changes.goneUsers : result.changes.goneGroups;
+  for (const key of (users ? input.kept.users : input.kept.groups).keys()) if (!seen.has(key)) gone.push(key);
 }
 
 /** One entry by DN, if it still matches `filter`; undefined when it does not or no longer exists. */
@@ -127,6 +134,15 @@ async function readOne(reading: Reading, dn: string, filter: string, attributes:
     if (error instanceof NoSuchObjectError) return undefined;
     throw new LdapError('ldap_search', `failed to read changed entry ${dn}: ${describeError(error)}`, { cause: error });
   }
+}
+
+/** Member values equal to a kept user's DN share its string, as after a full read (FullReadTracker). */
+function keptUserDns(reading: Reading): ExactDnTable<string> {
+  if (!reading.userDns) {
+    reading.userDns = new ExactDnTable<string>();
+    for (const { user } of reading.input.kept.users.values()) reading.userDns.set(user.dn, user.dn);
+  }
+  return reading.userDns;
 }
 
 async function readCandidate(reading: Reading, candidate: Candidate): Promise<void> {
@@ -147,9 +163,7 @@ async function readCandidate(reading: Reading, candidate: Candidate): Promise<vo
     const values = new EntryValues(asGroup);
     const group = await readGroupEntry(reading, asGroup, reading.groupId, values);
     const raw = await memberValues(reading, asGroup, values, reading.stats);
-    // Member values equal to a kept user's DN share its string, as after a full read (FullReadTracker).
-    reading.sharedDns ??= new Map([...reading.input.kept.users.values()].map(({ user }) => [user.dn, user.dn]));
-    changes.groups.push({ group, members: memberTexts(raw, reading.sharedDns), version: watch.note(values), raw });
+    changes.groups.push({ group, members: memberTexts(raw, reading.sharedDns, keptUserDns(reading)), version: watch.note(values), raw });
     if (candidate.groupKey !== undefined && candidate.groupKey !== entryKey(group.ldapId, group.dn)) changes.goneGroups.push(candidate.groupKey);
     return;
   }
@@ -176,6 +190,7 @@ function newReading(context: EntryContext, input: ChangeReadInput): Reading {
     groupId: uniqueIdConverter(attributes.groupUniqueId),
     candidates: new Map(),
     result,
+    sharedDns: new Map(),
   };
 }
 

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { decodeUtf8 } from '../text/go-text.js';
 import type { EntryValues } from './entry-values.js';
+import type { ExactDnTable } from './exact-dn-table.js';
 import type { MarkerWatch } from './change-markers.js';
 import type { ReadTracking } from './read-context.js';
 import { markerAttributes, type ChangeMarker } from './vendors.js';
@@ -14,9 +15,15 @@ export function pictureDigest(picture: Buffer | undefined): string {
   return picture ? createHash('sha256').update(picture).digest('base64') : '';
 }
 
-/** Member values as text, sharing the strings of equal values (most name a user's DN) to keep memory small. */
-export function memberTexts(members: Buffer[], shared: Map<string, string>): MemberValue[] {
+/**
+ * Member values as text, sharing the strings of equal values (most name a user's DN) to keep memory small.
+ * `userDns`, when given, holds the users' DNs by their bytes: a value naming one is that user's string without
+ * being decoded and hashed as a new string first (exact-dn-table.ts says why that matters).
+ */
+export function memberTexts(members: Buffer[], shared: Map<string, string>, userDns?: ExactDnTable<string>): MemberValue[] {
   return members.map((raw) => {
+    const userDn = userDns?.get(raw);
+    if (userDn !== undefined) return userDn;
     const text = decodeUtf8(raw);
     if (text === null) return Buffer.from(raw);
     const known = shared.get(text);

@@ -1,5 +1,6 @@
 // Pocket ID's convertLdapIdToString (v2.14.0, backend/internal/ldapsync/service.go)
 // with github.com/google/uuid v1.6.0 FromBytes/String and Go 1.26 utf8.ValidString.
+import { isAscii } from 'node:buffer';
 import { decodeUtf8, nfc } from '../text/go-text.js';
 
 /**
@@ -12,6 +13,9 @@ import { decodeUtf8, nfc } from '../text/go-text.js';
  */
 export function ldapIdFromBytes(bytes: Uint8Array): string {
   if (bytes.length === 0) return '';
+  // Most ids are ASCII text (entryUUID, nsUniqueId): valid UTF-8 and already NFC, so the checks
+  // below would return them as they are; an id scan meets 100,000 of them.
+  if (isAscii(bytes) && !bytes.includes(0)) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
   const text = decodeUtf8(bytes);
   if (text !== null && !text.includes('\u0000')) return nfc(text);
   // Byte order as given (RFC 4122): an AD objectGUID is not swapped to the

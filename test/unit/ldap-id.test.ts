@@ -63,3 +63,7 @@ test('a view into a larger buffer uses only its own bytes', () => {
 test('a Node Buffer is accepted', () => {
   assert.equal(ldapIdFromBytes(Buffer.from('fffefdfc', 'hex')), '//79/A==');
 });
+
+test('ASCII text in a view into a larger buffer uses only its own bytes', () => {
+  assert.equal(ldapIdFromBytes(text('xx3f2a-uuid-textyy').subarray(2, 16)), '3f2a-uuid-text');
+});
