@@ -10,8 +10,9 @@ export function claimAttributes(mappings: ClaimMapping[]): string[] {
   return mappings.flatMap((m) => (m.attribute === null ? [] : [m.attribute]));
 }
 
-// Only Active Directory and Samba send `attr;range=low-high`; checking the
-// entry's keys once spares every other entry a scan per claim.
+// Only Active Directory and Samba send `attr;range=low-high`, and then next to
+// at most an empty `attr`: the entry's keys are scanned only for a claim
+// attribute without values.
 const hasRangedValues = (entry: Entry) => Object.keys(entry).some((key) => key.includes(';') && /;range=/i.test(key));
 
 /**
@@ -31,11 +32,10 @@ export async function readClaimValues(
   mappings: ClaimMapping[],
 ): Promise<string | undefined> {
   if (mappings.length === 0) return undefined;
-  const ranged = hasRangedValues(entry);
   const slots: string[] = [];
   for (const { attribute, multi } of mappings) {
     let found = attribute === null ? [] : values.all(attribute);
-    if (ranged && attribute !== null) found = (await completeRangedValues(client, entry, attribute))?.values ?? found;
+    if (attribute !== null && found.length === 0 && hasRangedValues(entry)) found = (await completeRangedValues(client, entry, attribute))?.values ?? found;
     slots.push(attribute === null || found.length === 0 ? '' : claimSlot(claimValue(attribute, found, multi)));
   }
   return joinClaimSlots(slots);

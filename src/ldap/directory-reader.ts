@@ -11,6 +11,7 @@ import { classifyMembers, groupAttributes, groupDnsFor, memberValues, readGroupE
 import { textReader, unique, type EntryContext, type ReadTracking } from './read-context.js';
 import { uniqueIdConverter } from './ldap-id.js';
 import { findRange } from './range.js';
+import { pagesAhead } from './pages-ahead.js';
 import { describeVendor, detectVendor, type DetectedVendor } from './vendors.js';
 import type { DirectoryGroup, DirectorySnapshot, DirectoryUser } from '../sync/snapshot.js';
 
@@ -59,7 +60,7 @@ export async function* pagedSearchPages(
         explicitBufferAttributes: ALL_ATTRIBUTES_AS_BUFFERS,
         paged: { pageSize: paging.pageSize },
       });
-      for await (const page of pages) {
+      for await (const page of pagesAhead(pages)) {
         stats.pages += 1;
         if (page.searchReferences.length > 0) {
           log.debug('Ignoring search continuation references', { search: search.what, references: page.searchReferences.length });

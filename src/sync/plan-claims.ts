@@ -18,11 +18,17 @@ export function emptyClaimPlan(): ClaimPlan {
   return { users: { create: [], update: [], delete: [] }, groups: { create: [], update: [], delete: [] } };
 }
 
-/** The rows after the run: id by ldap_id, and (only for reports and retired keys, so built on first use) a name by id and the LDAP row ids. */
+/**
+ * The rows after the run, by index: the current rows in the order the
+ * database returned them, then the rows the run creates.
+ */
 interface Owners {
-  idOf: Map<string, string>;
-  label: (id: string) => string;
-  isLdap: (id: string) => boolean;
+  ids: string[];
+  /** Row index by ldap_id, LDAP rows only. */
+  rowOf: Map<string, number>;
+  isLdap: (row: number) => boolean;
+  /** The row's name after the run, for reports. */
+  label: (row: number) => string;
 }
 
 interface Side {
@@ -36,14 +42,20 @@ interface Side {
   deleted: Set<string>;
 }
 
-/** What the stored rows say about one (entry, configured key) slot; 0: no stored row. */
+/** Each row's entry this run, or -1 (a local row, a skipped or departed entry's); and that entry's claims (entry-claims.ts). */
+interface Synced {
+  entryOf: Int32Array;
+  claimsOf: (string | undefined)[];
+}
+
+/** What the stored rows say about one (row, configured key) slot; 0: no stored row. */
 const SAME = 1;
 const DIFFERENT = 2;
 
 /**
- * The stored rows held against the entries' values, one slot per entry and
+ * The stored rows held against the entries' values, one slot per row and
  * key: most slots end up SAME without any object being built; only a
- * DIFFERENT slot keeps its row (id and old value) for the update or delete.
+ * DIFFERENT slot keeps its stored row (id and old value) for the update or delete.
  */
 interface Slots {
   state: Uint8Array;
@@ -58,6 +70,38 @@ function slotOf(stored: StoredClaims, mappings: ClaimMapping[]): number {
   throw new Error(`custom_claims: the database returned the key ${JSON.stringify(stored.key())}, which is not configured`);
 }
 
+/** How many rows past the last owner found are tried in place before looking an owner up. */
+const LOOKAHEAD = 8;
+
+/**
+ * Finds the row of each stored claim's owner. New claims are written by owner
+ * in the order their rows are created (src/db/apply.ts) and both tables are
+ * read in their own order, so the owner is nearly always one of the next few
+ * rows after the last one found: tried in place first, which spares a Map
+ * lookup (and at L, 100,000 cache misses) per owner; any other owner is
+ * looked up by id.
+ */
+class OwnerRows {
+  private expected = 0;
+  private byId: Map<string, number> | undefined;
+
+  constructor(private readonly ids: string[]) {}
+
+  /** The row of the cursor's owner; -1 when no row has that id. */
+  find(stored: StoredClaims): number {
+    const { ids } = this;
+    const last = Math.min(this.expected + LOOKAHEAD, ids.length);
+    let row = this.expected;
+    while (row < last && !stored.ownerIs(ids[row] as string)) row++;
+    if (row === last) {
+      this.byId ??= new Map(ids.map((id, index) => [id, index]));
+      row = this.byId.get(stored.owner()) ?? -1;
+    }
+    if (row !== -1) this.expected = row + 1;
+    return row;
+  }
+}
+
 /** True when the entry's claims hold, in slot k, a value that is the cursor's stored one (entry-claims.ts). */
 function sameValue(stored: StoredClaims, claims: string, k: number): boolean {
   const start = slotStart(claims, k);
@@ -67,33 +111,28 @@ function sameValue(stored: StoredClaims, claims: string, k: number): boolean {
   return end > start && stored.valueIsSlot(claims, start, end);
 }
 
-function compareStored(side: Side, entryAt: Map<string, number>): Slots {
+function compareStored(side: Side, synced: Synced): Slots {
+  const { ids, isLdap, label } = side.owners;
   const width = side.mappings.length;
-  const slots: Slots = { state: new Uint8Array(side.entries.length * width), rows: new Map(), retired: [] };
+  const slots: Slots = { state: new Uint8Array(ids.length * width), rows: new Map(), retired: [] };
   const stored = new StoredClaims(side.stored);
-  let ownerId = '';
-  let index: number | undefined;
-  let claims = '';
+  const owners = new OwnerRows(ids);
+  let row = -1;
   while (stored.next()) {
     const k = slotOf(stored, side.mappings);
+    // A row of the same owner as the last one (Pocket ID writes a user's claims together) needs no search.
+    if (row === -1 || !stored.ownerIs(ids[row] as string)) row = owners.find(stored);
+    if (row === -1) continue;
     const { key, attribute } = side.mappings[k] as ClaimMapping;
     if (attribute === null) {
-      const holder = stored.owner();
-      if (side.owners.isLdap(holder) && !side.deleted.has(holder)) {
-        slots.retired.push({ id: stored.id(), ownerId: holder, key, before: stored.value(), owner: side.owners.label(holder) });
-      }
+      const ownerId = ids[row] as string;
+      if (isLdap(row) && !side.deleted.has(ownerId)) slots.retired.push({ id: stored.id(), ownerId, key, before: stored.value(), owner: label(row) });
       continue;
     }
-    // A row of the same owner as the last one (Pocket ID writes a user's claims together) needs no lookup.
-    if (!stored.ownerIs(ownerId)) {
-      ownerId = stored.owner();
-      index = entryAt.get(ownerId);
-      claims = index === undefined ? '' : (side.entries[index]?.claims ?? '');
-    }
     // Not an entry this run syncs (a local owner, a skipped or departed one): left as it is.
-    if (index === undefined) continue;
-    const slot = index * width + k;
-    if (sameValue(stored, claims, k)) {
+    if (synced.entryOf[row] === -1) continue;
+    const slot = row * width + k;
+    if (sameValue(stored, synced.claimsOf[row] ?? '', k)) {
       slots.state[slot] = SAME;
     } else {
       slots.state[slot] = DIFFERENT;
@@ -103,25 +142,27 @@ function compareStored(side: Side, entryAt: Map<string, number>): Slots {
   return slots;
 }
 
-function diffEntry(side: Side, index: number, ownerId: string, slots: Slots, out: ClaimChanges, skips: Skip[], newId: () => string): void {
+function diffEntry(side: Side, index: number, row: number, slots: Slots, out: ClaimChanges, skips: Skip[], newId: () => string): void {
   const entry = side.entries[index] as DirectoryUser | DirectoryGroup;
+  const ownerId = side.owners.ids[row] as string;
   const width = side.mappings.length;
   for (let k = 0; k < width; k++) {
     const { key, attribute } = side.mappings[k] as ClaimMapping;
-    const slot = index * width + k;
+    const slot = row * width + k;
     const state = slots.state[slot];
     if (attribute === null || state === SAME) continue;
     const value = claimAt(entry.claims, k);
     const existing = state === DIFFERENT ? slots.rows.get(slot) : undefined;
+    const owner = () => side.owners.label(row);
     if (value.kind === 'skip') {
       const kept = existing ? 'its current value is kept' : 'no claim is written';
-      skips.push({ kind: 'claim', dn: entry.dn, reason: value.reason, message: `claim "${key}" of ${side.kind} ${side.owners.label(ownerId)}: ${value.message}; ${kept}` });
+      skips.push({ kind: 'claim', dn: entry.dn, reason: value.reason, message: `claim "${key}" of ${side.kind} ${owner()}: ${value.message}; ${kept}` });
     } else if (value.kind === 'absent') {
-      if (existing) out.delete.push({ id: existing.id, ownerId, key, before: existing.value, owner: side.owners.label(ownerId) });
+      if (existing) out.delete.push({ id: existing.id, ownerId, key, before: existing.value, owner: owner() });
     } else if (!existing) {
-      out.create.push({ id: newId(), ownerId, key, before: null, after: value.stored, owner: side.owners.label(ownerId) });
+      out.create.push({ id: newId(), ownerId, key, before: null, after: value.stored, owner: owner() });
     } else {
-      out.update.push({ id: existing.id, ownerId, key, before: existing.value, after: value.stored, owner: side.owners.label(ownerId) });
+      out.update.push({ id: existing.id, ownerId, key, before: existing.value, after: value.stored, owner: owner() });
     }
   }
 }
@@ -129,30 +170,38 @@ function diffEntry(side: Side, index: number, ownerId: string, slots: Slots, out
 function planSide(side: Side, skippedDns: Set<string>, skips: Skip[], newId: () => string): ClaimChanges {
   const out: ClaimChanges = { create: [], update: [], delete: [] };
   if (side.mappings.length === 0) return out;
-  // Owner row id → index of the entry that syncs it, in entry order.
-  const entryAt = new Map<string, number>();
+  const synced: Synced = { entryOf: new Int32Array(side.owners.ids.length).fill(-1), claimsOf: new Array(side.owners.ids.length) };
+  const rowOfEntry = new Int32Array(side.entries.length).fill(-1);
   side.entries.forEach((entry, index) => {
     if (entry.ldapId === '' || skippedDns.has(entry.dn)) return;
-    const ownerId = side.owners.idOf.get(entry.ldapId);
-    if (ownerId !== undefined) entryAt.set(ownerId, index);
+    const row = side.owners.rowOf.get(entry.ldapId);
+    if (row === undefined) return;
+    synced.entryOf[row] = index;
+    synced.claimsOf[row] = entry.claims;
+    rowOfEntry[index] = row;
   });
-  const slots = compareStored(side, entryAt);
-  for (const [ownerId, index] of entryAt) diffEntry(side, index, ownerId, slots, out, skips, newId);
+  const slots = compareStored(side, synced);
+  // In entry order, as reports list them; of two entries with one ldap_id, the row is the last one's.
+  rowOfEntry.forEach((row, index) => {
+    if (row !== -1 && synced.entryOf[row] === index) diffEntry(side, index, row, slots, out, skips, newId);
+  });
   out.delete.push(...slots.retired);
   return out;
 }
 
 function owners<R extends { id: string; ldapId: string | null }>(rows: R[], created: R[], name: (row: R) => string, renamed: Map<string, string>): Owners {
-  const idOf = new Map<string, string>();
-  for (const list of [rows, created]) for (const row of list) if (row.ldapId !== null) idOf.set(row.ldapId, row.id);
-  let names: Map<string, string> | undefined;
-  let ldapRows: Set<string> | undefined;
-  const label = (id: string) => {
-    names ??= new Map([...rows, ...created].map((row) => [row.id, name(row)]));
-    return renamed.get(id) ?? names.get(id) ?? id;
+  const all = created.length === 0 ? rows : [...rows, ...created];
+  const ids = all.map((row) => row.id);
+  const rowOf = new Map<string, number>();
+  all.forEach((row, index) => {
+    if (row.ldapId !== null) rowOf.set(row.ldapId, index);
+  });
+  return {
+    ids,
+    rowOf,
+    isLdap: (row) => (all[row] as R).ldapId !== null,
+    label: (row) => renamed.get(ids[row] as string) ?? name(all[row] as R),
   };
-  const isLdap = (id: string) => (ldapRows ??= new Set(idOf.values())).has(id);
-  return { idOf, label, isLdap };
 }
 
 /**

@@ -223,6 +223,17 @@ describe('claim plan', () => {
     assert.deepEqual([result.claims.users.create, result.claims.users.delete], [[], []]);
   });
 
+  test('owners stored far from the order of their rows are found by id: twenty users stored in reverse, local ones among them', () => {
+    const names = Array.from({ length: 20 }, (_, i) => `u${i}`);
+    const local = (i: number) => i % 5 === 0;
+    const stored = [...names].reverse().map((name) => ({ id: `c-${name}`, ownerId: `uuid-${name}`, key: 'department', value: name === 'u7' ? 'old' : `d-${name}` }));
+    const current = { ...state(names.map((name, i) => row(name, !local(i)))), claims: { users: storedClaimsText(stored), groups: '' } };
+    const entries = names.filter((_, i) => !local(i)).map((name) => user(name, { department: [`d-${name}`] }));
+    const result = plan(snap(entries), current, OPTIONS, ids);
+    assert.deepEqual(result.claims.users.update.map((c) => [c.id, c.owner, c.before, c.after]), [['c-u7', 'u7', 'old', 'd-u7']]);
+    assert.deepEqual([result.claims.users.create, result.claims.users.delete], [[], []], "the local users' claims are left alone");
+  });
+
   test('nothing changes when the stored values equal the directory', () => {
     const result = plan(snap([user('bob', { department: ['123'], mails: ['b@x'] })]), state([row('bob')], { 'uuid-bob': { department: '"123"', mails: '["b@x"]' } }), OPTIONS, ids);
     assert.deepEqual(result.claims.users, { create: [], update: [], delete: [] });

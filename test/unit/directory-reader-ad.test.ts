@@ -87,6 +87,8 @@ test('a group of 4 000 members that AD answers in ranges of 1500 is read whole: 
   assert.equal(big?.memberUsernames.length, 4000);
   assert.equal(new Set(big?.memberUsernames).size, 4000);
   assert.deepEqual(snapshot.groups.find((g) => g.name === 'small')?.memberUsernames, ['u1', 'u2']);
+  // Each member names its user entry too (DirectoryGroup.memberEntries), so the plan need not look the username up.
+  assert.deepEqual(big?.memberEntries?.map((e) => snapshot.users[e]?.username), big?.memberUsernames);
   assert.equal(snapshot.stats.rangeRequests, 2);
   assert.equal(snapshot.stats.memberLookups, 0, 'every member DN came from the user search');
   assert.deepEqual(snapshot.unresolvedMembers, []);

@@ -34,3 +34,25 @@ test('keeps every entry across growth (more DNs and bytes than its first allocat
   dns.forEach((dn, i) => assert.equal(table.get(bytes(dn)), i));
   assert.equal(table.get(bytes('uid=user20000,ou=people,dc=example,dc=com')), undefined);
 });
+
+test('the tail every DN shares is left out of the hash, never out of the comparison', () => {
+  const table = new ExactDnTable<string>();
+  table.set('uid=alice,ou=people,dc=example,dc=com', 'alice');
+  table.set('uid=bob,ou=people,dc=example,dc=com', 'bob');
+  // Same bytes up to the shared tail, same length, another tail: a miss.
+  assert.equal(table.get(bytes('uid=alice,ou=people,dc=example,dc=org')), undefined);
+  assert.equal(table.get(bytes('uid=alice,ou=people,dc=example,dc=com')), 'alice');
+  // Set after the first lookup, with another tail: still found, and the earlier ones too.
+  table.set('uid=carol,ou=staff,dc=example,dc=org', 'carol');
+  table.set('uid=bob,ou=people,dc=example,dc=com', 'bob again');
+  assert.equal(table.get(bytes('uid=carol,ou=staff,dc=example,dc=org')), 'carol');
+  assert.equal(table.get(bytes('uid=bob,ou=people,dc=example,dc=com')), 'bob again');
+  assert.equal(table.get(bytes('uid=alice,ou=people,dc=example,dc=com')), 'alice');
+  assert.equal(table.size, 3);
+  // A DN that is nothing but the shared tail hashes only its length.
+  const short = new ExactDnTable<string>();
+  short.set('dc=com', 'root');
+  short.set('ou=a,dc=com', 'a');
+  assert.equal(short.get(bytes('dc=com')), 'root');
+  assert.equal(short.get(bytes('dc=org')), undefined);
+});
