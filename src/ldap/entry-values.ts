@@ -14,12 +14,14 @@ class EveryAttribute extends Array<string> {
 }
 export const ALL_ATTRIBUTES_AS_BUFFERS: string[] = new EveryAttribute();
 
+const asBuffer = (value: Buffer | string): Buffer => (Buffer.isBuffer(value) ? value : Buffer.from(value, 'utf8'));
+
 /** One attribute's values as Buffers, whatever shape ldapts returned (scalar or array, string or Buffer). */
 export function valuesAsBuffers(value: Entry[string]): Buffer[] {
   const values = Array.isArray(value) ? value : [value];
   // Asked for as Buffers (ALL_ATTRIBUTES_AS_BUFFERS), they nearly always are: a group's many member values are then not copied.
   if (values.every((v) => Buffer.isBuffer(v))) return values as Buffer[];
-  return values.map((v) => (Buffer.isBuffer(v) ? v : Buffer.from(v, 'utf8')));
+  return values.map(asBuffer);
 }
 
 /** The few attribute names a read meets, each lower-cased once instead of once per entry (bounded: a server picks the names). */
@@ -35,31 +37,49 @@ function attributeName(key: string): string {
   return name;
 }
 
+/** The configured names asked for, each lower-cased once (bounded, as NAMES). */
+const ASKED = new Map<string, string>();
+
+function askedName(attribute: string): string {
+  const known = ASKED.get(attribute);
+  if (known !== undefined) return known;
+  const lower = attribute.toLowerCase();
+  if (ASKED.size < NAMES_KEPT) ASKED.set(attribute, lower);
+  return lower;
+}
+
 /**
  * An entry's values by lower-cased attribute name. LDAP attribute names are
  * case-insensitive; Pocket ID compares them case-sensitively, so a configured
  * `entryuuid` reads nothing there but works here (a documented difference).
  * Options such as `;binary` are dropped from the name; `;range=` options are
- * kept so that ranged values are never mistaken for the full set.
+ * kept so that ranged values are never mistaken for the full set. Values are
+ * kept as ldapts returned them and made Buffers when asked for: a read of L
+ * makes 100,000 of these, and first() of a single value allocates nothing.
  */
 export class EntryValues {
-  private readonly byName = new Map<string, Buffer[]>();
+  private readonly byName = new Map<string, Entry[string]>();
 
   constructor(entry: Entry) {
-    for (const [key, value] of Object.entries(entry)) {
-      if (key === 'dn') continue;
-      this.byName.set(attributeName(key), valuesAsBuffers(value));
+    for (const key in entry) {
+      if (key !== 'dn') this.byName.set(attributeName(key), entry[key] as Entry[string]);
     }
   }
 
   all(attribute: string): Buffer[] {
     if (attribute === '') return [];
-    return this.byName.get(attribute.toLowerCase()) ?? [];
+    const value = this.byName.get(askedName(attribute));
+    return value === undefined ? [] : valuesAsBuffers(value);
   }
 
   /** The first value, like go-ldap's GetAttributeValue. */
   first(attribute: string): Buffer | undefined {
-    return this.all(attribute)[0];
+    if (attribute === '') return undefined;
+    const value = this.byName.get(askedName(attribute));
+    if (value === undefined) return undefined;
+    if (!Array.isArray(value)) return asBuffer(value);
+    const first = value[0];
+    return first === undefined ? undefined : asBuffer(first);
   }
 }
 
