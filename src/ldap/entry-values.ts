@@ -88,12 +88,10 @@ export class EntryValues {
  * map of every attribute: an id scan reads one attribute of 100,000 entries.
  */
 export function firstValue(entry: Entry, attribute: string): Buffer | undefined {
-  const wanted = attribute.toLowerCase();
+  const wanted = askedName(attribute);
   let found: Entry[string] | undefined;
   // The last spelling wins, as in EntryValues (one map entry per name).
-  for (const key of Object.keys(entry)) if (key !== 'dn' && attributeName(key) === wanted) found = entry[key];
-  if (found === undefined) return undefined;
+  for (const key in entry) if (key !== 'dn' && attributeName(key) === wanted) found = entry[key];
   const value = Array.isArray(found) ? found[0] : found;
-  if (value === undefined) return undefined;
-  return Buffer.isBuffer(value) ? value : Buffer.from(value, 'utf8');
+  return value === undefined ? undefined : asBuffer(value);
 }

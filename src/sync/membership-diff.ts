@@ -5,6 +5,7 @@
 // (its group ids joined in ascending order, CurrentState.memberships), so an
 // unchanged user is recognised by comparing that string in place with the
 // groups the directory wants, without splitting it.
+import { OrderedIndex } from './ordered-index.js';
 
 /** Per group (the index of its id in `groupIds`): the user ids to add and to remove. */
 export interface MembershipDiff {
@@ -64,36 +65,6 @@ function holdsExactly(joined: string, wanted: WantedGroups, from: number, to: nu
 }
 
 /**
- * The index in `ids` of each user the memberships name, in the order they
- * come. The state reader hands them over in the order of its user rows, which
- * is the order of the LDAP rows in `ids`: a cursor that steps over users
- * without memberships finds them by identity, without a map of 100,000 ids
- * (about 60 ms at L). Users in `others` are no final row. Anything else falls
- * back to a map, built once.
- */
-class UserCursor {
-  private next = 0;
-  private index: Map<string, number> | undefined;
-
-  constructor(private readonly users: { ids: string[]; others: ReadonlySet<string> }) {}
-
-  find(userId: string): number | undefined {
-    if (this.users.others.has(userId)) return undefined;
-    const { ids } = this.users;
-    if (!this.index) {
-      let k = this.next;
-      while (k < ids.length && ids[k] !== userId) k++;
-      if (k < ids.length) {
-        this.next = k + 1;
-        return k;
-      }
-      this.index = new Map(ids.map((id, u) => [id, u]));
-    }
-    return this.index.get(userId);
-  }
-}
-
-/**
  * Memberships to add and remove, per group. `membersOf[g]` are the wanted
  * members of group `groupIds[g]` as indexes into `users.ids` (the LDAP user
  * rows after the run; `users.others`: users known to be none of them);
@@ -111,12 +82,14 @@ export function diffMemberships(
   const diff: MembershipDiff = { added: groupIds.map(() => []), removed: groupIds.map(() => []) };
   const groupIndex = new Map(groupIds.map((id, g) => [id, g]));
   const userIds = users.ids;
-  const cursor = new UserCursor(users);
+  // The memberships come in the order of the state's user rows, the LDAP ones in the order of `userIds`.
+  const userIndex = new OrderedIndex(userIds);
+  const finalIndex = (userId: string) => (users.others.has(userId) ? undefined : userIndex.find(userId));
   const wanted = wantedGroupsByUser(groupIds, membersOf, userIds.length);
   const compared = new Uint8Array(userIds.length);
   // forEach, not for-of: no [key, value] pair for each of 100,000 users.
   current.forEach((joined, userId) => {
-    const u = cursor.find(userId);
+    const u = finalIndex(userId);
     if (u === undefined) {
       for (const g of heldGroups(joined, groupIndex)) diff.removed[g].push(userId);
       return;

@@ -11,6 +11,7 @@
 // that has it.
 import type { DirectoryGroup, DirectorySnapshot, DirectoryUser } from './snapshot.js';
 import { claimAt, slotEnd, slotStart } from './entry-claims.js';
+import { OrderedIndex } from './ordered-index.js';
 import { StoredClaims } from './stored-claims.js';
 import type { ClaimChanges, ClaimMapping, ClaimMappings, ClaimPlan, ClaimRemoval, CurrentState, Skip, SyncPlan } from './types.js';
 
@@ -70,38 +71,6 @@ function slotOf(stored: StoredClaims, mappings: ClaimMapping[]): number {
   throw new Error(`custom_claims: the database returned the key ${JSON.stringify(stored.key())}, which is not configured`);
 }
 
-/** How many rows past the last owner found are tried in place before looking an owner up. */
-const LOOKAHEAD = 8;
-
-/**
- * Finds the row of each stored claim's owner. New claims are written by owner
- * in the order their rows are created (src/db/apply.ts) and both tables are
- * read in their own order, so the owner is nearly always one of the next few
- * rows after the last one found: tried in place first, which spares a Map
- * lookup (and at L, 100,000 cache misses) per owner; any other owner is
- * looked up by id.
- */
-class OwnerRows {
-  private expected = 0;
-  private byId: Map<string, number> | undefined;
-
-  constructor(private readonly ids: string[]) {}
-
-  /** The row of the cursor's owner; -1 when no row has that id. */
-  find(stored: StoredClaims): number {
-    const { ids } = this;
-    const last = Math.min(this.expected + LOOKAHEAD, ids.length);
-    let row = this.expected;
-    while (row < last && !stored.ownerIs(ids[row] as string)) row++;
-    if (row === last) {
-      this.byId ??= new Map(ids.map((id, index) => [id, index]));
-      row = this.byId.get(stored.owner()) ?? -1;
-    }
-    if (row !== -1) this.expected = row + 1;
-    return row;
-  }
-}
-
 /** True when the entry's claims hold, in slot k, a value that is the cursor's stored one (entry-claims.ts). */
 function sameValue(stored: StoredClaims, claims: string, k: number): boolean {
   const start = slotStart(claims, k);
@@ -116,12 +85,15 @@ function compareStored(side: Side, synced: Synced): Slots {
   const width = side.mappings.length;
   const slots: Slots = { state: new Uint8Array(ids.length * width), rows: new Map(), retired: [] };
   const stored = new StoredClaims(side.stored);
-  const owners = new OwnerRows(ids);
+  // New claims are written by owner in the order of their rows' ids, as the rows themselves
+  // (src/db/apply.ts), and both tables are read in their own order: nearly every owner is one of
+  // the next few rows (ordered-index.ts).
+  const owners = new OrderedIndex(ids);
   let row = -1;
   while (stored.next()) {
     const k = slotOf(stored, side.mappings);
     // A row of the same owner as the last one (Pocket ID writes a user's claims together) needs no search.
-    if (row === -1 || !stored.ownerIs(ids[row] as string)) row = owners.find(stored);
+    if (row === -1 || !stored.ownerIs(ids[row] as string)) row = owners.find(stored.owner()) ?? -1;
     if (row === -1) continue;
     const { key, attribute } = side.mappings[k] as ClaimMapping;
     if (attribute === null) {

@@ -1,4 +1,5 @@
 import type { DirectoryGroup, DirectoryUser } from './snapshot.js';
+import { OrderedIndex } from './ordered-index.js';
 import type { Skip } from './types.js';
 
 /** The entries that passed, each with its LDAP row, and the LDAP rows any entry names. */
@@ -16,19 +17,18 @@ export interface ScreenedEntries<E> {
 /**
  * Each entry's LDAP row (-1: none), and how many entries have each id:
  * counted by row, and for the ids no row has (few, but every one on an
- * initial sync) in a map of their own. One map of the rows' ids, looked up
- * once per entry, instead of a set of every entry's id besides it. ldap_id is
+ * initial sync) in a map of their own. The rows are found in entry order
+ * (ordered-index.ts), instead of a set of every entry's id besides. ldap_id is
  * unique (a unique index on both databases), so an id names at most one row.
  */
 function rowsAndCounts(entries: { ldapId: string }[], rows: { ldapId: string | null }[]) {
-  const rowByLdapId = new Map<string, number>();
-  rows.forEach((row, index) => rowByLdapId.set(row.ldapId as string, index));
+  const rowByLdapId = new OrderedIndex(rows.map((row) => row.ldapId as string));
   const rowOfEntry = new Int32Array(entries.length).fill(-1);
   const entriesOfRow = new Int32Array(rows.length);
   const entriesOfNewId = new Map<string, number>();
   entries.forEach(({ ldapId }, e) => {
     if (ldapId === '') return;
-    const row = rowByLdapId.get(ldapId);
+    const row = rowByLdapId.find(ldapId);
     if (row === undefined) {
       entriesOfNewId.set(ldapId, (entriesOfNewId.get(ldapId) ?? 0) + 1);
     } else {
