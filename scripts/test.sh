@@ -8,4 +8,6 @@ cd "$(dirname "$0")/.."
 bash scripts/install-test-deps.sh
 bash scripts/ensure-node-modules.sh
 npx tsc -p tsconfig.json
-exec bash scripts/with-test-servers.sh node --test --test-concurrency=1 "${@:-dist/test/}"
+# --test-force-exit: a test that hit its timeout leaves its awaits pending and
+# their sockets open; without it that file's process (and the run) never ends.
+exec bash scripts/with-test-servers.sh node --test --test-concurrency=1 --test-force-exit "${@:-dist/test/}"
