@@ -29,15 +29,8 @@ export interface Paging {
  * non-root binds) answers sizeLimitExceeded (4) on the first page: the search
  * is then retried with half the page size, down to PAGE_SIZE_FLOOR.
  */
-export async function* pagedSearch(
-  client: Client,
-  settings: LdapSettings,
-  search: { what: string; filter: string; attributes: string[] },
-  paging: Paging,
-  stats: Pick<DirectorySnapshot['stats'], 'pages'>,
-  log: Logger,
-): AsyncGenerator<Entry> {
-  for await (const page of pagedSearchPages(client, settings, search, paging, stats, log)) yield* page;
+export async function* pagedSearch(...args: Parameters<typeof pagedSearchPages>): AsyncGenerator<Entry> {
+  for await (const page of pagedSearchPages(...args)) yield* page;
 }
 
 /** pagedSearch a page at a time: an id scan's 100,000 entries then cost 200 awaits, not 100,000. */

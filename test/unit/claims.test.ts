@@ -10,6 +10,7 @@ import { claimSlot, joinClaimSlots } from '../../src/sync/entry-claims.js';
 import { plan } from '../../src/sync/plan.js';
 import { storedClaimsText } from '../../src/sync/stored-claims.js';
 import type { ClaimMappings, CurrentState, CurrentUser, PlanOptions } from '../../src/sync/types.js';
+import { directoryUser } from '../support/directory-user.js';
 
 const parse = (raw: string) => {
   const problems: string[] = [];
@@ -144,12 +145,7 @@ describe('claim plan', () => {
   const OPTIONS: PlanOptions = { adminGroupName: '', softDeleteUsers: true, requireUserEmail: true, claims: CLAIMS };
 
   function user(name: string, claims: Record<string, string[]> = {}, extra: Partial<DirectoryUser> = {}): DirectoryUser {
-    return {
-      dn: `uid=${name},ou=people,dc=example,dc=com`,
-      ldapId: `id-${name}`,
-      username: name,
-      email: `${name}@example.com`,
-      firstName: name,
+    return directoryUser(name, {
       lastName: 'T',
       displayName: name,
       claims: joinClaimSlots(CLAIMS.user.map(({ key, attribute, multi }) => {
@@ -157,7 +153,7 @@ describe('claim plan', () => {
         return values === undefined ? '' : claimSlot(claimValue(attribute!, values.map((s) => Buffer.from(s)), multi));
       })),
       ...extra,
-    };
+    });
   }
   const row = (name: string, ldap = true): CurrentUser => ({
     id: `uuid-${name}`, ldapId: ldap ? `id-${name}` : null, username: name, email: `${name}@example.com`, firstName: name, lastName: 'T',

@@ -4,21 +4,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { plan } from '../../src/sync/plan.js';
 import { joinedMemberships } from '../../src/sync/membership-diff.js';
-import type { DirectoryGroup, DirectorySnapshot, DirectoryUser } from '../../src/sync/snapshot.js';
+import type { DirectoryGroup, DirectorySnapshot } from '../../src/sync/snapshot.js';
 import type { CurrentState, PlanOptions } from '../../src/sync/types.js';
+import { directoryUser } from '../support/directory-user.js';
 
 const OPTIONS: PlanOptions = { adminGroupName: 'admins', softDeleteUsers: true, requireUserEmail: false };
 
-const user = (name: string, extra: Partial<DirectoryUser> = {}): DirectoryUser => ({
-  dn: `uid=${name},ou=people,dc=example,dc=com`,
-  ldapId: `id-${name}`,
-  username: name,
-  email: `${name}@example.com`,
-  firstName: name,
-  lastName: 'Tester',
-  displayName: `${name} Tester`,
-  ...extra,
-});
+const user = directoryUser;
 
 function sequentialIds(): () => string {
   let n = 0;

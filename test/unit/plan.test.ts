@@ -5,24 +5,14 @@ import { randomUUID } from 'node:crypto';
 import { plan as planWithIds } from '../../src/sync/plan.js';
 import { joinedMemberships } from '../../src/sync/membership-diff.js';
 import type { CurrentState, CurrentUser, PlanOptions, SyncPlan } from '../../src/sync/types.js';
+import { directoryUser } from '../support/directory-user.js';
 
 /** plan() with random ids unless a test needs predictable ones, as a run has them. */
 const plan = (snapshot: DirectorySnapshot, current: CurrentState, options: PlanOptions, newId: () => string = randomUUID) => planWithIds(snapshot, current, options, newId);
 
 const OPTIONS: PlanOptions = { adminGroupName: 'admins', softDeleteUsers: true, requireUserEmail: true };
 
-function user(name: string, extra: Partial<DirectoryUser> = {}): DirectoryUser {
-  return {
-    dn: `uid=${name},ou=people,dc=example,dc=com`,
-    ldapId: `id-${name}`,
-    username: name,
-    email: `${name}@example.com`,
-    firstName: name,
-    lastName: 'Tester',
-    displayName: `${name} Tester`,
-    ...extra,
-  };
-}
+const user = directoryUser;
 
 function group(name: string, members: string[], extra: Partial<DirectoryGroup> = {}): DirectoryGroup {
   return { dn: `cn=${name},ou=groups,dc=example,dc=com`, ldapId: `gid-${name}`, name, memberUsernames: members, ...extra };
