@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 bash scripts/install-test-deps.sh
 bash scripts/ensure-node-modules.sh
 npx tsc -p tsconfig.json
-# --test-force-exit: a test that hit its timeout leaves its awaits pending and
-# their sockets open; without it that file's process (and the run) never ends.
-exec bash scripts/with-test-servers.sh node --test --test-concurrency=1 --test-force-exit "${@:-dist/test/}"
+# No --test-force-exit: with it (Node 20.20) a CI run reported ten tests fewer,
+# the last of one file's, without a failure; a test that times out and keeps
+# its sockets open must close them itself (see the Samba range-cut test).
+exec bash scripts/with-test-servers.sh node --test --test-concurrency=1 "${@:-dist/test/}"
