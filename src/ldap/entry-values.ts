@@ -25,27 +25,34 @@ export function valuesAsBuffers(value: Entry[string]): Buffer[] {
 }
 
 /** The few attribute names a read meets, each lower-cased once instead of once per entry (bounded: a server picks the names). */
-const NAMES = new Map<string, string>();
 const NAMES_KEPT = 1000;
 
-function attributeName(key: string): string {
-  const known = NAMES.get(key);
+/** `compute(key)`, remembered in `cache` for the first NAMES_KEPT keys. */
+function remembered(cache: Map<string, string>, key: string, compute: (key: string) => string): string {
+  const known = cache.get(key);
   if (known !== undefined) return known;
-  const lower = key.toLowerCase();
-  const name = lower.endsWith(';binary') ? lower.slice(0, -';binary'.length) : lower;
-  if (NAMES.size < NAMES_KEPT) NAMES.set(key, name);
-  return name;
+  const value = compute(key);
+  if (cache.size < NAMES_KEPT) cache.set(key, value);
+  return value;
 }
 
-/** The configured names asked for, each lower-cased once (bounded, as NAMES). */
-const ASKED = new Map<string, string>();
+/** An attribute name as the server sent it, lower-cased, `;binary` dropped. */
+const NAMES = new Map<string, string>();
+function withoutBinary(name: string): string {
+  const lower = name.toLowerCase();
+  return lower.endsWith(';binary') ? lower.slice(0, -';binary'.length) : lower;
+}
+const attributeName = (key: string) => remembered(NAMES, key, withoutBinary);
 
-function askedName(attribute: string): string {
-  const known = ASKED.get(attribute);
-  if (known !== undefined) return known;
-  const lower = attribute.toLowerCase();
-  if (ASKED.size < NAMES_KEPT) ASKED.set(attribute, lower);
-  return lower;
+/** A configured attribute name, lower-cased. */
+const ASKED = new Map<string, string>();
+const lowerCase = (name: string) => name.toLowerCase();
+const askedName = (attribute: string) => remembered(ASKED, attribute, lowerCase);
+
+/** The first of one attribute's values, as a Buffer. */
+function firstOf(value: Entry[string] | undefined): Buffer | undefined {
+  const first = Array.isArray(value) ? value[0] : value;
+  return first === undefined ? undefined : asBuffer(first);
 }
 
 /**
@@ -74,12 +81,7 @@ export class EntryValues {
 
   /** The first value, like go-ldap's GetAttributeValue. */
   first(attribute: string): Buffer | undefined {
-    if (attribute === '') return undefined;
-    const value = this.byName.get(askedName(attribute));
-    if (value === undefined) return undefined;
-    if (!Array.isArray(value)) return asBuffer(value);
-    const first = value[0];
-    return first === undefined ? undefined : asBuffer(first);
+    return attribute === '' ? undefined : firstOf(this.byName.get(askedName(attribute)));
   }
 }
 
@@ -92,6 +94,5 @@ export function firstValue(entry: Entry, attribute: string): Buffer | undefined 
   let found: Entry[string] | undefined;
   // The last spelling wins, as in EntryValues (one map entry per name).
   for (const key in entry) if (key !== 'dn' && attributeName(key) === wanted) found = entry[key];
-  const value = Array.isArray(found) ? found[0] : found;
-  return value === undefined ? undefined : asBuffer(value);
+  return firstOf(found);
 }
