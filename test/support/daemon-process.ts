@@ -38,8 +38,9 @@ const finished: string[] = [];
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export function startDaemon(env: Record<string, string>, args: string[] = ['run']): DaemonProcess {
-  const child = spawn(process.execPath, [MAIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** `cwd`: the working directory (default: this process's), against which relative paths in `env` resolve. */
+export function startDaemon(env: Record<string, string>, args: string[] = ['run'], { cwd }: { cwd?: string } = {}): DaemonProcess {
+  const child = spawn(process.execPath, [MAIN, ...args], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   let all = '';
   let stdout = '';
@@ -84,9 +85,9 @@ export function startDaemon(env: Record<string, string>, args: string[] = ['run'
   };
 }
 
-/** Runs a command to its end (killed after `timeoutMs`). */
-export async function runCommand(args: string[], env: Record<string, string>, timeoutMs = 30_000): Promise<CommandResult> {
-  const command = startDaemon(env, args);
+/** Runs a command to its end (killed after `timeoutMs`), in `cwd` if given. */
+export async function runCommand(args: string[], env: Record<string, string>, { timeoutMs = 30_000, cwd }: { timeoutMs?: number; cwd?: string } = {}): Promise<CommandResult> {
+  const command = startDaemon(env, args, { cwd });
   const timer = setTimeout(() => command.child.kill('SIGKILL'), timeoutMs);
   const code = await command.exited;
   clearTimeout(timer);
