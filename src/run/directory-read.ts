@@ -121,7 +121,8 @@ async function incrementalRead(client: Client, config: ReadSettings, log: Logger
   // Reading a tenth of the directory one entry at a time costs about what a full read does.
   const maxReads = Math.max(MIN_READS_BEFORE_FULL, Math.ceil((kept.users.size + kept.groups.size) / 10));
   // Without exact versions every entry in the overlap is read again, mostly unchanged: the state waits for a real change.
-  const onReads = state.marker.version ? options.onFullRead : undefined;
+  // With the state the last plan left (memory.state), only Pocket ID's own rows are read, once the run has changes.
+  const onReads = state.marker.version && !memory.state ? options.onFullRead : undefined;
   const input = { kept, state, watermark, deletionScan: scan, maxReads, ...(onReads ? { onReads } : {}) };
   const read = await readChanges(context, input);
   if (read.tooMany !== undefined) {

@@ -7,7 +7,9 @@ import { ACCOUNT_STATUS_ATTRIBUTES } from '../ldap/account-status.js';
 import type { DirectorySnapshot } from '../sync/snapshot.js';
 import type { FullRunReason } from '../sync/run-mode.js';
 import { readForRun, type ReadOptions, type RunRead } from './directory-read.js';
-import { createSyncMemory, forgetAfterFailure, planWithoutChange } from './sync-memory.js';
+import { createSyncMemory, forgetAfterFailure, planWithoutChange, rememberState } from './sync-memory.js';
+import { withLocalRows } from '../sync/state-after-plan.js';
+import { writesAnything } from '../db/apply.js';
 import type { Logger } from '../log/logger.js';
 import { savePicturesAfterCommit } from '../pictures/picture-step.js';
 import type { PictureSummary } from '../pictures/sync-pictures.js';
@@ -19,7 +21,7 @@ import { checkReEnableGuard, ReEnableGuardError, type ReEnableFacts } from '../s
 import { summarize, summarizeClaims, type SyncSummary } from './summary.js';
 import { offboardedUsers, summarizeRevocation, type RevocationSummary } from '../sync/offboarding.js';
 import { previewRevocation, revocationTables } from './revocation-step.js';
-import type { CurrentState, CurrentUser, SyncPlan } from '../sync/types.js';
+import type { CurrentState, SyncPlan } from '../sync/types.js';
 
 /** What a run reads of the configuration: the LDAP settings, Pocket ID's rules, pictures and where they go. */
 export type RunSettings = Pick<Config, 'ldap' | 'rules' | 'pictures' | 'database' | 'incremental'>;
@@ -124,8 +126,12 @@ async function readDirectoryAndState(
   const onFullRead = () => {
     state.reading ??= failsAs('database', () => db.readState(scope));
   };
+  const remembered = options.memory?.state ?? null;
   try {
     const read = await failsAs('ldap_search', () => readForRun(config, log, { ...options, onFullRead }));
+    if (read.mode === 'incremental' && !read.unchanged && remembered) {
+      return { read, ahead: { state: withLocalRows(remembered, await failsAs('database', () => db.readLocalRows())) } };
+    }
     return { read, ahead: await state.reading };
   } catch (error) {
     // The run fails with the first error; the state read is never left running on its own.
@@ -237,10 +243,10 @@ async function syncOnce(config: RunSettings, db: PocketIdDatabase, log: Logger, 
   if (read.unchanged) return unchangedResult(read, options, scope);
   const snapshot = read.snapshot;
   const timings = { readMs: snapshot.stats.readMs, planMs: 0, applyMs: 0 };
-  // The users the committed plan was made from: the picture step maps entries to row ids with them.
-  let plannedUsers: CurrentUser[] = [];
+  // The state the committed plan was made from: the picture step maps entries to row ids with its users.
+  let planned: CurrentState | undefined;
   const makePlan = (state: CurrentState) => {
-    plannedUsers = state.users;
+    planned = state;
     const started = performance.now();
     const result = plan(snapshot, state, { ...config.rules, claims: config.ldap.claims }, randomUUID);
     timings.planMs = performance.now() - started;
@@ -252,12 +258,13 @@ async function syncOnce(config: RunSettings, db: PocketIdDatabase, log: Logger, 
   const written = await planAndWrite(db, { scope, ahead, revoke, guards, options, log }, makePlan);
   timings.applyMs = written.applyMs;
   if (!dryRun) read.commit(written.plan);
+  if (!dryRun && options.memory && planned) rememberState(options.memory, planned, written.plan, writesAnything(written.plan));
   logSkips(written.plan, log);
   // Profile pictures only after the commit, never inside the write transaction; they never fail the run.
   // An incremental run looks at the users it read changed, not at every kept one.
   const picturesStarted = performance.now();
   const pictureSnapshot = read.pictureUsers ? { ...snapshot, users: read.pictureUsers } : snapshot;
-  const pictures = dryRun ? undefined : await savePicturesAfterCommit(config, pictureSnapshot, written.plan, plannedUsers, log);
+  const pictures = dryRun ? undefined : await savePicturesAfterCommit(config, pictureSnapshot, written.plan, planned?.users ?? [], log);
   return {
     dryRun,
     guard: guards.deletion,

@@ -8,7 +8,8 @@ import { parseSchedule, type Schedule } from '../config/schedule.js';
 import type { Watermark } from '../ldap/change-markers.js';
 import type { KeptDirectory } from '../sync/kept-directory.js';
 import { emptyPlan } from '../sync/plan.js';
-import type { SyncPlan } from '../sync/types.js';
+import { stateAfterPlan } from '../sync/state-after-plan.js';
+import type { CurrentState, SyncPlan } from '../sync/types.js';
 
 /** What a run that finds no change repeats of the last plan: its skips, and the LDAP rows kept. */
 export interface PlanEcho {
@@ -39,6 +40,11 @@ export interface SyncMemory {
   lastRunFailed: boolean;
   /** Member value → normalised DN, so a member DN is parsed once per process (groupsToResolve). */
   normalized: Map<string, string>;
+  /**
+   * Pocket ID's state as the last committed plan left it (stateAfterPlan): an incremental run plans from it and
+   * reads only Pocket ID's own rows (docs/incremental.md). Set only while `kept` is.
+   */
+  state: CurrentState | null;
   /** Of the last committed plan: what a run that finds no change reports again. */
   lastPlan: PlanEcho | null;
   /** LDAP_SYNC_FULL_SCHEDULE and LDAP_SYNC_DELETION_SCHEDULE, counted from the memory's creation (the daemon's start). */
@@ -57,6 +63,7 @@ export function createSyncMemory(now: Date = new Date()): SyncMemory {
     lastScanAt: null,
     lastRunFailed: false,
     normalized: new Map(),
+    state: null,
     lastPlan: null,
     createdAt: now,
     schedules: new Map(),
@@ -68,6 +75,7 @@ export function forgetAfterFailure(memory: SyncMemory): void {
   memory.kept = null;
   memory.watermark = null;
   memory.lastPlan = null;
+  memory.state = null;
   memory.normalized.clear();
   memory.lastRunFailed = true;
 }
@@ -102,4 +110,12 @@ export function planWithoutChange(last: PlanEcho | null): SyncPlan {
   plan.groups.unchanged = last.groups;
   plan.skips = last.skips;
   return plan;
+}
+
+/**
+ * After a committed run: the state its plan left, for the next incremental run; none when nothing was kept for
+ * one (LDAP_SYNC_INCREMENTAL off, or the kept copy refused). `writes` false: the plan changed nothing.
+ */
+export function rememberState(memory: SyncMemory, planned: CurrentState, plan: SyncPlan, writes: boolean): void {
+  memory.state = memory.kept === null ? null : writes ? stateAfterPlan(planned, plan) : planned;
 }
