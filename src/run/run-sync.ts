@@ -7,9 +7,8 @@ import { ACCOUNT_STATUS_ATTRIBUTES } from '../ldap/account-status.js';
 import type { DirectorySnapshot } from '../sync/snapshot.js';
 import type { FullRunReason } from '../sync/run-mode.js';
 import { readForRun, type ReadOptions, type RunRead } from './directory-read.js';
-import { createSyncMemory, forgetAfterFailure, planWithoutChange, rememberState } from './sync-memory.js';
+import { createSyncMemory, forgetAfterFailure, planWithoutChange } from './sync-memory.js';
 import { withLocalRows } from '../sync/state-after-plan.js';
-import { writesAnything } from '../db/apply.js';
 import type { Logger } from '../log/logger.js';
 import { savePicturesAfterCommit } from '../pictures/picture-step.js';
 import type { PictureSummary } from '../pictures/sync-pictures.js';
@@ -113,7 +112,7 @@ function enforceGuards(guards: Guards, options: SyncOptions, log: Logger): void 
  * of after: no lock is taken and no transaction stays open while LDAP is
  * read; write() checks the rows its plan touches (StateRead,
  * expectation-check.ts). An incremental run reads the state only once it found
- * changes, as before.
+ * changes; with the state the last plan left (SyncMemory.state) only Pocket ID's own rows.
  */
 async function readDirectoryAndState(
   config: RunSettings,
@@ -129,10 +128,8 @@ async function readDirectoryAndState(
   const remembered = options.memory?.state ?? null;
   try {
     const read = await failsAs('ldap_search', () => readForRun(config, log, { ...options, onFullRead }));
-    if (read.mode === 'incremental' && !read.unchanged && remembered) {
-      return { read, ahead: { state: withLocalRows(remembered, await failsAs('database', () => db.readLocalRows())) } };
-    }
-    return { read, ahead: await state.reading };
+    const local = read.mode === 'incremental' && !read.unchanged && remembered ? await failsAs('database', () => db.readLocalRows()) : null;
+    return { read, ahead: local && remembered ? { state: withLocalRows(remembered, local) } : await state.reading };
   } catch (error) {
     // The run fails with the first error; the state read is never left running on its own.
     await state.reading?.catch(() => undefined);
@@ -257,8 +254,7 @@ async function syncOnce(config: RunSettings, db: PocketIdDatabase, log: Logger, 
 
   const written = await planAndWrite(db, { scope, ahead, revoke, guards, options, log }, makePlan);
   timings.applyMs = written.applyMs;
-  if (!dryRun) read.commit(written.plan);
-  if (!dryRun && options.memory && planned) rememberState(options.memory, planned, written.plan, writesAnything(written.plan));
+  if (!dryRun) read.commit(written.plan, planned);
   logSkips(written.plan, log);
   // Profile pictures only after the commit, never inside the write transaction; they never fail the run.
   // An incremental run looks at the users it read changed, not at every kept one.

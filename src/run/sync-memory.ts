@@ -8,6 +8,7 @@ import { parseSchedule, type Schedule } from '../config/schedule.js';
 import type { Watermark } from '../ldap/change-markers.js';
 import type { KeptDirectory } from '../sync/kept-directory.js';
 import { emptyPlan } from '../sync/plan.js';
+import { writesAnything } from '../db/apply.js';
 import { stateAfterPlan } from '../sync/state-after-plan.js';
 import type { CurrentState, SyncPlan } from '../sync/types.js';
 
@@ -113,9 +114,9 @@ export function planWithoutChange(last: PlanEcho | null): SyncPlan {
 }
 
 /**
- * After a committed run: the state its plan left, for the next incremental run; none when nothing was kept for
- * one (LDAP_SYNC_INCREMENTAL off, or the kept copy refused). `writes` false: the plan changed nothing.
+ * After a committed run: the state its plan left, made from the state it was planned from, for the next
+ * incremental run; none when nothing was kept for one (the kept copy refused) or without a plan.
  */
-export function rememberState(memory: SyncMemory, planned: CurrentState, plan: SyncPlan, writes: boolean): void {
-  memory.state = memory.kept === null ? null : writes ? stateAfterPlan(planned, plan) : planned;
+export function rememberState(memory: SyncMemory, plan: SyncPlan | null, planned: CurrentState | undefined): void {
+  memory.state = memory.kept === null || !plan || !planned ? null : writesAnything(plan) ? stateAfterPlan(planned, plan) : planned;
 }
