@@ -1,6 +1,5 @@
 import { SyncFailure } from '../sync/failure.js';
 import type { CredentialTables, RevokedCredentials } from './credential-revocation.js';
-import type { LocalRows } from '../sync/state-after-plan.js';
 import type { ClaimMappings, ClaimWrite, CurrentState, GroupChange, Membership, NewGroup, NewUser, SyncPlan, UserChange } from '../sync/types.js';
 
 /**
@@ -110,8 +109,6 @@ export interface PocketIdDatabase {
   checkSchema(scope?: StateScope): Promise<SchemaReport>;
   /** The current state without taking any lock or holding a transaction open afterwards (dry runs, and ahead of write()). */
   readState(scope?: StateScope): Promise<StateRead>;
-  /** Pocket ID's own users and groups (ldap_id null), with those users' memberships: what an incremental run reads (state-after-plan.ts). */
-  readLocalRows(): Promise<LocalRows>;
   /** Read-only, without a write lock (dry runs): what revokeCredentials would change now. */
   countRevocableCredentials(userIds: string[], tables: CredentialTables): Promise<RevokedCredentials[]>;
   /** How many write transactions writing this plan takes (the dry run reports it). */

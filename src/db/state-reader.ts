@@ -1,5 +1,4 @@
 import type { Kysely } from 'kysely';
-import type { LocalRows } from '../sync/state-after-plan.js';
 import type { ClaimMappings, CurrentState } from '../sync/types.js';
 import { readOwnedClaims } from './claim-state.js';
 import type { PocketIdSchema } from './schema.js';
@@ -21,40 +20,16 @@ const bool = (value: boolean | number): boolean => value === true || value === 1
  */
 export async function readCurrentState(db: Kysely<PocketIdSchema>, dialect: SqlDialect, claims?: ClaimMappings): Promise<CurrentState> {
   const [users, groups, ownedClaims] = await Promise.all([
-    usersWithGroupIds(db, dialect).execute(),
+    db
+      .selectFrom('users as u')
+      .select(['u.id', 'u.username', 'u.email', 'u.first_name', 'u.last_name', 'u.display_name', 'u.is_admin', 'u.email_verified', 'u.disabled', 'u.ldap_id'])
+      .select((eb) =>
+        eb.selectFrom('user_groups_users as m').whereRef('m.user_id', '=', 'u.id').select(dialect.joinIds('m.user_group_id').as('ids')).as('group_ids'),
+      )
+      .execute(),
     db.selectFrom('user_groups').select(['id', 'name', 'friendly_name', 'ldap_id']).execute(),
     claims ? readOwnedClaims(db, dialect, claims) : undefined,
   ]);
-  return { ...currentRows(users, groups), ...(ownedClaims ? { claims: ownedClaims } : {}) };
-}
-
-/**
- * Pocket ID's own users and groups (ldap_id null) and those users' group ids:
- * what an incremental run reads of the database (src/sync/state-after-plan.ts
- * withLocalRows). Found by the ldap_id indexes, so it costs what Pocket ID's
- * own rows are, not the directory's.
- */
-export async function readLocalRows(db: Kysely<PocketIdSchema>, dialect: SqlDialect): Promise<LocalRows> {
-  const [users, groups] = await Promise.all([
-    usersWithGroupIds(db, dialect).where('u.ldap_id', 'is', null).execute(),
-    db.selectFrom('user_groups').select(['id', 'name', 'friendly_name', 'ldap_id']).where('ldap_id', 'is', null).execute(),
-  ]);
-  return currentRows(users, groups);
-}
-
-function usersWithGroupIds(db: Kysely<PocketIdSchema>, dialect: SqlDialect) {
-  return db
-    .selectFrom('users as u')
-    .select(['u.id', 'u.username', 'u.email', 'u.first_name', 'u.last_name', 'u.display_name', 'u.is_admin', 'u.email_verified', 'u.disabled', 'u.ldap_id'])
-    .select((eb) =>
-      eb.selectFrom('user_groups_users as m').whereRef('m.user_id', '=', 'u.id').select(dialect.joinIds('m.user_group_id').as('ids')).as('group_ids'),
-    );
-}
-
-type UserRow = Awaited<ReturnType<ReturnType<typeof usersWithGroupIds>['execute']>>[number];
-type GroupRow = { id: string; name: string; friendly_name: string; ldap_id: string | null };
-
-function currentRows(users: UserRow[], groups: GroupRow[]): Omit<CurrentState, 'claims'> {
   const memberships = new Map<string, string>();
   for (const { id, group_ids } of users) if (group_ids !== null) memberships.set(id, group_ids);
   return {
@@ -72,5 +47,6 @@ function currentRows(users: UserRow[], groups: GroupRow[]): Omit<CurrentState, '
     })),
     groups: groups.map((g) => ({ id: g.id, ldapId: g.ldap_id, name: g.name, friendlyName: g.friendly_name })),
     memberships,
+    ...(ownedClaims ? { claims: ownedClaims } : {}),
   };
 }

@@ -15,8 +15,8 @@ import type { Logger } from '../log/logger.js';
 import { mergeChanges, snapshotOfKept } from '../sync/kept-directory.js';
 import { checkUsn, chooseMode, type FullRunReason, type RunMode } from '../sync/run-mode.js';
 import type { DirectorySnapshot, DirectoryUser } from '../sync/snapshot.js';
-import type { CurrentState, SyncPlan } from '../sync/types.js';
-import { planEcho, rememberState, scheduleDue, settingsHash, type SyncMemory } from './sync-memory.js';
+import type { SyncPlan } from '../sync/types.js';
+import { planEcho, scheduleDue, settingsHash, type SyncMemory } from './sync-memory.js';
 
 export type ReadSettings = Pick<Config, 'ldap' | 'rules' | 'incremental'>;
 
@@ -48,11 +48,8 @@ export interface RunRead {
   pictureUsers?: DirectoryUser[];
   /** Whether an incremental run scanned every id. */
   deletionScan?: boolean;
-  /**
-   * Stores what the next run starts from; call once the run has committed (never after a dry run). `planned`:
-   * the state the committed plan was made from, kept as the plan left it (rememberState).
-   */
-  commit(plan: SyncPlan | null, planned?: CurrentState): void;
+  /** Stores what the next run starts from; call once the run has committed (never after a dry run). */
+  commit(plan: SyncPlan | null): void;
 }
 
 function firstMode(config: ReadSettings, options: ReadOptions, now: Date): RunMode {
@@ -87,7 +84,7 @@ async function fullRead(client: Client, config: ReadSettings, log: Logger, reaso
   const snapshot = await readDirectory(client, config.ldap, log, tracker);
   // Before an absent disabled flag or admin member is trusted: may the bind account read it at all?
   await verifyAttributesReadable(client, config.ldap, snapshot.vendor, config.rules.adminGroupName, log);
-  const commit = (plan: SyncPlan | null, planned?: CurrentState) => {
+  const commit = (plan: SyncPlan | null) => {
     if (!memory || !tracking || !tracker) return;
     const now = new Date();
     const kept = tracker.keep(snapshot);
@@ -103,7 +100,6 @@ async function fullRead(client: Client, config: ReadSettings, log: Logger, reaso
     memory.markerProblem = kept === null ? 'ids-not-unique' : 'problem' in watermark ? 'marker-unavailable' : undefined;
     if ('problem' in watermark) log.warn('Incremental runs unavailable: the next run is full again', { marker: tracking.marker.attribute, reason: watermark.problem });
     if (kept === null) log.warn('Incremental runs unavailable: entries share a unique id, so changes cannot be merged by it; the next run is full again');
-    rememberState(memory, plan, planned);
   };
   return { snapshot, mode: 'full', fullReason: reason, unchanged: false, entriesRead: { users: snapshot.users.length, groups: snapshot.groups.length, total: snapshot.users.length + snapshot.groups.length }, commit };
 }
@@ -125,8 +121,7 @@ async function incrementalRead(client: Client, config: ReadSettings, log: Logger
   // Reading a tenth of the directory one entry at a time costs about what a full read does.
   const maxReads = Math.max(MIN_READS_BEFORE_FULL, Math.ceil((kept.users.size + kept.groups.size) / 10));
   // Without exact versions every entry in the overlap is read again, mostly unchanged: the state waits for a real change.
-  // With the state the last plan left (memory.state), only Pocket ID's own rows are read, once the run has changes.
-  const onReads = state.marker.version && !memory.state ? options.onFullRead : undefined;
+  const onReads = state.marker.version ? options.onFullRead : undefined;
   const input = { kept, state, watermark, deletionScan: scan, maxReads, ...(onReads ? { onReads } : {}) };
   const read = await readChanges(context, input);
   if (read.tooMany !== undefined) {
@@ -146,13 +141,12 @@ async function incrementalRead(client: Client, config: ReadSettings, log: Logger
   });
   if (changes > 0) await verifyAttributesReadable(client, config.ldap, state.vendor, config.rules.adminGroupName, log);
   const stats = { pages: read.pages, memberLookups: resolution.lookups, readMs: performance.now() - started };
-  const commit = (plan: SyncPlan | null, planned?: CurrentState) => {
+  const commit = (plan: SyncPlan | null) => {
     const next = nextWatermark(state, read.watch, stats.readMs, watermark);
     memory.watermark = 'problem' in next ? null : next;
     if ('problem' in next) memory.markerProblem = 'marker-unavailable';
     if (scan) memory.lastScanAt = now;
     if (plan) memory.lastPlan = planEcho(plan);
-    if (plan) rememberState(memory, plan, planned);
     memory.lastRunFailed = false;
   };
   return {

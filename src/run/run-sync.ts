@@ -8,7 +8,6 @@ import type { DirectorySnapshot } from '../sync/snapshot.js';
 import type { FullRunReason } from '../sync/run-mode.js';
 import { readForRun, type ReadOptions, type RunRead } from './directory-read.js';
 import { createSyncMemory, forgetAfterFailure, planWithoutChange } from './sync-memory.js';
-import { withLocalRows } from '../sync/state-after-plan.js';
 import type { Logger } from '../log/logger.js';
 import { savePicturesAfterCommit } from '../pictures/picture-step.js';
 import type { PictureSummary } from '../pictures/sync-pictures.js';
@@ -20,7 +19,7 @@ import { checkReEnableGuard, ReEnableGuardError, type ReEnableFacts } from '../s
 import { summarize, summarizeClaims, type SyncSummary } from './summary.js';
 import { offboardedUsers, summarizeRevocation, type RevocationSummary } from '../sync/offboarding.js';
 import { previewRevocation, revocationTables } from './revocation-step.js';
-import type { CurrentState, SyncPlan } from '../sync/types.js';
+import type { CurrentState, CurrentUser, SyncPlan } from '../sync/types.js';
 
 /** What a run reads of the configuration: the LDAP settings, Pocket ID's rules, pictures and where they go. */
 export type RunSettings = Pick<Config, 'ldap' | 'rules' | 'pictures' | 'database' | 'incremental'>;
@@ -112,7 +111,7 @@ function enforceGuards(guards: Guards, options: SyncOptions, log: Logger): void 
  * of after: no lock is taken and no transaction stays open while LDAP is
  * read; write() checks the rows its plan touches (StateRead,
  * expectation-check.ts). An incremental run reads the state only once it found
- * changes; with the state the last plan left (SyncMemory.state) only Pocket ID's own rows.
+ * changes, as before.
  */
 async function readDirectoryAndState(
   config: RunSettings,
@@ -125,11 +124,9 @@ async function readDirectoryAndState(
   const onFullRead = () => {
     state.reading ??= failsAs('database', () => db.readState(scope));
   };
-  const remembered = options.memory?.state ?? null;
   try {
     const read = await failsAs('ldap_search', () => readForRun(config, log, { ...options, onFullRead }));
-    const local = read.mode === 'incremental' && !read.unchanged && remembered ? await failsAs('database', () => db.readLocalRows()) : null;
-    return { read, ahead: local && remembered ? { state: withLocalRows(remembered, local) } : await state.reading };
+    return { read, ahead: await state.reading };
   } catch (error) {
     // The run fails with the first error; the state read is never left running on its own.
     await state.reading?.catch(() => undefined);
@@ -240,10 +237,10 @@ async function syncOnce(config: RunSettings, db: PocketIdDatabase, log: Logger, 
   if (read.unchanged) return unchangedResult(read, options, scope);
   const snapshot = read.snapshot;
   const timings = { readMs: snapshot.stats.readMs, planMs: 0, applyMs: 0 };
-  // The state the committed plan was made from: the picture step maps entries to row ids with its users.
-  let planned: CurrentState | undefined;
+  // The users the committed plan was made from: the picture step maps entries to row ids with them.
+  let plannedUsers: CurrentUser[] = [];
   const makePlan = (state: CurrentState) => {
-    planned = state;
+    plannedUsers = state.users;
     const started = performance.now();
     const result = plan(snapshot, state, { ...config.rules, claims: config.ldap.claims }, randomUUID);
     timings.planMs = performance.now() - started;
@@ -254,13 +251,13 @@ async function syncOnce(config: RunSettings, db: PocketIdDatabase, log: Logger, 
 
   const written = await planAndWrite(db, { scope, ahead, revoke, guards, options, log }, makePlan);
   timings.applyMs = written.applyMs;
-  if (!dryRun) read.commit(written.plan, planned);
+  if (!dryRun) read.commit(written.plan);
   logSkips(written.plan, log);
   // Profile pictures only after the commit, never inside the write transaction; they never fail the run.
   // An incremental run looks at the users it read changed, not at every kept one.
   const picturesStarted = performance.now();
   const pictureSnapshot = read.pictureUsers ? { ...snapshot, users: read.pictureUsers } : snapshot;
-  const pictures = dryRun ? undefined : await savePicturesAfterCommit(config, pictureSnapshot, written.plan, planned?.users ?? [], log);
+  const pictures = dryRun ? undefined : await savePicturesAfterCommit(config, pictureSnapshot, written.plan, plannedUsers, log);
   return {
     dryRun,
     guard: guards.deletion,

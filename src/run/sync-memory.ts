@@ -8,9 +8,7 @@ import { parseSchedule, type Schedule } from '../config/schedule.js';
 import type { Watermark } from '../ldap/change-markers.js';
 import type { KeptDirectory } from '../sync/kept-directory.js';
 import { emptyPlan } from '../sync/plan.js';
-import { writesAnything } from '../db/apply.js';
-import { stateAfterPlan } from '../sync/state-after-plan.js';
-import type { CurrentState, SyncPlan } from '../sync/types.js';
+import type { SyncPlan } from '../sync/types.js';
 
 /** What a run that finds no change repeats of the last plan: its skips, and the LDAP rows kept. */
 export interface PlanEcho {
@@ -41,11 +39,6 @@ export interface SyncMemory {
   lastRunFailed: boolean;
   /** Member value → normalised DN, so a member DN is parsed once per process (groupsToResolve). */
   normalized: Map<string, string>;
-  /**
-   * Pocket ID's state as the last committed plan left it (stateAfterPlan): an incremental run plans from it and
-   * reads only Pocket ID's own rows (docs/incremental.md). Set only while `kept` is.
-   */
-  state: CurrentState | null;
   /** Of the last committed plan: what a run that finds no change reports again. */
   lastPlan: PlanEcho | null;
   /** LDAP_SYNC_FULL_SCHEDULE and LDAP_SYNC_DELETION_SCHEDULE, counted from the memory's creation (the daemon's start). */
@@ -64,7 +57,6 @@ export function createSyncMemory(now: Date = new Date()): SyncMemory {
     lastScanAt: null,
     lastRunFailed: false,
     normalized: new Map(),
-    state: null,
     lastPlan: null,
     createdAt: now,
     schedules: new Map(),
@@ -76,7 +68,6 @@ export function forgetAfterFailure(memory: SyncMemory): void {
   memory.kept = null;
   memory.watermark = null;
   memory.lastPlan = null;
-  memory.state = null;
   memory.normalized.clear();
   memory.lastRunFailed = true;
 }
@@ -111,12 +102,4 @@ export function planWithoutChange(last: PlanEcho | null): SyncPlan {
   plan.groups.unchanged = last.groups;
   plan.skips = last.skips;
   return plan;
-}
-
-/**
- * After a committed run: the state its plan left, made from the state it was planned from, for the next
- * incremental run; none when nothing was kept for one (the kept copy refused) or without a plan.
- */
-export function rememberState(memory: SyncMemory, plan: SyncPlan | null, planned: CurrentState | undefined): void {
-  memory.state = memory.kept === null || !plan || !planned ? null : writesAnything(plan) ? stateAfterPlan(planned, plan) : planned;
 }

@@ -1,17 +1,10 @@
 // What an admin does in Pocket ID between runs, for the differential tests
 // (test/support/differential.ts): local users and groups made and deleted by
-// hand. An incremental run reads these rows afresh (src/sync/state-after-plan.ts
-// withLocalRows); their names come from the pools the change stream draws
-// LDAP names from (change-stream/model.ts), so a local row takes a username or
-// group name an entry is about to want, or frees one a skipped entry wanted.
+// hand. Their names come from the pools the change stream draws LDAP names
+// from (change-stream/model.ts), so a local row takes a username or group name
+// an entry is about to want, or frees one a skipped entry wanted: a run that
+// plans must see Pocket ID's own rows as they are now, not as at the last run.
 import { randomUUID } from 'node:crypto';
-import { loadConfig } from '../../src/config/load-config.js';
-import { claimsConfigured } from '../../src/config/claim-mappings.js';
-import { openDatabase } from '../../src/db/open-database.js';
-import type { SyncMemory } from '../../src/run/sync-memory.js';
-import { sameState } from '../../src/sync/state-equality.js';
-import { RECORD_SEPARATOR } from '../../src/sync/stored-claims.js';
-import type { CurrentState } from '../../src/sync/types.js';
 import type { TestDatabase } from './test-database.js';
 
 /** mulberry32: its own sequence, so the change stream of a seed stays what it was. */
@@ -77,34 +70,5 @@ export class PocketIdEdits {
       }
     }
     return done;
-  }
-}
-
-/**
- * The rows the sync owns, which an incremental run takes from its memory (local ones it reads
- * afresh), with the claims' records in one order: the database hands them over in its storage order.
- */
-function ownedInOneOrder(state: CurrentState): CurrentState {
-  const users = state.users.filter((u) => u.ldapId !== null);
-  const memberships = new Map(users.flatMap((u) => (state.memberships.has(u.id) ? [[u.id, state.memberships.get(u.id) as string] as const] : [])));
-  const sorted = (text: string) => text.split(RECORD_SEPARATOR).sort().join(RECORD_SEPARATOR);
-  const claims = state.claims ? { users: sorted(state.claims.users), groups: sorted(state.claims.groups) } : undefined;
-  return { users, groups: state.groups.filter((g) => g.ldapId !== null), memberships, ...(claims ? { claims } : {}) };
-}
-
-/**
- * Whether the state an incremental run kept (memory.state) holds the sync's own rows as the
- * database does now, as a fresh read has them: null when it does, else why not.
- */
-export async function rememberedStateProblem(memory: SyncMemory, env: Record<string, string>): Promise<string | null> {
-  if (!memory.state) return 'the run kept no state';
-  const config = loadConfig(env);
-  const db = await openDatabase(config.database);
-  try {
-    const scope = claimsConfigured(config.ldap.claims) ? { claims: config.ldap.claims } : {};
-    const { state } = await db.readState(scope);
-    return sameState(ownedInOneOrder(memory.state), ownedInOneOrder(state)) ? null : 'the state kept for the next run differs from the database';
-  } finally {
-    await db.close();
   }
 }

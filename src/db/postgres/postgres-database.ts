@@ -9,8 +9,7 @@ import { judgeSchema } from '../schema-check.js';
 import { readPostgresColumns, readPostgresMigrations } from './postgres-introspector.js';
 import type { PocketIdSchema } from '../schema.js';
 import { SetWriter } from '../set-writer.js';
-import { readCurrentState, readLocalRows } from '../state-reader.js';
-import type { LocalRows } from '../../sync/state-after-plan.js';
+import { readCurrentState } from '../state-reader.js';
 import { openPostgres } from './postgres-connection.js';
 import { postgresDialect } from './postgres-dialect.js';
 import { postgresSessions } from './postgres-sessions.js';
@@ -55,10 +54,6 @@ export class PostgresDatabase implements PocketIdDatabase {
 
   async readState(scope: StateScope = {}): Promise<StateRead> {
     return { state: await this.connecting(() => readCurrentState(this.db, postgresDialect, scope.claims)) };
-  }
-
-  readLocalRows(): Promise<LocalRows> {
-    return this.connecting(() => readLocalRows(this.db, postgresDialect));
   }
 
   countRevocableCredentials(userIds: string[], tables: CredentialTables): Promise<RevokedCredentials[]> {

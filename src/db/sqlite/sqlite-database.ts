@@ -3,8 +3,6 @@ import { SETTINGS } from '../../config/settings.js';
 import { resolve } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import type { CurrentState, SyncPlan } from '../../sync/types.js';
-import type { LocalRows } from '../../sync/state-after-plan.js';
-import { readLocalRows } from '../state-reader.js';
 import type { PocketIdDatabase, SchemaReport, StateRead, StateScope, WriteOptions, WriteResult } from '../database.js';
 import { judgeSchema } from '../schema-check.js';
 import { readSqliteColumns, readSqliteMigrations } from './sqlite-introspector.js';
@@ -55,10 +53,6 @@ export class SqliteDatabase implements PocketIdDatabase {
   readState(scope: StateScope = {}): Promise<StateRead> {
     // On the one connection write() uses: its data_version tells write() whether another connection committed since.
     return this.db.connection().execute((conn) => readSnapshot(conn, scope.claims));
-  }
-
-  readLocalRows(): Promise<LocalRows> {
-    return readLocalRows(this.db, sqliteDialect);
   }
 
   transactionsFor(plan: SyncPlan, state: CurrentState): number {
