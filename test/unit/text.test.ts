@@ -75,6 +75,18 @@ test('runeCount counts code points, not UTF-16 units', () => {
   assert.equal(runeCount('\u00e9'), 1);
 });
 
+test('nfc leaves Latin-1 text as Unicode NFC does: every character and every pair of them (its fast path)', () => {
+  for (let a = 0; a < 256; a++) {
+    const one = String.fromCharCode(a);
+    assert.equal(nfc(one), one.normalize('NFC'));
+    for (let b = 0; b < 256; b++) {
+      const two = one + String.fromCharCode(b);
+      if (nfc(two) !== two.normalize('NFC')) assert.fail(`U+${a.toString(16)} U+${b.toString(16)}`);
+    }
+  }
+  assert.equal(nfc('Zoë e\u0301'), 'Zoë \u00e9', 'text beyond Latin-1 is still composed');
+});
+
 test('nfc composes canonically', () => {
   assert.equal(nfc('e\u0301'), '\u00e9');
   assert.equal(nfc('\u212B'), '\u00c5');
