@@ -61,28 +61,43 @@ export function snapshotOf(model: DirectoryModel, entryHints = true): DirectoryS
 
 export const EMPTY_STATE: CurrentState = { users: [], groups: [], memberships: new Map() };
 
+const byId = <T extends { id: string }>(rows: T[]): T[] => [...rows].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+
 /**
  * The state after the initial sync of `snapshot` (plus one local user and one
  * local group, as a real instance has), every string its own copy, and the
  * memberships keyed by the user's own id string, as the state reader does.
+ * Rows in `'id'` order are as both databases hand them over after that sync:
+ * the local rows first (they were there before it), then the LDAP rows in
+ * the order it inserted them, by id (src/db/apply.ts). `'directory'`: the LDAP
+ * rows in entry order, the local ones last (the digests recorded before the
+ * order was known).
  */
-export function stateAfterSync(snapshot: DirectorySnapshot): CurrentState {
+export function stateAfterSync(snapshot: DirectorySnapshot, rowOrder: 'id' | 'directory' = 'id'): CurrentState {
   const initial = plan(snapshot, EMPTY_STATE, BENCH_PLAN_OPTIONS, seededIds(1));
-  const users: CurrentState['users'] = initial.users.create.map((u) => ({
+  const created = rowOrder === 'id' ? { users: byId(initial.users.create), groups: byId(initial.groups.create) } : { users: initial.users.create, groups: initial.groups.create };
+  const users: CurrentState['users'] = created.users.map((u) => ({
     id: fresh(u.id), ldapId: fresh(u.ldapId), username: fresh(u.username), email: u.email === null ? null : fresh(u.email),
     firstName: fresh(u.firstName), lastName: fresh(u.lastName), displayName: fresh(u.displayName),
     isAdmin: u.isAdmin, emailVerified: u.emailVerified, disabled: u.disabled,
   }));
-  users.push({ id: fresh('00000000-0000-4000-a000-00000000aaaa'), ldapId: null, username: 'local.admin', email: 'admin@local.example', firstName: 'Local', lastName: 'Admin', displayName: 'Local Admin', isAdmin: true, emailVerified: true, disabled: false });
-  const groups: CurrentState['groups'] = initial.groups.create.map((g) => ({ id: fresh(g.id), ldapId: fresh(g.ldapId), name: fresh(g.name), friendlyName: fresh(g.friendlyName) }));
-  groups.push({ id: fresh('00000000-0000-4000-a000-00000000bbbb'), ldapId: null, name: 'local-group', friendlyName: 'Local group' });
+  const localUser = { id: fresh('00000000-0000-4000-a000-00000000aaaa'), ldapId: null, username: 'local.admin', email: 'admin@local.example', firstName: 'Local', lastName: 'Admin', displayName: 'Local Admin', isAdmin: true, emailVerified: true, disabled: false };
+  const groups: CurrentState['groups'] = created.groups.map((g) => ({ id: fresh(g.id), ldapId: fresh(g.ldapId), name: fresh(g.name), friendlyName: fresh(g.friendlyName) }));
+  const localGroup = { id: fresh('00000000-0000-4000-a000-00000000bbbb'), ldapId: null, name: 'local-group', friendlyName: 'Local group' };
+  if (rowOrder === 'id') {
+    users.unshift(localUser);
+    groups.unshift(localGroup);
+  } else {
+    users.push(localUser);
+    groups.push(localGroup);
+  }
   const groupsOf = new Map<string, string[]>();
   for (const { userId, groupId } of initial.memberships.add) {
     const list = groupsOf.get(userId) ?? [];
     list.push(groupId);
     groupsOf.set(userId, list);
   }
-  groupsOf.set(users[users.length - 1]?.id as string, [groups[groups.length - 1]?.id as string]);
+  groupsOf.set(localUser.id, [localGroup.id]);
   // In the order of the user rows, as the state reader fills it.
   const memberships = new Map<string, string>();
   for (const { id } of users) {

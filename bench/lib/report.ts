@@ -25,6 +25,10 @@ export interface TableRow {
   writer?: WriterStats;
 }
 
+export function formatBytes(bytes: number): string {
+  return bytes < 2 ** 20 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}
+
 const seconds = (ms: number | undefined) => (ms === undefined || Number.isNaN(ms) ? '-' : (ms / 1000).toFixed(2));
 
 export function formatTable(rows: TableRow[]): string {

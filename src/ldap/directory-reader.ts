@@ -7,7 +7,7 @@ import { ALL_ATTRIBUTES_AS_BUFFERS, EntryValues } from './entry-values.js';
 import { accountStatus, ACCOUNT_STATUS_ATTRIBUTES } from './account-status.js';
 import { MemberResolver } from './member-resolver.js';
 import { claimAttributes, readClaimValues } from './claim-reader.js';
-import { classifyMembers, groupAttributes, groupDnsFor, memberValues, readGroupEntry } from './group-entries.js';
+import { classifyMembers, groupAttributes, groupDnsFor, groupOf, memberValues } from './group-entries.js';
 import { textReader, unique, type EntryContext, type ReadTracking } from './read-context.js';
 import { uniqueIdConverter } from './ldap-id.js';
 import { findRange } from './range.js';
@@ -136,7 +136,18 @@ export async function readUser(
   userId: (bytes: Uint8Array) => string,
   values: EntryValues = new EntryValues(entry),
 ): Promise<{ user: DirectoryUser; hasAccountFlag: boolean }> {
-  const { client, settings, log } = context;
+  return userOf(context, entry, userId, values, await readClaimValues(context.client, entry, values, context.settings.claims.user));
+}
+
+/** readUser once its claims are read: no await, so that a page of entries is read without one for each entry. */
+function userOf(
+  context: EntryContext,
+  entry: Entry,
+  userId: (bytes: Uint8Array) => string,
+  values: EntryValues,
+  claims: string | undefined,
+): { user: DirectoryUser; hasAccountFlag: boolean } {
+  const { settings, log } = context;
   const attrs = settings.attributes;
   const text = textReader(values);
   const idBytes = values.first(attrs.userUniqueId);
@@ -150,7 +161,6 @@ export async function readUser(
     displayName: text.read(attrs.displayName),
   };
   if (text.invalidAttribute) user.invalidAttribute = text.invalidAttribute;
-  const claims = await readClaimValues(client, entry, values, settings.claims.user);
   if (claims) user.claims = claims;
   // Binary, never decoded as text here: an invalid picture must not skip the user.
   const picture = values.first(attrs.profilePicture);
@@ -169,18 +179,23 @@ export async function readUser(
 async function readUsers(context: ReadContext): Promise<{ users: DirectoryUser[]; entriesWithAccountFlag: number }> {
   const { client, settings, stats, paging, resolver, log, tracking } = context;
   const userId = uniqueIdConverter(settings.attributes.userUniqueId);
+  const claimMappings = settings.claims.user;
   const users: DirectoryUser[] = [];
   let entriesWithAccountFlag = 0;
   const search = { what: 'users', filter: settings.userFilter, attributes: userAttributes(settings, tracking?.attributes) };
-  for await (const entry of pagedSearch(client, settings, search, paging, stats, log)) {
-    const values = new EntryValues(entry);
-    const { user, hasAccountFlag } = await readUser(context, entry, userId, values);
-    tracking?.user(user, values, hasAccountFlag);
-    if (hasAccountFlag) entriesWithAccountFlag += 1;
-    // Pocket ID fills its DN cache before any validation, so members resolve
-    // even to entries that are skipped later.
-    if (user.username !== '') resolver.rememberUser(entry.dn, nfc(user.username), users.length);
-    users.push(user);
+  for await (const page of pagedSearchPages(client, settings, search, paging, stats, log)) {
+    for (const entry of page) {
+      const values = new EntryValues(entry);
+      // Awaited only with claims configured (ranged values may need a search): 100,000 awaits otherwise for nothing.
+      const claims = claimMappings.length > 0 ? await readClaimValues(client, entry, values, claimMappings) : undefined;
+      const { user, hasAccountFlag } = userOf(context, entry, userId, values, claims);
+      tracking?.user(user, values, hasAccountFlag);
+      if (hasAccountFlag) entriesWithAccountFlag += 1;
+      // Pocket ID fills its DN cache before any validation, so members resolve
+      // even to entries that are skipped later.
+      if (user.username !== '') resolver.rememberUser(entry.dn, nfc(user.username), users.length);
+      users.push(user);
+    }
   }
   return { users, entriesWithAccountFlag };
 }
@@ -191,14 +206,18 @@ async function readGroups(context: ReadContext): Promise<PendingGroup[]> {
   const groupId = uniqueIdConverter(settings.attributes.groupUniqueId);
   const pending: PendingGroup[] = [];
   const groupSearch = { what: 'groups', filter: settings.groupFilter, attributes: groupAttributes(settings, tracking?.attributes) };
-  for await (const entry of pagedSearch(client, settings, groupSearch, paging, stats, log)) {
-    const values = new EntryValues(entry);
-    const group = await readGroupEntry(context, entry, groupId, values);
-    if (resolvableAtOnce(context, entry)) {
-      context.resolver.addGroup(group, values.all(settings.attributes.groupMember));
-      pending.push({ group, resolved: true });
-    } else {
-      pending.push({ group, resolved: false, entry, values });
+  const claimMappings = settings.claims.group;
+  for await (const page of pagedSearchPages(client, settings, groupSearch, paging, stats, log)) {
+    for (const entry of page) {
+      const values = new EntryValues(entry);
+      const claims = claimMappings.length > 0 ? await readClaimValues(client, entry, values, claimMappings) : undefined;
+      const group = groupOf(context, entry, groupId, values, claims);
+      if (resolvableAtOnce(context, entry)) {
+        context.resolver.addGroup(group, values.all(settings.attributes.groupMember));
+        pending.push({ group, resolved: true });
+      } else {
+        pending.push({ group, resolved: false, entry, values });
+      }
     }
   }
   return pending;

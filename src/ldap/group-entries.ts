@@ -26,12 +26,16 @@ export function groupAttributes(settings: LdapSettings, extra: string[] = []): s
 
 /** One group entry without its members (memberValues, classifyMembers and the resolver add them). */
 export async function readGroupEntry(context: EntryContext, entry: Entry, groupId: (bytes: Uint8Array) => string, values: EntryValues): Promise<DirectoryGroup> {
+  return groupOf(context, entry, groupId, values, await readClaimValues(context.client, entry, values, context.settings.claims.group));
+}
+
+/** readGroupEntry once its claims are read (no await: see the full read's page loop). */
+export function groupOf(context: EntryContext, entry: Entry, groupId: (bytes: Uint8Array) => string, values: EntryValues, claims: string | undefined): DirectoryGroup {
   const attrs = context.settings.attributes;
   const text = textReader(values);
   const idBytes = values.first(attrs.groupUniqueId);
   const group: DirectoryGroup = { dn: entry.dn, ldapId: idBytes ? groupId(idBytes) : '', name: text.read(attrs.groupName), memberUsernames: [], memberEntries: [] };
   if (text.invalidAttribute) group.invalidAttribute = text.invalidAttribute;
-  const claims = await readClaimValues(context.client, entry, values, context.settings.claims.group);
   if (claims) group.claims = claims;
   return group;
 }

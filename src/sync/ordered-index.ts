@@ -1,7 +1,8 @@
 // Where 100,000 strings stand in a list that holds them in nearly the order
-// they are asked for: the database hands its rows over in the order the sync
-// created them, which is the directory's order, and the state reader its
-// memberships in the order of its user rows. A cursor that looks a few places
+// they are asked for: the state reader hands its memberships over
+// in the order of its user rows, so a list built from those rows is asked in
+// its own order. (Not so for the directory's entries: the rows come by id, the
+// order the sync inserted them, src/db/apply.ts.) A cursor that looks a few places
 // ahead finds nearly all of them by comparison, without hashing a string; a
 // map, built on the first miss, finds the rest, and the cursor goes on from there.
 

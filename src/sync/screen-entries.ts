@@ -1,5 +1,4 @@
 import type { DirectoryGroup, DirectoryUser } from './snapshot.js';
-import { OrderedIndex } from './ordered-index.js';
 import type { Skip } from './types.js';
 
 /** The entries that passed, each with its LDAP row, and the LDAP rows any entry names. */
@@ -17,18 +16,21 @@ export interface ScreenedEntries<E> {
 /**
  * Each entry's LDAP row (-1: none), and how many entries have each id:
  * counted by row, and for the ids no row has (few, but every one on an
- * initial sync) in a map of their own. The rows are found in entry order
- * (ordered-index.ts), instead of a set of every entry's id besides. ldap_id is
- * unique (a unique index on both databases), so an id names at most one row.
+ * initial sync) in a map of their own. The rows are found in a map: the
+ * databases hand them over by id (the order the sync inserted them,
+ * src/db/apply.ts), not in the directory's order, so a cursor through them
+ * (ordered-index.ts) would miss every time. ldap_id is unique (a unique index
+ * on both databases), so an id names at most one row.
  */
 function rowsAndCounts(entries: { ldapId: string }[], rows: { ldapId: string | null }[]) {
-  const rowByLdapId = new OrderedIndex(rows.map((row) => row.ldapId as string));
+  const rowByLdapId = new Map<string, number>();
+  for (let row = 0; row < rows.length; row++) rowByLdapId.set(rows[row]?.ldapId as string, row);
   const rowOfEntry = new Int32Array(entries.length).fill(-1);
   const entriesOfRow = new Int32Array(rows.length);
   const entriesOfNewId = new Map<string, number>();
   entries.forEach(({ ldapId }, e) => {
     if (ldapId === '') return;
-    const row = rowByLdapId.find(ldapId);
+    const row = rowByLdapId.get(ldapId);
     if (row === undefined) {
       entriesOfNewId.set(ldapId, (entriesOfNewId.get(ldapId) ?? 0) + 1);
     } else {

@@ -17,13 +17,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { AD_SETTINGS } from '../../src/ldap/vendor-settings.js';
 import { applyOps, readIds } from '../support/change-stream/flavour.js';
 import { sambaFlavour, sambaLdif } from '../support/change-stream/samba-flavour.js';
 import { ChangeStream } from '../support/change-stream/stream.js';
 import { runDifferential, seedFrom, testPictures } from '../support/differential.js';
 import { skipUnlessCi } from '../support/requirement.js';
-import { startSamba, stopSamba } from '../support/samba.js';
+import { sambaConnectionEnv, startSamba, stopSamba } from '../support/samba.js';
 import { withLdapClient } from '../support/sync-harness.js';
 
 const SEED = seedFrom('DIFFERENTIAL_SAMBA_SEED', 20261201);
@@ -52,12 +51,7 @@ test(`Samba AD: ${BATCHES} batches of random directory changes (seed ${SEED}); a
       batches: BATCHES,
       maxBatch: 20,
       env: (db) => ({
-        LDAP_ENABLED: 'true',
-        LDAP_URL: dc.ldapsUrl,
-        LDAP_TLS_CA_FILE: dc.caFile,
-        LDAP_BIND_DN: dc.bindDn,
-        LDAP_BIND_PASSWORD: dc.bindPassword,
-        ...(AD_SETTINGS as Record<string, string>),
+        ...sambaConnectionEnv(dc),
         ...flavour.settings,
         LDAP_ADMIN_GROUP_NAME: 'admins',
         LDAP_SYNC_NESTED_GROUPS: 'true',

@@ -9,55 +9,18 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Attribute, Change, Client } from 'ldapts';
+import { Attribute, Change } from 'ldapts';
 import { loadConfig } from '../../src/config/load-config.js';
 import { closeLdapConnection, openLdapConnection } from '../../src/ldap/connection.js';
 import { describeInspection, inspectDirectory } from '../../src/ldap/vendor-settings.js';
 import { createLogger } from '../../src/log/logger.js';
-import { startCuttingProxy } from '../support/cutting-proxy.js';
-import {
-  AD_BASE,
-  adLdif,
-  bigUser,
-  groupDn,
-  ldapsearchBytes,
-  ldbsearch,
-  startSamba,
-  stopSamba,
-  userDn,
-  type AdGroup,
-  type AdUser,
-  type SambaInstance,
-} from '../support/samba.js';
-import { skipUnlessCi } from '../support/requirement.js';
-import { syncOnce, syncWith, withLdapClient } from '../support/sync-harness.js';
 import { createSyncMemory } from '../../src/run/sync-memory.js';
+import { startCuttingProxy } from '../support/cutting-proxy.js';
+import { skipUnlessCi } from '../support/requirement.js';
+import { AD_BASE, adLdif, bigUser, groupDn, ldapsearchBytes, ldbsearch, startSamba, stopSamba, userDn, type SambaInstance } from '../support/samba.js';
+import { adEnv, adminClient, BIG, BUILT_IN_USERS, FEATURES, GROUPS, membersOf, pocketIdUuid, setUac, USERS, within } from '../support/samba-ad-fixture.js';
+import { syncOnce, syncWith } from '../support/sync-harness.js';
 import { createTestDatabase, DB_KINDS, type TestDatabase } from '../support/test-database.js';
-import { AD_SETTINGS } from '../../src/ldap/vendor-settings.js';
-
-const BIG = 3000;
-const NAMED: AdUser[] = [
-  { name: 'alice', givenName: 'Alice', sn: 'Archer' },
-  { name: 'bob', givenName: 'Bob', sn: 'Builder' },
-  { name: 'carol', givenName: 'Carol', sn: 'Cooper' },
-  { name: 'dave', givenName: 'Dave', sn: 'Disabled', disabled: true },
-  { name: 'erin', givenName: 'Erin', sn: 'Engel' },
-  { name: 'frank', givenName: 'Frank', sn: 'Fischer' },
-];
-const GROUPS: AdGroup[] = [
-  { name: 'pocket-admins', users: ['alice'], groups: ['oncall'] },
-  { name: 'oncall', users: ['erin'] },
-  // eng ∋ platform ∋ sre ∋ eng: a cycle; all-staff sits above it.
-  { name: 'eng', users: ['alice'], groups: ['platform'] },
-  { name: 'platform', users: ['bob'], groups: ['sre'] },
-  { name: 'sre', users: ['carol'], groups: ['eng'] },
-  { name: 'all-staff', users: ['frank'], groups: ['eng'] },
-  { name: 'disabled-team', users: ['dave'] },
-  { name: 'big', users: Array.from({ length: BIG }, (_, i) => bigUser(i + 1)) },
-];
-const USERS: AdUser[] = [...NAMED, ...Array.from({ length: BIG }, (_, i) => ({ name: bigUser(i + 1), givenName: 'Big', sn: `User ${i + 1}` }))];
-/** Built-in accounts the AD user filter also matches; they have no mail, so REQUIRE_USER_EMAIL skips them. */
-const BUILT_IN_USERS = ['Administrator', 'Guest', 'dns-dc1', 'krbtgt'];
 
 const setup = await startSamba(adLdif(USERS, GROUPS));
 const skip = skipUnlessCi('skip' in setup && `Samba AD DC not available: ${setup.skip}`);
@@ -68,56 +31,6 @@ after(async () => {
   if (samba) await stopSamba(samba);
 });
 
-function env(instance: SambaInstance, db: TestDatabase, overrides: Record<string, string> = {}): Record<string, string> {
-  return {
-    LDAP_ENABLED: 'true',
-    LDAP_URL: instance.ldapsUrl,
-    LDAP_TLS_CA_FILE: instance.caFile,
-    LDAP_BIND_DN: instance.bindDn,
-    LDAP_BIND_PASSWORD: instance.bindPassword,
-    // The domain root: subtree searches from here return continuation references (Configuration, DNS zones).
-    LDAP_BASE: instance.baseDn,
-    // Exactly what `check` suggests for Active Directory, overridden below where the test needs it.
-    ...(AD_SETTINGS as Record<string, string>),
-    // The baseline is Pocket ID's behaviour; FEATURES turns the extras on.
-    LDAP_SYNC_DISABLED_ACCOUNTS: 'false',
-    LDAP_ADMIN_GROUP_NAME: 'pocket-admins',
-    LDAP_SYNC_PAGE_SIZE: '1000',
-    LDAP_TIMEOUT: '60',
-    DB_CONNECTION_STRING: db.connectionString,
-    ...overrides,
-  };
-}
-
-/** Every AD feature on; Samba does not force ranges, so ask for ranges of 1000 (3 reads for 3 000 members). */
-const FEATURES = { LDAP_SYNC_NESTED_GROUPS: 'true', LDAP_SYNC_DISABLED_ACCOUNTS: 'true', LDAP_SYNC_MEMBER_RANGE_SIZE: '1000' };
-
-/** "group:user" pairs of one group, without the group prefix, sorted. */
-async function membersOf(db: TestDatabase, group: string): Promise<string[]> {
-  return (await db.memberships()).filter((m) => m.startsWith(`${group}:`)).map((m) => m.slice(group.length + 1)).sort();
-}
-
-/** The UUID Pocket ID derives from 16 raw bytes (ldapsync/service.go convertLdapIdToString): hex in the given order, computed here independently. */
-function pocketIdUuid(bytes: Buffer): string {
-  const h = bytes.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
-
-/** `work`, or an error after `ms` (the timer does not keep the process alive). */
-function within<T>(ms: number, work: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no end after ${ms / 1000} s`)), ms).unref();
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
-}
-
-const adminClient = <T>(instance: SambaInstance, work: (client: Client) => Promise<T>): Promise<T> =>
-  withLdapClient(instance.ldapUrl, instance.bindDn, instance.bindPassword, work);
-
-const setUac = (client: Client, user: string, value: number) =>
-  client.modify(userDn(user), [new Change({ operation: 'replace', modification: new Attribute({ type: 'userAccountControl', values: [String(value)] }) })]);
-
 describe('Samba Active Directory DC', { skip }, () => {
   let instance: SambaInstance;
   before(() => {
@@ -126,7 +39,7 @@ describe('Samba Active Directory DC', { skip }, () => {
 
   test('the root DSE says Samba; the suggested settings are the AD ones', async () => {
     const log = createLogger({ level: 'error', json: false });
-    const config = loadConfig(env(instance, { connectionString: ':memory:' } as TestDatabase));
+    const config = loadConfig(adEnv(instance, { connectionString: ':memory:' } as TestDatabase));
     const client = await openLdapConnection(config.ldap, log);
     try {
       const inspection = await inspectDirectory(client, config.ldap);
@@ -148,7 +61,7 @@ describe('Samba Active Directory DC', { skip }, () => {
     test(`every AD feature on (${kind}): ids, disabled account, nested groups with a cycle, 3 000 members in ranges, references ignored`, async () => {
       const db = await createTestDatabase(kind);
       try {
-        const outcome = await syncWith(env(instance, db, FEATURES));
+        const outcome = await syncWith(adEnv(instance, db, FEATURES));
         assert.ifError(outcome.error);
         const result = outcome.result!;
         assert.match(outcome.logs, /LDAP directory recognised vendor=samba/);
@@ -200,7 +113,7 @@ describe('Samba Active Directory DC', { skip }, () => {
 
         // A second run changes nothing.
         const before = await db.dump();
-        const again = await syncWith(env(instance, db, FEATURES));
+        const again = await syncWith(adEnv(instance, db, FEATURES));
         assert.ifError(again.error);
         assert.equal(again.result!.summary.users.unchanged, USERS.length);
         assert.equal(await db.dump(), before);
@@ -213,7 +126,7 @@ describe('Samba Active Directory DC', { skip }, () => {
   test('every feature off: Pocket ID\'s flat behaviour (plain member values, no disabling)', async () => {
     const db = await createTestDatabase('sqlite');
     try {
-      const outcome = await syncWith(env(instance, db));
+      const outcome = await syncWith(adEnv(instance, db));
       assert.ifError(outcome.error);
       assert.equal((await db.user('dave'))!.disabled, false, 'Pocket ID enables everyone it reads');
       assert.deepEqual(await membersOf(db, 'eng'), ['alice']);
@@ -236,7 +149,7 @@ describe('Samba Active Directory DC', { skip }, () => {
   test('objectSid as the unique id: S-1-5-21-…-RID, as ldbsearch prints it', async () => {
     const db = await createTestDatabase('sqlite');
     try {
-      const outcome = await syncWith(env(instance, db, { LDAP_ATTRIBUTE_USER_UNIQUE_IDENTIFIER: 'objectSid', LDAP_ATTRIBUTE_GROUP_UNIQUE_IDENTIFIER: 'objectSid' }));
+      const outcome = await syncWith(adEnv(instance, db, { LDAP_ATTRIBUTE_USER_UNIQUE_IDENTIFIER: 'objectSid', LDAP_ATTRIBUTE_GROUP_UNIQUE_IDENTIFIER: 'objectSid' }));
       assert.ifError(outcome.error);
       const expected = await ldbsearch(instance, '(sAMAccountName=alice)', ['objectSid']);
       assert.match(expected.objectSid ?? '', /^S-1-5-21-\d+-\d+-\d+-\d+$/);
@@ -258,14 +171,14 @@ describe('Samba Active Directory DC', { skip }, () => {
   test('changes in AD: an account disabled and one enabled via userAccountControl, a member removed from the cycle', async () => {
     const db = await createTestDatabase('sqlite');
     try {
-      assert.ifError((await syncWith(env(instance, db, FEATURES))).error);
+      assert.ifError((await syncWith(adEnv(instance, db, FEATURES))).error);
       await adminClient(instance, async (client) => {
         await setUac(client, 'erin', 546);
         await setUac(client, 'dave', 544);
         await client.modify(groupDn('sre'), [new Change({ operation: 'delete', modification: new Attribute({ type: 'member', values: [userDn('carol')] }) })]);
       });
       try {
-        const outcome = await syncWith(env(instance, db, FEATURES));
+        const outcome = await syncWith(adEnv(instance, db, FEATURES));
         assert.ifError(outcome.error);
         assert.equal((await db.user('erin'))!.disabled, true);
         assert.equal((await db.user('dave'))!.disabled, false);
@@ -288,7 +201,7 @@ describe('Samba Active Directory DC', { skip }, () => {
 
   test('incremental runs by uSNChanged: no change, a disable and a member removal as a full run sees them; another DC or a lower USN means full', async () => {
     const db = await createTestDatabase('sqlite');
-    const config = loadConfig(env(instance, db, { ...FEATURES, LDAP_SYNC_INCREMENTAL: 'true' }));
+    const config = loadConfig(adEnv(instance, db, { ...FEATURES, LDAP_SYNC_INCREMENTAL: 'true' }));
     const memory = createSyncMemory();
     const run = async () => {
       const outcome = await syncOnce(config, { memory, deletionScan: 'never' });
@@ -308,7 +221,7 @@ describe('Samba Active Directory DC', { skip }, () => {
         assert.equal(changed.mode, 'incremental');
         assert.equal(changed.summary.users.disabled, 1);
         for (const group of ['eng', 'platform', 'sre']) assert.deepEqual(await membersOf(db, group), ['alice', 'bob'], group);
-        const full = await syncWith(env(instance, db, FEATURES), { dryRun: true });
+        const full = await syncWith(adEnv(instance, db, FEATURES), { dryRun: true });
         assert.ifError(full.error);
         const { users: u, memberships: m } = full.result!.summary;
         assert.deepEqual([u.created, u.updated, u.disabled, u.reEnabled, m.added, m.removed], [0, 0, 0, 0, 0, 0], 'a full run finds nothing left to do');
@@ -338,7 +251,7 @@ describe('Samba Active Directory DC', { skip }, () => {
     const proxy = await startCuttingProxy(`${instance.ldapUrl}:389`);
     const removed = Array.from({ length: 1001 }, (_, i) => userDn(bigUser(2000 + i)));
     try {
-      const plain = env(instance, db, { ...FEATURES, LDAP_URL: proxy.url, LDAP_TLS_CA_FILE: '' });
+      const plain = adEnv(instance, db, { ...FEATURES, LDAP_URL: proxy.url, LDAP_TLS_CA_FILE: '' });
       assert.ifError((await syncWith(plain)).error);
       const before = await db.dump();
       // Hold the third range read until 1 001 members are gone: values 2000- no longer exist.

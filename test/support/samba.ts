@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AD_SETTINGS } from '../../src/ldap/vendor-settings.js';
 import { removeThrowawayDir } from './throwaway.js';
 
 export const AD_BASE = 'DC=ad,DC=example,DC=test';
@@ -109,6 +110,18 @@ export function samLdb(instance: SambaInstance): string {
 
 export function readCa(instance: SambaInstance): string {
   return readFileSync(instance.caFile, 'utf8');
+}
+
+/** The daemon's settings to reach the DC over ldaps as its admin, with what `check` suggests for Active Directory. */
+export function sambaConnectionEnv(instance: SambaInstance): Record<string, string> {
+  return {
+    LDAP_ENABLED: 'true',
+    LDAP_URL: instance.ldapsUrl,
+    LDAP_TLS_CA_FILE: instance.caFile,
+    LDAP_BIND_DN: instance.bindDn,
+    LDAP_BIND_PASSWORD: instance.bindPassword,
+    ...(AD_SETTINGS as Record<string, string>),
+  };
 }
 
 // ---------------------------------------------------------------------------

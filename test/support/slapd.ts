@@ -20,6 +20,7 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'ldapts';
+import { ADMIN_DN, ADMIN_PASSWORD, BASE_DN, configLdif, findBin, makeCerts } from './slapd-config.js';
 import { projectRoot, readLogTail, runTool, ThrowawayRegistry } from './throwaway.js';
 import { freePort } from './ports.js';
 
@@ -57,144 +58,14 @@ export interface SlapdInstance {
   /** Start again on the same ports and data after stop()/kill(). */
   start(): Promise<void>;
 }
-
-const BASE_DN = 'dc=example,dc=com' as const;
-const ADMIN_DN = 'cn=admin,dc=example,dc=com' as const;
 const READER_DN = 'cn=reader,dc=example,dc=com' as const;
-const ADMIN_PASSWORD = 'adminpw';
 const READER_PASSWORD = 'readerpw';
 const READY_TIMEOUT_MS = 10_000;
 const STOP_TIMEOUT_MS = 10_000;
 
-// ---------------------------------------------------------------------------------------------
-// helpers
-
-function findBin(name: string): string {
-  const dirs = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/sbin', '/usr/bin', '/sbin', '/usr/local/sbin'];
-  for (const d of dirs) {
-    if (!d) continue;
-    const p = path.join(d, name);
-    if (existsSync(p)) return p;
-  }
-  throw new Error(`${name} not found (run: bash scripts/install-test-deps.sh)`);
-}
-
 export const DEFAULT_LDIF_PATH = path.join(projectRoot(), 'test', 'fixtures', 'directory.ldif');
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-// ---------------------------------------------------------------------------------------------
-// TLS material
-
-async function makeCerts(dir: string): Promise<{ ca: string; cert: string; key: string }> {
-  const openssl = findBin('openssl');
-  const ca = path.join(dir, 'ca.crt');
-  const caKey = path.join(dir, 'ca.key');
-  const key = path.join(dir, 'server.key');
-  const csr = path.join(dir, 'server.csr');
-  const cert = path.join(dir, 'server.crt');
-  const ext = path.join(dir, 'server.ext');
-  // EC P-256 keys: generation is ~instant, unlike RSA.
-  await runTool(openssl, [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', caKey, '-out', ca, '-days', '3650', '-subj', '/CN=Test LDAP CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
-  ]);
-  await runTool(openssl, [
-    'req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', key, '-out', csr, '-subj', '/CN=localhost',
-  ]);
-  writeFileSync(ext, [
-    'basicConstraints=CA:FALSE',
-    'keyUsage=critical,digitalSignature,keyEncipherment',
-    'extendedKeyUsage=serverAuth',
-    'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1',
-    '',
-  ].join('\n'));
-  await runTool(openssl, [
-    'x509', '-req', '-in', csr, '-CA', ca, '-CAkey', caKey, '-CAcreateserial',
-    '-out', cert, '-days', '825', '-sha256', '-extfile', ext,
-  ]);
-  return { ca, cert, key };
-}
-
-// ---------------------------------------------------------------------------------------------
-// cn=config
-
-function configLdif(o: {
-  dir: string;
-  sizeLimit: number;
-  tls?: { ca: string; cert: string; key: string };
-}): string {
-  const limit = `size.soft=${o.sizeLimit} size.hard=${o.sizeLimit} size.pr=noEstimate size.prtotal=unlimited`;
-  const uid = process.getuid ? process.getuid() : 0;
-  const gid = process.getgid ? process.getgid() : 0;
-  const global = [
-    'dn: cn=config',
-    'objectClass: olcGlobal',
-    'cn: config',
-    `olcPidFile: ${o.dir}/slapd.pid`,
-    `olcArgsFile: ${o.dir}/slapd.args`,
-    'olcLogLevel: none',
-  ];
-  if (o.tls) {
-    global.push(
-      `olcTLSCACertificateFile: ${o.tls.ca}`,
-      `olcTLSCertificateFile: ${o.tls.cert}`,
-      `olcTLSCertificateKeyFile: ${o.tls.key}`,
-      'olcTLSVerifyClient: never',
-    );
-  }
-  return [
-    ...global,
-    '',
-    'dn: cn=module{0},cn=config',
-    'objectClass: olcModuleList',
-    'cn: module{0}',
-    'olcModulePath: /usr/lib/ldap',
-    'olcModuleLoad: back_mdb',
-    '',
-    'dn: cn=schema,cn=config',
-    'objectClass: olcSchemaConfig',
-    'cn: schema',
-    '',
-    'include: file:///etc/ldap/schema/core.ldif',
-    '',
-    'include: file:///etc/ldap/schema/cosine.ldif',
-    '',
-    'include: file:///etc/ldap/schema/inetorgperson.ldif',
-    '',
-    'include: file:///etc/ldap/schema/nis.ldif',
-    '',
-    'dn: olcDatabase={-1}frontend,cn=config',
-    'objectClass: olcDatabaseConfig',
-    'objectClass: olcFrontendConfig',
-    'olcDatabase: {-1}frontend',
-    '',
-    'dn: olcDatabase={0}config,cn=config',
-    'objectClass: olcDatabaseConfig',
-    'olcDatabase: {0}config',
-    `olcAccess: {0}to * by dn.exact=gidNumber=${gid}+uidNumber=${uid},cn=peercred,cn=external,cn=auth manage by * none`,
-    '',
-    'dn: olcDatabase={1}mdb,cn=config',
-    'objectClass: olcDatabaseConfig',
-    'objectClass: olcMdbConfig',
-    'olcDatabase: {1}mdb',
-    `olcSuffix: ${BASE_DN}`,
-    `olcRootDN: ${ADMIN_DN}`,
-    `olcRootPW: ${ADMIN_PASSWORD}`,
-    `olcDbDirectory: ${o.dir}/data`,
-    'olcDbMaxSize: 1073741824',
-    'olcDbNoSync: TRUE',
-    'olcDbIndex: objectClass eq',
-    'olcDbIndex: uid,cn,mail,member,memberUid,entryUUID eq',
-    `olcLimits: {0}users ${limit}`,
-    `olcLimits: {1}anonymous ${limit}`,
-    'olcAccess: {0}to attrs=userPassword by anonymous auth by * none',
-    'olcAccess: {1}to * by * read',
-    '',
-  ].join('\n');
-}
 
 // ---------------------------------------------------------------------------------------------
 // process-wide registry and exit cleanup
@@ -267,6 +138,70 @@ async function answers(url: string): Promise<boolean> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// one instance
+
+/** slapd.d/ from the cn=config LDIF, then the data with `slapadd -q`, into a fresh `dir`. */
+async function prepareDirectory(dir: string, opts: StartSlapdOptions, sizeLimit: number, slapadd: string): Promise<void> {
+  mkdirSync(path.join(dir, 'slapd.d'));
+  mkdirSync(path.join(dir, 'data'));
+  const tls = opts.tls ? await makeCerts(dir) : undefined;
+  const configFile = path.join(dir, 'config.ldif');
+  writeFileSync(configFile, configLdif({ dir, sizeLimit, tls }));
+  await runTool(slapadd, ['-n0', '-F', path.join(dir, 'slapd.d'), '-l', configFile]);
+  let dataFile = DEFAULT_LDIF_PATH;
+  if (opts.ldif !== undefined) {
+    dataFile = path.join(dir, 'data.ldif');
+    writeFileSync(dataFile, opts.ldif);
+  }
+  await runTool(slapadd, ['-q', '-F', path.join(dir, 'slapd.d'), '-b', BASE_DN, '-l', dataFile]);
+}
+
+type Launched = { ok: true } | { ok: false; portInUse: boolean; message: string };
+
+/** Spawns slapd for `entry` listening on `urls` (the first one ldap://) and waits until it answers there. */
+async function launch(entry: Live, slapd: string, urls: string[]): Promise<Launched> {
+  const { dir } = entry;
+  const logFile = path.join(dir, 'slapd.log');
+  const pidFile = path.join(dir, 'slapd.pid');
+  const logStart = existsSync(logFile) ? statSync(logFile).size : 0;
+  const logFd = openSync(logFile, 'a');
+  let child: ChildProcess;
+  try {
+    // -d none: stay in the foreground (our child: we know its PID and can wait for it) and log only
+    // startup, shutdown and errors to slapd.log (-d 0 would log nothing at all).
+    child = spawn(slapd, ['-d', 'none', '-F', path.join(dir, 'slapd.d'), '-h', urls.join(' ')], {
+      stdio: ['ignore', logFd, logFd],
+      cwd: dir,
+    });
+  } finally {
+    closeSync(logFd);
+  }
+  child.unref(); // never keep the test process alive; the exit handler kills it
+  entry.child = child;
+  let spawnError: Error | undefined;
+  child.once('error', (e) => {
+    spawnError = e;
+  });
+  const url = urls[0]!.replace(/\/$/, '');
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (spawnError) return { ok: false, portInUse: false, message: spawnError.message };
+    if (!isRunning(child)) {
+      const log = readFileSync(logFile, 'utf8').slice(logStart);
+      return {
+        ok: false,
+        portInUse: /Address already in use|errno=98/.test(log),
+        message: `slapd exited (code ${child.exitCode}, signal ${child.signalCode})`,
+      };
+    }
+    // slapd writes its pid file only after binding its listeners: with it, a server that answers on
+    // the port is ours and not some other process that took the port meanwhile.
+    if (pidFromFile(pidFile) === child.pid && (await answers(url))) return { ok: true };
+    await sleep(25);
+  }
+  await terminate(child, 'SIGKILL');
+  return { ok: false, portInUse: false, message: `slapd did not answer on ${url} within ${READY_TIMEOUT_MS} ms` };
+}
 
 export async function startSlapd(opts: StartSlapdOptions = {}): Promise<SlapdInstance> {
   const slapd = findBin('slapd');
@@ -277,84 +212,25 @@ export async function startSlapd(opts: StartSlapdOptions = {}): Promise<SlapdIns
   const dir = await mkdtemp(path.join(os.tmpdir(), 'slapd-'));
   const entry: Live = { child: undefined, dir };
   live.add(entry);
-
   try {
-    mkdirSync(path.join(dir, 'slapd.d'));
-    mkdirSync(path.join(dir, 'data'));
-    const tls = opts.tls ? await makeCerts(dir) : undefined;
-    const configFile = path.join(dir, 'config.ldif');
-    writeFileSync(configFile, configLdif({ dir, sizeLimit, tls }));
-    await runTool(slapadd, ['-n0', '-F', path.join(dir, 'slapd.d'), '-l', configFile]);
-    let dataFile = DEFAULT_LDIF_PATH;
-    if (opts.ldif !== undefined) {
-      dataFile = path.join(dir, 'data.ldif');
-      writeFileSync(dataFile, opts.ldif);
-    }
-    await runTool(slapadd, ['-q', '-F', path.join(dir, 'slapd.d'), '-b', BASE_DN, '-l', dataFile]);
+    await prepareDirectory(dir, opts, sizeLimit, slapadd);
   } catch (err) {
     live.remove(entry);
     throw err;
   }
 
-  const logFile = path.join(dir, 'slapd.log');
-  const pidFile = path.join(dir, 'slapd.pid');
-  const ldapiPath = path.join(dir, 'ldapi');
-  const ldapiUrl = 'ldapi://' + encodeURIComponent(ldapiPath);
+  const ldapiUrl = 'ldapi://' + encodeURIComponent(path.join(dir, 'ldapi'));
   let port = 0;
   let tlsPort = 0;
-
-  const launch = async (): Promise<{ ok: true } | { ok: false; portInUse: boolean; message: string }> => {
-    const urls = [`ldap://127.0.0.1:${port}/`];
-    if (opts.tls) urls.push(`ldaps://127.0.0.1:${tlsPort}/`);
-    urls.push(ldapiUrl + '/');
-    const logStart = existsSync(logFile) ? statSync(logFile).size : 0;
-    const logFd = openSync(logFile, 'a');
-    let child: ChildProcess;
-    try {
-      // -d none: stay in the foreground (our child: we know its PID and can wait for it) and log only
-      // startup, shutdown and errors to slapd.log (-d 0 would log nothing at all).
-      child = spawn(slapd, ['-d', 'none', '-F', path.join(dir, 'slapd.d'), '-h', urls.join(' ')], {
-        stdio: ['ignore', logFd, logFd],
-        cwd: dir,
-      });
-    } finally {
-      closeSync(logFd);
-    }
-    child.unref(); // never keep the test process alive; the exit handler kills it
-    entry.child = child;
-    let spawnError: Error | undefined;
-    child.once('error', (e) => {
-      spawnError = e;
-    });
-    const url = `ldap://127.0.0.1:${port}`;
-    const deadline = Date.now() + READY_TIMEOUT_MS;
-    while (Date.now() < deadline) {
-      if (spawnError) return { ok: false, portInUse: false, message: spawnError.message };
-      if (!isRunning(child)) {
-        const log = readFileSync(logFile, 'utf8').slice(logStart);
-        return {
-          ok: false,
-          portInUse: /Address already in use|errno=98/.test(log),
-          message: `slapd exited (code ${child.exitCode}, signal ${child.signalCode})`,
-        };
-      }
-      // slapd writes its pid file only after binding its listeners: with it, a server that answers on
-      // the port is ours and not some other process that took the port meanwhile.
-      if (pidFromFile(pidFile) === child.pid && (await answers(url))) return { ok: true };
-      await sleep(25);
-    }
-    await terminate(child, 'SIGKILL');
-    return { ok: false, portInUse: false, message: `slapd did not answer on ${url} within ${READY_TIMEOUT_MS} ms` };
-  };
-
+  const urls = () => [`ldap://127.0.0.1:${port}/`, ...(opts.tls ? [`ldaps://127.0.0.1:${tlsPort}/`] : []), ldapiUrl + '/'];
   const failure = (message: string): Error =>
-    new Error(`startSlapd: ${message}; dir ${dir}\n--- slapd.log ---\n${readLogTail(logFile)}`);
+    new Error(`startSlapd: ${message}; dir ${dir}\n--- slapd.log ---\n${readLogTail(path.join(dir, 'slapd.log'))}`);
 
   // First start: pick ports, retry with new ones if another process grabbed them meanwhile.
   for (let attempt = 1; ; attempt++) {
     port = await freePort();
     if (opts.tls) tlsPort = await freePort();
-    const r = await launch();
+    const r = await launch(entry, slapd, urls());
     if (r.ok) break;
     if (!r.portInUse || attempt >= 5) {
       const err = failure(r.message);
@@ -363,7 +239,7 @@ export async function startSlapd(opts: StartSlapdOptions = {}): Promise<SlapdIns
     }
   }
 
-  const instance: SlapdInstance = {
+  return {
     url: `ldap://127.0.0.1:${port}`,
     ...(opts.tls
       ? { ldapsUrl: `ldaps://127.0.0.1:${tlsPort}`, caFile: path.join(dir, 'ca.crt') }
@@ -387,9 +263,8 @@ export async function startSlapd(opts: StartSlapdOptions = {}): Promise<SlapdIns
     async start() {
       if (entry.child && isRunning(entry.child)) throw new Error(`slapd in ${dir} is already running (pid ${entry.child.pid})`);
       if (!live.has(entry)) throw new Error(`slapd in ${dir} was removed by stopAllSlapd()`);
-      const r = await launch();
+      const r = await launch(entry, slapd, urls());
       if (!r.ok) throw failure(r.message);
     },
   };
-  return instance;
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -48,6 +48,15 @@ const toBool = (v: unknown) => v === true || v === 1;
 const toSeconds = (v: unknown): number | null =>
   v === null || v === undefined ? null : v instanceof Date ? Math.floor(v.getTime() / 1000) : Number(v);
 
+/** An empty Pocket ID SQLite database at `file` (directories created), WAL like Pocket ID's; returns it open. */
+export function createSqliteFile(file: string): Database.Database {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const handle = new Database(file);
+  handle.pragma('journal_mode = WAL');
+  handle.exec(readFileSync(SQLITE_SCHEMA, 'utf8'));
+  return handle;
+}
+
 export async function createTestDatabase(kind: DbKind): Promise<TestDatabase> {
   let connectionString: string;
   let db: Kysely<PocketIdSchema>;
@@ -59,10 +68,8 @@ export async function createTestDatabase(kind: DbKind): Promise<TestDatabase> {
   } else {
     const dir = mkdtempSync(path.join(tmpdir(), 'pocket-id-sqlite-'));
     connectionString = path.join(dir, 'pocket-id.db');
-    const handle = new Database(connectionString);
-    handle.pragma('journal_mode = WAL');
+    const handle = createSqliteFile(connectionString);
     handle.pragma('foreign_keys = ON');
-    handle.exec(readFileSync(SQLITE_SCHEMA, 'utf8'));
     db = new Kysely({ dialect: new SqliteDialect({ database: handle }) });
     cleanup = () => rmSync(dir, { recursive: true, force: true });
   }

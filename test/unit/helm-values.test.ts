@@ -1,6 +1,6 @@
 // The chart's values against values.schema.json with ajv (the defaults, every example merged over
 // them the way Helm merges a -f file, and values the schema must refuse), and every YAML file the
-// project ships for deployment parses. The rendered chart is tested in helm-chart.test.ts.
+// project ships for deployment parses. The rendered chart is tested in helm-chart*.test.ts.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';

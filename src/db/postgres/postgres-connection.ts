@@ -6,6 +6,11 @@ import pg from 'pg';
  * picture store (FILE_BACKEND=database) use the same options and handlers.
  */
 export function openPostgres<Schema>(connectionString: string): Kysely<Schema> {
+  return openPostgresPool<Schema>(connectionString).db;
+}
+
+/** The same, with the pool under it, for what Kysely cannot ask of the driver (rows as arrays). */
+export function openPostgresPool<Schema>(connectionString: string): { db: Kysely<Schema>; pool: pg.Pool } {
   // application_name makes our sessions easy to find in pg_stat_activity; one in the URL wins.
   const pool = new pg.Pool({ connectionString, max: 2, application_name: 'pocket-id-ldap-sync' });
   // A server going away makes pg emit "error" on idle clients (pool) and on the
@@ -13,5 +18,5 @@ export function openPostgres<Schema>(connectionString: string): Kysely<Schema> {
   // query in flight fails anyway and the transaction is gone with the session.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
-  return new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  return { db: new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) }), pool };
 }

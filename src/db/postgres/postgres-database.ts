@@ -9,8 +9,8 @@ import { judgeSchema } from '../schema-check.js';
 import { readPostgresColumns, readPostgresMigrations } from './postgres-introspector.js';
 import type { PocketIdSchema } from '../schema.js';
 import { SetWriter } from '../set-writer.js';
-import { readCurrentState } from '../state-reader.js';
-import { openPostgres } from './postgres-connection.js';
+import { readCurrentState, type RowArrays } from '../state-reader.js';
+import { openPostgresPool } from './postgres-connection.js';
 import { postgresDialect } from './postgres-dialect.js';
 import { postgresSessions } from './postgres-sessions.js';
 import { describePostgres } from './postgres-target.js';
@@ -28,10 +28,14 @@ export class PostgresDatabase implements PocketIdDatabase {
   readonly kind = 'postgres';
   readonly description: string;
   private readonly db: Kysely<PocketIdSchema>;
+  /** The state query's rows as arrays (pg's rowMode 'array'), on any connection of the pool: the read ahead needs no transaction. */
+  private readonly arrays: RowArrays;
 
   constructor(connectionString: string) {
     this.description = describePostgres(connectionString);
-    this.db = openPostgres<PocketIdSchema>(connectionString);
+    const { db, pool } = openPostgresPool<PocketIdSchema>(connectionString);
+    this.db = db;
+    this.arrays = async (query) => (await pool.query<unknown[]>({ text: query.sql, values: [...query.parameters], rowMode: 'array' })).rows;
   }
 
   /** A network error ("connect ECONNREFUSED 10.0.0.5:5432") does not say it came from the database: this does. */
@@ -53,7 +57,7 @@ export class PostgresDatabase implements PocketIdDatabase {
   }
 
   async readState(scope: StateScope = {}): Promise<StateRead> {
-    return { state: await this.connecting(() => readCurrentState(this.db, postgresDialect, scope.claims)) };
+    return { state: await this.connecting(() => readCurrentState(this.db, postgresDialect, scope.claims, this.arrays)) };
   }
 
   countRevocableCredentials(userIds: string[], tables: CredentialTables): Promise<RevokedCredentials[]> {

@@ -10,6 +10,11 @@ export const SQLITE_BUSY_TIMEOUT_MS = 5000;
  * file must exist: creating an empty database would only hide a wrong path.
  */
 export function openSqlite<Schema>(path: string): Kysely<Schema> {
+  return openSqliteHandle<Schema>(path).db;
+}
+
+/** The same, with the better-sqlite3 handle under it, for what Kysely cannot ask of the driver (rows as arrays). */
+export function openSqliteHandle<Schema>(path: string): { db: Kysely<Schema>; handle: Database.Database } {
   // The busy timeout is in place before the first statement, the journal_mode pragma included.
   const handle = new Database(path, { fileMustExist: true, timeout: SQLITE_BUSY_TIMEOUT_MS });
   handle.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
@@ -17,5 +22,5 @@ export function openSqlite<Schema>(path: string): Kysely<Schema> {
   // without foreign_keys a hard delete would leave memberships, passkeys and sessions behind.
   handle.pragma('foreign_keys = ON');
   handle.pragma('temp_store = MEMORY');
-  return new Kysely<Schema>({ dialect: new SqliteDialect({ database: handle }) });
+  return { db: new Kysely<Schema>({ dialect: new SqliteDialect({ database: handle }) }), handle };
 }

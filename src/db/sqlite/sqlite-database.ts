@@ -3,13 +3,15 @@ import { SETTINGS } from '../../config/settings.js';
 import { resolve } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import type { CurrentState, SyncPlan } from '../../sync/types.js';
+import type Database from 'better-sqlite3';
+import type { RowArrays } from '../state-reader.js';
 import type { PocketIdDatabase, SchemaReport, StateRead, StateScope, WriteOptions, WriteResult } from '../database.js';
 import { judgeSchema } from '../schema-check.js';
 import { readSqliteColumns, readSqliteMigrations } from './sqlite-introspector.js';
 import type { PocketIdSchema } from '../schema.js';
 import { readSnapshot, sqliteBatchCount, writeInBatches } from './batched-write.js';
 import { CredentialRevoker, type CredentialTables, type RevokedCredentials } from '../credential-revocation.js';
-import { openSqlite, SQLITE_BUSY_TIMEOUT_MS } from './sqlite-connection.js';
+import { openSqliteHandle, SQLITE_BUSY_TIMEOUT_MS } from './sqlite-connection.js';
 import { sqliteDialect } from './sqlite-dialect.js';
 import { sqliteSessions } from './sqlite-sessions.js';
 
@@ -24,7 +26,14 @@ export class SqliteDatabase implements PocketIdDatabase {
     private readonly shownPath: string,
     private readonly db: Kysely<PocketIdSchema>,
     private readonly batchBudget: number,
-  ) {}
+    handle: Database.Database,
+  ) {
+    // Only ever called inside db.connection().execute: the one connection is ours meanwhile.
+    this.arrays = async (query) => handle.prepare(query.sql).raw(true).all(...query.parameters) as unknown[][];
+  }
+
+  /** The state query's rows as arrays (better-sqlite3's raw mode): 100,000 row objects less. */
+  private readonly arrays: RowArrays;
 
   /**
    * Opens the file Pocket ID uses. It must exist: creating an empty database
@@ -39,7 +48,8 @@ export class SqliteDatabase implements PocketIdDatabase {
       throw new Error(`SQLite database ${shown} does not exist (is Pocket ID's data directory mounted, and DB_CONNECTION_STRING right?)`);
     }
     if (!stat.isFile()) throw new Error(`SQLite database ${shown} is not a file`);
-    return new SqliteDatabase(`sqlite ${path}`, shown, openSqlite<PocketIdSchema>(path), batchBudget);
+    const { db, handle } = openSqliteHandle<PocketIdSchema>(path);
+    return new SqliteDatabase(`sqlite ${path}`, shown, db, batchBudget, handle);
   }
 
   async checkSchema(scope: StateScope = {}): Promise<SchemaReport> {
@@ -52,7 +62,7 @@ export class SqliteDatabase implements PocketIdDatabase {
 
   readState(scope: StateScope = {}): Promise<StateRead> {
     // On the one connection write() uses: its data_version tells write() whether another connection committed since.
-    return this.db.connection().execute((conn) => readSnapshot(conn, scope.claims));
+    return this.db.connection().execute((conn) => readSnapshot(conn, scope.claims, this.arrays));
   }
 
   transactionsFor(plan: SyncPlan, state: CurrentState): number {
@@ -83,7 +93,7 @@ export class SqliteDatabase implements PocketIdDatabase {
           );
         }
       };
-      return writeInBatches({ db: conn, batchBudget: this.batchBudget, begin }, prepare, options);
+      return writeInBatches({ db: conn, batchBudget: this.batchBudget, begin, arrays: this.arrays }, prepare, options);
     });
   }
 
