@@ -1,4 +1,4 @@
-import type { ClaimPlan, ClaimRemoval, ClaimWrite, Membership, NewGroup, NewUser, RemovedGroup, RemovedUser, SyncPlan, UserChange, GroupChange } from '../sync/types.js';
+import type { ClaimPlan, ClaimRemoval, ClaimWrite, Membership, NewClaim, NewGroup, NewUser, RemovedGroup, RemovedUser, SyncPlan, UserChange, GroupChange } from '../sync/types.js';
 import type { CredentialTables, RevokedCredentials } from './credential-revocation.js';
 import type { SyncWriter } from './database.js';
 
@@ -45,7 +45,7 @@ function step<T>(definition: ApplyStep<T>): ApplyStep<unknown> {
 
 const byId = <T extends { id: string }>(rows: T[]) => [...rows].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-const byOwnerAndKey = (rows: ClaimWrite[]) => [...rows].sort((a, b) => compare(a.ownerId, b.ownerId) || compare(a.key, b.key));
+const byOwnerAndKey = <T extends { ownerId: string; key: string }>(rows: T[]) => [...rows].sort((a, b) => compare(a.ownerId, b.ownerId) || compare(a.key, b.key));
 
 /**
  * Memberships in the primary-key order of user_groups_users, (user_id,
@@ -229,18 +229,21 @@ function claimSteps(claims: ClaimPlan): ApplyStep[] {
   // finds their owner once (src/sync/plan-claims.ts). Measured with 300,000 claims of 100,000 users,
   // the insert itself is no slower than in id order (PostgreSQL 6.5-10.2 s vs 8.3-10.0 s, SQLite
   // 5.5-5.6 s vs 6.9-10.0 s on a loaded machine): foreign-key probes and the (key, owner) index go in order.
-  const inserts = (owner: 'user' | 'group', rows: ClaimWrite[]) =>
-    step<ClaimWrite>({ name: `insert ${owner} claims`, rows: byOwnerAndKey(rows), weight: () => 1, run: (w, part, now) => w.insertClaims(owner, part, now) });
+  // Changed and removed rows are found by key and owner, in that order too.
+  const sides = [
+    { owner: 'user', changes: claims.users },
+    { owner: 'group', changes: claims.groups },
+  ] as const;
   return [
-    step<ClaimRemoval>({
-      name: 'delete claims',
-      rows: byId([...claims.users.delete, ...claims.groups.delete]),
-      weight: () => 1,
-      run: (w, rows) => w.deleteClaims(rows.map((c) => c.id)),
-    }),
-    step<ClaimWrite>({ name: 'update claims', rows: byId([...claims.users.update, ...claims.groups.update]), weight: () => 1, run: (w, rows) => w.updateClaims(rows) }),
-    inserts('user', claims.users.create),
-    inserts('group', claims.groups.create),
+    ...sides.map(({ owner, changes }) =>
+      step<ClaimRemoval>({ name: `delete ${owner} claims`, rows: byOwnerAndKey(changes.delete), weight: () => 1, run: (w, rows) => w.deleteClaims(owner, rows) }),
+    ),
+    ...sides.map(({ owner, changes }) =>
+      step<ClaimWrite>({ name: `update ${owner} claims`, rows: byOwnerAndKey(changes.update), weight: () => 1, run: (w, rows) => w.updateClaims(owner, rows) }),
+    ),
+    ...sides.map(({ owner, changes }) =>
+      step<NewClaim>({ name: `insert ${owner} claims`, rows: byOwnerAndKey(changes.create), weight: () => 1, run: (w, rows, now) => w.insertClaims(owner, rows, now) }),
+    ),
   ];
 }
 

@@ -1,6 +1,9 @@
 import { SyncFailure } from '../sync/failure.js';
 import type { CredentialTables, RevokedCredentials } from './credential-revocation.js';
-import type { ClaimMappings, ClaimWrite, CurrentState, GroupChange, Membership, NewGroup, NewUser, SyncPlan, UserChange } from '../sync/types.js';
+import type { ClaimMappings, ClaimRemoval, ClaimWrite, CurrentState, GroupChange, Membership, NewClaim, NewGroup, NewUser, SyncPlan, UserChange } from '../sync/types.js';
+
+/** Whose custom claims a statement writes: users' (custom_claims.user_id) or groups' (user_group_id). */
+export type ClaimOwner = 'user' | 'group';
 
 /**
  * The set-based statements apply() is made of. Each database implements them
@@ -22,9 +25,9 @@ export interface SyncWriter {
   addMemberships(memberships: Membership[]): Promise<void>;
   /** Makes every OAuth2 credential of these users unusable, as Pocket ID retires used or revoked ones. */
   revokeCredentials(userIds: string[], tables: CredentialTables): Promise<RevokedCredentials[]>;
-  insertClaims(owner: 'user' | 'group', claims: ClaimWrite[], now: Date): Promise<void>;
-  updateClaims(claims: ClaimWrite[]): Promise<void>;
-  deleteClaims(ids: string[]): Promise<void>;
+  insertClaims(owner: ClaimOwner, claims: NewClaim[], now: Date): Promise<void>;
+  updateClaims(owner: ClaimOwner, claims: ClaimWrite[]): Promise<void>;
+  deleteClaims(owner: ClaimOwner, claims: ClaimRemoval[]): Promise<void>;
 }
 
 /** What a run needs beyond users, groups and memberships. */

@@ -1,7 +1,8 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import type { ClaimWrite, GroupChange, Membership, NewGroup, NewUser, UserChange, UserFields } from '../sync/types.js';
+import type { ClaimRemoval, ClaimWrite, GroupChange, Membership, NewClaim, NewGroup, NewUser, UserChange, UserFields } from '../sync/types.js';
 import { CredentialRevoker, type CredentialTables, type RevokedCredentials, type SessionSql } from './credential-revocation.js';
-import type { SyncWriter } from './database.js';
+import type { ClaimOwner, SyncWriter } from './database.js';
+import { otherOwner, type ClaimOwnerColumn } from './sql-dialect.js';
 import { batch, type CellValue, type ColumnType, type RowSource } from './row-source.js';
 import type { PocketIdSchema } from './schema.js';
 
@@ -24,6 +25,14 @@ const USER_COLUMNS: { name: string; type: ColumnType; value: (user: UserFields) 
   { name: 'is_admin', type: 'bool', value: (u) => u.isAdmin },
   // false unless LDAP_SYNC_DISABLED_ACCOUNTS found the account disabled in the directory.
   { name: 'disabled', type: 'bool', value: (u) => u.disabled },
+];
+
+const OWNER_COLUMN: Record<ClaimOwner, ClaimOwnerColumn> = { user: 'user_id', group: 'user_group_id' };
+
+/** The columns that name one claim row: its key and its owner. */
+const CLAIM_ROW: { name: string; type: ColumnType; value: (claim: { key: string; ownerId: string }) => CellValue }[] = [
+  { name: 'key', type: 'text', value: (c) => c.key },
+  { name: 'owner_id', type: 'uuid', value: (c) => c.ownerId },
 ];
 
 function slices<T>(items: T[], size: number): T[][] {
@@ -175,38 +184,36 @@ export class SetWriter implements SyncWriter {
     );
   }
 
-  insertClaims(owner: 'user' | 'group', claims: ClaimWrite[], now: Date): Promise<void> {
+  insertClaims(owner: ClaimOwner, claims: NewClaim[], now: Date): Promise<void> {
     return this.each(claims, (part) => {
-      const rows = this.source.rows(
-        batch(part, [
-          { name: 'id', type: 'uuid', value: (c) => c.id },
-          { name: 'key', type: 'text', value: (c) => c.key },
-          { name: 'value', type: 'text', value: (c) => c.after },
-          { name: 'owner_id', type: 'uuid', value: (c) => c.ownerId },
-        ]),
-      );
-      const column = sql.raw(owner === 'user' ? 'user_id' : 'user_group_id');
+      const rows = this.source.rows(batch(part, [{ name: 'id', type: 'uuid', value: (c) => c.id }, ...CLAIM_ROW, { name: 'value', type: 'text', value: (c) => c.after }]));
       return sql`
-        INSERT INTO custom_claims (id, created_at, key, value, ${column})
+        INSERT INTO custom_claims (id, created_at, key, value, ${sql.raw(OWNER_COLUMN[owner])})
         SELECT v.id, ${this.source.time(now)}, v.key, v.value, v.owner_id FROM ${rows} AS v`;
     });
   }
 
-  /** Only the value: Pocket ID's own editor never changes created_at, and custom_claims has no updated_at. */
-  updateClaims(claims: ClaimWrite[]): Promise<void> {
+  /**
+   * Only the value: Pocket ID's own editor never changes created_at, and
+   * custom_claims has no updated_at. Rows are found by key and owner through
+   * the unique index (key, user_id, user_group_id), the other owner null.
+   */
+  updateClaims(owner: ClaimOwner, claims: ClaimWrite[]): Promise<void> {
     return this.each(claims, (part) => {
-      const rows = this.source.rows(
-        batch(part, [
-          { name: 'id', type: 'uuid', value: (c) => c.id },
-          { name: 'value', type: 'text', value: (c) => c.after },
-        ]),
-      );
-      return sql`UPDATE custom_claims AS c SET value = v.value FROM ${rows} AS v WHERE c.id = v.id`;
+      const rows = this.source.rows(batch(part, [...CLAIM_ROW, { name: 'value', type: 'text', value: (c) => c.after }]));
+      return sql`
+        UPDATE custom_claims AS c SET value = v.value FROM ${rows} AS v
+        WHERE c.key = v.key AND c.${sql.raw(OWNER_COLUMN[owner])} = v.owner_id AND c.${sql.raw(otherOwner(OWNER_COLUMN[owner]))} IS NULL`;
     });
   }
 
-  deleteClaims(ids: string[]): Promise<void> {
-    return this.each(ids, (part) => sql`DELETE FROM custom_claims WHERE id IN ${this.ids(part)}`);
+  deleteClaims(owner: ClaimOwner, claims: ClaimRemoval[]): Promise<void> {
+    return this.each(claims, (part) => {
+      const rows = this.source.rows(batch(part, CLAIM_ROW));
+      return sql`
+        DELETE FROM custom_claims
+        WHERE ${sql.raw(otherOwner(OWNER_COLUMN[owner]))} IS NULL AND (key, ${sql.raw(OWNER_COLUMN[owner])}) IN (SELECT v.key, v.owner_id FROM ${rows} AS v)`;
+    });
   }
 
   revokeCredentials(userIds: string[], tables: CredentialTables): Promise<RevokedCredentials[]> {

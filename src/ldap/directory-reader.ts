@@ -186,8 +186,9 @@ async function readUsers(context: ReadContext): Promise<{ users: DirectoryUser[]
   for await (const page of pagedSearchPages(client, settings, search, paging, stats, log)) {
     for (const entry of page) {
       const values = new EntryValues(entry);
-      // Awaited only with claims configured (ranged values may need a search): 100,000 awaits otherwise for nothing.
-      const claims = claimMappings.length > 0 ? await readClaimValues(client, entry, values, claimMappings) : undefined;
+      // Awaited only when ranged values need a search (claim-reader.ts): 100,000 awaits otherwise for nothing.
+      const read = readClaimValues(client, entry, values, claimMappings);
+      const claims = typeof read === 'object' ? await read : read;
       const { user, hasAccountFlag } = userOf(context, entry, userId, values, claims);
       tracking?.user(user, values, hasAccountFlag);
       if (hasAccountFlag) entriesWithAccountFlag += 1;
@@ -210,7 +211,8 @@ async function readGroups(context: ReadContext): Promise<PendingGroup[]> {
   for await (const page of pagedSearchPages(client, settings, groupSearch, paging, stats, log)) {
     for (const entry of page) {
       const values = new EntryValues(entry);
-      const claims = claimMappings.length > 0 ? await readClaimValues(client, entry, values, claimMappings) : undefined;
+      const read = readClaimValues(client, entry, values, claimMappings);
+      const claims = typeof read === 'object' ? await read : read;
       const group = groupOf(context, entry, groupId, values, claims);
       if (resolvableAtOnce(context, entry)) {
         context.resolver.addGroup(group, values.all(settings.attributes.groupMember));

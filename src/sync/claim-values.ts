@@ -6,7 +6,6 @@
 // (123, true, null, {...}, "x") is stored JSON-encoded ("123" with quotes) and
 // still arrives as a string; other strings are stored as they are, as an
 // admin would type them. Arrays are always stored as a JSON array of strings.
-import { isAscii } from 'node:buffer';
 import { decodeUtf8, nfc } from '../text/go-text.js';
 
 /** Largest stored value, in bytes of UTF-8: a claim rides in every ID token of the user. */
@@ -55,12 +54,14 @@ export function emittedValue(stored: string): unknown {
   }
 }
 
+/** A character that is NUL or not ASCII: text without one is valid UTF-8, NUL-free and NFC as it is. */
+const NOT_PLAIN_ASCII = /[^\x01-\x7f]/;
+
 function decode(raw: Buffer): string | null {
-  // ASCII (most directory values) is valid UTF-8 and already NFC: the cheap path for 300,000 values of L.
-  if (isAscii(raw)) {
-    const ascii = raw.toString('latin1');
-    return ascii.includes('\u0000') ? null : ascii;
-  }
+  // Most directory values are plain ASCII: one copy and one scan of it, the cheap path for the
+  // 300,000 values of L (a native isAscii call per value cost more than the copy).
+  const latin1 = raw.toString('latin1');
+  if (!NOT_PLAIN_ASCII.test(latin1)) return latin1;
   const text = decodeUtf8(raw);
   return text === null || text.includes('\u0000') ? null : nfc(text);
 }
@@ -73,23 +74,29 @@ function decode(raw: Buffer): string | null {
  * partial array would be a wrong value, not a smaller one.
  */
 export function claimValue(attribute: string, values: Buffer[], multi: boolean): ClaimValue {
-  let stored: string;
-  if (multi) {
-    const texts: string[] = [];
-    for (const raw of values) {
-      const text = decode(raw);
-      if (text === null) return notText(attribute);
-      if (text !== '') texts.push(text);
-    }
-    if (texts.length === 0) return ABSENT;
-    stored = JSON.stringify(texts);
-  } else {
-    const first = values[0];
-    const text = first === undefined ? '' : decode(first);
+  return multi ? arrayClaim(attribute, values) : stringClaim(attribute, values[0]);
+}
+
+/** The claim of an attribute's first value (`claim=attribute`). */
+export function stringClaim(attribute: string, first: Buffer | undefined): ClaimValue {
+  const text = first === undefined ? '' : decode(first);
+  if (text === null) return notText(attribute);
+  if (text === '') return ABSENT;
+  return sized(attribute, storedString(text));
+}
+
+/** The claim of all an attribute's values (`claim=attribute[]`). */
+export function arrayClaim(attribute: string, values: Buffer[]): ClaimValue {
+  const texts: string[] = [];
+  for (const raw of values) {
+    const text = decode(raw);
     if (text === null) return notText(attribute);
-    if (text === '') return ABSENT;
-    stored = storedString(text);
+    if (text !== '') texts.push(text);
   }
+  return texts.length === 0 ? ABSENT : sized(attribute, JSON.stringify(texts));
+}
+
+function sized(attribute: string, stored: string): ClaimValue {
   // UTF-8 needs at most 3 bytes per UTF-16 unit: only long values are worth counting.
   const bytes = stored.length * 3 > MAX_CLAIM_VALUE_BYTES ? Buffer.byteLength(stored, 'utf8') : 0;
   if (bytes > MAX_CLAIM_VALUE_BYTES) {

@@ -55,12 +55,12 @@ const DIFFERENT = 2;
 
 /**
  * The stored rows held against the entries' values, one slot per row and
- * key: most slots end up SAME without any object being built; only a
- * DIFFERENT slot keeps its stored row (id and old value) for the update or delete.
+ * key: most slots end up SAME without any string being built; only a
+ * DIFFERENT slot keeps its stored value, for the update or delete and its report.
  */
 interface Slots {
   state: Uint8Array;
-  rows: Map<number, { id: string; value: string }>;
+  before: Map<number, string>;
   /** Rows of retired keys on LDAP owners the run keeps. */
   retired: ClaimRemoval[];
 }
@@ -83,7 +83,7 @@ function sameValue(stored: StoredClaims, claims: string, k: number): boolean {
 function compareStored(side: Side, synced: Synced): Slots {
   const { ids, isLdap, label } = side.owners;
   const width = side.mappings.length;
-  const slots: Slots = { state: new Uint8Array(ids.length * width), rows: new Map(), retired: [] };
+  const slots: Slots = { state: new Uint8Array(ids.length * width), before: new Map(), retired: [] };
   const stored = new StoredClaims(side.stored);
   // New claims are written by owner in the order of their rows' ids, as the rows themselves
   // (src/db/apply.ts), and both tables are read in their own order: nearly every owner is one of
@@ -98,17 +98,20 @@ function compareStored(side: Side, synced: Synced): Slots {
     const { key, attribute } = side.mappings[k] as ClaimMapping;
     if (attribute === null) {
       const ownerId = ids[row] as string;
-      if (isLdap(row) && !side.deleted.has(ownerId)) slots.retired.push({ id: stored.id(), ownerId, key, before: stored.value(), owner: label(row) });
+      if (isLdap(row) && !side.deleted.has(ownerId)) slots.retired.push({ ownerId, key, before: stored.value(), owner: label(row) });
       continue;
     }
     // Not an entry this run syncs (a local owner, a skipped or departed one): left as it is.
     if (synced.entryOf[row] === -1) continue;
     const slot = row * width + k;
+    // A second row of one key and owner (the unique index lets NULL owners through, so PostgreSQL and
+    // SQLite allow it): if either differs, both are written, since writes find rows by key and owner.
+    if (slots.state[slot] === DIFFERENT) continue;
     if (sameValue(stored, synced.claimsOf[row] ?? '', k)) {
       slots.state[slot] = SAME;
     } else {
       slots.state[slot] = DIFFERENT;
-      slots.rows.set(slot, { id: stored.id(), value: stored.value() });
+      slots.before.set(slot, stored.value());
     }
   }
   return slots;
@@ -124,17 +127,17 @@ function diffEntry(side: Side, index: number, row: number, slots: Slots, out: Cl
     const state = slots.state[slot];
     if (attribute === null || state === SAME) continue;
     const value = claimAt(entry.claims, k);
-    const existing = state === DIFFERENT ? slots.rows.get(slot) : undefined;
+    const before = state === DIFFERENT ? slots.before.get(slot) : undefined;
     const owner = () => side.owners.label(row);
     if (value.kind === 'skip') {
-      const kept = existing ? 'its current value is kept' : 'no claim is written';
+      const kept = before !== undefined ? 'its current value is kept' : 'no claim is written';
       skips.push({ kind: 'claim', dn: entry.dn, reason: value.reason, message: `claim "${key}" of ${side.kind} ${owner()}: ${value.message}; ${kept}` });
     } else if (value.kind === 'absent') {
-      if (existing) out.delete.push({ id: existing.id, ownerId, key, before: existing.value, owner: owner() });
-    } else if (!existing) {
+      if (before !== undefined) out.delete.push({ ownerId, key, before, owner: owner() });
+    } else if (before === undefined) {
       out.create.push({ id: newId(), ownerId, key, before: null, after: value.stored, owner: owner() });
     } else {
-      out.update.push({ id: existing.id, ownerId, key, before: existing.value, after: value.stored, owner: owner() });
+      out.update.push({ ownerId, key, before, after: value.stored, owner: owner() });
     }
   }
 }

@@ -5,11 +5,13 @@
 // each value with the directory's in place: a claim that has not changed
 // costs no object at all, only its owner's id is cut out to find the entry.
 //
-// Format: records `id US owner US key US value` separated by RS (U+001F,
-// U+001E). The value is the stored text with `\` written `\\` and RS written
-// `\R`, so it holds no RS; ids are UUIDs and keys configured claim names (no
+// Format: records `owner US key US value` separated by RS (U+001F, U+001E).
+// The value is the stored text with `\` written `\\` and RS written `\R`, so
+// it holds no RS; owners are UUIDs and keys configured claim names (no
 // control characters: src/config/claim-mappings.ts), so neither separator
-// occurs inside the first three fields.
+// occurs inside the first two fields. The rows' own ids are left out (a third
+// of the text at L): a row is addressed by its key and owner, which
+// custom_claims' UNIQUE(key, user_id, user_group_id) makes one row.
 
 export const FIELD_SEPARATOR = '\u001f';
 export const RECORD_SEPARATOR = '\u001e';
@@ -28,13 +30,12 @@ export function unescapeValue(escaped: string): string {
 }
 
 /** The text the database builds for these rows (tests and tools: a run gets it from the database). */
-export function storedClaimsText(rows: { id: string; ownerId: string; key: string; value: string }[]): string {
-  return rows.map((r) => [r.id, r.ownerId, r.key, escapeValue(r.value)].join(FIELD_SEPARATOR)).join(RECORD_SEPARATOR);
+export function storedClaimsText(rows: { ownerId: string; key: string; value: string }[]): string {
+  return rows.map((r) => [r.ownerId, r.key, escapeValue(r.value)].join(FIELD_SEPARATOR)).join(RECORD_SEPARATOR);
 }
 
 /** A cursor over the records of a stored-claims text: next() moves to a record, the other methods read it. */
 export class StoredClaims {
-  private start = 0;
   private ownerAt = 0;
   private keyAt = 0;
   private valueAt = 0;
@@ -42,24 +43,19 @@ export class StoredClaims {
 
   constructor(private readonly text: string) {}
 
-  /** Moves to the next record; false after the last. Throws on a record without four fields. */
+  /** Moves to the next record; false after the last. Throws on a record without three fields. */
   next(): boolean {
     const { text } = this;
-    this.start = this.end + 1;
-    if (this.start >= text.length) return false;
-    const end = text.indexOf(RECORD_SEPARATOR, this.start);
+    this.ownerAt = this.end + 1;
+    if (this.ownerAt >= text.length) return false;
+    const end = text.indexOf(RECORD_SEPARATOR, this.ownerAt);
     this.end = end === -1 ? text.length : end;
-    this.ownerAt = text.indexOf(FIELD_SEPARATOR, this.start) + 1;
-    this.keyAt = this.ownerAt === 0 ? 0 : text.indexOf(FIELD_SEPARATOR, this.ownerAt) + 1;
+    this.keyAt = text.indexOf(FIELD_SEPARATOR, this.ownerAt) + 1;
     this.valueAt = this.keyAt === 0 ? 0 : text.indexOf(FIELD_SEPARATOR, this.keyAt) + 1;
-    if (this.valueAt === 0 || this.valueAt > this.end) {
-      throw new Error(`custom_claims: a record the database returned is not id, owner, key and value: ${JSON.stringify(text.slice(this.start, Math.min(this.end, this.start + 120)))}`);
+    if (this.keyAt > this.end || this.valueAt === 0 || this.valueAt > this.end) {
+      throw new Error(`custom_claims: a record the database returned is not owner, key and value: ${JSON.stringify(text.slice(this.ownerAt, Math.min(this.end, this.ownerAt + 120)))}`);
     }
     return true;
-  }
-
-  id(): string {
-    return this.text.slice(this.start, this.ownerAt - 1);
   }
 
   owner(): string {

@@ -192,9 +192,11 @@ export interface SyncPlan {
   managed: { users: number; groups: number };
 }
 
-/** One claim the run writes: a new row (`id` fresh, `before` null) or a new value for an existing row. */
+/**
+ * One claim the run writes: a new value for an existing row, which is found by
+ * its key and owner (custom_claims is UNIQUE(key, user_id, user_group_id)).
+ */
 export interface ClaimWrite {
-  id: string;
   ownerId: string;
   key: string;
   before: string | null;
@@ -203,8 +205,12 @@ export interface ClaimWrite {
   owner: string;
 }
 
-export interface ClaimRemoval {
+/** A new row: `id` fresh, `before` null. */
+export interface NewClaim extends ClaimWrite {
   id: string;
+}
+
+export interface ClaimRemoval {
   ownerId: string;
   key: string;
   before: string;
@@ -212,7 +218,7 @@ export interface ClaimRemoval {
 }
 
 export interface ClaimChanges {
-  create: ClaimWrite[];
+  create: NewClaim[];
   update: ClaimWrite[];
   delete: ClaimRemoval[];
 }

@@ -64,16 +64,18 @@ async function seed(db: TestDatabase): Promise<{ id: string; owner: string; key:
   return rows;
 }
 
-function records(text: string): { id: string; owner: string; key: string; value: string; valueIs: (v: string) => boolean }[] {
-  const out: { id: string; owner: string; key: string; value: string; valueIs: (v: string) => boolean }[] = [];
+const byOwnerAndKey = (a: { owner: string; key: string }, b: { owner: string; key: string }) => `${a.owner} ${a.key}`.localeCompare(`${b.owner} ${b.key}`);
+
+function records(text: string): { owner: string; key: string; value: string; valueIs: (v: string) => boolean }[] {
+  const out: { owner: string; key: string; value: string; valueIs: (v: string) => boolean }[] = [];
   const stored = new StoredClaims(text);
   while (stored.next()) {
     // The cursor reads the record it is on: keep each answer, not the cursor.
     const value = stored.value();
     const answers = new Map([value, `${value}x`, value.slice(1), VALUES[1]!].map((v) => [v, stored.valueIsSlot(escapeValue(v), 0, escapeValue(v).length)]));
-    out.push({ id: stored.id(), owner: stored.owner(), key: stored.key(), value, valueIs: (v) => answers.get(v) ?? assert.fail(v) });
+    out.push({ owner: stored.owner(), key: stored.key(), value, valueIs: (v) => answers.get(v) ?? assert.fail(v) });
   }
-  return out.sort((a, b) => a.id.localeCompare(b.id));
+  return out.sort(byOwnerAndKey);
 }
 
 for (const kind of DB_KINDS) {
@@ -84,7 +86,7 @@ for (const kind of DB_KINDS) {
         const rows = await seed(db);
         const stored = await readOwnedClaims(db.db, kind === 'postgres' ? postgresDialect : sqliteDialect, MAPPINGS);
         const users = records(stored.users);
-        assert.deepEqual(users.map(({ id, owner, key, value }) => ({ id, owner, key, value })), rows.sort((a, b) => a.id.localeCompare(b.id)));
+        assert.deepEqual(users.map(({ owner, key, value }) => ({ owner, key, value })), rows.map(({ owner, key, value }) => ({ owner, key, value })).sort(byOwnerAndKey));
         for (const r of users) {
           assert.ok(r.valueIs(r.value), `${r.key}: ${JSON.stringify(r.value)} equals its own text`);
           assert.ok(!r.valueIs(`${r.value}x`) && (r.value === '' || !r.valueIs(r.value.slice(1))), `${r.key}: ${JSON.stringify(r.value)} differs from other texts`);
@@ -125,9 +127,9 @@ for (const kind of DB_KINDS) {
 
         const changed = VALUES.map((v, i) => (i === 2 ? VALUES[1]! : i === 5 ? `${v} ` : v));
         const plan = planClaims(snapshot(changed), current, emptyPlan(), { ...MAPPINGS, group: [] }, () => 'new').claims.users;
-        assert.deepEqual(plan.update.map((c) => [c.id, c.key, c.before, c.after]), [
-          [claimId(2), 'k2', VALUES[2], VALUES[1]],
-          [claimId(5), 'k5', VALUES[5], `${VALUES[5]} `],
+        assert.deepEqual(plan.update.map((c) => [c.ownerId, c.key, c.before, c.after]), [
+          [LDAP_USER, 'k2', VALUES[2], VALUES[1]],
+          [LDAP_USER, 'k5', VALUES[5], `${VALUES[5]} `],
         ]);
       } finally {
         await db.close();

@@ -47,7 +47,8 @@ test('apply steps: unique values freed first, creations before memberships and c
   const empty = emptyPlan();
   assert.deepEqual(applySteps(empty).map((s) => s.name), [
     'vacate users', 'vacate groups', 'update users', 'insert users', 'update groups', 'insert groups',
-    'remove memberships', 'add memberships', 'delete claims', 'update claims', 'insert user claims', 'insert group claims',
+    'remove memberships', 'add memberships',
+    'delete user claims', 'delete group claims', 'update user claims', 'update group claims', 'insert user claims', 'insert group claims',
     'disable users', 'delete users', 'delete groups',
   ]);
   const plan = { ...empty, groups: { ...empty.groups, delete: [{ id: 'g', name: 'g', ldapId: 'l' }] } };

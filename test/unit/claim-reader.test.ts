@@ -60,7 +60,7 @@ test('a claim attribute sent in ranges is read whole; other claims of the entry 
 test('a ranged claim attribute that cannot be completed fails the read instead of becoming a shorter claim', async () => {
   const server = rangedServer(3200, 3000);
   const e = entry(3200);
-  await assert.rejects(readClaimValues(server.client, e, new EntryValues(e), MAPPINGS), /failed to read all values of proxyAddresses of CN=u1.*range retrieval/);
+  await assert.rejects(async () => readClaimValues(server.client, e, new EntryValues(e), MAPPINGS), /failed to read all values of proxyAddresses of CN=u1.*range retrieval/);
 });
 
 test('entries without ranged values need no request; no mapping reads nothing', async () => {

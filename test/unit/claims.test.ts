@@ -165,7 +165,7 @@ describe('claim plan', () => {
     groups: [],
     memberships: new Map(),
     claims: {
-      users: storedClaimsText(Object.entries(claims).flatMap(([ownerId, kv]) => Object.entries(kv).map(([key, value]) => ({ id: `claim-${ownerId}-${key}`, ownerId, key, value })))),
+      users: storedClaimsText(Object.entries(claims).flatMap(([ownerId, kv]) => Object.entries(kv).map(([key, value]) => ({ ownerId, key, value })))),
       groups: '',
     },
   });
@@ -181,8 +181,8 @@ describe('claim plan', () => {
     );
     const alice = result.users.create[0]?.id;
     assert.deepEqual(result.claims.users.create.map((c) => [c.ownerId, c.key, c.after]), [[alice, 'department', 'R&D'], [alice, 'mails', '["a@x","b@x"]']]);
-    assert.deepEqual(result.claims.users.update.map((c) => [c.id, c.before, c.after, c.owner]), [['claim-uuid-bob-department', 'Ops', 'Sales', 'bob']]);
-    assert.deepEqual(result.claims.users.delete.map((c) => [c.id, c.key]), [['claim-uuid-bob-mails', 'mails']]);
+    assert.deepEqual(result.claims.users.update.map((c) => [c.ownerId, c.key, c.before, c.after, c.owner]), [['uuid-bob', 'department', 'Ops', 'Sales', 'bob']]);
+    assert.deepEqual(result.claims.users.delete.map((c) => [c.ownerId, c.key, c.before]), [['uuid-bob', 'mails', '["old@x"]']]);
   });
 
   test('claims of local users are read but never written, whatever their key', () => {
@@ -200,33 +200,33 @@ describe('claim plan', () => {
   test('the stored rows must be the configured keys in the database format: anything else fails the plan instead of guessing', () => {
     const current = state([row('bob')]);
     const withText = (users: string): CurrentState => ({ ...current, claims: { users, groups: '' } });
-    assert.throws(() => plan(snap([user('bob')]), withText(storedClaimsText([{ id: 'c1', ownerId: 'uuid-bob', key: 'nickname', value: 'x' }])), OPTIONS, ids), /the key "nickname", which is not configured/);
-    assert.throws(() => plan(snap([user('bob')]), withText('c1\u001fuuid-bob\u001fdepartment'), OPTIONS, ids), /not id, owner, key and value/);
-    const threeFields = 'c1\u001fuuid-bob\u001fdepartment\u001ec2\u001fuuid-bob\u001fmails\u001f[]';
-    assert.throws(() => plan(snap([user('bob')]), withText(threeFields), OPTIONS, ids), /not id, owner, key and value: "c1\\u001fuuid-bob\\u001fdepartment"/);
+    assert.throws(() => plan(snap([user('bob')]), withText(storedClaimsText([{ ownerId: 'uuid-bob', key: 'nickname', value: 'x' }])), OPTIONS, ids), /the key "nickname", which is not configured/);
+    assert.throws(() => plan(snap([user('bob')]), withText('uuid-bob\u001fdepartment'), OPTIONS, ids), /not owner, key and value/);
+    const twoFields = 'uuid-bob\u001fdepartment\u001euuid-bob\u001fmails\u001f[]';
+    assert.throws(() => plan(snap([user('bob')]), withText(twoFields), OPTIONS, ids), /not owner, key and value: "uuid-bob\\u001fdepartment"/);
   });
 
   test('rows of several owners in any order: each is held against its own entry', () => {
     const rows = [
-      { id: 'c1', ownerId: 'uuid-bob', key: 'department', value: 'Ops' },
-      { id: 'c2', ownerId: 'uuid-carol', key: 'department', value: 'Ops' },
-      { id: 'c3', ownerId: 'uuid-carol', key: 'mails', value: '["c@x"]' },
-      { id: 'c4', ownerId: 'uuid-bob', key: 'mails', value: '["b@x"]' },
+      { ownerId: 'uuid-bob', key: 'department', value: 'Ops' },
+      { ownerId: 'uuid-carol', key: 'department', value: 'Ops' },
+      { ownerId: 'uuid-carol', key: 'mails', value: '["c@x"]' },
+      { ownerId: 'uuid-bob', key: 'mails', value: '["b@x"]' },
     ];
     const current = { ...state([row('bob'), row('carol')]), claims: { users: storedClaimsText(rows), groups: '' } };
     const result = plan(snap([user('bob', { department: ['Ops'], mails: ['b@x', 'b2@x'] }), user('carol', { department: ['Sales'], mails: ['c@x'] })]), current, OPTIONS, ids);
-    assert.deepEqual(result.claims.users.update.map((c) => [c.id, c.owner, c.before, c.after]), [['c4', 'bob', '["b@x"]', '["b@x","b2@x"]'], ['c2', 'carol', 'Ops', 'Sales']]);
+    assert.deepEqual(result.claims.users.update.map((c) => [c.key, c.owner, c.before, c.after]), [['mails', 'bob', '["b@x"]', '["b@x","b2@x"]'], ['department', 'carol', 'Ops', 'Sales']]);
     assert.deepEqual([result.claims.users.create, result.claims.users.delete], [[], []]);
   });
 
   test('owners stored far from the order of their rows are found by id: twenty users stored in reverse, local ones among them', () => {
     const names = Array.from({ length: 20 }, (_, i) => `u${i}`);
     const local = (i: number) => i % 5 === 0;
-    const stored = [...names].reverse().map((name) => ({ id: `c-${name}`, ownerId: `uuid-${name}`, key: 'department', value: name === 'u7' ? 'old' : `d-${name}` }));
+    const stored = [...names].reverse().map((name) => ({ ownerId: `uuid-${name}`, key: 'department', value: name === 'u7' ? 'old' : `d-${name}` }));
     const current = { ...state(names.map((name, i) => row(name, !local(i)))), claims: { users: storedClaimsText(stored), groups: '' } };
     const entries = names.filter((_, i) => !local(i)).map((name) => user(name, { department: [`d-${name}`] }));
     const result = plan(snap(entries), current, OPTIONS, ids);
-    assert.deepEqual(result.claims.users.update.map((c) => [c.id, c.owner, c.before, c.after]), [['c-u7', 'u7', 'old', 'd-u7']]);
+    assert.deepEqual(result.claims.users.update.map((c) => [c.ownerId, c.owner, c.before, c.after]), [['uuid-u7', 'u7', 'old', 'd-u7']]);
     assert.deepEqual([result.claims.users.create, result.claims.users.delete], [[], []], "the local users' claims are left alone");
   });
 

@@ -8,7 +8,7 @@ export const postgresDialect: SqlDialect = {
   // uuid order is the order of the ids' lower-case hex text.
   joinIds: (column) => sql<string>`string_agg(CAST(${sql.ref(column)} AS TEXT), ',' ORDER BY ${sql.ref(column)})`,
   storedClaims: (owner, keys) => sql<{ claims: string | null }>`
-    SELECT string_agg(CAST(c.id AS TEXT) || chr(31) || CAST(c.${sql.raw(owner)} AS TEXT) || chr(31) || c.key || chr(31) || replace(replace(c.value, chr(92), chr(92) || chr(92)), chr(30), chr(92) || 'R'), chr(30)) AS claims
+    SELECT string_agg(CAST(c.${sql.raw(owner)} AS TEXT) || chr(31) || c.key || chr(31) || replace(replace(c.value, chr(92), chr(92) || chr(92)), chr(30), chr(92) || 'R'), chr(30)) AS claims
     FROM custom_claims AS c
     WHERE c.${sql.raw(owner)} IS NOT NULL AND c.${sql.raw(otherOwner(owner))} IS NULL AND c.key IN (${sql.join(keys)})`,
   bytesHead: (column, bytes) => sql<Buffer>`substring(${sql.ref(column)} from 1 for ${sql.lit(bytes)})`,
