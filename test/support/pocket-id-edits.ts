@@ -5,25 +5,15 @@
 // an entry is about to want, or frees one a skipped entry wanted: a run that
 // plans must see Pocket ID's own rows as they are now, not as at the last run.
 import { randomUUID } from 'node:crypto';
+import { prng } from './prng.js';
 import type { TestDatabase } from './test-database.js';
-
-/** mulberry32: its own sequence, so the change stream of a seed stays what it was. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export class PocketIdEdits {
   private readonly next: () => number;
 
   constructor(seed: number) {
-    this.next = random(seed ^ 0x5eed);
+    // Its own sequence (the seed changed), so the change stream of a seed stays what it was.
+    this.next = prng(seed ^ 0x5eed);
   }
 
   private int(n: number): number {
