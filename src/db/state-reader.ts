@@ -4,6 +4,9 @@ import { readOwnedClaims } from './claim-state.js';
 import type { PocketIdSchema } from './schema.js';
 import type { SqlDialect } from './sql-dialect.js';
 
+// Both drivers hand booleans back in their own way: true/false or 1/0.
+const bool = (value: unknown): boolean => value === true || value === 1;
+
 /**
  * Runs a query and hands its rows over as arrays, in the order of its
  * selected columns. A driver that can skip making an object of each row
@@ -54,7 +57,7 @@ export async function readCurrentState(
   };
 }
 
-/** Users and their joined group ids from the rows of the query above. Booleans come as true/false (pg) or 1/0 (SQLite). */
+/** Users and their joined group ids from the rows of the query above. */
 function toUsers(rows: unknown[][]): Pick<CurrentState, 'users' | 'memberships'> {
   const users: CurrentUser[] = new Array(rows.length);
   const memberships = new Map<string, string>();
@@ -70,9 +73,9 @@ function toUsers(rows: unknown[][]): Pick<CurrentState, 'users' | 'memberships'>
       firstName: (row[3] as string | null) ?? '',
       lastName: (row[4] as string | null) ?? '',
       displayName: row[5] as string,
-      isAdmin: row[6] === true || row[6] === 1,
-      emailVerified: row[7] === true || row[7] === 1,
-      disabled: row[8] === true || row[8] === 1,
+      isAdmin: bool(row[6]),
+      emailVerified: bool(row[7]),
+      disabled: bool(row[8]),
     };
     const groupIds = row[10] as string | null;
     if (groupIds !== null) memberships.set(id, groupIds);
