@@ -153,10 +153,7 @@ export class ExactDnIndex {
   /** Takes a free slot; the DN's head goes into it when the rest of its bytes are the shared tail. */
   private place(hash: number, start: number, length: number, value: number): void {
     const slots = this.slots;
-    const mask = slots.length / SLOT - 1;
-    let slot = hash & mask;
-    while (slots[slot * SLOT + 2] !== EMPTY) slot = (slot + 1) & mask;
-    const at = slot * SLOT;
+    const at = this.freeSlot(hash);
     const head = length - this.tail.length;
     const inline = head >= 0 && head <= HEAD_BYTES && this.bytes.compare(this.tail, 0, this.tail.length, start + head, start + length) === 0;
     slots[at] = hash;
@@ -171,13 +168,18 @@ export class ExactDnIndex {
     const oldBytes = this.slotBytes;
     this.slots = new Int32Array(old.length * 2).fill(EMPTY);
     this.slotBytes = new Uint8Array(this.slots.buffer);
-    const mask = this.slots.length / SLOT - 1;
     for (let at = 0; at < old.length; at += SLOT) {
-      if (old[at + 2] === EMPTY) continue;
-      let slot = (old[at] as number) & mask;
-      while (this.slots[slot * SLOT + 2] !== EMPTY) slot = (slot + 1) & mask;
-      this.slotBytes.set(oldBytes.subarray(at * 4, (at + SLOT) * 4), slot * SLOT * 4);
+      if (old[at + 2] !== EMPTY) this.slotBytes.set(oldBytes.subarray(at * 4, (at + SLOT) * 4), this.freeSlot(old[at] as number) * 4);
     }
+  }
+
+  /** Where in `slots` the first free slot from the hash's home slot on is (linear probing). */
+  private freeSlot(hash: number): number {
+    const slots = this.slots;
+    const mask = slots.length / SLOT - 1;
+    let slot = hash & mask;
+    while (slots[slot * SLOT + 2] !== EMPTY) slot = (slot + 1) & mask;
+    return slot * SLOT;
   }
 }
 
