@@ -14,13 +14,13 @@ find dist/test -name '*.js' | while read -r js; do
   src="${js#dist/}"
   [ -e "${src%.js}.ts" ] || rm -f "$js" "$js.map"
 done
-# No --test-force-exit: with it (Node 20.20) a CI run reported ten tests fewer,
-# the last of one file's, without a failure; a test that times out and keeps
-# its sockets open must close them itself (see the Samba range-cut test).
 # Only the *.test.js files: given the folder, node --test (Node 20) would also run every module under
 # dist/test/support as a "test" of its own that cannot fail, and count it.
 if [ "$#" -eq 0 ]; then
   mapfile -t files < <(find dist/test -name '*.test.js' | sort)
   set -- "${files[@]}"
 fi
+# No --test-force-exit: with it (Node 20.20) a CI run reported ten tests fewer,
+# the last of one file's, without a failure; a test that times out and keeps
+# its sockets open must close them itself (see the Samba range-cut test).
 exec bash scripts/with-test-servers.sh node --test --test-concurrency=1 "$@"
