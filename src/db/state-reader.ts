@@ -8,18 +8,21 @@ import type { SqlDialect } from './sql-dialect.js';
 const bool = (value: unknown): boolean => value === true || value === 1;
 
 /**
- * Runs a query and hands its rows over as arrays, in the order of its
+ * Runs a query and hands each row to `each` as an array, in the order of its
  * selected columns. A driver that can skip making an object of each row
  * (better-sqlite3's raw mode, pg's rowMode 'array') saves setting 11 named
- * properties on each of 100,000 rows that are only read once.
+ * properties on each of 100,000 rows that are only read once; one that can
+ * hand rows over as it steps through them (better-sqlite3's iterate) keeps
+ * no array of 100,000 rows alive for the collector to copy.
  */
-export type RowArrays = (query: CompiledQuery) => Promise<unknown[][]>;
+export type EachRow = (query: CompiledQuery, each: (row: unknown[]) => void) => Promise<void>;
 
 /** Through Kysely, for an executor whose driver cannot give arrays (a transaction). */
-export const rowArraysOf =
-  (db: Kysely<PocketIdSchema>): RowArrays =>
-  async (query) =>
-    (await db.executeQuery<Record<string, unknown>>(query)).rows.map((row) => Object.values(row));
+export const eachRowOf =
+  (db: Kysely<PocketIdSchema>): EachRow =>
+  async (query, each) => {
+    for (const row of (await db.executeQuery<Record<string, unknown>>(query)).rows) each(Object.values(row));
+  };
 
 /**
  * Reads every user and group and every membership, through any Kysely
@@ -36,36 +39,39 @@ export async function readCurrentState(
   db: Kysely<PocketIdSchema>,
   dialect: SqlDialect,
   claims?: ClaimMappings,
-  arrays: RowArrays = rowArraysOf(db),
+  eachRow: EachRow = eachRowOf(db),
 ): Promise<CurrentState> {
-  // The column order is what toUsers reads.
+  // The column order is what UserState.add reads.
   const users = db
     .selectFrom('users as u')
     .select(['u.id', 'u.username', 'u.email', 'u.first_name', 'u.last_name', 'u.display_name', 'u.is_admin', 'u.email_verified', 'u.disabled', 'u.ldap_id'])
     .select((eb) =>
       eb.selectFrom('user_groups_users as m').whereRef('m.user_id', '=', 'u.id').select(dialect.joinIds('m.user_group_id').as('ids')).as('group_ids'),
     );
-  const [userRows, groups, ownedClaims] = await Promise.all([
-    arrays(users.compile()),
+  const userState = new UserState();
+  // First and alone: SQLite's rows are stepped through between other work (sqlite-database.ts), and its one connection runs nothing else meanwhile.
+  await eachRow(users.compile(), (row) => userState.add(row));
+  const [groups, ownedClaims] = await Promise.all([
     db.selectFrom('user_groups').select(['id', 'name', 'friendly_name', 'ldap_id']).execute(),
     claims ? readOwnedClaims(db, dialect, claims) : undefined,
   ]);
   return {
-    ...toUsers(userRows),
+    users: userState.users,
+    memberships: userState.memberships,
     groups: groups.map((g) => ({ id: g.id, ldapId: g.ldap_id, name: g.name, friendlyName: g.friendly_name })),
     ...(ownedClaims ? { claims: ownedClaims } : {}),
   };
 }
 
-/** Users and their joined group ids from the rows of the query above. */
-function toUsers(rows: unknown[][]): Pick<CurrentState, 'users' | 'memberships'> {
-  const users: CurrentUser[] = new Array(rows.length);
-  const memberships = new Map<string, string>();
-  for (let k = 0; k < rows.length; k++) {
+/** Users and their joined group ids, a row of the query above at a time. */
+class UserState {
+  readonly users: CurrentUser[] = [];
+  readonly memberships = new Map<string, string>();
+
+  add(row: unknown[]): void {
     // By index: destructuring would walk an iterator for each of 100,000 rows.
-    const row = rows[k] as unknown[];
     const id = row[0] as string;
-    users[k] = {
+    this.users.push({
       id,
       ldapId: row[9] as string | null,
       username: row[1] as string,
@@ -76,9 +82,8 @@ function toUsers(rows: unknown[][]): Pick<CurrentState, 'users' | 'memberships'>
       isAdmin: bool(row[6]),
       emailVerified: bool(row[7]),
       disabled: bool(row[8]),
-    };
+    });
     const groupIds = row[10] as string | null;
-    if (groupIds !== null) memberships.set(id, groupIds);
+    if (groupIds !== null) this.memberships.set(id, groupIds);
   }
-  return { users, memberships };
 }

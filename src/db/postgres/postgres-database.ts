@@ -1,4 +1,5 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type CompiledQuery, type Kysely } from 'kysely';
+import pg from 'pg';
 import { errorMessage } from '../../log/error-message.js';
 import type { CurrentState, SyncPlan } from '../../sync/types.js';
 import { apply, applySteps, firstMismatch, writesAnything, type ApplyStep } from '../apply.js';
@@ -9,7 +10,7 @@ import { judgeSchema } from '../schema-check.js';
 import { readPostgresColumns, readPostgresMigrations } from './postgres-introspector.js';
 import type { PocketIdSchema } from '../schema.js';
 import { SetWriter } from '../set-writer.js';
-import { readCurrentState, type RowArrays } from '../state-reader.js';
+import { readCurrentState, type EachRow } from '../state-reader.js';
 import { openPostgresPool } from './postgres-connection.js';
 import { postgresDialect } from './postgres-dialect.js';
 import { postgresSessions } from './postgres-sessions.js';
@@ -24,18 +25,54 @@ import { CredentialRevoker, type CredentialTables, type RevokedCredentials } fro
  */
 export const POSTGRES_SYNC_LOCK_KEY = '7810474789368852067';
 
+/**
+ * A query's rows handed to `each` as pg parses them: with a 'row' listener
+ * and no callback pg keeps no array of them, so 100,000 rows are not all
+ * alive (and copied by the collector) until the last one arrives.
+ */
+async function eachRowAsParsed(pool: pg.Pool, query: CompiledQuery, each: (row: unknown[]) => void): Promise<void> {
+  const client = await pool.connect();
+  let failure: unknown;
+  let broken: Error | undefined;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const config: pg.QueryArrayConfig = { text: query.sql, values: [...query.parameters], rowMode: 'array' };
+      const rows = new pg.Query<unknown[]>(config);
+      rows.on('row', (row) => {
+        // Thrown here it would land in pg's socket handler: kept for the end instead.
+        if (failure === undefined) {
+          try {
+            each(row);
+          } catch (error) {
+            failure = error;
+          }
+        }
+      });
+      rows.on('error', reject);
+      rows.on('end', () => (failure === undefined ? resolve() : reject(failure)));
+      client.query(rows);
+    });
+  } catch (error) {
+    // pg's error, or a row's: the connection is not handed out again after the former.
+    if (error !== failure) broken = error instanceof Error ? error : new Error(String(error));
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
+
 export class PostgresDatabase implements PocketIdDatabase {
   readonly kind = 'postgres';
   readonly description: string;
   private readonly db: Kysely<PocketIdSchema>;
   /** The state query's rows as arrays (pg's rowMode 'array'), on any connection of the pool: the read ahead needs no transaction. */
-  private readonly arrays: RowArrays;
+  private readonly eachRow: EachRow;
 
   constructor(connectionString: string) {
     this.description = describePostgres(connectionString);
     const { db, pool } = openPostgresPool<PocketIdSchema>(connectionString);
     this.db = db;
-    this.arrays = async (query) => (await pool.query<unknown[]>({ text: query.sql, values: [...query.parameters], rowMode: 'array' })).rows;
+    this.eachRow = (query, each) => eachRowAsParsed(pool, query, each);
   }
 
   /** A network error ("connect ECONNREFUSED 10.0.0.5:5432") does not say it came from the database: this does. */
@@ -57,7 +94,7 @@ export class PostgresDatabase implements PocketIdDatabase {
   }
 
   async readState(scope: StateScope = {}): Promise<StateRead> {
-    return { state: await this.connecting(() => readCurrentState(this.db, postgresDialect, scope.claims, this.arrays)) };
+    return { state: await this.connecting(() => readCurrentState(this.db, postgresDialect, scope.claims, this.eachRow)) };
   }
 
   countRevocableCredentials(userIds: string[], tables: CredentialTables): Promise<RevokedCredentials[]> {

@@ -7,7 +7,7 @@ import { countBatches, describeBatch, START, takeBatch, type Batch } from '../ba
 import type { StateRead, WriteOptions, WriteResult } from '../database.js';
 import type { PocketIdSchema } from '../schema.js';
 import { SetWriter } from '../set-writer.js';
-import { readCurrentState, type RowArrays } from '../state-reader.js';
+import { readCurrentState, type EachRow } from '../state-reader.js';
 import { ExpectationCheck } from '../expectation-check.js';
 import { sqliteDialect } from './sqlite-dialect.js';
 import { sqliteSessions } from './sqlite-sessions.js';
@@ -51,7 +51,7 @@ export interface BatchedWriteTarget {
   /** BEGIN IMMEDIATE, with a clear error when the lock stays busy. */
   begin(): Promise<void>;
   /** The state query's rows as arrays, on the same connection (state-reader.ts). */
-  arrays?: RowArrays;
+  eachRow?: EachRow;
 }
 
 function steps(plan: SyncPlan, state: CurrentState, revoke: CredentialTables | null = null): ApplyStep[] {
@@ -83,11 +83,11 @@ const dataVersion = async (db: Kysely<PocketIdSchema>) => (await sql<{ data_vers
  * meanwhile), with the connection's data_version before it: our own commits
  * leave that alone, it moves only when another connection commits.
  */
-export async function readSnapshot(db: Kysely<PocketIdSchema>, claims: ClaimMappings | undefined, arrays?: RowArrays): Promise<StateRead> {
+export async function readSnapshot(db: Kysely<PocketIdSchema>, claims: ClaimMappings | undefined, eachRow?: EachRow): Promise<StateRead> {
   const version = await dataVersion(db);
   await sql`BEGIN`.execute(db);
   try {
-    return { state: await readCurrentState(db, sqliteDialect, claims, arrays), version };
+    return { state: await readCurrentState(db, sqliteDialect, claims, eachRow), version };
   } finally {
     await sql`COMMIT`.execute(db);
   }
@@ -114,7 +114,7 @@ interface Progress {
  */
 export async function writeInBatches(target: BatchedWriteTarget, prepare: (state: CurrentState) => SyncPlan, options: WriteOptions): Promise<WriteResult> {
   const { db } = target;
-  let { state, version: snapshotVersion } = options.ahead ?? (await readSnapshot(db, options.scope?.claims, target.arrays));
+  let { state, version: snapshotVersion } = options.ahead ?? (await readSnapshot(db, options.scope?.claims, target.eachRow));
   let plan = prepare(state);
   const progress: Progress = { committed: 0, revoked: [], total: 0, longestMs: 0 };
   for (let attempt = 1; ; attempt++) {
@@ -124,7 +124,7 @@ export async function writeInBatches(target: BatchedWriteTarget, prepare: (state
       return { plan, transactions: committed, applyMs: started === undefined ? 0 : performance.now() - started, longestTransactionMs: longestMs, revoked: progress.revoked };
     } catch (error) {
       if (error instanceof PlanOutdated && progress.committed === 0 && attempt < MAX_PLANS) {
-        ({ state, version: snapshotVersion } = await readSnapshot(db, options.scope?.claims, target.arrays));
+        ({ state, version: snapshotVersion } = await readSnapshot(db, options.scope?.claims, target.eachRow));
         plan = prepare(state);
         continue;
       }

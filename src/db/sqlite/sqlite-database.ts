@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import type { CurrentState, SyncPlan } from '../../sync/types.js';
 import type Database from 'better-sqlite3';
-import type { RowArrays } from '../state-reader.js';
+import type { EachRow } from '../state-reader.js';
 import type { PocketIdDatabase, SchemaReport, StateRead, StateScope, WriteOptions, WriteResult } from '../database.js';
 import { judgeSchema } from '../schema-check.js';
 import { readSqliteColumns, readSqliteMigrations } from './sqlite-introspector.js';
@@ -14,6 +14,9 @@ import { CredentialRevoker, type CredentialTables, type RevokedCredentials } fro
 import { openSqliteHandle, SQLITE_BUSY_TIMEOUT_MS } from './sqlite-connection.js';
 import { sqliteDialect } from './sqlite-dialect.js';
 import { sqliteSessions } from './sqlite-sessions.js';
+
+/** About 10 ms of SQLite's users query at a time: the event loop (LDAP pages) gets a turn between slices. */
+const ROWS_PER_SLICE = 2500;
 
 const DEFAULT_SQLITE_BATCH_ROWS = Number(SETTINGS.find((s) => s.name === 'LDAP_SYNC_SQLITE_BATCH_ROWS')?.default);
 
@@ -28,12 +31,23 @@ export class SqliteDatabase implements PocketIdDatabase {
     private readonly batchBudget: number,
     handle: Database.Database,
   ) {
-    // Only ever called inside db.connection().execute: the one connection is ours meanwhile.
-    this.arrays = async (query) => handle.prepare(query.sql).raw(true).all(...query.parameters) as unknown[][];
+    // Only ever called inside db.connection().execute: the one connection is ours meanwhile, and runs nothing else until the rows end.
+    this.eachRow = async (query, each) => {
+      let stepped = 0;
+      for (const row of handle.prepare(query.sql).raw(true).iterate(...query.parameters)) {
+        each(row as unknown[]);
+        if (++stepped % ROWS_PER_SLICE === 0) await new Promise(setImmediate);
+      }
+    };
   }
 
-  /** The state query's rows as arrays (better-sqlite3's raw mode): 100,000 row objects less. */
-  private readonly arrays: RowArrays;
+  /**
+   * The state query's rows as arrays (better-sqlite3's raw mode: 100,000 row
+   * objects less), handed over as SQLite steps to them (no array of every row
+   * kept alive), in slices between which the LDAP read started beside it
+   * takes its pages (the driver is synchronous).
+   */
+  private readonly eachRow: EachRow;
 
   /**
    * Opens the file Pocket ID uses. It must exist: creating an empty database
@@ -62,7 +76,7 @@ export class SqliteDatabase implements PocketIdDatabase {
 
   readState(scope: StateScope = {}): Promise<StateRead> {
     // On the one connection write() uses: its data_version tells write() whether another connection committed since.
-    return this.db.connection().execute((conn) => readSnapshot(conn, scope.claims, this.arrays));
+    return this.db.connection().execute((conn) => readSnapshot(conn, scope.claims, this.eachRow));
   }
 
   transactionsFor(plan: SyncPlan, state: CurrentState): number {
@@ -93,7 +107,7 @@ export class SqliteDatabase implements PocketIdDatabase {
           );
         }
       };
-      return writeInBatches({ db: conn, batchBudget: this.batchBudget, begin, arrays: this.arrays }, prepare, options);
+      return writeInBatches({ db: conn, batchBudget: this.batchBudget, begin, eachRow: this.eachRow }, prepare, options);
     });
   }
 
