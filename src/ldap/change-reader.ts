@@ -8,7 +8,7 @@ import { changedSince, MarkerWatch, type MarkerState, type Watermark } from './c
 import { pagedSearch, pagedSearchPages, readUser, userAttributes } from './directory-reader.js';
 import { groupAttributes, memberValues, readGroupEntry } from './group-entries.js';
 import { memberTexts, pictureDigest } from './kept-read.js';
-import { ExactDnTable } from './exact-dn-table.js';
+import type { KnownUsers } from './known-users.js';
 import { uniqueIdConverter } from './ldap-id.js';
 import { unique, type EntryContext } from './read-context.js';
 import { markerAttributes } from './vendors.js';
@@ -27,6 +27,8 @@ export interface ChangeReadInput {
   maxReads: number;
   /** Called when kept users or groups are to be read again (the run will probably plan). */
   onReads?: () => void;
+  /** The kept users as member values name them (kept between runs with `kept`). */
+  users: KnownUsers;
 }
 
 export interface ChangeRead {
@@ -58,8 +60,6 @@ interface Reading extends EntryContext {
   result: ChangeRead;
   /** Member values read this run that name no kept user, by text: equal values share one string. */
   sharedDns: Map<string, string>;
-  /** The kept users' DNs by their bytes, built for the first group read. */
-  userDns?: ExactDnTable<string>;
 }
 
 function keyOf(values: EntryValues, dn: string, attribute: string, convert: (bytes: Uint8Array) => string): string {
@@ -136,15 +136,6 @@ async function readOne(reading: Reading, dn: string, filter: string, attributes:
   }
 }
 
-/** Member values equal to a kept user's DN share its string, as after a full read (FullReadTracker). */
-function keptUserDns(reading: Reading): ExactDnTable<string> {
-  if (!reading.userDns) {
-    reading.userDns = new ExactDnTable<string>();
-    for (const { user } of reading.input.kept.users.values()) reading.userDns.set(user.dn, user.dn);
-  }
-  return reading.userDns;
-}
-
 async function readCandidate(reading: Reading, candidate: Candidate): Promise<void> {
   const { settings, watch, result } = reading;
   const extra = markerAttributes(reading.input.state.marker);
@@ -163,7 +154,10 @@ async function readCandidate(reading: Reading, candidate: Candidate): Promise<vo
     const values = new EntryValues(asGroup);
     const group = await readGroupEntry(reading, asGroup, reading.groupId, values);
     const raw = await memberValues(reading, asGroup, values, reading.stats);
-    changes.groups.push({ group, members: memberTexts(raw, reading.sharedDns, keptUserDns(reading)), version: watch.note(values), raw });
+    // Member values equal to a kept user's DN share its string, as after a full read (FullReadTracker); which user it is goes to the resolver.
+    const memberUsers = new Int32Array(raw.length);
+    const members = memberTexts(raw, reading.sharedDns, reading.input.users, memberUsers);
+    changes.groups.push({ group, members, version: watch.note(values), memberUsers });
     if (candidate.groupKey !== undefined && candidate.groupKey !== entryKey(group.ldapId, group.dn)) changes.goneGroups.push(candidate.groupKey);
     return;
   }

@@ -3,6 +3,7 @@ import { arrayClaim, stringClaim } from '../sync/claim-values.js';
 import { claimSlot, joinClaimSlots } from '../sync/entry-claims.js';
 import type { ClaimMapping } from '../sync/types.js';
 import type { EntryValues } from './entry-values.js';
+import { plainEntryClaims } from './plain-claims.js';
 import { completeRangedValues, type RangeSearcher } from './range.js';
 
 /** The attributes to ask for so that the configured claims can be read. */
@@ -36,7 +37,7 @@ export function readClaimValues(
   for (const { attribute } of mappings) {
     if (attribute !== null && values.first(attribute) === undefined && hasRangedValues(entry)) return readRangedClaims(client, entry, values, mappings);
   }
-  return joinClaimSlots(mappings.map((m) => slotOf(values, m)));
+  return plainEntryClaims(values, mappings) ?? joinClaimSlots(mappings.map((m) => slotOf(values, m)));
 }
 
 /** One claim's slot, from the values the entry has or, for a ranged attribute, `found`. */

@@ -1,7 +1,6 @@
 import { SizeLimitExceededError, type Client, type Entry } from 'ldapts';
 import type { LdapSettings } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
-import { nfc } from '../text/go-text.js';
 import { describeError, LdapError } from './connection.js';
 import { ALL_ATTRIBUTES_AS_BUFFERS, EntryValues } from './entry-values.js';
 import { accountStatus, ACCOUNT_STATUS_ATTRIBUTES } from './account-status.js';
@@ -194,7 +193,7 @@ async function readUsers(context: ReadContext): Promise<{ users: DirectoryUser[]
       if (hasAccountFlag) entriesWithAccountFlag += 1;
       // Pocket ID fills its DN cache before any validation, so members resolve
       // even to entries that are skipped later.
-      if (user.username !== '') resolver.rememberUser(entry.dn, nfc(user.username), users.length);
+      resolver.rememberUser(entry.dn, user.username, users.length);
       users.push(user);
     }
   }
@@ -257,6 +256,7 @@ export async function readDirectory(client: Client, settings: LdapSettings, log:
   const vendor = await recogniseServer(client, settings, log);
 
   const { users, entriesWithAccountFlag } = await readUsers(context);
+  tracking?.usersRead(resolver.users);
   const pending = await readGroups(context);
   const groups = await completeMembers(context, pending);
 

@@ -183,26 +183,6 @@ export class ExactDnIndex {
   }
 }
 
-/** DN (its UTF-8 bytes) → any value, through an ExactDnIndex of the values' positions. */
-export class ExactDnTable<V> {
-  private readonly index = new ExactDnIndex();
-  private readonly values: V[] = [];
-
-  get size(): number {
-    return this.index.size;
-  }
-
-  set(dn: string, value: V): void {
-    this.index.set(dn, this.values.length);
-    this.values.push(value);
-  }
-
-  get(raw: Uint8Array): V | undefined {
-    const at = this.index.get(raw);
-    return at === EMPTY ? undefined : this.values[at];
-  }
-}
-
 function grow<T extends Buffer | Int32Array>(array: T, needed: number): T {
   let length = array.length * 2;
   while (length < needed) length *= 2;

@@ -60,14 +60,16 @@ export async function memberValues(context: EntryContext, entry: Entry, values: 
  */
 export function classifyMembers(groupDns: Map<string, string> | null, group: DirectoryGroup, members: Buffer[]): Buffer[] {
   if (!groupDns) return members;
-  const userValues: Buffer[] = [];
-  for (const raw of members) {
-    const member = decodeUtf8(raw);
-    const memberGroupDn = member === null ? undefined : groupDns.get(normalizeDN(member));
-    if (memberGroupDn !== undefined) (group.memberGroupDns ??= []).push(memberGroupDn);
-    else userValues.push(raw);
-  }
-  return userValues;
+  return members.filter((raw) => !isMemberGroup(groupDns, group, raw));
+}
+
+/** Whether the member value names a group of `groupDns` (matched as Pocket ID normalises DNs); if so it is recorded in the group's memberGroupDns. */
+export function isMemberGroup(groupDns: Map<string, string>, group: DirectoryGroup, value: Buffer | string): boolean {
+  const member = typeof value === 'string' ? value : decodeUtf8(value);
+  const memberGroupDn = member === null ? undefined : groupDns.get(normalizeDN(member));
+  if (memberGroupDn === undefined) return false;
+  (group.memberGroupDns ??= []).push(memberGroupDn);
+  return true;
 }
 
 /** The resolver's view of the groups: with nesting off, a member value naming a group is reported as a group (LDAP_SYNC_NESTED_GROUPS), not looked up. */

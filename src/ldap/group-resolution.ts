@@ -1,15 +1,15 @@
 // An incremental run resolves again the member values of the groups that
 // changed or name a touched DN, exactly as a full read resolves them
-// (directory-reader.ts completeMembers): the same resolver, fed every kept user.
+// (directory-reader.ts completeMembers): the same resolver, knowing every kept
+// user (the KnownUsers kept between runs, known-users.ts).
 import type { Client } from 'ldapts';
 import type { LdapSettings } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
-import { nfc } from '../text/go-text.js';
 import { normalizeDN } from './dn.js';
-import { classifyMembers, groupDnsFor } from './group-entries.js';
-import { memberBuffers } from './kept-read.js';
+import { groupDnsFor, isMemberGroup } from './group-entries.js';
+import type { KnownUsers } from './known-users.js';
 import { MemberResolver } from './member-resolver.js';
-import { entryKey, foldOutcome, groupsToResolve, mergeChanges, sameResolution, type KeptDirectory, type KeptGroup, type MergeOutcome } from '../sync/kept-directory.js';
+import { entryKey, foldOutcome, groupsToResolve, mergeChanges, sameResolution, type KeptDirectory, type KeptGroup, type MemberValue, type MergeOutcome } from '../sync/kept-directory.js';
 import { readGroupsAgain, type ChangeReadInput } from './change-reader.js';
 import type { DirectoryGroup, UnresolvedMember } from '../sync/snapshot.js';
 
@@ -40,16 +40,35 @@ function sameMembers(a: KeptGroup, b: KeptGroup): boolean {
  * Directory such a value follows its entry wherever it moves, unseen: when an
  * entry comes into the base its old DN is not known, so these groups are read again.
  */
-function groupsNamingOthers(kept: KeptDirectory): KeptGroup[] {
-  const known = new Set<string>();
-  for (const { user } of kept.users.values()) known.add(user.dn);
-  for (const { group } of kept.groups.values()) known.add(group.dn);
-  return [...kept.groups.values()].filter(({ members }) => members.some((value) => typeof value !== 'string' || !known.has(value)));
+function groupsNamingOthers(kept: KeptDirectory, users: KnownUsers): KeptGroup[] {
+  const groupDns = new Set<string>();
+  for (const { group } of kept.groups.values()) groupDns.add(group.dn);
+  const other = (value: MemberValue) => typeof value !== 'string' || (users.exactText(value) < 0 && !groupDns.has(value));
+  return [...kept.groups.values()].filter(({ members }) => members.some(other));
+}
+
+/**
+ * A group's member values as a full read resolves them (classifyMembers, then
+ * the resolver), each looked up once: `found` is what the read found
+ * (ReadGroup.memberUsers), before the merge. A value it found no known user
+ * for, or one forgotten since, may name a user the merge added or renamed: it
+ * is looked up by its text, as the values of the groups not read this run.
+ */
+function addMembers(resolver: MemberResolver, groupDns: Map<string, string> | null, group: DirectoryGroup, members: MemberValue[], found: Int32Array | undefined): void {
+  const users = resolver.users;
+  for (let k = 0; k < members.length; k++) {
+    const value = members[k] as MemberValue;
+    if (groupDns && isMemberGroup(groupDns, group, value)) continue;
+    let user = found ? (found[k] as number) : -1;
+    if (user < 0 || !users.isKnown(user)) user = typeof value === 'string' ? users.exactText(value) : -1;
+    resolver.addMember(group, value, user);
+  }
 }
 
 /**
  * Resolves the affected groups in place. `normalized` caches member value →
  * normalised DN between runs (kept with the directory: a DN is parsed once).
+ * `input.users` must already know the kept users as merged (updateKnownUsers).
  */
 export async function resolveKeptGroups(
   context: { client: Client; settings: LdapSettings; log: Logger },
@@ -57,12 +76,13 @@ export async function resolveKeptGroups(
   outcome: MergeOutcome,
   normalized: Map<string, string>,
 ): Promise<Resolution> {
-  const kept = input.kept;
-  let targets = groupsToResolve(kept, outcome, normalizeDN, normalized);
+  const { kept, users } = input;
+  const isUserDn = (value: string) => users.exactText(value) >= 0;
+  let targets = groupsToResolve(kept, outcome, normalizeDN, normalized, isUserDn);
   const read = new Set(outcome.readGroups);
   const again = new Set(targets.filter((target) => !read.has(target)));
   if (input.state.vendor.activeDirectoryCompatible && outcome.touchedDns.size > 0) {
-    for (const group of groupsNamingOthers(kept)) if (!read.has(group)) again.add(group);
+    for (const group of groupsNamingOthers(kept, users)) if (!read.has(group)) again.add(group);
   }
   const stale = [...again].map(({ group }) => ({ dn: group.dn, key: entryKey(group.ldapId, group.dn) }));
   let entriesRead = 0;
@@ -71,18 +91,17 @@ export async function resolveKeptGroups(
     const again = await readGroupsAgain(context, input, stale);
     entriesRead = again.entriesRead;
     foldOutcome(outcome, mergeChanges(kept, again.changes));
-    targets = groupsToResolve(kept, outcome, normalizeDN, normalized);
+    targets = groupsToResolve(kept, outcome, normalizeDN, normalized, isUserDn);
   }
   if (targets.length === 0) return { resolved: 0, changed: 0, lookups: 0, entriesRead };
   const { client, settings, log } = context;
-  const resolver = new MemberResolver(client, settings, log);
-  for (const { user } of kept.users.values()) if (user.username !== '') resolver.rememberUser(user.dn, nfc(user.username));
+  const resolver = new MemberResolver(client, settings, log, users);
   const groupDns = groupDnsFor(settings, [...kept.groups.values()].map((g) => g.group), resolver);
   const fresh = targets.map((target) => {
-    // The kept users have no snapshot index yet: no member entries (DirectoryGroup.memberEntries) this time.
+    // Member entries (DirectoryGroup.memberEntries) as the kept users were placed; one gone stale since is only slower for plan().
     const { memberGroupDns: _old, memberEntries: _entries, ...rest } = target.group;
-    const group: DirectoryGroup = { ...rest, memberUsernames: [] };
-    resolver.addGroup(group, classifyMembers(groupDns, group, outcome.rawMembers.get(target) ?? memberBuffers(target.members)));
+    const group: DirectoryGroup = { ...rest, memberUsernames: [], memberEntries: [] };
+    addMembers(resolver, groupDns, group, target.members, outcome.memberUsers.get(target));
     return { target, group };
   });
   const unresolved = new Map<string, UnresolvedMember[]>();

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { decodeUtf8 } from '../text/go-text.js';
 import type { EntryValues } from './entry-values.js';
-import type { ExactDnTable } from './exact-dn-table.js';
+import type { KnownUsers } from './known-users.js';
 import type { MarkerWatch } from './change-markers.js';
 import type { ReadTracking } from './read-context.js';
 import { markerAttributes, type ChangeMarker } from './vendors.js';
@@ -17,13 +17,15 @@ export function pictureDigest(picture: Buffer | undefined): string {
 
 /**
  * Member values as text, sharing the strings of equal values (most name a user's DN) to keep memory small.
- * `userDns`, when given, holds the users' DNs by their bytes: a value naming one is that user's string without
- * being decoded and hashed as a new string first (exact-dn-table.ts says why that matters).
+ * With `users`: a value naming a known user exactly is that user's DN string, found by its bytes without being
+ * decoded and hashed as a new string first (exact-dn-table.ts says why that matters), and `found[k]` is that
+ * user (-1 for the others), so the member resolver need not look the value up again.
  */
-export function memberTexts(members: Buffer[], shared: Map<string, string>, userDns?: ExactDnTable<string>): MemberValue[] {
-  return members.map((raw) => {
-    const userDn = userDns?.get(raw);
-    if (userDn !== undefined) return userDn;
+export function memberTexts(members: Buffer[], shared: Map<string, string>, users?: KnownUsers, found?: Int32Array): MemberValue[] {
+  return members.map((raw, k) => {
+    const user = users ? users.exact(raw) : -1;
+    if (found) found[k] = user;
+    if (user >= 0) return (users as KnownUsers).dnOf(user);
     const text = decodeUtf8(raw);
     if (text === null) return Buffer.from(raw);
     const known = shared.get(text);
@@ -31,11 +33,6 @@ export function memberTexts(members: Buffer[], shared: Map<string, string>, user
     shared.set(text, text);
     return text;
   });
-}
-
-/** The back conversion for the resolver, which reads bytes. */
-export function memberBuffers(members: MemberValue[]): Buffer[] {
-  return members.map((value) => (typeof value === 'string' ? Buffer.from(value, 'utf8') : value));
 }
 
 interface TrackedUser {
@@ -53,7 +50,10 @@ export class FullReadTracker implements ReadTracking {
   readonly attributes: string[];
   private readonly users = new Map<DirectoryUser, TrackedUser>();
   private readonly groups = new Map<DirectoryGroup, TrackedGroup>();
-  private shared: Map<string, string> | null = null;
+  /** Member values that name no user, by text: equal values share one string. */
+  private readonly shared = new Map<string, string>();
+  /** The full read's member resolver's users (KnownUsers), once they are all read. */
+  knownUsers: KnownUsers | undefined;
 
   constructor(
     marker: ChangeMarker,
@@ -66,10 +66,13 @@ export class FullReadTracker implements ReadTracking {
     this.users.set(user, { version: this.watch.note(values), hasAccountFlag });
   }
 
+  usersRead(users: KnownUsers): void {
+    this.knownUsers = users;
+  }
+
   group(group: DirectoryGroup, values: EntryValues, members: Buffer[]): void {
-    // Users are all read by now: member values equal to a user's DN share its string.
-    this.shared ??= new Map([...this.users.keys()].map((u) => [u.dn, u.dn]));
-    this.groups.set(group, { version: this.watch.note(values), members: memberTexts(members, this.shared) });
+    // Member values equal to a user's DN share its string.
+    this.groups.set(group, { version: this.watch.note(values), members: memberTexts(members, this.shared, this.knownUsers) });
   }
 
   /**

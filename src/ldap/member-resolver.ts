@@ -5,7 +5,8 @@ import { decodeUtf8, nfc } from '../text/go-text.js';
 import { describeError, LdapError } from './connection.js';
 import { getDNProperty, isDN, normalizeDN } from './dn.js';
 import { ALL_ATTRIBUTES_AS_BUFFERS, EntryValues } from './entry-values.js';
-import { ExactDnIndex } from './exact-dn-table.js';
+import { KnownUsers } from './known-users.js';
+import type { MemberValue } from '../sync/kept-directory.js';
 import type { DirectoryGroup, UnresolvedMember } from '../sync/snapshot.js';
 
 /** Base-object lookups in flight at once on the one connection. */
@@ -18,7 +19,7 @@ interface PendingLookup {
 }
 
 /** Records a member; `entry` is the snapshot index of the user entry whose DN it is, -1 when not known. */
-function addMember(group: DirectoryGroup, username: string, entry = -1): void {
+function recordMember(group: DirectoryGroup, username: string, entry = -1): void {
   group.memberUsernames.push(username);
   group.memberEntries?.push(entry);
 }
@@ -32,24 +33,18 @@ function addMember(group: DirectoryGroup, username: string, entry = -1): void {
  */
 export class MemberResolver {
   lookups = 0;
-  /** Entry DN exactly as the server returned it → the user's index below: the common case, no parsing, no decoding. */
-  private readonly usersByExactDn = new ExactDnIndex();
-  /** Every user read, by index: its DN, for the normalised cache. */
-  private readonly userDns: string[] = [];
-  /** Every user read, by index i: its username at 2i, its snapshot entry at 2i+1 (next to each other: a million lookups then wait for memory once, not twice). */
-  private readonly usernamesAndEntries: (string | number)[] = [];
-  /** Normalised DN → username, built on the first member value that is not an exact match. */
-  private usernamesByDn: Map<string, string> | null = null;
   private readonly pending = new Map<string, PendingLookup>();
   private readonly unresolved: UnresolvedMember[] = [];
   private readonly normalizedBase: string;
   /** Normalised DNs of the groups read, when nesting is off: such a member is named as a group, not looked up. */
   private groupDns: Set<string> = new Set();
 
+  /** `users`: the users member values may name; a full read fills them (rememberUser), an incremental run brings those it keeps. */
   constructor(
     private readonly client: Client,
     private readonly settings: LdapSettings,
     private readonly log: Logger,
+    readonly users: KnownUsers = new KnownUsers(),
   ) {
     this.normalizedBase = normalizeDN(settings.base);
   }
@@ -61,64 +56,57 @@ export class MemberResolver {
 
   /** `entry`: the user's index in the snapshot's users, recorded with the members that name its DN exactly (DirectoryGroup.memberEntries); -1 when not known. */
   rememberUser(dn: string, username: string, entry = -1): void {
-    // A member value holding NUL is rejected before any lookup (addGroup), so such a DN is never an exact match.
-    if (!dn.includes('\u0000')) this.usersByExactDn.set(dn, this.userDns.length);
-    this.userDns.push(dn);
-    this.usernamesAndEntries.push(username, entry);
-  }
-
-  private normalizedCache(): Map<string, string> {
-    if (this.usernamesByDn === null) {
-      this.usernamesByDn = new Map();
-      this.userDns.forEach((dn, i) => {
-        const normalized = normalizeDN(dn);
-        if (normalized !== '') this.usernamesByDn?.set(normalized, this.usernamesAndEntries[2 * i] as string);
-      });
-    }
-    return this.usernamesByDn;
+    this.users.add(dn, username, entry);
   }
 
   addGroup(group: DirectoryGroup, values: Buffer[]): void {
-    const usernameAttribute = this.settings.attributes.username;
-    for (const raw of values) {
-      // A member value is almost always the user's DN spelled exactly as the
-      // server returns it (then valid UTF-8 without NUL); parsing a million DNs
-      // only to find that out costs seconds, so normalisation is the fallback
-      // (same result: DNs are unique). The username is the user's own string.
-      const exact = this.usersByExactDn.get(raw);
-      if (exact >= 0) {
-        addMember(group, this.usernamesAndEntries[2 * exact] as string, this.usernamesAndEntries[2 * exact + 1] as number);
-        continue;
-      }
-      const member = decodeUtf8(raw);
-      if (member === null || member.includes('\u0000')) {
-        this.reject(group, raw.toString('hex'), 'member-invalid', 'member value is not valid UTF-8 text');
-        continue;
-      }
-      const normalized = normalizeDN(member);
-      const cached = this.normalizedCache().get(normalized);
-      if (cached) {
-        addMember(group, cached);
-        continue;
-      }
-      const fromDn = nfc(getDNProperty(usernameAttribute, member));
-      if (fromDn !== '') {
-        addMember(group, fromDn);
-        continue;
-      }
-      if (!isDN(member)) {
-        if (member !== '') addMember(group, nfc(member));
-        continue;
-      }
-      // A DN naming a group (LDAP_SYNC_NESTED_GROUPS=false) waits here too: the groups may not all be read yet (finish() tells).
-      if (!this.isUnderBase(normalized)) {
-        this.reject(group, member, 'member-outside-base', `member DN is outside LDAP_BASE (${this.settings.base})`);
-        continue;
-      }
-      const lookup: PendingLookup = this.pending.get(normalized) ?? { member, groups: [] };
-      lookup.groups.push({ group, member });
-      this.pending.set(normalized, lookup);
+    for (const raw of values) this.addMember(group, raw, this.users.exact(raw));
+  }
+
+  /**
+   * One member value; `user` is the known user whose DN it is exactly
+   * (KnownUsers.exact, exactText), -1 when none. A member value is almost
+   * always the user's DN spelled exactly as the server returns it (then valid
+   * UTF-8 without NUL); parsing a million DNs only to find that out costs
+   * seconds, so normalisation is the fallback (same result: DNs are unique).
+   * The username is the user's own string.
+   */
+  addMember(group: DirectoryGroup, value: MemberValue, user: number): void {
+    const users = this.users;
+    const known = user >= 0 ? users.usernameOf(user) : '';
+    if (known !== '') {
+      recordMember(group, known, users.entryOf(user));
+      return;
     }
+    const member = typeof value === 'string' ? value : decodeUtf8(value);
+    if (member === null || member.includes('\u0000')) {
+      const raw = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
+      this.reject(group, raw.toString('hex'), 'member-invalid', 'member value is not valid UTF-8 text');
+      return;
+    }
+    const normalized = normalizeDN(member);
+    const cached = users.usernameByNormalizedDn(normalized);
+    if (cached !== '') {
+      recordMember(group, cached);
+      return;
+    }
+    const fromDn = nfc(getDNProperty(this.settings.attributes.username, member));
+    if (fromDn !== '') {
+      recordMember(group, fromDn);
+      return;
+    }
+    if (!isDN(member)) {
+      if (member !== '') recordMember(group, nfc(member));
+      return;
+    }
+    // A DN naming a group (LDAP_SYNC_NESTED_GROUPS=false) waits here too: the groups may not all be read yet (finish() tells).
+    if (!this.isUnderBase(normalized)) {
+      this.reject(group, member, 'member-outside-base', `member DN is outside LDAP_BASE (${this.settings.base})`);
+      return;
+    }
+    const lookup: PendingLookup = this.pending.get(normalized) ?? { member, groups: [] };
+    lookup.groups.push({ group, member });
+    this.pending.set(normalized, lookup);
   }
 
   /** Runs the collected lookups and returns every member that could not be resolved. */
@@ -173,7 +161,7 @@ export class MemberResolver {
       return;
     }
     this.log.debug('Resolved group member by lookup', { member, username });
-    for (const { group } of groups) addMember(group, username);
+    for (const { group } of groups) recordMember(group, username);
   }
 
   private reject(group: DirectoryGroup, member: string, reason: UnresolvedMember['reason'], message: string): void {

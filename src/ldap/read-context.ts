@@ -5,6 +5,7 @@ import type { LdapSettings } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
 import { decodeUtf8 } from '../text/go-text.js';
 import type { EntryValues } from './entry-values.js';
+import type { KnownUsers } from './known-users.js';
 import type { DirectoryGroup, DirectoryUser } from '../sync/snapshot.js';
 
 /**
@@ -16,6 +17,8 @@ export interface ReadTracking {
   /** Requested on every user and group entry besides the synced attributes. */
   attributes: string[];
   user(user: DirectoryUser, values: EntryValues, hasAccountFlag: boolean): void;
+  /** Once every user is read: the users member values may name, as the member resolver knows them (kept for the next runs). */
+  usersRead(users: KnownUsers): void;
   group(group: DirectoryGroup, values: EntryValues, members: Buffer[]): void;
 }
 

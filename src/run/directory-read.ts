@@ -11,6 +11,7 @@ import { closeLdapConnection, openLdapConnection } from '../ldap/connection.js';
 import { readDirectory } from '../ldap/directory-reader.js';
 import { resolveKeptGroups } from '../ldap/group-resolution.js';
 import { FullReadTracker } from '../ldap/kept-read.js';
+import { KnownUsers, updateKnownUsers } from '../ldap/known-users.js';
 import type { Logger } from '../log/logger.js';
 import { mergeChanges, snapshotOfKept } from '../sync/kept-directory.js';
 import { checkUsn, chooseMode, type FullRunReason, type RunMode } from '../sync/run-mode.js';
@@ -96,6 +97,7 @@ async function fullRead(client: Client, config: ReadSettings, log: Logger, reaso
     memory.lastPlan = plan ? planEcho(plan) : null;
     memory.normalized.clear();
     memory.kept = kept;
+    memory.knownUsers = kept ? (tracker.knownUsers ?? null) : null;
     memory.watermark = 'problem' in watermark ? null : watermark;
     memory.markerProblem = kept === null ? 'ids-not-unique' : 'problem' in watermark ? 'marker-unavailable' : undefined;
     if ('problem' in watermark) log.warn('Incremental runs unavailable: the next run is full again', { marker: tracking.marker.attribute, reason: watermark.problem });
@@ -122,14 +124,18 @@ async function incrementalRead(client: Client, config: ReadSettings, log: Logger
   const maxReads = Math.max(MIN_READS_BEFORE_FULL, Math.ceil((kept.users.size + kept.groups.size) / 10));
   // Without exact versions every entry in the overlap is read again, mostly unchanged: the state waits for a real change.
   const onReads = state.marker.version ? options.onFullRead : undefined;
-  const input = { kept, state, watermark, deletionScan: scan, maxReads, ...(onReads ? { onReads } : {}) };
+  const users = memory.knownUsers ?? KnownUsers.of(kept.users.values());
+  const input = { kept, state, watermark, deletionScan: scan, maxReads, users, ...(onReads ? { onReads } : {}) };
   const read = await readChanges(context, input);
   if (read.tooMany !== undefined) {
     log.info('Many entries changed: reading the whole directory instead', { changed: read.tooMany, limit: maxReads });
     return fullRead(client, config, log, 'many-changes', options);
   }
   const merged = mergeChanges(kept, read.changes);
-  const resolution = await resolveKeptGroups(context, input, merged, memory.normalized);
+  memory.knownUsers = updateKnownUsers(users, kept.users.values(), merged.touchedDns);
+  // Built anew: the users the read found are numbered in the old table.
+  if (memory.knownUsers !== users) merged.memberUsers.clear();
+  const resolution = await resolveKeptGroups(context, { ...input, users: memory.knownUsers }, merged, memory.normalized);
   kept.others = read.others;
   const { added, changed, removed } = merged;
   const changes = added.users + added.groups + changed.users + changed.groups + removed.users + removed.groups + resolution.changed;

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Config } from '../config/config.js';
 import { parseSchedule, type Schedule } from '../config/schedule.js';
 import type { Watermark } from '../ldap/change-markers.js';
+import type { KnownUsers } from '../ldap/known-users.js';
 import type { KeptDirectory } from '../sync/kept-directory.js';
 import { emptyPlan } from '../sync/plan.js';
 import type { SyncPlan } from '../sync/types.js';
@@ -29,6 +30,8 @@ export function planEcho(plan: SyncPlan): PlanEcho {
 
 export interface SyncMemory {
   kept: KeptDirectory | null;
+  /** The kept users as member values name them (known-users.ts): with `kept`, updated by each merge. */
+  knownUsers: KnownUsers | null;
   watermark: Watermark | null;
   /** Why the last full run left nothing an incremental run can start from. */
   markerProblem: 'marker-unavailable' | 'ids-not-unique' | undefined;
@@ -50,6 +53,7 @@ export interface SyncMemory {
 export function createSyncMemory(now: Date = new Date()): SyncMemory {
   return {
     kept: null,
+    knownUsers: null,
     watermark: null,
     markerProblem: undefined,
     settingsHash: '',
@@ -66,6 +70,7 @@ export function createSyncMemory(now: Date = new Date()): SyncMemory {
 /** After a failed run nothing kept is trusted: the next run is full. */
 export function forgetAfterFailure(memory: SyncMemory): void {
   memory.kept = null;
+  memory.knownUsers = null;
   memory.watermark = null;
   memory.lastPlan = null;
   memory.normalized.clear();

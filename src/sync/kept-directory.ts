@@ -48,8 +48,8 @@ export interface ReadGroup {
   group: DirectoryGroup;
   members: MemberValue[];
   version: string;
-  /** The member values as the server sent them, for this run's resolution (the resolver reads bytes). */
-  raw?: Buffer[];
+  /** Per member value, the known user whose DN it is exactly, -1 when none (src/ldap/known-users.ts): the resolver need not look it up again. */
+  memberUsers?: Int32Array;
 }
 
 /** What an incremental run found in the directory (src/ldap/change-reader.ts). */
@@ -75,8 +75,8 @@ export interface MergeOutcome {
   touchedDns: Set<string>;
   /** Groups read this run whose content changed, or new: resolved again whatever their members. */
   readGroups: KeptGroup[];
-  /** Their member values as bytes, when the reader kept them. */
-  rawMembers: Map<KeptGroup, Buffer[]>;
+  /** Their member values' known users (ReadGroup.memberUsers), when the reader found them. */
+  memberUsers: Map<KeptGroup, Int32Array>;
 }
 
 const USER_FIELDS = ['dn', 'ldapId', 'username', 'email', 'firstName', 'lastName', 'displayName', 'invalidAttribute', 'disabled'] as const;
@@ -184,7 +184,7 @@ function mergeGroups(kept: KeptDirectory, changes: DirectoryChanges, outcome: Me
     const group: KeptGroup = { group: read.group, members: read.members, unresolved: [], version: read.version };
     kept.groups.set(key, group);
     outcome.readGroups.push(group);
-    if (read.raw) outcome.rawMembers.set(group, read.raw);
+    if (read.memberUsers) outcome.memberUsers.set(group, read.memberUsers);
   }
   const read = new Set(readKeys.map((r) => r.key));
   removeGone(kept.groups, [...changes.goneGroups, ...replaced], read, (g) => g.group.dn, outcome, 'groups');
@@ -203,7 +203,7 @@ export function mergeChanges(kept: KeptDirectory, changes: DirectoryChanges): Me
     changedUsers: [],
     touchedDns: new Set(changes.otherDns),
     readGroups: [],
-    rawMembers: new Map(),
+    memberUsers: new Map(),
   };
   mergeUsers(kept, changes, outcome);
   mergeGroups(kept, changes, outcome);
@@ -220,7 +220,7 @@ export function foldOutcome(into: MergeOutcome, more: MergeOutcome): void {
   into.changedUsers.push(...more.changedUsers);
   for (const dn of more.touchedDns) into.touchedDns.add(dn);
   into.readGroups.push(...more.readGroups);
-  for (const [group, raw] of more.rawMembers) into.rawMembers.set(group, raw);
+  for (const [group, users] of more.memberUsers) into.memberUsers.set(group, users);
 }
 
 /**
@@ -229,20 +229,25 @@ export function foldOutcome(into: MergeOutcome, more: MergeOutcome): void {
  * removed or given another username; a group renamed, added or removed; another
  * entry that changed). `normalize` is the DN normalisation the resolver uses;
  * `normalized` caches it between runs. A member value spelled exactly as a kept
- * user's DN can only name that user, so it is compared as it is: only the few
- * other values (other spellings, lookups, unresolved members) are normalised.
+ * user's DN (`isUserDn`, over the kept users after the merge) can only name that
+ * user, so it is compared as it is: only the few other values (other spellings,
+ * lookups, unresolved members) are normalised.
  */
-export function groupsToResolve(kept: KeptDirectory, outcome: MergeOutcome, normalize: (dn: string) => string, normalized: Map<string, string>): KeptGroup[] {
+export function groupsToResolve(
+  kept: KeptDirectory,
+  outcome: MergeOutcome,
+  normalize: (dn: string) => string,
+  normalized: Map<string, string>,
+  isUserDn: (value: string) => boolean,
+): KeptGroup[] {
   const result = new Set<KeptGroup>(outcome.readGroups);
   const exact = outcome.touchedDns;
   if (exact.size === 0) return [...result];
   const touched = new Set([...exact].map(normalize));
-  const userDns = new Set<string>();
-  for (const { user } of kept.users.values()) userDns.add(user.dn);
   const names = (value: MemberValue): boolean => {
     if (typeof value !== 'string') return false;
     if (exact.has(value)) return true;
-    if (userDns.has(value)) return false;
+    if (isUserDn(value)) return false;
     let key = normalized.get(value);
     if (key === undefined) {
       key = normalize(value);

@@ -11,7 +11,6 @@
 // that has it.
 import type { DirectoryGroup, DirectorySnapshot, DirectoryUser } from './snapshot.js';
 import { claimAt, slotEnd, slotStart } from './entry-claims.js';
-import { OrderedIndex } from './ordered-index.js';
 import { StoredClaims } from './stored-claims.js';
 import type { ClaimChanges, ClaimMapping, ClaimMappings, ClaimPlan, ClaimRemoval, CurrentState, Skip, SyncPlan } from './types.js';
 
@@ -25,8 +24,8 @@ export function emptyClaimPlan(): ClaimPlan {
  */
 interface Owners {
   ids: string[];
-  /** Row index by ldap_id, LDAP rows only. */
-  rowOf: Map<string, number>;
+  /** The row of the entry at `index` of the snapshot, or -1. */
+  rowOfEntry: (entry: DirectoryUser | DirectoryGroup, index: number) => number;
   isLdap: (row: number) => boolean;
   /** The row's name after the run, for reports. */
   label: (row: number) => string;
@@ -51,6 +50,8 @@ interface Synced {
 
 /** What the stored rows say about one (row, configured key) slot; 0: no stored row. */
 const SAME = 1;
+/** How many rows after the last owner's are tried in place before a lookup by id. */
+const LOOKAHEAD = 8;
 const DIFFERENT = 2;
 
 /**
@@ -80,6 +81,26 @@ function sameValue(stored: StoredClaims, claims: string, k: number): boolean {
   return end > start && stored.valueIsSlot(claims, start, end);
 }
 
+/**
+ * The row of a stored record's owner. Nearly always one of the rows just
+ * after the last owner's, told by comparing in place; otherwise by id, from
+ * a map built on the first miss.
+ */
+class OwnerRows {
+  private byId: Map<string, number> | undefined;
+
+  constructor(private readonly ids: string[]) {}
+
+  /** The row of the cursor's owner, or -1; `last`: the row of the last owner found. */
+  find(stored: StoredClaims, last: number): number {
+    const { ids } = this;
+    const end = Math.min(ids.length, last + 1 + LOOKAHEAD);
+    for (let row = last + 1; row < end; row++) if (stored.ownerIs(ids[row] as string)) return row;
+    this.byId ??= new Map(ids.map((id, row) => [id, row]));
+    return this.byId.get(stored.owner()) ?? -1;
+  }
+}
+
 function compareStored(side: Side, synced: Synced): Slots {
   const { ids, isLdap, label } = side.owners;
   const width = side.mappings.length;
@@ -87,14 +108,16 @@ function compareStored(side: Side, synced: Synced): Slots {
   const stored = new StoredClaims(side.stored);
   // New claims are written by owner in the order of their rows' ids, as the rows themselves
   // (src/db/apply.ts), and both tables are read in their own order: nearly every owner is one of
-  // the next few rows (ordered-index.ts).
-  const owners = new OrderedIndex(ids);
+  // the next few rows.
+  const owners = new OwnerRows(ids);
   let row = -1;
+  let found = -1;
   while (stored.next()) {
     const k = slotOf(stored, side.mappings);
     // A row of the same owner as the last one (Pocket ID writes a user's claims together) needs no search.
-    if (row === -1 || !stored.ownerIs(ids[row] as string)) row = owners.find(stored.owner()) ?? -1;
+    if (row === -1 || !stored.ownerIs(ids[row] as string)) row = owners.find(stored, found);
     if (row === -1) continue;
+    found = row;
     const { key, attribute } = side.mappings[k] as ClaimMapping;
     if (attribute === null) {
       const ownerId = ids[row] as string;
@@ -148,9 +171,8 @@ function planSide(side: Side, skippedDns: Set<string>, skips: Skip[], newId: () 
   const synced: Synced = { entryOf: new Int32Array(side.owners.ids.length).fill(-1), claimsOf: new Array(side.owners.ids.length) };
   const rowOfEntry = new Int32Array(side.entries.length).fill(-1);
   side.entries.forEach((entry, index) => {
-    if (entry.ldapId === '' || skippedDns.has(entry.dn)) return;
-    const row = side.owners.rowOf.get(entry.ldapId);
-    if (row === undefined) return;
+    const row = side.owners.rowOfEntry(entry, index);
+    if (row === -1 || skippedDns.has(entry.dn)) return;
     synced.entryOf[row] = index;
     synced.claimsOf[row] = entry.claims;
     rowOfEntry[index] = row;
@@ -164,16 +186,34 @@ function planSide(side: Side, skippedDns: Set<string>, skips: Skip[], newId: () 
   return out;
 }
 
-function owners<R extends { id: string; ldapId: string | null }>(rows: R[], created: R[], name: (row: R) => string, renamed: Map<string, string>): Owners {
+/**
+ * The rows after the run. An entry's row is the one screen-entries.ts found
+ * for it among the LDAP rows (`ldapRowOfEntry`, an index into `rows` without
+ * the local ones, as plan() filters them), or the row the run creates for it:
+ * no second map of 100,000 ldap_ids is built.
+ */
+function owners<R extends { id: string; ldapId: string | null }>(
+  rows: R[],
+  created: R[],
+  ldapRowOfEntry: Int32Array,
+  name: (row: R) => string,
+  renamed: Map<string, string>,
+): Owners {
   const all = created.length === 0 ? rows : [...rows, ...created];
   const ids = all.map((row) => row.id);
-  const rowOf = new Map<string, number>();
-  all.forEach((row, index) => {
-    if (row.ldapId !== null) rowOf.set(row.ldapId, index);
+  const rowOfLdapRow = new Int32Array(rows.length);
+  let ldapRows = 0;
+  rows.forEach((row, index) => {
+    if (row.ldapId !== null) rowOfLdapRow[ldapRows++] = index;
   });
+  const createdRow = new Map(created.map((row, k) => [row.ldapId, rows.length + k]));
   return {
     ids,
-    rowOf,
+    rowOfEntry: (entry, index) => {
+      const ldapRow = ldapRowOfEntry[index] ?? -1;
+      if (ldapRow !== -1) return rowOfLdapRow[ldapRow] as number;
+      return entry.ldapId === '' ? -1 : (createdRow.get(entry.ldapId) ?? -1);
+    },
     isLdap: (row) => (all[row] as R).ldapId !== null,
     label: (row) => renamed.get(ids[row] as string) ?? name(all[row] as R),
   };
@@ -181,8 +221,9 @@ function owners<R extends { id: string; ldapId: string | null }>(rows: R[], crea
 
 /**
  * The claim changes of a run, given the rest of its plan (which rows exist
- * after it, which entries it skipped). Returns the changes and one skip per
- * claim left alone (value not UTF-8 text, NUL byte, over the size limit).
+ * after it, which entries it skipped) and each entry's LDAP row as screening
+ * found it (screen-entries.ts). Returns the changes and one skip per claim
+ * left alone (value not UTF-8 text, NUL byte, over the size limit).
  */
 export function planClaims(
   snapshot: DirectorySnapshot,
@@ -190,16 +231,17 @@ export function planClaims(
   planned: SyncPlan,
   mappings: ClaimMappings | undefined,
   newId: () => string,
+  ldapRowOfEntry: { users: Int32Array; groups: Int32Array },
 ): { claims: ClaimPlan; skips: Skip[] } {
   const skips: Skip[] = [];
   if (!mappings || (mappings.user.length === 0 && mappings.group.length === 0)) return { claims: emptyClaimPlan(), skips };
   if (!current.claims) throw new Error('claims are configured but the database state was read without them');
   const skipped = (kind: Skip['kind']) => new Set(planned.skips.filter((s) => s.kind === kind).map((s) => s.dn));
   const userOwners = owners<{ id: string; ldapId: string | null; username: string }>(
-    current.users, planned.users.create, (u) => u.username, new Map(planned.users.update.map((u) => [u.id, u.after.username])),
+    current.users, planned.users.create, ldapRowOfEntry.users, (u) => u.username, new Map(planned.users.update.map((u) => [u.id, u.after.username])),
   );
   const groupOwners = owners<{ id: string; ldapId: string | null; name: string }>(
-    current.groups, planned.groups.create, (g) => g.name, new Map(planned.groups.update.map((g) => [g.id, g.after.name])),
+    current.groups, planned.groups.create, ldapRowOfEntry.groups, (g) => g.name, new Map(planned.groups.update.map((g) => [g.id, g.after.name])),
   );
   const users = planSide(
     { entries: snapshot.users, kind: 'user', mappings: mappings.user, owners: userOwners, stored: current.claims.users, deleted: new Set(planned.users.delete.map((u) => u.id)) },

@@ -26,6 +26,8 @@ export interface ScreenedGroups {
   candidates: GroupCandidate[];
   /** By LDAP row: 1 when an entry has its ldap_id (screen-entries.ts). */
   seen: Uint8Array;
+  /** By entry: the index of its LDAP row, or -1 (screen-entries.ts). */
+  rowOfEntry: Int32Array;
   adminUsernames: Set<string>;
 }
 
@@ -60,7 +62,7 @@ export function screenGroups(entries: DirectoryGroup[], ldapGroups: CurrentGroup
       for (const username of entry.memberUsernames) adminUsernames.add(username);
     }
   });
-  return { candidates, seen: screened.seen, adminUsernames };
+  return { candidates, seen: screened.seen, rowOfEntry: screened.rowOfEntry, adminUsernames };
 }
 
 /** Fills `result.groups` and `result.memberships`. `users.entries`: the snapshot's user entries (member-rows.ts). */

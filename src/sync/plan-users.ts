@@ -20,6 +20,8 @@ export interface ScreenedUsers {
   candidates: UserCandidate[];
   /** By LDAP row: 1 when an entry has its ldap_id (screen-entries.ts). */
   seen: Uint8Array;
+  /** By entry: the index of its LDAP row, or -1 (screen-entries.ts). */
+  rowOfEntry: Int32Array;
 }
 
 /**
@@ -103,7 +105,7 @@ export function screenUsers(
     }
     candidates.push(candidate);
   });
-  return { candidates, seen: screened.seen };
+  return { candidates, seen: screened.seen, rowOfEntry: screened.rowOfEntry };
 }
 
 /** Fills `result.users`: creates, updates, disables and deletes. */

@@ -46,7 +46,7 @@ export function plan(snapshot: DirectorySnapshot, current: CurrentState, options
   planGroupsAndMemberships(groups, { ldapGroups, localGroups, memberships: current.memberships }, { ...finalUsers, skippedUsers, entries: snapshot.users }, newId, result);
   planVacate(result, current);
   // Last: claims follow the rows the plan keeps, creates and skips.
-  const claimed = planClaims(snapshot, current, result, options.claims, newId);
+  const claimed = planClaims(snapshot, current, result, options.claims, newId, { users: users.rowOfEntry, groups: groups.rowOfEntry });
   result.claims = claimed.claims;
   result.skips.push(...claimed.skips);
   return result;

@@ -11,6 +11,8 @@ export interface ScreenedEntries<E> {
    * (so Pocket ID never disables a user over a validation error).
    */
   seen: Uint8Array;
+  /** For each entry given, skipped or not: the index of the LDAP row with its ldap_id, or -1 (plan-claims.ts reuses it). */
+  rowOfEntry: Int32Array;
 }
 
 /**
@@ -53,7 +55,7 @@ export function screenEntries<E extends DirectoryUser | DirectoryGroup>(
   skips: Skip[],
 ): ScreenedEntries<E> {
   const { rowOfEntry, entriesOfRow, sharing } = rowsAndCounts(entries, rows);
-  const screened: ScreenedEntries<E> = { accepted: [], rows: [], seen: new Uint8Array(rows.length) };
+  const screened: ScreenedEntries<E> = { accepted: [], rows: [], seen: new Uint8Array(rows.length), rowOfEntry };
   for (let row = 0; row < rows.length; row++) if (entriesOfRow[row] > 0) screened.seen[row] = 1;
   entries.forEach((entry, e) => {
     if (entry.ldapId === '') {

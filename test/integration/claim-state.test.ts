@@ -118,15 +118,17 @@ for (const kind of DB_KINDS) {
           // '' is what no directory value gives: such a claim is absent, and the stored '' is deleted.
           claims: joinClaimSlots(values.map((stored) => claimSlot(stored === '' ? { kind: 'absent' } : { kind: 'value', stored }))),
         });
+        // The entry's LDAP row, as plan() screens it: the first (and only) LDAP row.
+        const ENTRY_ROWS = { users: Int32Array.of(0), groups: new Int32Array(0) };
         const snapshot = (values: string[]) => ({ users: [entry(values)], groups: [], unresolvedMembers: [], stats: { pages: 1, memberLookups: 0, readMs: 0 } });
-        const same = planClaims(snapshot(VALUES), current, emptyPlan(), { ...MAPPINGS, group: [] }, () => 'new').claims.users;
+        const same = planClaims(snapshot(VALUES), current, emptyPlan(), { ...MAPPINGS, group: [] }, () => 'new', ENTRY_ROWS).claims.users;
         assert.deepEqual(same.create, []);
         assert.deepEqual(same.update, []);
         const nul = kind === 'sqlite' ? [['k14', 'nul \u0000 byte']] : [];
         assert.deepEqual(same.delete.map((c) => [c.key, c.before]), [['k11', ''], ...nul, ['retired', 'old']], 'the emptied claims and the retired key of the LDAP user; the local user keeps k0');
 
         const changed = VALUES.map((v, i) => (i === 2 ? VALUES[1]! : i === 5 ? `${v} ` : v));
-        const plan = planClaims(snapshot(changed), current, emptyPlan(), { ...MAPPINGS, group: [] }, () => 'new').claims.users;
+        const plan = planClaims(snapshot(changed), current, emptyPlan(), { ...MAPPINGS, group: [] }, () => 'new', ENTRY_ROWS).claims.users;
         assert.deepEqual(plan.update.map((c) => [c.ownerId, c.key, c.before, c.after]), [
           [LDAP_USER, 'k2', VALUES[2], VALUES[1]],
           [LDAP_USER, 'k5', VALUES[5], `${VALUES[5]} `],

@@ -1,6 +1,26 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ExactDnTable } from '../../src/ldap/exact-dn-table.js';
+import { ExactDnIndex } from '../../src/ldap/exact-dn-table.js';
+
+/** The index with values to read in a test: each DN's value is a position in `values`. */
+class ExactDnTable<V> {
+  private readonly index = new ExactDnIndex();
+  private readonly values: V[] = [];
+
+  get size(): number {
+    return this.index.size;
+  }
+
+  set(dn: string, value: V): void {
+    this.index.set(dn, this.values.length);
+    this.values.push(value);
+  }
+
+  get(raw: Uint8Array): V | undefined {
+    const at = this.index.get(raw);
+    return at < 0 ? undefined : this.values[at];
+  }
+}
 
 const bytes = (s: string) => Buffer.from(s, 'utf8');
 

@@ -69,9 +69,10 @@ describe('mergeChanges', () => {
   test('groups to resolve again: those read this run and those naming a touched DN, whatever its spelling', () => {
     const directory = kept();
     const outcome = mergeChanges(directory, { ...noChanges(), goneUsers: ['id-bob'] });
-    const targets = groupsToResolve(directory, outcome, normalizeDN, new Map());
+    const isUserDn = (value: string) => [...directory.users.values()].some(({ user }) => user.dn === value);
+    const targets = groupsToResolve(directory, outcome, normalizeDN, new Map(), isUserDn);
     assert.deepEqual(targets.map((g) => g.group.name), ['devs']);
-    const none = groupsToResolve(directory, mergeChanges(directory, noChanges()), normalizeDN, new Map());
+    const none = groupsToResolve(directory, mergeChanges(directory, noChanges()), normalizeDN, new Map(), isUserDn);
     assert.deepEqual(none, []);
   });
 

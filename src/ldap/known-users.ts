@@ -1,0 +1,138 @@
+// The users a member value can name (member-resolver.ts): by the exact bytes
+// or the exact text of their DN, the common case, and by normalised DN. A full
+// read fills one; with incremental runs the daemon keeps it between runs
+// (docs/incremental.md) and an incremental run updates it by the DNs its merge
+// touched, instead of building 100,000 DNs into a new one in every run.
+import { nfc } from '../text/go-text.js';
+import { normalizeDN } from './dn.js';
+import { ExactDnIndex } from './exact-dn-table.js';
+import type { KeptUser } from '../sync/kept-directory.js';
+
+export class KnownUsers {
+  private readonly byBytes = new ExactDnIndex();
+  /** DN text → user, built on first use: member values kept as text mostly are the user's own DN string, whose hash V8 keeps. */
+  private byText: Map<string, number> | null = null;
+  /** Per user i: its DN; null once forgotten. */
+  private readonly dns: (string | null)[] = [];
+  /** Per user i: its username (NFC; '' when it has none or was forgotten) at 2i, its snapshot entry at 2i+1 (next to each other: one wait for memory per member, not two). */
+  private readonly usernamesAndEntries: (string | number)[] = [];
+  /** Normalised DN → user with a username, built on the first member value that is not an exact match. */
+  private normalized: Map<string, number> | null = null;
+  private forgotten = 0;
+
+  /** Every user kept, in the kept directory's order (which a full read's snapshot has): its position is its entry. */
+  static of(users: Iterable<KeptUser>): KnownUsers {
+    const known = new KnownUsers();
+    let entry = 0;
+    for (const { user } of users) known.add(user.dn, user.username, entry++);
+    return known;
+  }
+
+  /** `entry`: the user's index in the snapshot's users (DirectoryGroup.memberEntries), -1 when not known. A DN added again names the later user. */
+  add(dn: string, username: string, entry = -1): void {
+    const user = this.dns.length;
+    const text = username === '' ? '' : nfc(username);
+    // A member value holding NUL is rejected before any lookup, so such a DN is never an exact match.
+    const exact = !dn.includes('\u0000');
+    if (exact) this.byBytes.set(dn, user);
+    if (exact) this.byText?.set(dn, user);
+    this.dns.push(dn);
+    this.usernamesAndEntries.push(text, entry);
+    if (this.normalized && text !== '') this.normalize(user);
+  }
+
+  /** The user at `dn` is gone, renamed, or has another username (add() it again then). */
+  forget(dn: string): void {
+    const user = this.textIndex().get(dn);
+    if (user === undefined || this.dns[user] === null) return;
+    if (this.normalized && this.usernameOf(user) !== '') {
+      const key = normalizeDN(dn);
+      if (this.normalized.get(key) === user) this.normalized.delete(key);
+    }
+    this.byText?.delete(dn);
+    this.dns[user] = null;
+    this.usernamesAndEntries[2 * user] = '';
+    this.forgotten += 1;
+  }
+
+  /** More forgotten users than known ones: building it anew is smaller. */
+  get worthRebuilding(): boolean {
+    return this.forgotten > this.dns.length - this.forgotten;
+  }
+
+  /** The user whose DN is exactly these bytes, -1 when none. */
+  exact(raw: Uint8Array): number {
+    const user = this.byBytes.get(raw);
+    return user >= 0 && this.dns[user] !== null ? user : -1;
+  }
+
+  /** The user whose DN is exactly this text, -1 when none. */
+  exactText(dn: string): number {
+    return this.textIndex().get(dn) ?? -1;
+  }
+
+  /** False once the user is forgotten. */
+  isKnown(user: number): boolean {
+    return this.dns[user] !== null;
+  }
+
+  dnOf(user: number): string {
+    return this.dns[user] ?? '';
+  }
+
+  /** '' for a user without a username or forgotten since the lookup: the member is then resolved the long way. */
+  usernameOf(user: number): string {
+    return this.usernamesAndEntries[2 * user] as string;
+  }
+
+  entryOf(user: number): number {
+    return this.usernamesAndEntries[2 * user + 1] as number;
+  }
+
+  /**
+   * The username of the user whose normalised DN this is, '' when none. Two
+   * users never share one (a directory keeps DNs unique as it compares them),
+   * so the map does not depend on the order users were added in.
+   */
+  usernameByNormalizedDn(normalized: string): string {
+    if (this.normalized === null) {
+      this.normalized = new Map();
+      for (let user = 0; user < this.dns.length; user++) if (this.usernameOf(user) !== '') this.normalize(user);
+    }
+    const user = this.normalized.get(normalized);
+    return user === undefined ? '' : this.usernameOf(user);
+  }
+
+  private normalize(user: number): void {
+    const key = normalizeDN(this.dns[user] as string);
+    if (key !== '') this.normalized?.set(key, user);
+  }
+
+  private textIndex(): Map<string, number> {
+    if (this.byText === null) {
+      this.byText = new Map();
+      this.dns.forEach((dn, user) => {
+        if (dn !== null && !dn.includes('\u0000')) this.byText?.set(dn, user);
+      });
+    }
+    return this.byText;
+  }
+}
+
+/**
+ * After a merge: the users at the touched DNs become what the kept directory
+ * now holds there (every DN whose user was added, removed, renamed or given
+ * another username is touched: mergeChanges). Returns the users to keep, a new
+ * table when the old one holds more forgotten users than known ones.
+ */
+export function updateKnownUsers(known: KnownUsers, kept: Iterable<KeptUser>, touched: ReadonlySet<string>): KnownUsers {
+  if (touched.size === 0) return known;
+  for (const dn of touched) known.forget(dn);
+  if (known.worthRebuilding) return KnownUsers.of(kept);
+  let entry = 0;
+  for (const { user } of kept) {
+    if (touched.has(user.dn)) known.add(user.dn, user.username, entry);
+    entry += 1;
+  }
+  return known;
+}
