@@ -10,7 +10,6 @@ import { writeFileSync } from 'node:fs';
 import { Client } from 'ldapts';
 import { claimAttributes } from '../src/ldap/claim-reader.js';
 import { loadConfig } from '../src/config/load-config.js';
-import { ALL_ATTRIBUTES_AS_BUFFERS } from '../src/ldap/entry-values.js';
 import { createLogger } from '../src/log/logger.js';
 import { installDriverProbe, installPgAutoExplain } from './lib/driver-probe.js';
 import { incrementalChild } from './lib/incremental-child.js';
@@ -25,6 +24,18 @@ async function sync(spec: RunSpec): Promise<SyncRunResult> {
   const result = await measureSync(spec.label, loadConfig(spec.env), log, driver);
   return explains ? { ...result, explains } : result;
 }
+
+/**
+ * Every attribute as Buffers, as the reader asks (src/ldap/entry-values.ts),
+ * but a list of its own: the reader's list also spares ldapts decoding each
+ * value to a string, and the floor is what a bare ldapts client pays.
+ */
+class EveryAttribute extends Array<string> {
+  override includes(): boolean {
+    return true;
+  }
+}
+const EVERY_ATTRIBUTE_AS_BUFFERS: string[] = new EveryAttribute();
 
 /** What the reader requests (directory-reader.ts: unique(), empty names dropped). */
 function unique(names: string[]): string[] {
@@ -55,7 +66,7 @@ async function floor(spec: RunSpec): Promise<FloorRunResult> {
         derefAliases: 'never',
         filter: search.filter,
         attributes: search.attributes,
-        explicitBufferAttributes: ALL_ATTRIBUTES_AS_BUFFERS,
+        explicitBufferAttributes: EVERY_ATTRIBUTE_AS_BUFFERS,
         paged: { pageSize: settings.pageSize },
       });
       for await (const page of paged) {

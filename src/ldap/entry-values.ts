@@ -1,4 +1,4 @@
-import type { Entry } from 'ldapts';
+import { Attribute, MessageParser, type Entry } from 'ldapts';
 
 /**
  * ldapts decides Buffer-or-string per value and matches
@@ -13,6 +13,38 @@ class EveryAttribute extends Array<string> {
   }
 }
 export const ALL_ATTRIBUTES_AS_BUFFERS: string[] = new EveryAttribute();
+
+/**
+ * ldapts's Attribute.parse also decodes every value to a string unless the
+ * type ends in ";binary" (its _isBinaryType), and SearchEntry.toObject then
+ * drops those strings for the bytes when the type is asked for as Buffers,
+ * which ALL_ATTRIBUTES_AS_BUFFERS asks for every type. The strings are never
+ * read: a million at L, each alive until its page is complete, so many are
+ * copied out of the young generation first. While an entry answering such a
+ * search is parsed, every type counts as binary here; the Entry it becomes is
+ * the same. Other searches (root DSE, visibility probes) are decoded as before.
+ * test/unit/entry-values.test.ts fails when ldapts no longer calls these hooks.
+ */
+let parsingForBuffers = false;
+type Hooked = {
+  _getMessageFromProtocolOperation(this: MessageParser, id: number, operation: number, reader: unknown, request?: { explicitBufferAttributes?: string[] }): unknown;
+  _isBinaryType(this: Attribute): boolean;
+};
+const parserHooks = MessageParser.prototype as unknown as Hooked;
+const attributeHooks = Attribute.prototype as unknown as Hooked;
+const parseMessage = parserHooks._getMessageFromProtocolOperation;
+const isBinaryType = attributeHooks._isBinaryType;
+parserHooks._getMessageFromProtocolOperation = function (id, operation, reader, request) {
+  parsingForBuffers = request?.explicitBufferAttributes === ALL_ATTRIBUTES_AS_BUFFERS;
+  try {
+    return parseMessage.call(this, id, operation, reader, request);
+  } finally {
+    parsingForBuffers = false;
+  }
+};
+attributeHooks._isBinaryType = function () {
+  return parsingForBuffers || isBinaryType.call(this);
+};
 
 const asBuffer = (value: Buffer | string): Buffer => (Buffer.isBuffer(value) ? value : Buffer.from(value, 'utf8'));
 

@@ -11,8 +11,11 @@ export const sqliteDialect: SqlDialect = {
   joinIds: (column) => sql<string>`group_concat(${sql.ref(column)}, ',')`,
   // NOT INDEXED: for `key IN (...)` SQLite would pick the (key, user_id, user_group_id) index and fetch
   // every row from the table by rowid, about 1 s of CPU for 300,000 claims; the table in file order: 0.15 s.
+  // replace() copies every value, also one without the two characters it escapes (nearly all): only
+  // those that hold one are copied (300,000 claims: 135 -> 115 ms of CPU).
   storedClaims: (owner, keys) => sql<{ claims: string | null }>`
-    SELECT group_concat(c.${sql.raw(owner)} || char(31) || c.key || char(31) || replace(replace(c.value, char(92), char(92, 92)), char(30), char(92) || 'R'), char(30)) AS claims
+    SELECT group_concat(c.${sql.raw(owner)} || char(31) || c.key || char(31) || CASE WHEN instr(c.value, char(92)) = 0 AND instr(c.value, char(30)) = 0 THEN c.value
+      ELSE replace(replace(c.value, char(92), char(92, 92)), char(30), char(92) || 'R') END, char(30)) AS claims
     FROM custom_claims AS c NOT INDEXED
     WHERE c.${sql.raw(owner)} IS NOT NULL AND c.${sql.raw(otherOwner(owner))} IS NULL AND c.key IN (${sql.join(keys)})`,
   bytesHead: (column, bytes) => sql<Buffer>`substr(${sql.ref(column)}, 1, ${sql.lit(bytes)})`,
