@@ -63,7 +63,8 @@ export class KnownUsers {
   /** The user whose DN is exactly these bytes, -1 when none. */
   exact(raw: Uint8Array): number {
     const user = this.byBytes.get(raw);
-    return user >= 0 && this.dns[user] !== null ? user : -1;
+    // A full read forgets nobody: its million member values need not read the DNs too.
+    return user < 0 || this.forgotten === 0 || this.dns[user] !== null ? user : -1;
   }
 
   /** The user whose DN is exactly this text, -1 when none. */
