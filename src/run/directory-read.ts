@@ -12,6 +12,7 @@ import { readDirectory } from '../ldap/directory-reader.js';
 import { resolveKeptGroups } from '../ldap/group-resolution.js';
 import { FullReadTracker } from '../ldap/kept-read.js';
 import { KnownUsers, updateKnownUsers } from '../ldap/known-users.js';
+import { usersWaitingWithPictures, withPictures } from '../ldap/waiting-pictures.js';
 import type { Logger } from '../log/logger.js';
 import { mergeChanges, snapshotOfKept } from '../sync/kept-directory.js';
 import { checkUsn, chooseMode, type FullRunReason, type RunMode } from '../sync/run-mode.js';
@@ -146,6 +147,9 @@ async function incrementalRead(client: Client, config: ReadSettings, log: Logger
     groupsResolved: resolution.resolved, groupsResolvedChanged: resolution.changed, ms: Math.round(performance.now() - started),
   });
   if (changes > 0) await verifyAttributesReadable(client, config.ldap, state.vendor, config.rules.adminGroupName, log);
+  // A plan may now create users skipped before without reading their entry: their pictures are read too.
+  const waiting = changes > 0 ? usersWaitingWithPictures(kept, memory.lastPlan?.skips ?? [], merged.changedUsers) : [];
+  const pictureUsers = waiting.length > 0 ? [...merged.changedUsers, ...(await withPictures(context, waiting))] : merged.changedUsers;
   const stats = { pages: read.pages, memberLookups: resolution.lookups, readMs: performance.now() - started };
   const commit = (plan: SyncPlan | null) => {
     const next = nextWatermark(state, read.watch, stats.readMs, watermark);
@@ -161,7 +165,7 @@ async function incrementalRead(client: Client, config: ReadSettings, log: Logger
     mode: 'incremental',
     unchanged: changes === 0,
     entriesRead: { users: read.changes.users.length, groups: read.changes.groups.length + resolution.entriesRead, total: read.entriesRead + resolution.entriesRead },
-    pictureUsers: merged.changedUsers,
+    pictureUsers,
     deletionScan: scan,
     commit,
   };

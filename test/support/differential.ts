@@ -34,9 +34,9 @@ export interface DifferentialSetup {
   readIds: () => Promise<Map<string, string>>;
   log: (line: string) => void;
   /**
-   * Local users and groups made and deleted in Pocket ID before runs (pocket-id-edits.ts). Not with
-   * pictures: an entry that gets its user because a local user freed its username was not read, and
-   * an incremental run has no picture bytes of an entry it did not read (docs/incremental.md).
+   * Local users and groups made and deleted in Pocket ID before runs (pocket-id-edits.ts). With
+   * pictures, this is what proves that an entry which gets its user because a local user freed its
+   * username gets its picture too (src/ldap/waiting-pictures.ts).
    */
   pocketIdEdits?: boolean;
 }
