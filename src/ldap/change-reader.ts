@@ -1,21 +1,17 @@
 // An incremental run's read (docs/incremental.md): which entries changed since
 // the watermark, read again one by one; with a deletion scan, the ids of every
 // user and group too. Returns the changes for mergeChanges (src/sync/kept-directory.ts).
-import { NoSuchObjectError, type Entry } from 'ldapts';
-import { describeError, LdapError } from './connection.js';
-import { ALL_ATTRIBUTES_AS_BUFFERS, EntryValues, firstValue } from './entry-values.js';
+import type { Entry } from 'ldapts';
+import { EntryValues, firstValue } from './entry-values.js';
 import { changedSince, MarkerWatch, type MarkerState, type Watermark } from './change-markers.js';
 import { pagedSearch, pagedSearchPages, readUser, userAttributes } from './directory-reader.js';
 import { groupAttributes, memberValues, readGroupEntry } from './group-entries.js';
 import { memberTexts, pictureDigest } from './kept-read.js';
 import type { KnownUsers } from './known-users.js';
 import { uniqueIdConverter } from './ldap-id.js';
-import { unique, type EntryContext } from './read-context.js';
+import { eachAtOnce, readByDn, unique, type EntryContext } from './read-context.js';
 import { markerAttributes } from './vendors.js';
 import { entryKey, type DirectoryChanges, type KeptDirectory } from '../sync/kept-directory.js';
-
-/** Base-object reads in flight at once on the one connection (as the member resolver's lookups). */
-const READ_CONCURRENCY = 8;
 
 export interface ChangeReadInput {
   kept: KeptDirectory;
@@ -123,17 +119,12 @@ async function scanIds(reading: Reading, kind: 'users' | 'groups'): Promise<void
   for (const key of (users ? input.kept.users : input.kept.groups).keys()) if (!seen.has(key)) gone.push(key);
 }
 
-/** One entry by DN, if it still matches `filter`; undefined when it does not or no longer exists. */
+/** One entry by DN (readByDn), counted as read when it is there. */
 async function readOne(reading: Reading, dn: string, filter: string, attributes: string[]): Promise<Entry | undefined> {
-  try {
-    const { searchEntries } = await reading.client.search(dn, { scope: 'base', derefAliases: 'never', filter, attributes, explicitBufferAttributes: ALL_ATTRIBUTES_AS_BUFFERS });
-    if (searchEntries[0]) reading.result.entriesRead += 1;
-    return searchEntries[0];
-  } catch (error) {
-    // Deleted or renamed since the scan: the deletion scan or the next run's change scan sees what became of it.
-    if (error instanceof NoSuchObjectError) return undefined;
-    throw new LdapError('ldap_search', `failed to read changed entry ${dn}: ${describeError(error)}`, { cause: error });
-  }
+  // Deleted or renamed since the scan (undefined): the deletion scan or the next run's change scan sees what became of it.
+  const entry = await readByDn(reading.client, dn, filter, attributes, 'changed entry');
+  if (entry) reading.result.entriesRead += 1;
+  return entry;
 }
 
 async function readCandidate(reading: Reading, candidate: Candidate): Promise<void> {
@@ -188,14 +179,6 @@ function newReading(context: EntryContext, input: ChangeReadInput): Reading {
   };
 }
 
-/** Reads the entries one by one, READ_CONCURRENCY at a time. */
-async function readAll(reading: Reading, queue: Candidate[]): Promise<void> {
-  const worker = async () => {
-    for (let next = queue.shift(); next; next = queue.shift()) await readCandidate(reading, next);
-  };
-  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, queue.length) }, worker));
-}
-
 /** What changed since the watermark (and, with a deletion scan, what is gone). Any incomplete read throws. */
 export async function readChanges(context: EntryContext, input: ChangeReadInput): Promise<ChangeRead> {
   const reading = newReading(context, input);
@@ -212,7 +195,7 @@ export async function readChanges(context: EntryContext, input: ChangeReadInput)
   }
   // A kept user or group read again will most likely be planned; other entries (lookup targets, containers) seldom.
   if (queue.some((c) => c.userKey !== undefined || c.groupKey !== undefined)) input.onReads?.();
-  await readAll(reading, queue);
+  await eachAtOnce(queue, (candidate) => readCandidate(reading, candidate));
   result.pages = reading.stats.pages;
   return result;
 }
@@ -225,7 +208,7 @@ export async function readChanges(context: EntryContext, input: ChangeReadInput)
  */
 export async function readGroupsAgain(context: EntryContext, input: ChangeReadInput, groups: { dn: string; key: string }[]): Promise<ChangeRead> {
   const reading = newReading(context, input);
-  await readAll(reading, groups.map(({ dn, key }) => ({ dn, groupKey: key })));
+  await eachAtOnce(groups, ({ dn, key }) => readCandidate(reading, { dn, groupKey: key }));
   reading.result.pages = reading.stats.pages;
   return reading.result;
 }

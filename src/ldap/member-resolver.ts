@@ -6,11 +6,9 @@ import { describeError, LdapError } from './connection.js';
 import { getDNProperty, isDN, normalizeDN } from './dn.js';
 import { ALL_ATTRIBUTES_AS_BUFFERS, EntryValues } from './entry-values.js';
 import { KnownUsers } from './known-users.js';
+import { eachAtOnce } from './read-context.js';
 import type { MemberValue } from '../sync/kept-directory.js';
 import type { DirectoryGroup, UnresolvedMember } from '../sync/snapshot.js';
-
-/** Base-object lookups in flight at once on the one connection. */
-const LOOKUP_CONCURRENCY = 8;
 
 interface PendingLookup {
   member: string;
@@ -120,10 +118,7 @@ export class MemberResolver {
       const hint = 'member is a group; its members are not included while LDAP_SYNC_NESTED_GROUPS=false (set it to true to include them)';
       for (const { group, member } of lookup.groups) this.reject(group, member, 'member-is-group', hint);
     }
-    const worker = async () => {
-      for (let next = queue.shift(); next; next = queue.shift()) await this.lookup(next);
-    };
-    await Promise.all(Array.from({ length: Math.min(LOOKUP_CONCURRENCY, queue.length) }, worker));
+    await eachAtOnce(queue, (lookup) => this.lookup(lookup));
     this.pending.clear();
     return this.unresolved;
   }

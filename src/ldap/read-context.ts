@@ -1,10 +1,11 @@
 // What reading one entry needs, shared by the full read (directory-reader.ts)
 // and the incremental one (change-reader.ts).
-import type { Client } from 'ldapts';
+import { NoSuchObjectError, type Client, type Entry } from 'ldapts';
 import type { LdapSettings } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
 import { decodeUtf8 } from '../text/go-text.js';
-import type { EntryValues } from './entry-values.js';
+import { describeError, LdapError } from './connection.js';
+import { ALL_ATTRIBUTES_AS_BUFFERS, type EntryValues } from './entry-values.js';
 import type { KnownUsers } from './known-users.js';
 import type { DirectoryGroup, DirectoryUser } from '../sync/snapshot.js';
 
@@ -27,6 +28,33 @@ export interface EntryContext {
   client: Client;
   settings: LdapSettings;
   log: Logger;
+}
+
+/** Base-object searches in flight at once on the one connection (member lookups, entries read again by DN). */
+const BASE_SEARCHES_AT_ONCE = 8;
+
+/** Runs `each` for every item, BASE_SEARCHES_AT_ONCE at a time. */
+export async function eachAtOnce<T>(items: T[], each: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  const worker = async () => {
+    for (let next = queue.shift(); next !== undefined; next = queue.shift()) await each(next);
+  };
+  await Promise.all(Array.from({ length: Math.min(BASE_SEARCHES_AT_ONCE, queue.length) }, worker));
+}
+
+/**
+ * One entry by DN, if it still matches `filter`; undefined when it does not or
+ * no longer exists (deleted or renamed since it was seen). Any other error
+ * fails the run, naming `what` was read.
+ */
+export async function readByDn(client: Client, dn: string, filter: string, attributes: string[], what: string): Promise<Entry | undefined> {
+  try {
+    const { searchEntries } = await client.search(dn, { scope: 'base', derefAliases: 'never', filter, attributes, explicitBufferAttributes: ALL_ATTRIBUTES_AS_BUFFERS });
+    return searchEntries[0];
+  } catch (error) {
+    if (error instanceof NoSuchObjectError) return undefined;
+    throw new LdapError('ldap_search', `failed to read ${what} ${dn}: ${describeError(error)}`, { cause: error });
+  }
 }
 
 export function unique(names: string[]): string[] {

@@ -4,19 +4,14 @@
 // the entry itself does not change. The kept copy holds only its picture's
 // digest (src/ldap/kept-read.ts), so its picture is read again by DN: the new
 // user gets the picture a full run would give it (docs/incremental.md).
-import { NoSuchObjectError } from 'ldapts';
-import { describeError, LdapError } from './connection.js';
-import { ALL_ATTRIBUTES_AS_BUFFERS, EntryValues } from './entry-values.js';
-import type { EntryContext } from './read-context.js';
+import { EntryValues } from './entry-values.js';
+import { eachAtOnce, readByDn, type EntryContext } from './read-context.js';
 import type { KeptDirectory } from '../sync/kept-directory.js';
 import type { DirectoryUser } from '../sync/snapshot.js';
 import type { Skip, SkipReason } from '../sync/types.js';
 
 /** Skips that another entry or row can lift without the skipped entry changing. */
 const LIFTED_BY_OTHERS: ReadonlySet<SkipReason> = new Set(['username-taken', 'email-taken', 'duplicate-unique-id']);
-
-/** Base-object reads in flight at once (as the change reader's). */
-const READ_CONCURRENCY = 8;
 
 /** Kept users with a picture that the last plan skipped for a reason others can lift, not read this run. */
 export function usersWaitingWithPictures(kept: KeptDirectory, lastSkips: Skip[], readThisRun: DirectoryUser[]): DirectoryUser[] {
@@ -35,20 +30,10 @@ export async function withPictures(context: EntryContext, users: DirectoryUser[]
   const { client, settings } = context;
   const attribute = settings.attributes.profilePicture;
   const out: DirectoryUser[] = [];
-  const readOne = async (user: DirectoryUser) => {
-    try {
-      const { searchEntries } = await client.search(user.dn, { scope: 'base', derefAliases: 'never', filter: settings.userFilter, attributes: [attribute], explicitBufferAttributes: ALL_ATTRIBUTES_AS_BUFFERS });
-      const picture = searchEntries[0] ? new EntryValues(searchEntries[0]).first(attribute) : undefined;
-      if (picture !== undefined) out.push({ ...user, picture });
-    } catch (error) {
-      if (error instanceof NoSuchObjectError) return;
-      throw new LdapError('ldap_search', `failed to read the picture of ${user.dn}: ${describeError(error)}`, { cause: error });
-    }
-  };
-  const queue = [...users];
-  const worker = async () => {
-    for (let next = queue.shift(); next; next = queue.shift()) await readOne(next);
-  };
-  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, queue.length) }, worker));
+  await eachAtOnce(users, async (user) => {
+    const entry = await readByDn(client, user.dn, settings.userFilter, [attribute], 'the picture of');
+    const picture = entry ? new EntryValues(entry).first(attribute) : undefined;
+    if (picture !== undefined) out.push({ ...user, picture });
+  });
   return out;
 }
