@@ -11,6 +11,7 @@
 // that has it.
 import type { DirectoryGroup, DirectorySnapshot, DirectoryUser } from './snapshot.js';
 import { claimAt, slotEnd, slotStart } from './entry-claims.js';
+import { OrderedIndex } from './ordered-index.js';
 import { StoredClaims } from './stored-claims.js';
 import type { ClaimChanges, ClaimMapping, ClaimMappings, ClaimPlan, ClaimRemoval, CurrentState, Skip, SyncPlan } from './types.js';
 
@@ -50,8 +51,6 @@ interface Synced {
 
 /** What the stored rows say about one (row, configured key) slot; 0: no stored row. */
 const SAME = 1;
-/** How many rows after the last owner's are tried in place before a lookup by id. */
-const LOOKAHEAD = 8;
 const DIFFERENT = 2;
 
 /**
@@ -81,26 +80,6 @@ function sameValue(stored: StoredClaims, claims: string, k: number): boolean {
   return end > start && stored.valueIsSlot(claims, start, end);
 }
 
-/**
- * The row of a stored record's owner. Nearly always one of the rows just
- * after the last owner's, told by comparing in place; otherwise by id, from
- * a map built on the first miss.
- */
-class OwnerRows {
-  private byId: Map<string, number> | undefined;
-
-  constructor(private readonly ids: string[]) {}
-
-  /** The row of the cursor's owner, or -1; `last`: the row of the last owner found. */
-  find(stored: StoredClaims, last: number): number {
-    const { ids } = this;
-    const end = Math.min(ids.length, last + 1 + LOOKAHEAD);
-    for (let row = last + 1; row < end; row++) if (stored.ownerIs(ids[row] as string)) return row;
-    this.byId ??= new Map(ids.map((id, row) => [id, row]));
-    return this.byId.get(stored.owner()) ?? -1;
-  }
-}
-
 function compareStored(side: Side, synced: Synced): Slots {
   const { ids, isLdap, label } = side.owners;
   const width = side.mappings.length;
@@ -108,16 +87,16 @@ function compareStored(side: Side, synced: Synced): Slots {
   const stored = new StoredClaims(side.stored);
   // New claims are written by owner in the order of their rows' ids, as the rows themselves
   // (src/db/apply.ts), and both tables are read in their own order: nearly every owner is one of
-  // the next few rows.
-  const owners = new OwnerRows(ids);
+  // the next few rows, told by comparing in place without cutting the owner's id out of the text.
+  const owners = new OrderedIndex(ids);
+  const isOwner = (id: string) => stored.ownerIs(id);
+  const owner = () => stored.owner();
   let row = -1;
-  let found = -1;
   while (stored.next()) {
     const k = slotOf(stored, side.mappings);
     // A row of the same owner as the last one (Pocket ID writes a user's claims together) needs no search.
-    if (row === -1 || !stored.ownerIs(ids[row] as string)) row = owners.find(stored, found);
+    if (row === -1 || !stored.ownerIs(ids[row] as string)) row = owners.findBy(isOwner, owner) ?? -1;
     if (row === -1) continue;
-    found = row;
     const { key, attribute } = side.mappings[k] as ClaimMapping;
     if (attribute === null) {
       const ownerId = ids[row] as string;
