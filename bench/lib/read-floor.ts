@@ -18,7 +18,7 @@ interface RecordedSearch {
   paged: boolean;
 }
 
-/** Base-object reads in flight at once, as the run makes them (READ_CONCURRENCY in src/ldap/change-reader.ts). */
+/** Base-object reads in flight at once, as the run makes them (BASE_SEARCHES_AT_ONCE in src/ldap/read-context.ts). */
 const CONCURRENCY = 8;
 
 let recording: RecordedSearch[] | null = null;
