@@ -1,4 +1,5 @@
 import { SyncFailure } from '../sync/failure.js';
+import type { MembershipNeeds } from '../sync/membership-scope.js';
 import type { CredentialTables, RevokedCredentials } from './credential-revocation.js';
 import type { ClaimMappings, ClaimRemoval, ClaimWrite, CurrentState, GroupChange, Membership, NewClaim, NewGroup, NewUser, SyncPlan, UserChange } from '../sync/types.js';
 
@@ -80,6 +81,11 @@ export interface WriteResult {
   revoked: RevokedCredentials[];
 }
 
+/** What readCurrentState may leave out: without `memberships`, no user's (CurrentState.membershipScope empty; readMembershipsOf reads some). */
+export interface StateParts {
+  memberships?: boolean;
+}
+
 /** The state as read ahead of a write (readState), and what the database needs to tell later whether it changed meanwhile. */
 export interface StateRead {
   state: CurrentState;
@@ -110,8 +116,10 @@ export interface PocketIdDatabase {
   readonly description: string;
   /** Is this a Pocket ID database of a version and shape the sync can write? */
   checkSchema(scope?: StateScope): Promise<SchemaReport>;
-  /** The current state without taking any lock or holding a transaction open afterwards (dry runs, and ahead of write()). */
-  readState(scope?: StateScope): Promise<StateRead>;
+  /** The current state without taking any lock or holding a transaction open afterwards (dry runs, and ahead of write()); `parts` may leave the memberships out. */
+  readState(scope?: StateScope, parts?: StateParts): Promise<StateRead>;
+  /** The memberships of some users (and of every member of some groups), by key, without a lock (state-reader.ts readMembershipsOf). */
+  readMembershipsOf(needs: MembershipNeeds): Promise<{ memberships: Map<string, string>; scope: Set<string> }>;
   /** Read-only, without a write lock (dry runs): what revokeCredentials would change now. */
   countRevocableCredentials(userIds: string[], tables: CredentialTables): Promise<RevokedCredentials[]>;
   /** How many write transactions writing this plan takes (the dry run reports it). */

@@ -1,4 +1,6 @@
-import type { CompiledQuery, Kysely } from 'kysely';
+import { sql, type CompiledQuery, type ExpressionBuilder, type Kysely } from 'kysely';
+import { batch } from './row-source.js';
+import type { StateParts } from './database.js';
 import type { ClaimMappings, CurrentState, CurrentUser } from '../sync/types.js';
 import { readOwnedClaims } from './claim-state.js';
 import type { PocketIdSchema } from './schema.js';
@@ -40,14 +42,13 @@ export async function readCurrentState(
   dialect: SqlDialect,
   claims?: ClaimMappings,
   eachRow: EachRow = eachRowOf(db),
+  { memberships = true }: StateParts = {},
 ): Promise<CurrentState> {
   // The column order is what UserState.add reads.
-  const users = db
+  const columns = db
     .selectFrom('users as u')
-    .select(['u.id', 'u.username', 'u.email', 'u.first_name', 'u.last_name', 'u.display_name', 'u.is_admin', 'u.email_verified', 'u.disabled', 'u.ldap_id'])
-    .select((eb) =>
-      eb.selectFrom('user_groups_users as m').whereRef('m.user_id', '=', 'u.id').select(dialect.joinIds('m.user_group_id').as('ids')).as('group_ids'),
-    );
+    .select(['u.id', 'u.username', 'u.email', 'u.first_name', 'u.last_name', 'u.display_name', 'u.is_admin', 'u.email_verified', 'u.disabled', 'u.ldap_id']);
+  const users = memberships ? columns.select((eb) => joinedGroupIds(eb, dialect)) : columns;
   const userState = new UserState();
   // First and alone: SQLite's rows are stepped through between other work (sqlite-database.ts), and its one connection runs nothing else meanwhile.
   await eachRow(users.compile(), (row) => userState.add(row));
@@ -58,9 +59,45 @@ export async function readCurrentState(
   return {
     users: userState.users,
     memberships: userState.memberships,
+    ...(memberships ? {} : { membershipScope: new Set<string>() }),
     groups: groups.map((g) => ({ id: g.id, ldapId: g.ldap_id, name: g.name, friendlyName: g.friendly_name })),
     ...(ownedClaims ? { claims: ownedClaims } : {}),
   };
+}
+
+/** A user's group ids as one comma-joined string, ascending: a correlated subquery walks the primary key (user_id, user_group_id), so neither database sorts. */
+function joinedGroupIds(eb: ExpressionBuilder<{ u: PocketIdSchema['users'] } & PocketIdSchema, 'u'>, dialect: SqlDialect) {
+  return eb.selectFrom('user_groups_users as m').whereRef('m.user_id', '=', 'u.id').select(dialect.joinIds('m.user_group_id').as('ids')).as('group_ids');
+}
+
+/**
+ * The memberships of some users, each with every group it is in, in the form
+ * of CurrentState.memberships: the users named, and every member of the groups
+ * named. Returns them with the users found (membershipScope).
+ */
+export async function readMembershipsOf(
+  db: Kysely<PocketIdSchema>,
+  dialect: SqlDialect,
+  { userIds, groupIds }: { userIds: string[]; groupIds: string[] },
+): Promise<{ memberships: Map<string, string>; scope: Set<string> }> {
+  const memberships = new Map<string, string>();
+  const scope = new Set<string>();
+  const list = (values: string[]) => sql<string>`(SELECT v FROM ${dialect.rows(batch(values, [{ name: 'v', type: 'uuid', value: (v) => v }]))} AS list)`;
+  const add = (rows: { id: string; group_ids: string | null }[]) => {
+    for (const row of rows) {
+      scope.add(row.id);
+      if (row.group_ids !== null) memberships.set(row.id, row.group_ids);
+    }
+  };
+  const select = () => db.selectFrom('users as u').select('u.id').select((eb) => joinedGroupIds(eb, dialect));
+  for (let from = 0; from < userIds.length; from += dialect.batchSize) {
+    add(await select().where('u.id', 'in', list(userIds.slice(from, from + dialect.batchSize))).execute());
+  }
+  if (groupIds.length > 0) {
+    const members = db.selectFrom('user_groups_users as g').select('g.user_id').where('g.user_group_id', 'in', list(groupIds));
+    add(await select().where('u.id', 'in', members).execute());
+  }
+  return { memberships, scope };
 }
 
 /** Users and their joined group ids, a row of the query above at a time. */

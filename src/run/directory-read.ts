@@ -35,7 +35,7 @@ export interface ReadOptions {
    * Called as a full read starts, and when an incremental run with exact versions (entryCSN, uSNChanged) finds
    * entries to read: runSync reads Pocket ID's state meanwhile. A run that finds nothing to read never reads it.
    */
-  onFullRead?: () => void;
+  onFullRead?: (mode: 'full' | 'incremental') => void;
 }
 
 export interface RunRead {
@@ -82,7 +82,7 @@ async function fullRead(client: Client, config: ReadSettings, log: Logger, reaso
   const tracking = memory && config.incremental.enabled ? await readMarkerState(client) : undefined;
   const tracker = tracking ? new FullReadTracker(tracking.marker, new MarkerWatch(tracking.marker)) : undefined;
   if (reason !== 'incremental-off') log.info('Full run', { reason });
-  options.onFullRead?.();
+  options.onFullRead?.('full');
   const snapshot = await readDirectory(client, config.ldap, log, tracker);
   // Before an absent disabled flag or admin member is trusted: may the bind account read it at all?
   await verifyAttributesReadable(client, config.ldap, snapshot.vendor, config.rules.adminGroupName, log);
@@ -96,6 +96,7 @@ async function fullRead(client: Client, config: ReadSettings, log: Logger, reaso
     memory.lastScanAt = now;
     memory.settingsHash = settingsHash(config);
     memory.lastPlan = plan ? planEcho(plan) : null;
+    memory.plannedMembers = plan?.groupMembers ?? null;
     memory.normalized.clear();
     memory.kept = kept;
     memory.knownUsers = kept ? (tracker.knownUsers ?? null) : null;
@@ -124,7 +125,8 @@ async function incrementalRead(client: Client, config: ReadSettings, log: Logger
   // Reading a tenth of the directory one entry at a time costs about what a full read does.
   const maxReads = Math.max(MIN_READS_BEFORE_FULL, Math.ceil((kept.users.size + kept.groups.size) / 10));
   // Without exact versions every entry in the overlap is read again, mostly unchanged: the state waits for a real change.
-  const onReads = state.marker.version ? options.onFullRead : undefined;
+  const onFullRead = options.onFullRead;
+  const onReads = state.marker.version && onFullRead ? () => onFullRead('incremental') : undefined;
   const users = memory.knownUsers ?? KnownUsers.of(kept.users.values());
   const input = { kept, state, watermark, deletionScan: scan, maxReads, users, ...(onReads ? { onReads } : {}) };
   const read = await readChanges(context, input);
@@ -157,6 +159,7 @@ async function incrementalRead(client: Client, config: ReadSettings, log: Logger
     if ('problem' in next) memory.markerProblem = 'marker-unavailable';
     if (scan) memory.lastScanAt = now;
     if (plan) memory.lastPlan = planEcho(plan);
+    if (plan) memory.plannedMembers = plan.groupMembers ?? null;
     memory.lastRunFailed = false;
   };
   return {

@@ -10,16 +10,16 @@ import { readForRun, type ReadOptions, type RunRead } from './directory-read.js'
 import { createSyncMemory, forgetAfterFailure, planWithoutChange } from './sync-memory.js';
 import type { Logger } from '../log/logger.js';
 import { savePicturesAfterCommit } from '../pictures/picture-step.js';
-import type { PictureSummary } from '../pictures/sync-pictures.js';
 import type { CredentialTables } from '../db/credential-revocation.js';
 import { failsAs } from './fails-as.js';
 import { checkDeletionGuard, DeletionGuardError, type GuardVerdict } from '../sync/deletion-guard.js';
 import { plan } from '../sync/plan.js';
 import { checkReEnableGuard, ReEnableGuardError, type ReEnableFacts } from '../sync/reenable-guard.js';
-import { summarize, summarizeClaims, type SyncSummary } from './summary.js';
+import { runSummary, type SyncSummary } from './summary.js';
 import { offboardedUsers, summarizeRevocation, type RevocationSummary } from '../sync/offboarding.js';
 import { previewRevocation, revocationTables } from './revocation-step.js';
 import type { CurrentState, CurrentUser, SyncPlan } from '../sync/types.js';
+import { planFromTouched } from './touched-state.js';
 
 /** What a run reads of the configuration: the LDAP settings, Pocket ID's rules, pictures and where they go. */
 export type RunSettings = Pick<Config, 'ldap' | 'rules' | 'pictures' | 'database' | 'incremental'>;
@@ -121,8 +121,10 @@ async function readDirectoryAndState(
   options: SyncOptions,
 ): Promise<{ read: RunRead; ahead: StateRead | undefined }> {
   const state: { reading?: Promise<StateRead> } = {};
-  const onFullRead = () => {
-    state.reading ??= failsAs('database', () => db.readState(scope));
+  // An incremental run that can plan from the memberships it needs reads none here (touched-state.ts).
+  const parts = { memberships: false };
+  const onFullRead = (mode: 'full' | 'incremental') => {
+    state.reading ??= failsAs('database', () => db.readState(scope, mode === 'incremental' && options.memory?.plannedMembers ? parts : {}));
   };
   try {
     const read = await failsAs('ldap_search', () => readForRun(config, log, { ...options, onFullRead }));
@@ -145,14 +147,6 @@ async function planOnly(
   const plan = makePlan(state);
   const sessions = revoke ? await failsAs('database', () => previewRevocation(db, plan, revoke)) : undefined;
   return { plan, transactions: db.transactionsFor(plan, state), sessions };
-}
-
-function runSummary(plan: SyncPlan, scope: StateScope, pictures: PictureSummary | undefined, sessions: RevocationSummary | undefined): SyncSummary {
-  const summary = summarize(plan);
-  if (scope.claims) summary.claims = summarizeClaims(plan);
-  if (pictures) summary.pictures = pictures;
-  if (sessions) summary.sessions = sessions;
-  return summary;
 }
 
 function logSkips(plan: SyncPlan, log: Logger): void {
@@ -233,17 +227,21 @@ async function syncOnce(config: RunSettings, db: PocketIdDatabase, log: Logger, 
   const scope: StateScope = claimsConfigured(config.ldap.claims) ? { claims: config.ldap.claims } : {};
   const schema = await checkedSchema(db, scope, log);
   const revoke = revocationTables(config, schema, log);
-  const { read, ahead } = await readDirectoryAndState(config, db, scope, log, options);
+  const { read, ahead: readAhead } = await readDirectoryAndState(config, db, scope, log, options);
   if (read.unchanged) return unchangedResult(read, options, scope);
   const snapshot = read.snapshot;
   const timings = { readMs: snapshot.stats.readMs, planMs: 0, applyMs: 0 };
+  const planOptions = { ...config.rules, claims: config.ldap.claims };
+  const previous = read.mode === 'incremental' && !dryRun ? options.memory?.plannedMembers : undefined;
+  const touched = previous ? await planFromTouched(db, { snapshot, readAhead, scope, previous }, planOptions) : undefined;
+  const ahead = touched?.ahead ?? readAhead;
   // The users the committed plan was made from: the picture step maps entries to row ids with them.
   let plannedUsers: CurrentUser[] = [];
   const makePlan = (state: CurrentState) => {
     plannedUsers = state.users;
     const started = performance.now();
-    const result = plan(snapshot, state, { ...config.rules, claims: config.ldap.claims }, randomUUID);
-    timings.planMs = performance.now() - started;
+    const result = touched?.planFor(state) ?? plan(snapshot, state, planOptions, randomUUID);
+    timings.planMs = performance.now() - started + (touched?.stageMs ?? 0);
     guards.deletion = checkDeletionGuard(result, snapshot.users.length, config.rules.deleteThreshold);
     guards.reEnable = checkReEnableGuard(result, state, config.rules.reEnableThreshold, reEnableFacts(config, snapshot));
     return result;

@@ -104,3 +104,12 @@ export function summaryFields(summary: SyncSummary): Record<string, number> {
       : {}),
   };
 }
+
+/** The summary of a run: the plan's counts, its claims when configured, and what the picture and session steps did. */
+export function runSummary(plan: SyncPlan, scope: { claims?: unknown }, pictures: PictureSummary | undefined, sessions: RevocationSummary | undefined): SyncSummary {
+  const summary = summarize(plan);
+  if (scope.claims) summary.claims = summarizeClaims(plan);
+  if (pictures) summary.pictures = pictures;
+  if (sessions) summary.sessions = sessions;
+  return summary;
+}

@@ -8,6 +8,7 @@ import { parseSchedule, type Schedule } from '../config/schedule.js';
 import type { Watermark } from '../ldap/change-markers.js';
 import type { KnownUsers } from '../ldap/known-users.js';
 import type { KeptDirectory } from '../sync/kept-directory.js';
+import type { PlannedMembers } from '../sync/membership-scope.js';
 import { emptyPlan } from '../sync/plan.js';
 import type { SyncPlan } from '../sync/types.js';
 
@@ -44,6 +45,8 @@ export interface SyncMemory {
   normalized: Map<string, string>;
   /** Of the last committed plan: what a run that finds no change reports again. */
   lastPlan: PlanEcho | null;
+  /** Of the last committed plan: each group's member usernames (SyncPlan.groupMembers), from which an incremental run finds the memberships to read. */
+  plannedMembers: PlannedMembers | null;
   /** LDAP_SYNC_FULL_SCHEDULE and LDAP_SYNC_DELETION_SCHEDULE, counted from the memory's creation (the daemon's start). */
   readonly createdAt: Date;
   schedules: Map<string, Schedule>;
@@ -62,6 +65,7 @@ export function createSyncMemory(now: Date = new Date()): SyncMemory {
     lastRunFailed: false,
     normalized: new Map(),
     lastPlan: null,
+    plannedMembers: null,
     createdAt: now,
     schedules: new Map(),
   };
@@ -73,6 +77,7 @@ export function forgetAfterFailure(memory: SyncMemory): void {
   memory.knownUsers = null;
   memory.watermark = null;
   memory.lastPlan = null;
+  memory.plannedMembers = null;
   memory.normalized.clear();
   memory.lastRunFailed = true;
 }

@@ -10,7 +10,7 @@ import { validateGroupName } from './validation.js';
 import { diffMemberships } from './membership-diff.js';
 import { entryRows, memberRows } from './member-rows.js';
 
-interface GroupCandidate {
+export interface GroupCandidate {
   dn: string;
   ldapId: string;
   name: string;
@@ -65,41 +65,56 @@ export function screenGroups(entries: DirectoryGroup[], ldapGroups: CurrentGroup
   return { candidates, seen: screened.seen, rowOfEntry: screened.rowOfEntry, adminUsernames };
 }
 
-/** Fills `result.groups` and `result.memberships`. `users.entries`: the snapshot's user entries (member-rows.ts). */
-export function planGroupsAndMemberships(
+/** The groups the plan writes, each with its wanted members as user row indexes (FinalUsers.ids): what the membership diff compares. */
+export interface StagedGroups {
+  planned: { candidate: GroupCandidate; groupId: string }[];
+  membersOf: Int32Array[];
+  /** LDAP group rows no entry names: deleted. */
+  gone: CurrentGroup[];
+}
+
+/** The group half up to the membership diff: which entries become or stay groups, and their members as rows. `users.entries`: the snapshot's user entries (member-rows.ts). */
+export function stageGroups(
   screened: ScreenedGroups,
-  current: { ldapGroups: CurrentGroup[]; localGroups: CurrentGroup[]; memberships: Map<string, string> },
+  current: { ldapGroups: CurrentGroup[]; localGroups: CurrentGroup[] },
   users: UserOutcome & { entries: DirectoryUser[] },
   newId: () => string,
   result: SyncPlan,
-): void {
+): StagedGroups {
   const { ldapGroups, localGroups } = current;
   const groupKeeps = (row: number, active: boolean) => !active && screened.seen[row] === 1;
   const excluded = resolveUniqueClaims(screened.candidates, localGroups, ldapGroups, groupKeeps, [GROUP_NAME], 'group');
-  const { finalUsers } = users;
-  const lookup = { indexByUsername: finalUsers.indexByUsername, skippedUsers: users.skippedUsers };
+  const lookup = { indexByUsername: users.finalUsers.indexByUsername, skippedUsers: users.skippedUsers };
   const byEntry = entryRows(users.entries, screened.candidates, lookup);
-  const planned: { candidate: GroupCandidate; groupId: string }[] = [];
-  const membersOf: Int32Array[] = [];
+  const staged: StagedGroups = { planned: [], membersOf: [], gone: ldapGroups.filter((_row, index) => screened.seen[index] === 0) };
   for (const candidate of screened.candidates) {
     const skip = excluded.get(candidate);
     if (skip) {
       result.skips.push(skip);
       continue;
     }
-    planned.push({ candidate, groupId: candidate.existing?.id ?? newId() });
-    membersOf.push(memberRows(candidate, lookup, byEntry, result.skips));
+    staged.planned.push({ candidate, groupId: candidate.existing?.id ?? newId() });
+    staged.membersOf.push(memberRows(candidate, lookup, byEntry, result.skips));
   }
-  const diff = diffMemberships(planned.map((p) => p.groupId), membersOf, finalUsers, current.memberships);
+  return staged;
+}
+
+/**
+ * Fills `result.groups` and `result.memberships` from the staged groups and
+ * the memberships the database holds (CurrentState.memberships, of the users
+ * in `rows` only when given: membership-scope.ts).
+ */
+export function finishGroups(staged: StagedGroups, users: UserOutcome, memberships: Map<string, string>, result: SyncPlan, rows?: Uint8Array): void {
+  const { planned, gone } = staged;
+  const membersOf = rows ? staged.membersOf.map((members) => members.filter((row) => rows[row] === 1)) : staged.membersOf;
+  const diff = diffMemberships(planned.map((p) => p.groupId), membersOf, users.finalUsers, memberships);
   planned.forEach(({ candidate, groupId }, g) => {
     const membership = (userId: string): Membership => ({ groupId, userId, groupName: candidate.name, username: users.usernameOf(userId) ?? userId });
     for (const userId of diff.added[g]) result.memberships.add.push(membership(userId));
     for (const userId of diff.removed[g]) result.memberships.remove.push(membership(userId));
     planGroupRow(candidate, groupId, diff.added[g].length + diff.removed[g].length > 0, result);
   });
-  ldapGroups.forEach((row, index) => {
-    if (screened.seen[index] === 0) result.groups.delete.push({ id: row.id, name: row.name, ldapId: row.ldapId as string });
-  });
+  for (const row of gone) result.groups.delete.push({ id: row.id, name: row.name, ldapId: row.ldapId as string });
 }
 
 /** The group row itself: created, renamed, touched for its members only, or unchanged. */

@@ -1,8 +1,8 @@
 import { skippedUsersByName } from './member-skips.js';
 import { expandNestedGroups } from './nested-groups.js';
 import { emptyClaimPlan, planClaims } from './plan-claims.js';
-import { planGroupsAndMemberships, screenGroups } from './plan-groups.js';
-import { planUsers, screenUsers } from './plan-users.js';
+import { finishGroups, screenGroups, stageGroups, type StagedGroups } from './plan-groups.js';
+import { planUsers, screenUsers, type UserOutcome } from './plan-users.js';
 import { planVacate } from './plan-vacate.js';
 import type { DirectorySnapshot } from './snapshot.js';
 import type { CurrentState, PlanOptions, SyncPlan } from './types.js';
@@ -20,34 +20,67 @@ export function emptyPlan(managed: SyncPlan['managed'] = { users: 0, groups: 0 }
   };
 }
 
-/**
- * Compares the directory with the database and returns every change a run
- * would make. Pure: no I/O; ids for new rows come from `newId` (the run passes
- * randomUUID, tests a counter).
- */
-export function plan(snapshot: DirectorySnapshot, current: CurrentState, options: PlanOptions, newId: () => string): SyncPlan {
+/** A plan made up to the membership diff, which needs only the memberships of the users it names (membership-scope.ts). */
+export interface StagedPlan {
+  result: SyncPlan;
+  users: UserOutcome;
+  groups: StagedGroups;
+  /**
+   * The rest of the plan, once: the membership diff against `memberships`
+   * (CurrentState.memberships; with `scope`, of those users only, each with
+   * every group it is in), the group rows, what gives up its unique values,
+   * and custom claims.
+   */
+  finish(memberships: Map<string, string>, scope?: ReadonlySet<string>): SyncPlan;
+}
+
+/** Every step of plan() that does not read the memberships the database holds. */
+export function stagePlan(snapshot: DirectorySnapshot, current: CurrentState, options: PlanOptions, newId: () => string): StagedPlan {
   const ldapUsers = current.users.filter((u) => u.ldapId !== null);
   const ldapGroups = current.groups.filter((g) => g.ldapId !== null);
   const result = emptyPlan({ users: ldapUsers.length, groups: ldapGroups.length });
 
   // Groups are screened first: the admin flag of users comes from them.
   // Nested groups (only recorded with LDAP_SYNC_NESTED_GROUPS=true) are flattened first.
-  const groups = screenGroups(expandNestedGroups(snapshot.groups), ldapGroups, options, result.skips);
-  const users = screenUsers(snapshot.users, ldapUsers, groups.adminUsernames, options, result.skips);
+  const screenedGroups = screenGroups(expandNestedGroups(snapshot.groups), ldapGroups, options, result.skips);
+  const screenedUsers = screenUsers(snapshot.users, ldapUsers, screenedGroups.adminUsernames, options, result.skips);
 
   const localUsers = current.users.filter((u) => u.ldapId === null);
-  const finalUsers = planUsers(users, { ldapUsers, localUsers, allUsers: current.users }, options, newId, result);
+  const finalUsers = planUsers(screenedUsers, { ldapUsers, localUsers, allUsers: current.users }, options, newId, result);
 
   for (const unresolved of snapshot.unresolvedMembers) {
     result.skips.push({ kind: 'member', dn: unresolved.groupDn, reason: unresolved.reason, message: `${unresolved.message}: ${unresolved.member}` });
   }
   const localGroups = current.groups.filter((g) => g.ldapId === null);
-  const skippedUsers = skippedUsersByName(snapshot.users, result.skips);
-  planGroupsAndMemberships(groups, { ldapGroups, localGroups, memberships: current.memberships }, { ...finalUsers, skippedUsers, entries: snapshot.users }, newId, result);
-  planVacate(result, current);
-  // Last: claims follow the rows the plan keeps, creates and skips.
-  const claimed = planClaims(snapshot, current, result, options.claims, newId, { users: users.rowOfEntry, groups: groups.rowOfEntry });
-  result.claims = claimed.claims;
-  result.skips.push(...claimed.skips);
-  return result;
+  const users: UserOutcome = { ...finalUsers, skippedUsers: skippedUsersByName(snapshot.users, result.skips) };
+  const groups = stageGroups(screenedGroups, { ldapGroups, localGroups }, { ...users, entries: snapshot.users }, newId, result);
+  const finish = (memberships: Map<string, string>, scope?: ReadonlySet<string>) => {
+    finishGroups(groups, users, memberships, result, scope ? scopedRows(users.finalUsers.ids, scope, result) : undefined);
+    result.groupMembers = new Map(groups.planned.map(({ candidate }) => [candidate.ldapId, candidate.memberUsernames]));
+    planVacate(result, current);
+    // Last: claims follow the rows the plan keeps, creates and skips.
+    const claimed = planClaims(snapshot, current, result, options.claims, newId, { users: screenedUsers.rowOfEntry, groups: screenedGroups.rowOfEntry });
+    result.claims = claimed.claims;
+    result.skips.push(...claimed.skips);
+    return result;
+  };
+  return { result, users, groups, finish };
+}
+
+/** By final user row: 1 for the users whose memberships were read, and for the users this plan creates (they hold none yet). */
+function scopedRows(ids: string[], scope: ReadonlySet<string>, result: SyncPlan): Uint8Array {
+  const created = new Set(result.users.create.map((u) => u.id));
+  const rows = new Uint8Array(ids.length);
+  for (let row = 0; row < ids.length; row++) if (scope.has(ids[row] as string) || created.has(ids[row] as string)) rows[row] = 1;
+  return rows;
+}
+
+/**
+ * Compares the directory with the database and returns every change a run
+ * would make. Pure: no I/O; ids for new rows come from `newId` (the run passes
+ * randomUUID, tests a counter). With `current.membershipScope` only those
+ * users' memberships are compared (membership-scope.ts).
+ */
+export function plan(snapshot: DirectorySnapshot, current: CurrentState, options: PlanOptions, newId: () => string): SyncPlan {
+  return stagePlan(snapshot, current, options, newId).finish(current.memberships, current.membershipScope);
 }

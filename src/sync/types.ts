@@ -39,6 +39,12 @@ export interface CurrentState {
    * appear and are ignored. joinedMemberships() builds it from pairs.
    */
   memberships: Map<string, string>;
+  /**
+   * When set, `memberships` holds only these users (each with every group it
+   * is in) and the plan compares only theirs: an incremental run reads the
+   * memberships of the users its changes can move (membership-scope.ts).
+   */
+  membershipScope?: ReadonlySet<string>;
   /** Claims of the configured keys on LDAP users and groups; absent when no claim is configured. */
   claims?: CurrentClaims;
 }
@@ -190,6 +196,12 @@ export interface SyncPlan {
   claims: ClaimPlan;
   /** LDAP-managed rows before the run, for the deletion guard and the summary. */
   managed: { users: number; groups: number };
+  /**
+   * Each group the plan keeps or creates: its member usernames as planned, by
+   * the group entry's unique id. An incremental run compares them with its own
+   * to find the users whose memberships it must read (membership-scope.ts).
+   */
+  groupMembers?: ReadonlyMap<string, readonly string[]>;
 }
 
 /**

@@ -5,12 +5,13 @@ import type { CurrentState, SyncPlan } from '../../sync/types.js';
 import { apply, applySteps, firstMismatch, writesAnything, type ApplyStep } from '../apply.js';
 import { sameState } from '../../sync/state-equality.js';
 import { ExpectationCheck } from '../expectation-check.js';
-import { SyncLockBusyError, type PocketIdDatabase, type SchemaReport, type StateRead, type StateScope, type WriteOptions, type WriteResult } from '../database.js';
+import { SyncLockBusyError, type PocketIdDatabase, type SchemaReport, type StateParts, type StateRead, type StateScope, type WriteOptions, type WriteResult } from '../database.js';
 import { judgeSchema } from '../schema-check.js';
 import { readPostgresColumns, readPostgresMigrations } from './postgres-introspector.js';
 import type { PocketIdSchema } from '../schema.js';
 import { SetWriter } from '../set-writer.js';
-import { readCurrentState, type EachRow } from '../state-reader.js';
+import { readCurrentState, readMembershipsOf, type EachRow } from '../state-reader.js';
+import type { MembershipNeeds } from '../../sync/membership-scope.js';
 import { openPostgresPool } from './postgres-connection.js';
 import { postgresDialect } from './postgres-dialect.js';
 import { postgresSessions } from './postgres-sessions.js';
@@ -93,8 +94,12 @@ export class PostgresDatabase implements PocketIdDatabase {
     );
   }
 
-  async readState(scope: StateScope = {}): Promise<StateRead> {
-    return { state: await this.connecting(() => readCurrentState(this.db, postgresDialect, scope.claims, this.eachRow)) };
+  async readState(scope: StateScope = {}, parts: StateParts = {}): Promise<StateRead> {
+    return { state: await this.connecting(() => readCurrentState(this.db, postgresDialect, scope.claims, this.eachRow, parts)) };
+  }
+
+  readMembershipsOf(needs: MembershipNeeds): Promise<{ memberships: Map<string, string>; scope: Set<string> }> {
+    return this.connecting(() => readMembershipsOf(this.db, postgresDialect, needs));
   }
 
   countRevocableCredentials(userIds: string[], tables: CredentialTables): Promise<RevokedCredentials[]> {

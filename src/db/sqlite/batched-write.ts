@@ -4,7 +4,7 @@ import { memberCounts } from '../../sync/membership-diff.js';
 import type { ClaimMappings, CurrentState, SyncPlan } from '../../sync/types.js';
 import { applySteps, type ApplyStep } from '../apply.js';
 import { countBatches, describeBatch, START, takeBatch, type Batch } from '../batches.js';
-import type { StateRead, WriteOptions, WriteResult } from '../database.js';
+import type { StateParts, StateRead, WriteOptions, WriteResult } from '../database.js';
 import type { PocketIdSchema } from '../schema.js';
 import { SetWriter } from '../set-writer.js';
 import { readCurrentState, type EachRow } from '../state-reader.js';
@@ -83,11 +83,11 @@ const dataVersion = async (db: Kysely<PocketIdSchema>) => (await sql<{ data_vers
  * meanwhile), with the connection's data_version before it: our own commits
  * leave that alone, it moves only when another connection commits.
  */
-export async function readSnapshot(db: Kysely<PocketIdSchema>, claims: ClaimMappings | undefined, eachRow?: EachRow): Promise<StateRead> {
+export async function readSnapshot(db: Kysely<PocketIdSchema>, claims: ClaimMappings | undefined, eachRow?: EachRow, parts?: StateParts): Promise<StateRead> {
   const version = await dataVersion(db);
   await sql`BEGIN`.execute(db);
   try {
-    return { state: await readCurrentState(db, sqliteDialect, claims, eachRow), version };
+    return { state: await readCurrentState(db, sqliteDialect, claims, eachRow, parts), version };
   } finally {
     await sql`COMMIT`.execute(db);
   }

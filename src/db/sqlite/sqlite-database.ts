@@ -4,8 +4,9 @@ import { resolve } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import type { CurrentState, SyncPlan } from '../../sync/types.js';
 import type Database from 'better-sqlite3';
-import type { EachRow } from '../state-reader.js';
-import type { PocketIdDatabase, SchemaReport, StateRead, StateScope, WriteOptions, WriteResult } from '../database.js';
+import { readMembershipsOf, type EachRow } from '../state-reader.js';
+import type { MembershipNeeds } from '../../sync/membership-scope.js';
+import type { PocketIdDatabase, SchemaReport, StateParts, StateRead, StateScope, WriteOptions, WriteResult } from '../database.js';
 import { judgeSchema } from '../schema-check.js';
 import { readSqliteColumns, readSqliteMigrations } from './sqlite-introspector.js';
 import type { PocketIdSchema } from '../schema.js';
@@ -84,9 +85,13 @@ export class SqliteDatabase implements PocketIdDatabase {
     return new CredentialRevoker(this.db, sqliteDialect, sqliteSessions).count(userIds, tables);
   }
 
-  readState(scope: StateScope = {}): Promise<StateRead> {
+  readState(scope: StateScope = {}, parts: StateParts = {}): Promise<StateRead> {
     // On the one connection write() uses: its data_version tells write() whether another connection committed since.
-    return this.db.connection().execute((conn) => readSnapshot(conn, scope.claims, this.rowsAhead));
+    return this.db.connection().execute((conn) => readSnapshot(conn, scope.claims, this.rowsAhead, parts));
+  }
+
+  readMembershipsOf(needs: MembershipNeeds): Promise<{ memberships: Map<string, string>; scope: Set<string> }> {
+    return readMembershipsOf(this.db, sqliteDialect, needs);
   }
 
   transactionsFor(plan: SyncPlan, state: CurrentState): number {
