@@ -56,3 +56,43 @@ test('an entry answering a search for every attribute as Buffers is not decoded 
   assert.deepEqual(parsedValues([]), ['é']);
   assert.deepEqual(parsedValues(['cn']), ['é']);
 });
+
+/** A SearchEntry message (id 7) with these attributes, BER-encoded as a server sends it. */
+function entryMessage(attributes: [string, string[]][]): Buffer {
+  const writer = new BerWriter();
+  writer.startSequence();
+  writer.writeInt(7);
+  writer.startSequence(0x64);
+  writer.writeString('uid=a,dc=x');
+  writer.startSequence();
+  for (const [type, values] of attributes) {
+    writer.startSequence();
+    writer.writeString(type);
+    writer.startSequence(0x31);
+    for (const value of values) writer.writeString(value);
+    writer.endSequence();
+    writer.endSequence();
+  }
+  writer.endSequence();
+  writer.endSequence();
+  writer.endSequence();
+  return writer.buffer;
+}
+
+test('an entry answering a search for every attribute as Buffers becomes the object ldapts makes of it', () => {
+  const parser = new MessageParser();
+  let entry: SearchEntry | undefined;
+  parser.on('message', (message) => {
+    entry = message as SearchEntry;
+  });
+  const attributes: [string, string[]][] = [['entryUUID', ['u-1']], ['mail', ['a@x', 'b@x']], ['cn', []], ['SN', ['s']]];
+  parser.read(entryMessage(attributes), new Map([['7', { message: { explicitBufferAttributes: ALL_ATTRIBUTES_AS_BUFFERS } }]]) as never);
+  assert.ok(entry);
+  // Requested: returned as spelt, returned spelt otherwise (sn), not returned (telephoneNumber).
+  const requested = ['entryUUID', 'mail', 'cn', 'sn', 'telephoneNumber'];
+  const made = entry.toObject(requested, ALL_ATTRIBUTES_AS_BUFFERS);
+  assert.deepEqual(made, { dn: 'uid=a,dc=x', entryUUID: Buffer.from('u-1'), mail: [Buffer.from('a@x'), Buffer.from('b@x')], cn: [], SN: Buffer.from('s'), telephoneNumber: [] });
+  // ldapts's own toObject, reached with another list that asks for every type as Buffers.
+  const everyType = ['entryUUID', 'mail', 'cn', 'SN'];
+  assert.deepEqual(made, entry.toObject(requested, everyType));
+});

@@ -15,8 +15,9 @@ import { CredentialRevoker, type CredentialTables, type RevokedCredentials } fro
 import { openSqliteHandle, SQLITE_BUSY_TIMEOUT_MS } from './sqlite-connection.js';
 import { sqliteDialect } from './sqlite-dialect.js';
 import { sqliteSessions } from './sqlite-sessions.js';
+import { rowsOffThread } from './rows-off-thread.js';
 
-/** About 10 ms of SQLite's users query at a time: the event loop (LDAP pages) gets a turn between slices. */
+/** About 10 ms of SQLite's users query at a time: the event loop gets a turn between slices. */
 const ROWS_PER_SLICE = 2500;
 
 const DEFAULT_SQLITE_BATCH_ROWS = Number(SETTINGS.find((s) => s.name === 'LDAP_SYNC_SQLITE_BATCH_ROWS')?.default);
@@ -31,7 +32,9 @@ export class SqliteDatabase implements PocketIdDatabase {
     private readonly db: Kysely<PocketIdSchema>,
     private readonly batchBudget: number,
     handle: Database.Database,
+    absolutePath: string,
   ) {
+    this.rowsAhead = rowsOffThread(absolutePath, SQLITE_BUSY_TIMEOUT_MS);
     // Only ever called inside db.connection().execute: the one connection is ours meanwhile, and runs nothing else until the rows end.
     this.eachRow = async (query, each) => {
       let stepped = 0;
@@ -45,10 +48,17 @@ export class SqliteDatabase implements PocketIdDatabase {
   /**
    * The state query's rows as arrays (better-sqlite3's raw mode: 100,000 row
    * objects less), handed over as SQLite steps to them (no array of every row
-   * kept alive), in slices between which the LDAP read started beside it
-   * takes its pages (the driver is synchronous).
+   * kept alive), in slices between which the event loop gets a turn (the
+   * driver is synchronous). For the state read again inside write().
    */
   private readonly eachRow: EachRow;
+
+  /**
+   * The same rows for the read ahead, which runs beside the LDAP read: stepped
+   * through on a worker thread (rows-off-thread.ts), so that SQLite's work
+   * leaves the thread that parses LDAP pages.
+   */
+  private readonly rowsAhead: EachRow;
 
   /**
    * Opens the file Pocket ID uses. It must exist: creating an empty database
@@ -64,7 +74,7 @@ export class SqliteDatabase implements PocketIdDatabase {
     }
     if (!stat.isFile()) throw new Error(`SQLite database ${shown} is not a file`);
     const { db, handle } = openSqliteHandle<PocketIdSchema>(path);
-    return new SqliteDatabase(`sqlite ${path}`, shown, db, batchBudget, handle);
+    return new SqliteDatabase(`sqlite ${path}`, shown, db, batchBudget, handle, absolute);
   }
 
   async checkSchema(scope: StateScope = {}): Promise<SchemaReport> {
@@ -77,7 +87,7 @@ export class SqliteDatabase implements PocketIdDatabase {
 
   readState(scope: StateScope = {}, parts: StateParts = {}): Promise<StateRead> {
     // On the one connection write() uses: its data_version tells write() whether another connection committed since.
-    return this.db.connection().execute((conn) => readSnapshot(conn, scope.claims, this.eachRow, parts));
+    return this.db.connection().execute((conn) => readSnapshot(conn, scope.claims, this.rowsAhead, parts));
   }
 
   readMembershipsOf(needs: MembershipNeeds): Promise<{ memberships: Map<string, string>; scope: Set<string> }> {
