@@ -25,13 +25,23 @@ function sameNames(a: readonly string[], b: readonly string[]): boolean {
   return true;
 }
 
+/** How far past `from` `name` stands in `list`, looking at most LOOKAHEAD places on; 0 when not there. */
+function stepsTo(list: readonly string[], from: number, name: string): number {
+  const end = Math.min(list.length, from + 1 + LOOKAHEAD);
+  for (let k = from + 1; k < end; k++) if (list[k] === name) return k - from;
+  return 0;
+}
+
+const LOOKAHEAD = 8;
+
 /**
  * Usernames in one list and not in the other, and perhaps a few more: a group
- * read again mostly differs by a member removed here and one added there, in
- * the same order otherwise. Both lists are walked together; a name skipped on
- * one side is listed, and where the two disagree beyond one step both names
- * are. A name in one list only is never matched, so it is always listed; a
- * name in both listed too costs its user's memberships being read for nothing.
+ * read again mostly differs by a few members removed or added here and there,
+ * in the same order otherwise. Both lists are walked together; where they
+ * disagree, the names one of them has before it meets the other's again
+ * (looking a few places ahead) are listed, and failing that both names. A name
+ * in one list only is never matched, so it is always listed; a name in both
+ * listed too costs its user's memberships being read for nothing.
  */
 export function namesInEitherOnly(a: readonly string[], b: readonly string[]): string[] {
   const names: string[] = [];
@@ -41,13 +51,13 @@ export function namesInEitherOnly(a: readonly string[], b: readonly string[]): s
     if (a[i] === b[j]) {
       i++;
       j++;
-    } else if (a[i + 1] === b[j]) {
-      names.push(a[i++] as string);
-    } else if (a[i] === b[j + 1]) {
-      names.push(b[j++] as string);
-    } else {
-      names.push(a[i++] as string, b[j++] as string);
+      continue;
     }
+    const added = stepsTo(b, j, a[i] as string);
+    const removed = stepsTo(a, i, b[j] as string);
+    if (added > 0 && (removed === 0 || added <= removed)) for (let k = 0; k < added; k++) names.push(b[j++] as string);
+    else if (removed > 0) for (let k = 0; k < removed; k++) names.push(a[i++] as string);
+    else names.push(a[i++] as string, b[j++] as string);
   }
   while (i < a.length) names.push(a[i++] as string);
   while (j < b.length) names.push(b[j++] as string);

@@ -74,7 +74,7 @@ test('a plan with a membership scope compares only those users', () => {
   assert.deepEqual(plan(changed, state, OPTIONS, sequentialIds()).memberships.remove.map((m) => m.userId).sort(), ['u-anna', 'u-gone', 'u-gone']);
 });
 
-test('the names two member lists differ by are all found, and no more when one was removed and one added', () => {
+test('the names two member lists differ by are all found, and no more when a few were removed and added', () => {
   let seed = 7;
   const next = (n: number) => {
     seed = (seed * 1103515245 + 12345) % 2 ** 31;
@@ -94,4 +94,8 @@ test('the names two member lists differ by are all found, and no more when one w
   }
   assert.deepEqual(namesInEitherOnly(['a', 'b', 'c', 'd'], ['a', 'c', 'd', 'e']), ['b', 'e']);
   assert.deepEqual(namesInEitherOnly(['a', 'b'], ['a', 'b']), []);
+  // Two members added side by side and two removed side by side, in a long list: only they are listed.
+  const long = Array.from({ length: 200 }, (_, k) => `m${k}`);
+  const edited = [...long.slice(0, 50), 'new1', 'new2', ...long.slice(50, 120), ...long.slice(122)];
+  assert.deepEqual(namesInEitherOnly(long, edited).sort(), ['m120', 'm121', 'new1', 'new2']);
 });
