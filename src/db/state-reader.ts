@@ -120,7 +120,8 @@ class UserState {
       emailVerified: bool(row[7]),
       disabled: bool(row[8]),
     });
-    const groupIds = row[10] as string | null;
-    if (groupIds !== null) this.memberships.set(id, groupIds);
+    // Absent (undefined) when the memberships were left out; null for a user in no group.
+    const groupIds = row[10] as string | null | undefined;
+    if (typeof groupIds === 'string') this.memberships.set(id, groupIds);
   }
 }

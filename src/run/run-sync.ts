@@ -234,7 +234,8 @@ async function syncOnce(config: RunSettings, db: PocketIdDatabase, log: Logger, 
   const planOptions = { ...config.rules, claims: config.ldap.claims };
   const previous = read.mode === 'incremental' && !dryRun ? options.memory?.plannedMembers : undefined;
   const touched = previous ? await planFromTouched(db, { snapshot, readAhead, scope, previous }, planOptions) : undefined;
-  const ahead = touched?.ahead ?? readAhead;
+  // A state read without memberships is planned only from those it needs; never whole (write() then reads the state).
+  const ahead = touched?.ahead ?? (readAhead?.state.membershipScope ? undefined : readAhead);
   // The users the committed plan was made from: the picture step maps entries to row ids with them.
   let plannedUsers: CurrentUser[] = [];
   const makePlan = (state: CurrentState) => {

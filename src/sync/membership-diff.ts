@@ -78,13 +78,16 @@ export function diffMemberships(
   membersOf: Int32Array[],
   users: { ids: string[]; others: ReadonlySet<string> },
   current: Map<string, string>,
+  /** Where each user of `current` stands in `users.ids`, when the caller knows (a few users: no index of them all). */
+  indexOf?: (userId: string) => number | undefined,
 ): MembershipDiff {
   const diff: MembershipDiff = { added: groupIds.map(() => []), removed: groupIds.map(() => []) };
   const groupIndex = new Map(groupIds.map((id, g) => [id, g]));
   const userIds = users.ids;
   // The memberships come in the order of the state's user rows, the LDAP ones in the order of `userIds`.
   const userIndex = new OrderedIndex(userIds);
-  const finalIndex = (userId: string) => (users.others.has(userId) ? undefined : userIndex.find(userId));
+  const find = indexOf ?? ((userId: string) => userIndex.find(userId));
+  const finalIndex = (userId: string) => (users.others.has(userId) ? undefined : find(userId));
   const wanted = wantedGroupsByUser(groupIds, membersOf, userIds.length);
   const compared = new Uint8Array(userIds.length);
   // forEach, not for-of: no [key, value] pair for each of 100,000 users.

@@ -26,21 +26,32 @@ function sameNames(a: readonly string[], b: readonly string[]): boolean {
 }
 
 /**
- * Usernames in one list and not in the other, or a few more: a group read again
- * mostly differs by a member or two, so the common head and tail are left out
- * first and only the rest is compared as sets (a name in both ends up here at
- * worst, and its user's memberships are read for nothing).
+ * Usernames in one list and not in the other, and perhaps a few more: a group
+ * read again mostly differs by a member removed here and one added there, in
+ * the same order otherwise. Both lists are walked together; a name skipped on
+ * one side is listed, and where the two disagree beyond one step both names
+ * are. A name in one list only is never matched, so it is always listed; a
+ * name in both listed too costs its user's memberships being read for nothing.
  */
-function namesInEitherOnly(a: readonly string[], b: readonly string[]): string[] {
-  let head = 0;
-  while (head < a.length && head < b.length && a[head] === b[head]) head++;
-  let tail = 0;
-  while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++;
-  const restA = a.slice(head, a.length - tail);
-  const restB = b.slice(head, b.length - tail);
-  const inA = new Set(restA);
-  const inB = new Set(restB);
-  return [...restA.filter((name) => !inB.has(name)), ...restB.filter((name) => !inA.has(name))];
+export function namesInEitherOnly(a: readonly string[], b: readonly string[]): string[] {
+  const names: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    if (a[i] === b[j]) {
+      i++;
+      j++;
+    } else if (a[i + 1] === b[j]) {
+      names.push(a[i++] as string);
+    } else if (a[i] === b[j + 1]) {
+      names.push(b[j++] as string);
+    } else {
+      names.push(a[i++] as string, b[j++] as string);
+    }
+  }
+  while (i < a.length) names.push(a[i++] as string);
+  while (j < b.length) names.push(b[j++] as string);
+  return names;
 }
 
 /** The memberships `staged.finish` must be given for its plan to be the one a plan over every membership makes. */

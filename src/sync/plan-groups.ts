@@ -99,15 +99,22 @@ export function stageGroups(
   return staged;
 }
 
+/** The final user rows whose memberships a scoped plan compares: by row, 1 when in scope; and those rows by user id. */
+export interface ScopedRows {
+  inScope: Uint8Array;
+  byId: Map<string, number>;
+}
+
 /**
  * Fills `result.groups` and `result.memberships` from the staged groups and
  * the memberships the database holds (CurrentState.memberships, of the users
  * in `rows` only when given: membership-scope.ts).
  */
-export function finishGroups(staged: StagedGroups, users: UserOutcome, memberships: Map<string, string>, result: SyncPlan, rows?: Uint8Array): void {
+export function finishGroups(staged: StagedGroups, users: UserOutcome, memberships: Map<string, string>, result: SyncPlan, rows?: ScopedRows): void {
   const { planned, gone } = staged;
-  const membersOf = rows ? staged.membersOf.map((members) => members.filter((row) => rows[row] === 1)) : staged.membersOf;
-  const diff = diffMemberships(planned.map((p) => p.groupId), membersOf, users.finalUsers, memberships);
+  const membersOf = rows ? staged.membersOf.map((members) => members.filter((row) => rows.inScope[row] === 1)) : staged.membersOf;
+  const indexOf = rows ? (userId: string) => rows.byId.get(userId) : undefined;
+  const diff = diffMemberships(planned.map((p) => p.groupId), membersOf, users.finalUsers, memberships, indexOf);
   planned.forEach(({ candidate, groupId }, g) => {
     const membership = (userId: string): Membership => ({ groupId, userId, groupName: candidate.name, username: users.usernameOf(userId) ?? userId });
     for (const userId of diff.added[g]) result.memberships.add.push(membership(userId));

@@ -1,7 +1,7 @@
 import { skippedUsersByName } from './member-skips.js';
 import { expandNestedGroups } from './nested-groups.js';
 import { emptyClaimPlan, planClaims } from './plan-claims.js';
-import { finishGroups, screenGroups, stageGroups, type StagedGroups } from './plan-groups.js';
+import { finishGroups, screenGroups, stageGroups, type ScopedRows, type StagedGroups } from './plan-groups.js';
 import { planUsers, screenUsers, type UserOutcome } from './plan-users.js';
 import { planVacate } from './plan-vacate.js';
 import type { DirectorySnapshot } from './snapshot.js';
@@ -67,11 +67,16 @@ export function stagePlan(snapshot: DirectorySnapshot, current: CurrentState, op
   return { result, users, groups, finish };
 }
 
-/** By final user row: 1 for the users whose memberships were read, and for the users this plan creates (they hold none yet). */
-function scopedRows(ids: string[], scope: ReadonlySet<string>, result: SyncPlan): Uint8Array {
+/** The final user rows whose memberships were read, and those this plan creates (they hold none yet). */
+function scopedRows(ids: string[], scope: ReadonlySet<string>, result: SyncPlan): ScopedRows {
   const created = new Set(result.users.create.map((u) => u.id));
-  const rows = new Uint8Array(ids.length);
-  for (let row = 0; row < ids.length; row++) if (scope.has(ids[row] as string) || created.has(ids[row] as string)) rows[row] = 1;
+  const rows: ScopedRows = { inScope: new Uint8Array(ids.length), byId: new Map() };
+  for (let row = 0; row < ids.length; row++) {
+    const id = ids[row] as string;
+    if (!scope.has(id) && !created.has(id)) continue;
+    rows.inScope[row] = 1;
+    rows.byId.set(id, row);
+  }
   return rows;
 }
 

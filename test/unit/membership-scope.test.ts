@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { joinedMemberships } from '../../src/sync/membership-diff.js';
-import { membershipNeeds, type PlannedMembers } from '../../src/sync/membership-scope.js';
+import { membershipNeeds, namesInEitherOnly, type PlannedMembers } from '../../src/sync/membership-scope.js';
 import { plan, stagePlan } from '../../src/sync/plan.js';
 import type { DirectoryGroup, DirectorySnapshot } from '../../src/sync/snapshot.js';
 import type { CurrentState, CurrentUser, PlanOptions } from '../../src/sync/types.js';
@@ -72,4 +72,26 @@ test('a plan with a membership scope compares only those users', () => {
   assert.deepEqual(scoped.memberships.remove, []);
   assert.deepEqual(scoped.memberships.add, []);
   assert.deepEqual(plan(changed, state, OPTIONS, sequentialIds()).memberships.remove.map((m) => m.userId).sort(), ['u-anna', 'u-gone', 'u-gone']);
+});
+
+test('the names two member lists differ by are all found, and no more when one was removed and one added', () => {
+  let seed = 7;
+  const next = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  for (let round = 0; round < 500; round++) {
+    const a = Array.from({ length: next(12) }, () => `u${next(15)}`);
+    const b = [...a];
+    for (let edits = next(4); edits > 0; edits--) {
+      const at = next(b.length + 1);
+      if (next(3) === 0) b.splice(at, 1);
+      else if (next(2) === 0) b.splice(at, 0, `u${next(15)}`);
+      else b.reverse();
+    }
+    const found = new Set(namesInEitherOnly(a, b));
+    for (const name of [...a.filter((n) => !b.includes(n)), ...b.filter((n) => !a.includes(n))]) assert.ok(found.has(name), `${name}: ${a} / ${b}`);
+  }
+  assert.deepEqual(namesInEitherOnly(['a', 'b', 'c', 'd'], ['a', 'c', 'd', 'e']), ['b', 'e']);
+  assert.deepEqual(namesInEitherOnly(['a', 'b'], ['a', 'b']), []);
 });
