@@ -2,12 +2,13 @@
 // into strings by SQLite (src/db/sqlite/packed-rows.ts): every row must come
 // back as better-sqlite3's raw mode gives it on the sync's own connection.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { rowsOffThread } from '../../src/db/sqlite/rows-off-thread.js';
+import { SqliteDatabase } from '../../src/db/sqlite/sqlite-database.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'rows-off-thread-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -86,4 +87,29 @@ test('a failing query and a failing `each` reject the read', async () => {
     throw new Error('each failed');
   });
   await assert.rejects(failing, /each failed/);
+});
+
+test("SqliteDatabase's read ahead gives the same state on the worker thread as on its own connection", async () => {
+  const file = path.join(dir, 'pocket-id.db');
+  const db = new Database(file);
+  db.exec(readFileSync(new URL('../../../test/fixtures/pocket-id-schema.sqlite.sql', import.meta.url), 'utf8'));
+  const user = db.prepare('INSERT INTO users (id, username, email, first_name, last_name, display_name, is_admin, ldap_id, disabled, email_verified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  user.run('u1', 'alice', 'alice@example.com', 'Alice', 'A\u001fB', 'Alice \u001eA', 1, 'l1', 0, 1);
+  user.run('u2', 'bob', null, '', '', '\u001dBob', 0, null, 1, 0);
+  user.run('u3', 'carol', 'carol@example.com', 'Carol', 'C', 'Carol 😀', 0, 'l3', 0, 1);
+  db.prepare("INSERT INTO user_groups (id, friendly_name, name, ldap_id) VALUES ('g1', 'G1', 'g1', 'lg1'), ('g2', 'G2', 'g2', NULL)").run();
+  db.prepare("INSERT INTO user_groups_users (user_id, user_group_id) VALUES ('u1', 'g1'), ('u1', 'g2'), ('u3', 'g1')").run();
+  db.close();
+  const read = async (usersOffThread: number) => {
+    const database = SqliteDatabase.open(file, undefined, usersOffThread);
+    try {
+      return (await database.readState()).state;
+    } finally {
+      await database.close();
+    }
+  };
+  const offThread = await read(0);
+  assert.deepEqual(offThread, await read(Number.POSITIVE_INFINITY));
+  assert.equal(offThread.users.length, 3);
+  assert.deepEqual([...offThread.memberships], [['u1', 'g1,g2'], ['u3', 'g1']]);
 });

@@ -18,6 +18,13 @@ import { sqliteSessions } from './sqlite-sessions.js';
 import { rowsOffThread } from './rows-off-thread.js';
 
 /** About 10 ms of SQLite's users query at a time: the event loop gets a turn between slices. */
+
+/**
+ * From this many users the read ahead's users query runs on a worker thread:
+ * starting one costs about 40 ms of CPU and as long again before its first row,
+ * more than the whole query of a small directory (at L it takes 0.35-0.45 s).
+ */
+const USERS_OFF_THREAD = 10_000;
 const ROWS_PER_SLICE = 2500;
 
 const DEFAULT_SQLITE_BATCH_ROWS = Number(SETTINGS.find((s) => s.name === 'LDAP_SYNC_SQLITE_BATCH_ROWS')?.default);
@@ -33,8 +40,14 @@ export class SqliteDatabase implements PocketIdDatabase {
     private readonly batchBudget: number,
     handle: Database.Database,
     absolutePath: string,
+    usersOffThread: number,
   ) {
-    this.rowsAhead = rowsOffThread(absolutePath, SQLITE_BUSY_TIMEOUT_MS);
+    const offThread = rowsOffThread(absolutePath, SQLITE_BUSY_TIMEOUT_MS);
+    this.rowsAhead = (query, each) => {
+      // max(rowid) reads one page: an upper bound of the users, enough to tell a small directory.
+      const users = Number(handle.prepare('SELECT max(rowid) FROM users').pluck(true).get() ?? 0);
+      return (users >= usersOffThread ? offThread : this.eachRow)(query, each);
+    };
     // Only ever called inside db.connection().execute: the one connection is ours meanwhile, and runs nothing else until the rows end.
     this.eachRow = async (query, each) => {
       let stepped = 0;
@@ -56,15 +69,16 @@ export class SqliteDatabase implements PocketIdDatabase {
   /**
    * The same rows for the read ahead, which runs beside the LDAP read: stepped
    * through on a worker thread (rows-off-thread.ts), so that SQLite's work
-   * leaves the thread that parses LDAP pages.
+   * leaves the thread that parses LDAP pages; below USERS_OFF_THREAD users, here.
    */
   private readonly rowsAhead: EachRow;
 
   /**
    * Opens the file Pocket ID uses. It must exist: creating an empty database
-   * would only hide a wrong path or an unmounted volume.
+   * would only hide a wrong path or an unmounted volume. `usersOffThread`:
+   * from how many users the read ahead uses a worker thread (tests set it).
    */
-  static open(path: string, batchBudget = DEFAULT_SQLITE_BATCH_ROWS): SqliteDatabase {
+  static open(path: string, batchBudget = DEFAULT_SQLITE_BATCH_ROWS, usersOffThread = USERS_OFF_THREAD): SqliteDatabase {
     // A relative path resolves against our working directory, which need not be Pocket ID's: name both.
     const absolute = resolve(path);
     const shown = absolute === path ? path : `${path} (${absolute})`;
@@ -74,7 +88,7 @@ export class SqliteDatabase implements PocketIdDatabase {
     }
     if (!stat.isFile()) throw new Error(`SQLite database ${shown} is not a file`);
     const { db, handle } = openSqliteHandle<PocketIdSchema>(path);
-    return new SqliteDatabase(`sqlite ${path}`, shown, db, batchBudget, handle, absolute);
+    return new SqliteDatabase(`sqlite ${path}`, shown, db, batchBudget, handle, absolute, usersOffThread);
   }
 
   async checkSchema(scope: StateScope = {}): Promise<SchemaReport> {
