@@ -20,26 +20,6 @@ test('firstValue reads what EntryValues.first reads, whatever the spelling or sh
   assert.equal(firstValue(entries[4] as Entry, 'entryUUID'), undefined);
 });
 
-/** One SearchEntry message (id 7) with a `cn` of "é", BER-encoded as a server sends it. */
-function searchEntryMessage(): Buffer {
-  const writer = new BerWriter();
-  writer.startSequence();
-  writer.writeInt(7);
-  writer.startSequence(0x64);
-  writer.writeString('cn=a,dc=x');
-  writer.startSequence();
-  writer.startSequence();
-  writer.writeString('cn');
-  writer.startSequence(0x31);
-  writer.writeString('é');
-  writer.endSequence();
-  writer.endSequence();
-  writer.endSequence();
-  writer.endSequence();
-  writer.endSequence();
-  return writer.buffer;
-}
-
 /** The attribute values ldapts parses for that message, answering a search with these explicitBufferAttributes. */
 function parsedValues(explicitBufferAttributes: string[]): unknown[] {
   const parser = new MessageParser();
@@ -47,7 +27,7 @@ function parsedValues(explicitBufferAttributes: string[]): unknown[] {
   parser.on('message', (message) => {
     values = (message as SearchEntry).attributes.flatMap((attribute): unknown[] => attribute.values);
   });
-  parser.read(searchEntryMessage(), new Map([['7', { message: { explicitBufferAttributes } }]]) as never);
+  parser.read(entryMessage([['cn', ['é']]]), new Map([['7', { message: { explicitBufferAttributes } }]]) as never);
   return values;
 }
 
