@@ -17,14 +17,13 @@ import { sqliteDialect } from './sqlite-dialect.js';
 import { sqliteSessions } from './sqlite-sessions.js';
 import { rowsOffThread } from './rows-off-thread.js';
 
-/** About 10 ms of SQLite's users query at a time: the event loop gets a turn between slices. */
-
 /**
  * From this many users the read ahead's users query runs on a worker thread:
  * starting one costs about 40 ms of CPU and as long again before its first row,
  * more than the whole query of a small directory (at L it takes 0.35-0.45 s).
  */
 const USERS_OFF_THREAD = 10_000;
+/** About 10 ms of SQLite's users query at a time: the event loop gets a turn between slices. */
 const ROWS_PER_SLICE = 2500;
 
 const DEFAULT_SQLITE_BATCH_ROWS = Number(SETTINGS.find((s) => s.name === 'LDAP_SYNC_SQLITE_BATCH_ROWS')?.default);
