@@ -8,7 +8,7 @@ import { parseSchedule, type Schedule } from '../config/schedule.js';
 import type { Watermark } from '../ldap/change-markers.js';
 import type { KnownUsers } from '../ldap/known-users.js';
 import type { KeptDirectory } from '../sync/kept-directory.js';
-import type { PlannedMembers } from '../sync/membership-scope.js';
+import type { PlannedMembers } from '../sync/planned-members.js';
 import { emptyPlan } from '../sync/plan.js';
 import type { SyncPlan } from '../sync/types.js';
 

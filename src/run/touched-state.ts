@@ -5,7 +5,8 @@
 // million rows.
 import { randomUUID } from 'node:crypto';
 import type { PocketIdDatabase, StateRead, StateScope } from '../db/database.js';
-import { membershipNeeds, type PlannedMembers } from '../sync/membership-scope.js';
+import { membershipNeeds } from '../sync/membership-scope.js';
+import type { PlannedMembers } from '../sync/planned-members.js';
 import { stagePlan } from '../sync/plan.js';
 import type { DirectorySnapshot } from '../sync/snapshot.js';
 import type { CurrentState, PlanOptions, SyncPlan } from '../sync/types.js';

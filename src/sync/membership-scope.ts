@@ -8,9 +8,6 @@
 // the next full run.
 import type { StagedPlan } from './plan.js';
 
-/** SyncPlan.groupMembers of the last committed plan. */
-export type PlannedMembers = ReadonlyMap<string, readonly string[]>;
-
 /** What to read: the memberships of these users, and those of every member of these groups. */
 export interface MembershipNeeds {
   userIds: string[];
@@ -65,7 +62,7 @@ export function namesInEitherOnly(a: readonly string[], b: readonly string[]): s
 }
 
 /** The memberships `staged.finish` must be given for its plan to be the one a plan over every membership makes. */
-export function membershipNeeds(staged: Pick<StagedPlan, 'result' | 'users' | 'groups'>, previous: PlannedMembers): MembershipNeeds {
+export function membershipNeeds(staged: Pick<StagedPlan, 'result' | 'users' | 'groups'>, previous: ReadonlyMap<string, readonly string[]>): MembershipNeeds {
   const { result, users, groups } = staged;
   const { ids, indexByUsername } = users.finalUsers;
   const userIds = new Set<string>();

@@ -1,4 +1,5 @@
 import { skippedUsersByName } from './member-skips.js';
+import { PlannedMembers } from './planned-members.js';
 import { expandNestedGroups } from './nested-groups.js';
 import { emptyClaimPlan, planClaims } from './plan-claims.js';
 import { finishGroups, screenGroups, stageGroups, type ScopedRows, type StagedGroups } from './plan-groups.js';
@@ -56,7 +57,7 @@ export function stagePlan(snapshot: DirectorySnapshot, current: CurrentState, op
   const groups = stageGroups(screenedGroups, { ldapGroups, localGroups }, { ...users, entries: snapshot.users }, newId, result);
   const finish = (memberships: Map<string, string>, scope?: ReadonlySet<string>) => {
     finishGroups(groups, users, memberships, result, scope ? scopedRows(users.finalUsers.ids, scope, result) : undefined);
-    result.groupMembers = new Map(groups.planned.map(({ candidate }) => [candidate.ldapId, candidate.memberUsernames]));
+    result.groupMembers = new PlannedMembers(groups.planned.map(({ candidate }) => [candidate.ldapId, candidate.memberUsernames]));
     planVacate(result, current);
     // Last: claims follow the rows the plan keeps, creates and skips.
     const claimed = planClaims(snapshot, current, result, options.claims, newId, { users: screenedUsers.rowOfEntry, groups: screenedGroups.rowOfEntry });

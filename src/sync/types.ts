@@ -1,4 +1,5 @@
 // The two inputs of plan() besides the directory snapshot, and its output.
+import type { PlannedMembers } from './planned-members.js';
 
 /** The user columns the sync owns. `locale` is deliberately absent: it is the user's. */
 export interface UserFields {
@@ -201,7 +202,7 @@ export interface SyncPlan {
    * the group entry's unique id. An incremental run compares them with its own
    * to find the users whose memberships it must read (membership-scope.ts).
    */
-  groupMembers?: ReadonlyMap<string, readonly string[]>;
+  groupMembers?: PlannedMembers;
 }
 
 /**

@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { joinedMemberships } from '../../src/sync/membership-diff.js';
-import { membershipNeeds, namesInEitherOnly, type PlannedMembers } from '../../src/sync/membership-scope.js';
+import { membershipNeeds, namesInEitherOnly } from '../../src/sync/membership-scope.js';
+import { PlannedMembers } from '../../src/sync/planned-members.js';
 import { plan, stagePlan } from '../../src/sync/plan.js';
 import type { DirectoryGroup, DirectorySnapshot } from '../../src/sync/snapshot.js';
 import type { CurrentState, CurrentUser, PlanOptions } from '../../src/sync/types.js';
@@ -24,7 +25,7 @@ const group = (name: string, memberUsernames: string[]): DirectoryGroup => ({ dn
 
 // Before: staff = anna, carl, gone; devs = dora, eve, anna; old = dora, gone (its entry deleted); bob is a local user.
 const devsMembers = ['dora', 'eve', 'anna'];
-const previous: PlannedMembers = new Map([['gid-staff', ['anna', 'carl', 'gone']], ['gid-devs', devsMembers], ['gid-old', ['dora', 'gone']]]);
+const previous = new PlannedMembers([['gid-staff', ['anna', 'carl', 'gone']], ['gid-devs', devsMembers], ['gid-old', ['dora', 'gone']]]);
 const state: CurrentState = {
   users: [row('anna'), row('carl'), row('dora'), row('eve'), row('gone'), row('fred'), row('bob', null)],
   groups: ['staff', 'devs', 'old'].map((name) => ({ id: `g-${name}`, ldapId: `gid-${name}`, name, friendlyName: name })),

@@ -7,6 +7,7 @@ import type { SyncResult } from '../../src/run/run-sync.js';
 import { summarize } from '../../src/run/summary.js';
 import type { Membership, NewUser, SyncPlan, UserChange, UserFields } from '../../src/sync/types.js';
 import { emptyPlan } from '../../src/sync/plan.js';
+import { PlannedMembers } from '../../src/sync/planned-members.js';
 
 const FIELDS: UserFields = { username: 'u', email: 'u@x', firstName: '', lastName: '', displayName: 'u', isAdmin: false, emailVerified: true, disabled: false };
 
@@ -118,4 +119,12 @@ test('json stream: the same text as JSON.stringify(value, null, 2)', () => {
   assert.equal([...jsonPieces(value)].join(''), JSON.stringify(value, null, 2));
   assert.equal([...jsonPieces([])].join(''), '[]');
   assert.equal([...jsonPieces('x')].join(''), '"x"');
+});
+
+test("json: the plan's group members kept for the next incremental run are not printed", () => {
+  const plan: SyncPlan = { ...emptyPlan(), groupMembers: new PlannedMembers([['g-1', ['alice']]]) };
+  const text = [...jsonPieces(result(plan))].join('');
+  assert.equal(text, JSON.stringify(result(plan), null, 2));
+  assert.doesNotMatch(text, /groupMembers/);
+  assert.match(text, /"managed"/);
 });
