@@ -227,44 +227,6 @@ export function foldOutcome(into: MergeOutcome, more: MergeOutcome): void {
   for (const [group, users] of more.memberUsers) into.memberUsers.set(group, users);
 }
 
-/**
- * The kept groups whose members must be resolved again: those read this run,
- * and those with a member value naming a touched DN (a user renamed, added,
- * removed or given another username; a group renamed, added or removed; another
- * entry that changed). `normalize` is the DN normalisation the resolver uses;
- * `normalized` caches it between runs. A member value spelled exactly as a kept
- * user's DN (`isUserDn`, over the kept users after the merge) can only name that
- * user, so it is compared as it is: only the few other values (other spellings,
- * lookups, unresolved members) are normalised.
- */
-export function groupsToResolve(
-  kept: KeptDirectory,
-  outcome: MergeOutcome,
-  normalize: (dn: string) => string,
-  normalized: Map<string, string>,
-  isUserDn: (value: string) => boolean,
-): KeptGroup[] {
-  const result = new Set<KeptGroup>(outcome.readGroups);
-  const exact = outcome.touchedDns;
-  if (exact.size === 0) return [...result];
-  const touched = new Set([...exact].map(normalize));
-  const names = (value: MemberValue): boolean => {
-    if (typeof value !== 'string') return false;
-    if (exact.has(value)) return true;
-    if (isUserDn(value)) return false;
-    let key = normalized.get(value);
-    if (key === undefined) {
-      key = normalize(value);
-      normalized.set(value, key);
-    }
-    return touched.has(key);
-  };
-  for (const group of kept.groups.values()) {
-    if (!result.has(group) && group.members.some(names)) result.add(group);
-  }
-  return [...result];
-}
-
 /** Same members, member groups and unresolved members: resolving it again changed nothing. */
 export function sameResolution(a: Pick<KeptGroup, 'group' | 'unresolved'>, b: Pick<KeptGroup, 'group' | 'unresolved'>): boolean {
   const same = (x: readonly string[] | undefined, y: readonly string[] | undefined) => (x ?? []).length === (y ?? []).length && (x ?? []).every((v, i) => v === y?.[i]);

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { memberTexts, memberTextsAfter } from '../../src/ldap/kept-read.js';
 import { KnownUsers, updateKnownUsers } from '../../src/ldap/known-users.js';
-import type { KeptUser } from '../../src/sync/kept-directory.js';
+import { normalizeDN } from '../../src/ldap/dn.js';
+import { groupsToResolve } from '../../src/sync/groups-to-resolve.js';
+import { mergeChanges, type KeptDirectory, type KeptGroup, type KeptUser } from '../../src/sync/kept-directory.js';
 import { keptBytesOf, keptValueAt } from '../../src/sync/kept-member-bytes.js';
 
 const dnOf = (uid: string) => `uid=${uid},ou=people,dc=example,dc=com`;
@@ -94,4 +96,63 @@ test('values found in the kept bytes are not looked up again; after the table of
   lookups = 0;
   memberTextsAfter(again, new Map(), rebuilt, new Int32Array(again.length), kept);
   assert.equal(lookups, again.length, 'indexes of another table are not trusted');
+});
+
+test('groups to resolve again: with their kept bytes, the same groups as from every value', () => {
+  const users = ['ann', 'bob', 'cid', 'dan'].map((uid) => keptUser(uid));
+  const known = KnownUsers.of(users);
+  const group = (name: string, values: string[]): KeptGroup => {
+    const raw = values.map((v) => Buffer.from(v));
+    const found = new Int32Array(raw.length);
+    const members = memberTexts(raw, new Map(), known, found);
+    return { group: { dn: `cn=${name},ou=groups,dc=example,dc=com`, ldapId: `g-${name}`, name, memberUsernames: [] }, members, unresolved: [], version: '', memberBytes: keptBytesOf(raw, found, known) };
+  };
+  const directory: KeptDirectory = {
+    users: new Map(users.map((u) => [u.user.ldapId, u])),
+    groups: new Map([
+      group('exact', [dnOf('ann'), dnOf('bob')]),
+      group('spelled', [dnOf('ann'), 'UID=Cid,OU=People,DC=example,DC=com']),
+      group('others', [dnOf('ann'), dnOf('dan'), 'cn=printer,dc=example,dc=com']),
+    ].map((g) => [g.group.ldapId, g])),
+    others: new Map(),
+  };
+  // bob removed, cid renamed away: both forgotten by the merge's update of the users.
+  const outcome = mergeChanges(directory, { users: [], groups: [], goneUsers: ['id-bob', 'id-cid'], goneGroups: [], otherDns: [] });
+  const updated = updateKnownUsers(known, directory.users.values(), outcome.touchedDns);
+  assert.equal(updated, known);
+  const isUserDn = (value: string) => updated.exactText(value) >= 0;
+  const names = (list: KeptGroup[]) => list.map((g) => g.group.name);
+  const everyValue = names(groupsToResolve(directory, outcome, normalizeDN, new Map(), isUserDn));
+  assert.deepEqual(everyValue, ['exact', 'spelled']);
+  assert.deepEqual(names(groupsToResolve(directory, outcome, normalizeDN, new Map(), isUserDn, updated)), everyValue);
+});
+
+test('groups to resolve again, over random merges: the kept bytes never leave out a group that every value finds', () => {
+  const next = random(7);
+  const pick = (n: number) => Math.floor(next() * n);
+  const users = Array.from({ length: 30 }, (_, i) => keptUser(`u${i}`));
+  const directory: KeptDirectory = { users: new Map(users.map((u) => [u.user.ldapId, u])), groups: new Map(), others: new Map() };
+  let known = KnownUsers.of(directory.users.values());
+  const valueOf = () => (next() < 0.8 ? dnOf(`u${pick(40)}`) : next() < 0.5 ? `UID=u${pick(40)},OU=People,DC=example,DC=com` : `cn=x${pick(5)},dc=example,dc=com`);
+  for (let round = 0; round < 100; round++) {
+    // Groups read again this round (their bytes numbered by the users before the merge), then users changed.
+    for (let g = 0; g < 6; g++) {
+      if (round > 0 && next() < 0.7) continue;
+      const raw = Array.from({ length: 8 }, () => Buffer.from(valueOf()));
+      const found = new Int32Array(raw.length);
+      const members = memberTexts(raw, new Map(), known, found);
+      directory.groups.set(`g${g}`, { group: { dn: `cn=g${g},ou=groups,dc=example,dc=com`, ldapId: `g${g}`, name: `g${g}`, memberUsernames: [] }, members, unresolved: [], version: '', memberBytes: keptBytesOf(raw, found, known) });
+    }
+    const uid = `u${pick(40)}`;
+    const key = `id-${uid}`;
+    const changes = { users: [] as KeptUser[], groups: [], goneUsers: [] as string[], goneGroups: [], otherDns: [] };
+    if (directory.users.has(key) && next() < 0.5) changes.goneUsers.push(key);
+    else changes.users.push(keptUser(uid, next() < 0.5 ? uid : `${uid}-${round}`));
+    const outcome = mergeChanges(directory, changes);
+    known = updateKnownUsers(known, directory.users.values(), outcome.touchedDns);
+    const isUserDn = (value: string) => known.exactText(value) >= 0;
+    const names = (list: KeptGroup[]) => list.map((g) => g.group.name).sort();
+    const everyValue = names(groupsToResolve(directory, outcome, normalizeDN, new Map(), isUserDn));
+    assert.deepEqual(names(groupsToResolve(directory, outcome, normalizeDN, new Map(), isUserDn, known)), everyValue, `round ${round}`);
+  }
 });
