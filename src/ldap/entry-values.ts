@@ -1,4 +1,6 @@
 import { Attribute, MessageParser, SearchEntry, type Entry } from 'ldapts';
+// Installs its hook on ldapts's MessageParser for every client of the process, as the hooks below.
+import './message-chunks.js';
 
 /**
  * ldapts decides Buffer-or-string per value and matches
