@@ -9,7 +9,8 @@ import { normalizeDN } from './dn.js';
 import { groupDnsFor, isMemberGroup } from './group-entries.js';
 import type { KnownUsers } from './known-users.js';
 import { MemberResolver } from './member-resolver.js';
-import { entryKey, foldOutcome, groupsToResolve, mergeChanges, sameResolution, type KeptDirectory, type KeptGroup, type MemberValue, type MergeOutcome } from '../sync/kept-directory.js';
+import { entryKey, foldOutcome, mergeChanges, sameResolution, type KeptDirectory, type KeptGroup, type MemberValue, type MergeOutcome } from '../sync/kept-directory.js';
+import { groupsToResolve } from '../sync/groups-to-resolve.js';
 import { readGroupsAgain, type ChangeReadInput } from './change-reader.js';
 import type { DirectoryGroup, UnresolvedMember } from '../sync/snapshot.js';
 
@@ -78,7 +79,7 @@ export async function resolveKeptGroups(
 ): Promise<Resolution> {
   const { kept, users } = input;
   const isUserDn = (value: string) => users.exactText(value) >= 0;
-  let targets = groupsToResolve(kept, outcome, normalizeDN, normalized, isUserDn);
+  let targets = groupsToResolve(kept, outcome, normalizeDN, normalized, isUserDn, users);
   const read = new Set(outcome.readGroups);
   const again = new Set(targets.filter((target) => !read.has(target)));
   if (input.state.vendor.activeDirectoryCompatible && outcome.touchedDns.size > 0) {
@@ -90,8 +91,11 @@ export async function resolveKeptGroups(
     // Their member values may have moved with the entries they name (readGroupsAgain): read them as a full read would.
     const again = await readGroupsAgain(context, input, stale);
     entriesRead = again.entriesRead;
-    foldOutcome(outcome, mergeChanges(kept, again.changes));
-    targets = groupsToResolve(kept, outcome, normalizeDN, normalized, isUserDn);
+    const more = mergeChanges(kept, again.changes);
+    foldOutcome(outcome, more);
+    // Values naming known users are passed over only while no DN touched since the users were updated names one.
+    const usersUpdated = [...more.touchedDns].every((dn) => users.exactText(dn) < 0);
+    targets = groupsToResolve(kept, outcome, normalizeDN, normalized, isUserDn, usersUpdated ? users : undefined);
   }
   if (targets.length === 0) return { resolved: 0, changed: 0, lookups: 0, entriesRead };
   const { client, settings, log } = context;

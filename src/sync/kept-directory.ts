@@ -4,6 +4,7 @@
 // merged into it by unique id and the same plan() runs over the result, so an
 // incremental run plans from exactly what a full read would have returned.
 // Pure: the LDAP reading is in src/ldap/change-reader.ts.
+import type { KeptMemberBytes } from './kept-member-bytes.js';
 import type { DirectoryGroup, DirectorySnapshot, DirectoryUser, UnresolvedMember } from './snapshot.js';
 
 /** A member value as read: text, or the raw bytes when it is not UTF-8 (the resolver reports those). */
@@ -28,6 +29,8 @@ export interface KeptGroup {
   /** The members of this group that did not resolve. */
   unresolved: UnresolvedMember[];
   version: string;
+  /** `members` as bytes, for the next read of the group (kept-member-bytes.ts). */
+  memberBytes?: KeptMemberBytes;
 }
 
 export interface KeptDirectory {
@@ -50,6 +53,7 @@ export interface ReadGroup {
   version: string;
   /** Per member value, the known user whose DN it is exactly, -1 when none (src/ldap/known-users.ts): the resolver need not look it up again. */
   memberUsers?: Int32Array;
+  memberBytes?: KeptMemberBytes;
 }
 
 /** What an incremental run found in the directory (src/ldap/change-reader.ts). */
@@ -122,8 +126,10 @@ function replacedAt<T>(entries: Map<string, T>, dnOf: (entry: T) => string, read
     return before === undefined || dnOf(before) !== r.dn;
   });
   if (added.length === 0) return [];
+  // A few DNs looked for among 100,000 entries: a map of every entry's DN would cost a run tens of milliseconds.
+  const wanted = new Set(added.map((r) => r.dn));
   const byDn = new Map<string, string>();
-  for (const [key, entry] of entries) byDn.set(dnOf(entry), key);
+  for (const [key, entry] of entries) if (wanted.has(dnOf(entry))) byDn.set(dnOf(entry), key);
   return added.map((r) => byDn.get(r.dn)).filter((key): key is string => key !== undefined);
 }
 
@@ -181,7 +187,7 @@ function mergeGroups(kept: KeptDirectory, changes: DirectoryChanges, outcome: Me
       outcome.touchedDns.add(read.group.dn);
     }
     // Resolved below, with every group and user known (resolveKeptGroups).
-    const group: KeptGroup = { group: read.group, members: read.members, unresolved: [], version: read.version };
+    const group: KeptGroup = { group: read.group, members: read.members, unresolved: [], version: read.version, ...(read.memberBytes ? { memberBytes: read.memberBytes } : {}) };
     kept.groups.set(key, group);
     outcome.readGroups.push(group);
     if (read.memberUsers) outcome.memberUsers.set(group, read.memberUsers);
@@ -221,44 +227,6 @@ export function foldOutcome(into: MergeOutcome, more: MergeOutcome): void {
   for (const dn of more.touchedDns) into.touchedDns.add(dn);
   into.readGroups.push(...more.readGroups);
   for (const [group, users] of more.memberUsers) into.memberUsers.set(group, users);
-}
-
-/**
- * The kept groups whose members must be resolved again: those read this run,
- * and those with a member value naming a touched DN (a user renamed, added,
- * removed or given another username; a group renamed, added or removed; another
- * entry that changed). `normalize` is the DN normalisation the resolver uses;
- * `normalized` caches it between runs. A member value spelled exactly as a kept
- * user's DN (`isUserDn`, over the kept users after the merge) can only name that
- * user, so it is compared as it is: only the few other values (other spellings,
- * lookups, unresolved members) are normalised.
- */
-export function groupsToResolve(
-  kept: KeptDirectory,
-  outcome: MergeOutcome,
-  normalize: (dn: string) => string,
-  normalized: Map<string, string>,
-  isUserDn: (value: string) => boolean,
-): KeptGroup[] {
-  const result = new Set<KeptGroup>(outcome.readGroups);
-  const exact = outcome.touchedDns;
-  if (exact.size === 0) return [...result];
-  const touched = new Set([...exact].map(normalize));
-  const names = (value: MemberValue): boolean => {
-    if (typeof value !== 'string') return false;
-    if (exact.has(value)) return true;
-    if (isUserDn(value)) return false;
-    let key = normalized.get(value);
-    if (key === undefined) {
-      key = normalize(value);
-      normalized.set(value, key);
-    }
-    return touched.has(key);
-  };
-  for (const group of kept.groups.values()) {
-    if (!result.has(group) && group.members.some(names)) result.add(group);
-  }
-  return [...result];
 }
 
 /** Same members, member groups and unresolved members: resolving it again changed nothing. */

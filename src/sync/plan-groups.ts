@@ -115,8 +115,11 @@ export function finishGroups(staged: StagedGroups, users: UserOutcome, membershi
   const membersOf = rows ? staged.membersOf.map((members) => members.filter((row) => rows.inScope[row] === 1)) : staged.membersOf;
   const indexOf = rows ? (userId: string) => rows.byId.get(userId) : undefined;
   const diff = diffMemberships(planned.map((p) => p.groupId), membersOf, users.finalUsers, memberships, indexOf);
+  const named = new Set<string>();
+  for (const ids of [...diff.added, ...diff.removed]) for (const userId of ids) named.add(userId);
+  const usernames = users.usernamesOf(named);
   planned.forEach(({ candidate, groupId }, g) => {
-    const membership = (userId: string): Membership => ({ groupId, userId, groupName: candidate.name, username: users.usernameOf(userId) ?? userId });
+    const membership = (userId: string): Membership => ({ groupId, userId, groupName: candidate.name, username: usernames.get(userId) ?? userId });
     for (const userId of diff.added[g]) result.memberships.add.push(membership(userId));
     for (const userId of diff.removed[g]) result.memberships.remove.push(membership(userId));
     planGroupRow(candidate, groupId, diff.added[g].length + diff.removed[g].length > 0, result);

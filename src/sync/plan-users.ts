@@ -41,8 +41,8 @@ export interface FinalUsers {
 /** What the group half needs from the users: the final owners of usernames. */
 export interface UserOutcome {
   finalUsers: FinalUsers;
-  /** Row id → username after the run, for membership messages (few: computed on first use). */
-  usernameOf: (id: string) => string | undefined;
+  /** Row id → username after the run, of the rows asked for: membership messages name few of 100,000 users. */
+  usernamesOf: (ids: ReadonlySet<string>) => Map<string, string>;
   /** Username → the skip of its user entry, so a member skip can say why (member-skips.ts). */
   skippedUsers?: Map<string, Skip>;
 }
@@ -142,15 +142,18 @@ export function planUsers(
   }
   const finalUsers = planRemovals(screened.seen, ldapUsers, usernameFromEntry, options, result);
   for (const user of localUsers) finalUsers.others.add(user.id);
-  let usernameById: Map<string, string> | undefined;
-  const usernameOf = (id: string) => {
-    if (!usernameById) {
-      usernameById = new Map(current.allUsers.map((u) => [u.id, u.username]));
-      for (const [username, index] of finalUsers.indexByUsername) usernameById.set(finalUsers.ids[index] as string, username);
-    }
-    return usernameById.get(id);
+  // A row's username after the run is the one its entry gives it, else the one it has.
+  const usernamesOf = (ids: ReadonlySet<string>) => {
+    const names = new Map<string, string>();
+    if (ids.size === 0) return names;
+    for (const user of current.allUsers) if (ids.has(user.id)) names.set(user.id, user.username);
+    finalUsers.indexByUsername.forEach((index, username) => {
+      const id = finalUsers.ids[index] as string;
+      if (ids.has(id)) names.set(id, username);
+    });
+    return names;
   };
-  return { finalUsers, usernameOf };
+  return { finalUsers, usernamesOf };
 }
 
 /**

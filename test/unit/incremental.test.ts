@@ -6,7 +6,8 @@ import { describe, test } from 'node:test';
 import { formatGeneralizedTime, MarkerWatch, nextWatermark, parseGeneralizedTime, type MarkerState } from '../../src/ldap/change-markers.js';
 import { normalizeDN } from '../../src/ldap/dn.js';
 import { EntryValues } from '../../src/ldap/entry-values.js';
-import { entryKey, groupsToResolve, mergeChanges, snapshotOfKept, type DirectoryChanges, type KeptDirectory, type KeptUser } from '../../src/sync/kept-directory.js';
+import { groupsToResolve } from '../../src/sync/groups-to-resolve.js';
+import { entryKey, mergeChanges, snapshotOfKept, type DirectoryChanges, type KeptDirectory, type KeptUser } from '../../src/sync/kept-directory.js';
 import { checkUsn, chooseMode, type MemoryFacts } from '../../src/sync/run-mode.js';
 import type { DirectoryUser } from '../../src/sync/snapshot.js';
 
