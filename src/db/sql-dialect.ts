@@ -26,8 +26,13 @@ export interface ExpectedSchema {
  */
 export interface SqlDialect extends RowSource {
   readonly kind: DatabaseKind;
-  /** The ids an aggregate collects as one comma-joined string, in ascending order (as JavaScript compares the ids' text). */
-  joinIds(column: string): RawBuilder<string>;
+  /**
+   * The group ids of the user whose id is in `userId` (a column of the outer
+   * query), as one comma-joined string in ascending order (as JavaScript
+   * compares the ids' text), null for a user in no group: a scalar subquery
+   * along the primary key (user_id, user_group_id), one index range per user.
+   */
+  groupIdsOf(userId: string): RawBuilder<string | null>;
   /**
    * Every custom_claims row of `owner` (user_id or user_group_id, the other
    * column null) with one of `keys`, as one text in the format of

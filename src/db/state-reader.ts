@@ -1,4 +1,4 @@
-import { sql, type CompiledQuery, type ExpressionBuilder, type Kysely } from 'kysely';
+import { sql, type CompiledQuery, type Kysely } from 'kysely';
 import { batch } from './row-source.js';
 import type { StateParts } from './database.js';
 import type { ClaimMappings, CurrentState, CurrentUser } from '../sync/types.js';
@@ -48,7 +48,7 @@ export async function readCurrentState(
   const columns = db
     .selectFrom('users as u')
     .select(['u.id', 'u.username', 'u.email', 'u.first_name', 'u.last_name', 'u.display_name', 'u.is_admin', 'u.email_verified', 'u.disabled', 'u.ldap_id']);
-  const users = memberships ? columns.select((eb) => joinedGroupIds(eb, dialect)) : columns;
+  const users = memberships ? columns.select(dialect.groupIdsOf('u.id').as('group_ids')) : columns;
   const userState = new UserState();
   // First and alone: SQLite's rows are stepped through between other work (sqlite-database.ts), and its one connection runs nothing else meanwhile.
   await eachRow(users.compile(), (row) => userState.add(row));
@@ -63,11 +63,6 @@ export async function readCurrentState(
     groups: groups.map((g) => ({ id: g.id, ldapId: g.ldap_id, name: g.name, friendlyName: g.friendly_name })),
     ...(ownedClaims ? { claims: ownedClaims } : {}),
   };
-}
-
-/** A user's group ids as one comma-joined string, ascending: a correlated subquery walks the primary key (user_id, user_group_id), so neither database sorts. */
-function joinedGroupIds(eb: ExpressionBuilder<{ u: PocketIdSchema['users'] } & PocketIdSchema, 'u'>, dialect: SqlDialect) {
-  return eb.selectFrom('user_groups_users as m').whereRef('m.user_id', '=', 'u.id').select(dialect.joinIds('m.user_group_id').as('ids')).as('group_ids');
 }
 
 /**
@@ -89,7 +84,7 @@ export async function readMembershipsOf(
       if (row.group_ids !== null) memberships.set(row.id, row.group_ids);
     }
   };
-  const select = () => db.selectFrom('users as u').select('u.id').select((eb) => joinedGroupIds(eb, dialect));
+  const select = () => db.selectFrom('users as u').select(['u.id', dialect.groupIdsOf('u.id').as('group_ids')]);
   for (let from = 0; from < userIds.length; from += dialect.batchSize) {
     add(await select().where('u.id', 'in', list(userIds.slice(from, from + dialect.batchSize))).execute());
   }

