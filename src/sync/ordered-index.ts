@@ -17,25 +17,16 @@ export class OrderedIndex {
 
   /** The index of `key` among the keys, or undefined. */
   find(key: string): number | undefined {
-    return this.findBy((candidate) => candidate === key, () => key);
-  }
-
-  /**
-   * As find(), for a key that costs something to cut out (plan-claims.ts: an
-   * owner id inside the stored-claims text): `is` compares a candidate in
-   * place; `key` is called only when the cursor misses.
-   */
-  findBy(is: (candidate: string) => boolean, key: () => string): number | undefined {
     const { keys } = this;
     const end = Math.min(keys.length, this.next + LOOKAHEAD);
     for (let k = this.next; k < end; k++) {
-      if (is(keys[k] as string)) {
+      if (keys[k] === key) {
         this.next = k + 1;
         return k;
       }
     }
     this.map ??= new Map(keys.map((value, index) => [value, index]));
-    const found = this.map.get(key());
+    const found = this.map.get(key);
     if (found !== undefined) this.next = found + 1;
     return found;
   }

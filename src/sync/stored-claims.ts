@@ -66,10 +66,6 @@ export class StoredClaims {
     return this.text.slice(this.keyAt, this.valueAt - 1);
   }
 
-  ownerIs(id: string): boolean {
-    return this.keyAt - 1 - this.ownerAt === id.length && this.text.startsWith(id, this.ownerAt);
-  }
-
   keyIs(key: string): boolean {
     return this.valueAt - 1 - this.keyAt === key.length && this.text.startsWith(key, this.keyAt);
   }
