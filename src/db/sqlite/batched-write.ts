@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { SyncFailure } from '../../sync/failure.js';
 import { memberCounts } from '../../sync/membership-diff.js';
 import type { ClaimMappings, CurrentState, SyncPlan } from '../../sync/types.js';
-import { applySteps, type ApplyStep } from '../apply.js';
+import { applySteps, type ApplyStep, type Expectation } from '../apply.js';
 import { countBatches, describeBatch, START, takeBatch, type Batch } from '../batches.js';
 import type { StateParts, StateRead, WriteOptions, WriteResult } from '../database.js';
 import type { PocketIdSchema } from '../schema.js';
@@ -136,7 +136,10 @@ export async function writeInBatches(target: BatchedWriteTarget, prepare: (state
 async function writeBatches(target: BatchedWriteTarget, plan: SyncPlan, state: CurrentState, snapshotVersion: unknown, options: WriteOptions, progress: Progress): Promise<void> {
   const { db } = target;
   const writer = new SetWriter(db, sqliteDialect, sqliteSessions);
-  const check = new ExpectationCheck(db, sqliteDialect, state, plan);
+  // Made only when a batch finds another connection committed since the read: its maps of every
+  // user and group (about 50 ms at L) are then needed, and most runs (any no-change run) never are.
+  let check: ExpectationCheck | undefined;
+  const mismatch = (expectation: Expectation) => (check ??= new ExpectationCheck(db, sqliteDialect, state, plan)).mismatch(expectation);
   const planSteps = steps(plan, state, options.revoke ?? null);
   let budget = Math.min(target.batchBudget, FIRST_BATCH);
   let counted = { budget: 0, batches: 0 };
@@ -147,7 +150,7 @@ async function writeBatches(target: BatchedWriteTarget, plan: SyncPlan, state: C
     if (counted.budget !== budget) counted = { budget, batches: countBatches(planSteps, cursor, budget) };
     progress.total = progress.committed + counted.batches;
     if (progress.committed > 0) await new Promise((resolve) => setTimeout(resolve, PAUSE_BETWEEN_BATCHES_MS));
-    const { heldMs, revoked } = await commitBatch(target, writer, check, batch, snapshotVersion, options.now);
+    const { heldMs, revoked } = await commitBatch(target, writer, mismatch, batch, snapshotVersion, options.now);
     progress.revoked.push(...revoked);
     progress.started ??= performance.now() - heldMs;
     progress.longestMs = Math.max(progress.longestMs, heldMs);
@@ -164,7 +167,7 @@ async function writeBatches(target: BatchedWriteTarget, plan: SyncPlan, state: C
 async function commitBatch(
   target: BatchedWriteTarget,
   writer: SetWriter,
-  check: ExpectationCheck,
+  mismatch: (expectation: Expectation) => Promise<string | null>,
   batch: Batch,
   snapshotVersion: unknown,
   now: Date,
@@ -177,7 +180,7 @@ async function commitBatch(
     // Anything committed elsewhere since the snapshot may touch this batch's rows, even if it came before an earlier batch.
     const moved = (await dataVersion(db)) !== snapshotVersion;
     for (const part of batch.parts) {
-      const reason = moved && part.step.expect ? await check.mismatch(part.step.expect(part.rows)) : null;
+      const reason = moved && part.step.expect ? await mismatch(part.step.expect(part.rows)) : null;
       if (reason !== null) throw new PlanOutdated(reason);
       revoked.push(...((await part.step.run(writer, part.rows, now)) ?? []));
     }
