@@ -30,12 +30,13 @@ function waitForChanges(): Promise<void> {
   });
 }
 
-function heapAfterGc(): number {
+function memoryAfterGc(): { heap: number; buffers: number } {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('the incremental child needs node --expose-gc');
   gc();
   gc();
-  return process.memoryUsage().heapUsed;
+  const { heapUsed, arrayBuffers } = process.memoryUsage();
+  return { heap: heapUsed, buffers: arrayBuffers };
 }
 
 /** The prime run fills the memory (its first run is full); each scenario then scans for deletions or not, as named. */
@@ -68,8 +69,9 @@ async function runAll(spec: RunSpec, memory: SyncMemory): Promise<Pick<Increment
 export async function incrementalChild(spec: RunSpec): Promise<IncrementalRunResult> {
   let memory: SyncMemory | undefined = createSyncMemory();
   const { prime, runs } = await runAll(spec, memory);
-  const withMemory = heapAfterGc();
+  const withMemory = memoryAfterGc();
   memory = undefined;
-  const keptHeapBytes = withMemory - heapAfterGc();
-  return { mode: 'incremental', label: spec.label, prime, runs, keptHeapBytes, maxRssKiB: process.resourceUsage().maxRSS };
+  const without = memoryAfterGc();
+  const kept = { keptHeapBytes: withMemory.heap - without.heap, keptBufferBytes: withMemory.buffers - without.buffers };
+  return { mode: 'incremental', label: spec.label, prime, runs, ...kept, maxRssKiB: process.resourceUsage().maxRSS };
 }

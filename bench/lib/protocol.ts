@@ -138,6 +138,8 @@ export interface IncrementalRunResult {
   runs: IncrementalRun[];
   /** Heap the memory holds between runs: heap used with it, minus without it (both after a full GC). */
   keptHeapBytes: number;
+  /** The same for memory outside the heap that Buffers and typed arrays hold (process.memoryUsage().arrayBuffers): the kept member bytes. */
+  keptBufferBytes?: number;
   maxRssKiB: number;
 }
 

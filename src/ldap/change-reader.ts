@@ -6,13 +6,12 @@ import { EntryValues, firstValue } from './entry-values.js';
 import { changedSince, MarkerWatch, type MarkerState, type Watermark } from './change-markers.js';
 import { pagedSearch, pagedSearchPages, readUser, userAttributes } from './directory-reader.js';
 import { groupAttributes, memberValues, readGroupEntry } from './group-entries.js';
-import { memberTextsAfter, pictureDigest } from './kept-read.js';
+import { memberTexts, pictureDigest } from './kept-read.js';
 import type { KnownUsers } from './known-users.js';
 import { uniqueIdConverter } from './ldap-id.js';
 import { eachAtOnce, readByDn, unique, type EntryContext } from './read-context.js';
 import { markerAttributes } from './vendors.js';
 import { entryKey, type DirectoryChanges, type KeptDirectory } from '../sync/kept-directory.js';
-import { keptBytesOf } from '../sync/kept-member-bytes.js';
 
 export interface ChangeReadInput {
   kept: KeptDirectory;
@@ -148,10 +147,8 @@ async function readCandidate(reading: Reading, candidate: Candidate): Promise<vo
     const raw = await memberValues(reading, asGroup, values, reading.stats);
     // Member values equal to a kept user's DN share its string, as after a full read (FullReadTracker); which user it is goes to the resolver.
     const memberUsers = new Int32Array(raw.length);
-    const users = reading.input.users;
-    const before = candidate.groupKey === undefined ? undefined : reading.input.kept.groups.get(candidate.groupKey)?.memberBytes;
-    const members = memberTextsAfter(raw, reading.sharedDns, users, memberUsers, before);
-    changes.groups.push({ group, members, version: watch.note(values), memberUsers, memberBytes: keptBytesOf(raw, memberUsers, users) });
+    const members = memberTexts(raw, reading.sharedDns, reading.input.users, memberUsers);
+    changes.groups.push({ group, members, version: watch.note(values), memberUsers, numbering: reading.input.users });
     if (candidate.groupKey !== undefined && candidate.groupKey !== entryKey(group.ldapId, group.dn)) changes.goneGroups.push(candidate.groupKey);
     return;
   }

@@ -9,24 +9,11 @@ import type { MarkerWatch } from './change-markers.js';
 import type { ReadTracking } from './read-context.js';
 import { markerAttributes, type ChangeMarker } from './vendors.js';
 import { entryKey, type KeptDirectory, type KeptUser, type MemberValue } from '../sync/kept-directory.js';
-import { keptBytesOf, keptValueAt, type KeptMemberBytes } from '../sync/kept-member-bytes.js';
+import type { KeptMemberUsers } from '../sync/kept-member-users.js';
 import type { DirectoryGroup, DirectorySnapshot, DirectoryUser, UnresolvedMember } from '../sync/snapshot.js';
 
 export function pictureDigest(picture: Buffer | undefined): string {
   return picture ? createHash('sha256').update(picture).digest('base64') : '';
-}
-
-/** One member value as memberTexts makes it; `found[k]` as there. */
-function memberText(raw: Buffer, k: number, shared: Map<string, string>, users?: KnownUsers, found?: Int32Array): MemberValue {
-  const user = users ? users.exact(raw) : -1;
-  if (found) found[k] = user;
-  if (user >= 0) return (users as KnownUsers).dnOf(user);
-  const text = decodeUtf8(raw);
-  if (text === null) return Buffer.from(raw);
-  const known = shared.get(text);
-  if (known !== undefined) return known;
-  shared.set(text, text);
-  return text;
 }
 
 /**
@@ -36,31 +23,17 @@ function memberText(raw: Buffer, k: number, shared: Map<string, string>, users?:
  * user (-1 for the others), so the member resolver need not look the value up again.
  */
 export function memberTexts(members: Buffer[], shared: Map<string, string>, users?: KnownUsers, found?: Int32Array): MemberValue[] {
-  return members.map((raw, k) => memberText(raw, k, shared, users, found));
-}
-
-/**
- * memberTexts for a group read again, the same texts and `found`: a value that is byte for byte one the group
- * held (`kept`, in about the same place) and named a user still known (so still at that DN) is that user,
- * without looking it up among every DN (kept-member-bytes.ts); the other values are looked up.
- */
-export function memberTextsAfter(members: Buffer[], shared: Map<string, string>, users: KnownUsers, found: Int32Array, kept: KeptMemberBytes | undefined): MemberValue[] {
-  if (!kept || kept.numbering !== users) return memberTexts(members, shared, users, found);
-  const texts: MemberValue[] = new Array(members.length);
-  let next = 0;
-  for (let k = 0; k < members.length; k++) {
-    const raw = members[k] as Buffer;
-    const j = keptValueAt(kept, next, raw);
-    const user = j < 0 ? -1 : (kept.users[j] as number);
-    if (j >= 0) next = j + 1;
-    if (user < 0 || !users.isKnown(user)) {
-      texts[k] = memberText(raw, k, shared, users, found);
-      continue;
-    }
-    found[k] = user;
-    texts[k] = users.dnOf(user);
-  }
-  return texts;
+  return members.map((raw, k) => {
+    const user = users ? users.exact(raw) : -1;
+    if (found) found[k] = user;
+    if (user >= 0) return (users as KnownUsers).dnOf(user);
+    const text = decodeUtf8(raw);
+    if (text === null) return Buffer.from(raw);
+    const known = shared.get(text);
+    if (known !== undefined) return known;
+    shared.set(text, text);
+    return text;
+  });
 }
 
 interface TrackedUser {
@@ -71,7 +44,7 @@ interface TrackedUser {
 interface TrackedGroup {
   version: string;
   members: MemberValue[];
-  memberBytes: KeptMemberBytes;
+  keptUsers: KeptMemberUsers;
 }
 
 /** A full read's ReadTracking: notes every entry's marker and keeps each group's member values. */
@@ -100,10 +73,10 @@ export class FullReadTracker implements ReadTracking {
   }
 
   group(group: DirectoryGroup, values: EntryValues, members: Buffer[]): void {
-    // Member values equal to a user's DN share its string; their bytes are kept for the next read of the group.
-    const found = new Int32Array(members.length);
-    const texts = memberTexts(members, this.shared, this.knownUsers, found);
-    this.groups.set(group, { version: this.watch.note(values), members: texts, memberBytes: keptBytesOf(members, found, this.knownUsers ?? null) });
+    // Member values equal to a user's DN share its string; which user each named is kept (kept-member-users.ts).
+    const users = new Int32Array(members.length);
+    const texts = memberTexts(members, this.shared, this.knownUsers, users);
+    this.groups.set(group, { version: this.watch.note(values), members: texts, keptUsers: { users, numbering: this.knownUsers ?? null } });
   }
 
   /**
@@ -126,8 +99,8 @@ export class FullReadTracker implements ReadTracking {
     }
     for (const group of snapshot.groups) {
       const tracked = this.groups.get(group);
-      const memberBytes = tracked ? { memberBytes: tracked.memberBytes } : {};
-      kept.groups.set(entryKey(group.ldapId, group.dn), { group, members: tracked?.members ?? [], unresolved: unresolved.get(group.dn) ?? [], version: tracked?.version ?? '', ...memberBytes });
+      const keptUsers = tracked ? { keptUsers: tracked.keptUsers } : {};
+      kept.groups.set(entryKey(group.ldapId, group.dn), { group, members: tracked?.members ?? [], unresolved: unresolved.get(group.dn) ?? [], version: tracked?.version ?? '', ...keptUsers });
     }
     if (kept.users.size !== snapshot.users.length || kept.groups.size !== snapshot.groups.length) return null;
     return kept;

@@ -2,22 +2,22 @@
 // "How a run works", step 5). Pure: the resolving is in src/ldap/group-resolution.ts.
 import type { KeptDirectory, KeptGroup, MemberValue, MergeOutcome } from './kept-directory.js';
 
-/** The table of known users that numbered KeptMemberBytes.users, after this run's merge (src/ldap/known-users.ts). */
+/** The table of known users that numbered KeptMemberUsers.users, after this run's merge (src/ldap/known-users.ts). */
 export interface KnownUserIndexes {
   isKnown(user: number): boolean;
 }
 
 /**
  * Whether a member value of the group names a touched DN. A value that named a
- * user still known (its index in the group's kept bytes, numbered by `known`)
+ * user still known (KeptGroup.keptUsers, numbered by `known`)
  * cannot: every touched DN's user was forgotten by the merge (updateKnownUsers),
  * so that value is not even read, which for most of a million values saves two
  * waits for memory (its string, a map of every DN).
  */
 function namesAny(group: KeptGroup, names: (value: MemberValue) => boolean, known: KnownUserIndexes | undefined): boolean {
-  const bytes = group.memberBytes;
-  if (!known || bytes?.numbering !== known || bytes.users.length !== group.members.length) return group.members.some(names);
-  const users = bytes.users;
+  const kept = group.keptUsers;
+  if (!known || kept?.numbering !== known || kept.users.length !== group.members.length) return group.members.some(names);
+  const users = kept.users;
   for (let k = 0; k < users.length; k++) {
     const user = users[k] as number;
     if (user >= 0 && known.isKnown(user)) continue;

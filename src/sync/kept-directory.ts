@@ -4,7 +4,7 @@
 // merged into it by unique id and the same plan() runs over the result, so an
 // incremental run plans from exactly what a full read would have returned.
 // Pure: the LDAP reading is in src/ldap/change-reader.ts.
-import type { KeptMemberBytes } from './kept-member-bytes.js';
+import type { KeptMemberUsers } from './kept-member-users.js';
 import type { DirectoryGroup, DirectorySnapshot, DirectoryUser, UnresolvedMember } from './snapshot.js';
 
 /** A member value as read: text, or the raw bytes when it is not UTF-8 (the resolver reports those). */
@@ -29,8 +29,8 @@ export interface KeptGroup {
   /** The members of this group that did not resolve. */
   unresolved: UnresolvedMember[];
   version: string;
-  /** `members` as bytes, for the next read of the group (kept-member-bytes.ts). */
-  memberBytes?: KeptMemberBytes;
+  /** Which known user each of `members` named when read (kept-member-users.ts). */
+  keptUsers?: KeptMemberUsers;
 }
 
 export interface KeptDirectory {
@@ -53,7 +53,8 @@ export interface ReadGroup {
   version: string;
   /** Per member value, the known user whose DN it is exactly, -1 when none (src/ldap/known-users.ts): the resolver need not look it up again. */
   memberUsers?: Int32Array;
-  memberBytes?: KeptMemberBytes;
+  /** The table of known users that numbered `memberUsers`. */
+  numbering?: object;
 }
 
 /** What an incremental run found in the directory (src/ldap/change-reader.ts). */
@@ -187,7 +188,8 @@ function mergeGroups(kept: KeptDirectory, changes: DirectoryChanges, outcome: Me
       outcome.touchedDns.add(read.group.dn);
     }
     // Resolved below, with every group and user known (resolveKeptGroups).
-    const group: KeptGroup = { group: read.group, members: read.members, unresolved: [], version: read.version, ...(read.memberBytes ? { memberBytes: read.memberBytes } : {}) };
+    const keptUsers = read.memberUsers && read.numbering ? { keptUsers: { users: read.memberUsers, numbering: read.numbering } } : {};
+    const group: KeptGroup = { group: read.group, members: read.members, unresolved: [], version: read.version, ...keptUsers };
     kept.groups.set(key, group);
     outcome.readGroups.push(group);
     if (read.memberUsers) outcome.memberUsers.set(group, read.memberUsers);
