@@ -1,34 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BerWriter, MessageParser, type SearchEntry } from 'ldapts';
+import { MessageParser, type SearchEntry } from 'ldapts';
 import { ALL_ATTRIBUTES_AS_BUFFERS } from '../../src/ldap/entry-values.js';
 import { parseSearchEntry } from '../../src/ldap/entry-parser.js';
+import { searchEntryMessage, type EntryAttributes } from '../support/ber-entry.js';
 
-type Attributes = [string, Buffer[] | null][];
 
-/** A SearchEntry message (id 7), BER-encoded as a server sends it; an attribute with null values has no SET at all. */
-function entryMessage(dn: string, attributes: Attributes): Buffer {
-  const writer = new BerWriter();
-  writer.startSequence();
-  writer.writeInt(7);
-  writer.startSequence(0x64);
-  writer.writeString(dn);
-  writer.startSequence();
-  for (const [type, values] of attributes) {
-    writer.startSequence();
-    writer.writeString(type);
-    if (values) {
-      writer.startSequence(0x31);
-      for (const value of values) writer.writeBuffer(value, 0x04);
-      writer.endSequence();
-    }
-    writer.endSequence();
-  }
-  writer.endSequence();
-  writer.endSequence();
-  writer.endSequence();
-  return writer.buffer;
-}
 
 function parsed(message: Buffer, explicitBufferAttributes: string[]): SearchEntry {
   const parser = new MessageParser();
@@ -58,12 +35,12 @@ const SIZES = [0, 1, 5, 127, 128, 300, 70_000];
 test('entries read by entry-parser.ts become the objects ldapts makes of them, whatever their shape', () => {
   const pick = random(17);
   for (let round = 0; round < 300; round++) {
-    const attributes: Attributes = Array.from({ length: pick(6) }, () => {
+    const attributes: EntryAttributes = Array.from({ length: pick(6) }, () => {
       const count = pick(5) === 0 ? null : pick(4);
       const values = count === null ? null : Array.from({ length: count }, () => Buffer.from(Array.from({ length: SIZES[pick(SIZES.length)] as number }, () => pick(256))));
       return [TYPES[pick(TYPES.length)] as string, values];
     });
-    const message = entryMessage(DNS[pick(DNS.length)] as string, attributes);
+    const message = searchEntryMessage(DNS[pick(DNS.length)] as string, attributes);
     const requested = [...new Set([...attributes.map(([type]) => type), 'telephoneNumber', 'Mail'])].filter(() => pick(3) > 0);
     const everyType = attributes.map(([type]) => type);
     const made = parsed(message, ALL_ATTRIBUTES_AS_BUFFERS).toObject(requested, ALL_ATTRIBUTES_AS_BUFFERS);
@@ -72,7 +49,7 @@ test('entries read by entry-parser.ts become the objects ldapts makes of them, w
 });
 
 test('an entry of another shape is left to ldapts', () => {
-  const message = entryMessage('uid=a,dc=x', [['cn', [Buffer.from('a')]]]);
+  const message = searchEntryMessage('uid=a,dc=x', [['cn', [Buffer.from('a')]]]);
   // The value's tag made an INTEGER (0x02): not a plain entry.
   const odd = Buffer.from(message);
   odd[odd.length - 3] = 0x02;

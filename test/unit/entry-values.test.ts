@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BerWriter, MessageParser, type Entry, type SearchEntry } from 'ldapts';
+import { MessageParser, type Entry, type SearchEntry } from 'ldapts';
+import { searchEntryMessage } from '../support/ber-entry.js';
 import { ALL_ATTRIBUTES_AS_BUFFERS, EntryValues, firstValue } from '../../src/ldap/entry-values.js';
 
 const entries: Entry[] = [
@@ -42,26 +43,9 @@ test('an entry answering a search for every attribute as Buffers is not decoded 
   assert.deepEqual(decoded(parsedEntry([['cn', ['é']]], ['cn'])), ['é']);
 });
 
-/** A SearchEntry message (id 7) with these attributes, BER-encoded as a server sends it. */
+/** A SearchEntry message (id 7) with these attributes. */
 function entryMessage(attributes: [string, string[]][]): Buffer {
-  const writer = new BerWriter();
-  writer.startSequence();
-  writer.writeInt(7);
-  writer.startSequence(0x64);
-  writer.writeString('uid=a,dc=x');
-  writer.startSequence();
-  for (const [type, values] of attributes) {
-    writer.startSequence();
-    writer.writeString(type);
-    writer.startSequence(0x31);
-    for (const value of values) writer.writeString(value);
-    writer.endSequence();
-    writer.endSequence();
-  }
-  writer.endSequence();
-  writer.endSequence();
-  writer.endSequence();
-  return writer.buffer;
+  return searchEntryMessage('uid=a,dc=x', attributes);
 }
 
 test('an entry answering a search for every attribute as Buffers becomes the object ldapts makes of it', () => {

@@ -1,27 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BerWriter, MessageParser, type SearchEntry } from 'ldapts';
+import { MessageParser, type SearchEntry } from 'ldapts';
 import { elementLength } from '../../src/ldap/message-chunks.js';
 import { ALL_ATTRIBUTES_AS_BUFFERS } from '../../src/ldap/entry-values.js';
+import { searchEntryMessage } from '../support/ber-entry.js';
 
-/** A SearchEntry message (id 7) for `dn` with `values` of `member`, BER-encoded as a server sends it. */
+/** A SearchEntry message (id 7) for `dn` with `values` of `member`. */
 function entryMessage(dn: string, values: string[]): Buffer {
-  const writer = new BerWriter();
-  writer.startSequence();
-  writer.writeInt(7);
-  writer.startSequence(0x64);
-  writer.writeString(dn);
-  writer.startSequence();
-  writer.startSequence();
-  writer.writeString('member');
-  writer.startSequence(0x31);
-  for (const value of values) writer.writeString(value);
-  writer.endSequence();
-  writer.endSequence();
-  writer.endSequence();
-  writer.endSequence();
-  writer.endSequence();
-  return writer.buffer;
+  return searchEntryMessage(dn, [['member', values]]);
 }
 
 const DETAILS = new Map([['7', { message: { explicitBufferAttributes: ALL_ATTRIBUTES_AS_BUFFERS } }]]) as never;
