@@ -148,7 +148,7 @@ async function readCandidate(reading: Reading, candidate: Candidate): Promise<vo
     // Member values equal to a kept user's DN share its string, as after a full read (FullReadTracker); which user it is goes to the resolver.
     const memberUsers = new Int32Array(raw.length);
     const members = memberTexts(raw, reading.sharedDns, reading.input.users, memberUsers);
-    changes.groups.push({ group, members, version: watch.note(values), memberUsers, numbering: reading.input.users });
+    changes.groups.push({ group, members, version: watch.note(values), keptUsers: { users: memberUsers, numbering: reading.input.users } });
     if (candidate.groupKey !== undefined && candidate.groupKey !== entryKey(group.ldapId, group.dn)) changes.goneGroups.push(candidate.groupKey);
     return;
   }

@@ -51,7 +51,7 @@ function groupsNamingOthers(kept: KeptDirectory, users: KnownUsers): KeptGroup[]
 /**
  * A group's member values as a full read resolves them (classifyMembers, then
  * the resolver), each looked up once: `found` is what the read found
- * (ReadGroup.memberUsers), before the merge. A value it found no known user
+ * (ReadGroup.keptUsers), before the merge. A value it found no known user
  * for, or one forgotten since, may name a user the merge added or renamed: it
  * is looked up by its text, as the values of the groups not read this run.
  */

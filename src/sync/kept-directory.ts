@@ -52,9 +52,7 @@ export interface ReadGroup {
   members: MemberValue[];
   version: string;
   /** Per member value, the known user whose DN it is exactly, -1 when none (src/ldap/known-users.ts): the resolver need not look it up again. */
-  memberUsers?: Int32Array;
-  /** The table of known users that numbered `memberUsers`. */
-  numbering?: object;
+  keptUsers?: KeptMemberUsers;
 }
 
 /** What an incremental run found in the directory (src/ldap/change-reader.ts). */
@@ -80,7 +78,7 @@ export interface MergeOutcome {
   touchedDns: Set<string>;
   /** Groups read this run whose content changed, or new: resolved again whatever their members. */
   readGroups: KeptGroup[];
-  /** Their member values' known users (ReadGroup.memberUsers), when the reader found them. */
+  /** Their member values' known users (ReadGroup.keptUsers), when the reader found them. */
   memberUsers: Map<KeptGroup, Int32Array>;
 }
 
@@ -188,11 +186,11 @@ function mergeGroups(kept: KeptDirectory, changes: DirectoryChanges, outcome: Me
       outcome.touchedDns.add(read.group.dn);
     }
     // Resolved below, with every group and user known (resolveKeptGroups).
-    const keptUsers = read.memberUsers && read.numbering ? { keptUsers: { users: read.memberUsers, numbering: read.numbering } } : {};
+    const keptUsers = read.keptUsers ? { keptUsers: read.keptUsers } : {};
     const group: KeptGroup = { group: read.group, members: read.members, unresolved: [], version: read.version, ...keptUsers };
     kept.groups.set(key, group);
     outcome.readGroups.push(group);
-    if (read.memberUsers) outcome.memberUsers.set(group, read.memberUsers);
+    if (read.keptUsers) outcome.memberUsers.set(group, read.keptUsers.users);
   }
   const read = new Set(readKeys.map((r) => r.key));
   removeGone(kept.groups, [...changes.goneGroups, ...replaced], read, (g) => g.group.dn, outcome, 'groups');
