@@ -16,6 +16,7 @@ import { usersWaitingWithPictures, withPictures } from '../ldap/waiting-pictures
 import type { Logger } from '../log/logger.js';
 import { entryKey, mergeChanges, snapshotOfKept } from '../sync/kept-directory.js';
 import type { UserChanges } from '../sync/touched-users.js';
+import { bookToKeep } from '../sync/user-book.js';
 import { checkUsn, chooseMode, type FullRunReason, type RunMode } from '../sync/run-mode.js';
 import type { DirectorySnapshot, DirectoryUser } from '../sync/snapshot.js';
 import type { SyncPlan } from '../sync/types.js';
@@ -100,7 +101,7 @@ async function fullRead(client: Client, config: ReadSettings, log: Logger, reaso
     memory.settingsHash = settingsHash(config);
     memory.lastPlan = plan ? planEcho(plan) : null;
     memory.plannedMembers = plan?.groupMembers ?? null;
-    memory.userBook = plan?.userBook ?? null;
+    memory.userBook = plan?.userBook ? bookToKeep(plan.userBook) : null;
     memory.normalized.clear();
     memory.kept = kept;
     memory.knownUsers = kept ? (tracker.knownUsers ?? null) : null;

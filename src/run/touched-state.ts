@@ -12,10 +12,10 @@ import { screenGroups } from '../sync/plan-groups.js';
 import { expandNestedGroups } from '../sync/nested-groups.js';
 import type { KeptUser } from '../sync/kept-directory.js';
 import { adminChanges, TouchedSelection, type UserChanges } from '../sync/touched-users.js';
-import type { UserBook } from '../sync/types.js';
 import type { DirectorySnapshot } from '../sync/snapshot.js';
-import type { CurrentState, CurrentUser, PlanOptions, SyncPlan, UserKeys } from '../sync/types.js';
+import type { CurrentState, CurrentUser, PlanOptions, SyncPlan, UserBook, UserKeys } from '../sync/types.js';
 import { failsAs } from './fails-as.js';
+import { nfc } from '../text/go-text.js';
 import type { SyncMemory } from './sync-memory.js';
 
 /** The state to plan from, and its plan (undefined for any other state: one read again by write() is planned whole). */
@@ -74,8 +74,9 @@ export function touchedContext(memory: SyncMemory | undefined, changes: TouchedC
  * (touched-users.ts), every group, no membership.
  */
 async function readTouched(db: PocketIdDatabase, scope: StateScope, snapshot: DirectorySnapshot, context: TouchedContext, options: PlanOptions) {
-  // Which users the admin flag goes to now: only the groups' own entries decide it, not their rows.
-  const admins = screenGroups(expandNestedGroups(snapshot.groups), [], options, []).adminUsernames;
+  // Which users the admin flag goes to now: only the admin groups' own entries decide it, not their rows.
+  const named = (g: { name: string }) => options.adminGroupName !== '' && nfc(g.name) === options.adminGroupName;
+  const admins = screenGroups(expandNestedGroups(snapshot.groups).filter(named), [], options, []).adminUsernames;
   const seeds = { changes: context.changes, skippedKeys: context.book.skippedKeys, adminNames: adminChanges(context.book.admins, admins) };
   const selection = new TouchedSelection(context.kept, seeds);
   const users = async (read: (keys: UserKeys) => Promise<CurrentUser[]>) => {
