@@ -13,7 +13,8 @@ import type { DirectoryGroup, DirectorySnapshot, DirectoryUser } from '../../src
 import { adminChanges, TouchedSelection } from '../../src/sync/touched-users.js';
 import { checkDeletionGuard } from '../../src/sync/deletion-guard.js';
 import { checkReEnableGuard, type ReEnableFacts } from '../../src/sync/reenable-guard.js';
-import type { CurrentState, CurrentUser, PlanOptions, SyncPlan, UserBook, UserKeys } from '../../src/sync/types.js';
+import { UserBook, type CurrentState, type CurrentUser, type PlanOptions, type Skip, type SyncPlan, type UserKeys } from '../../src/sync/types.js';
+import { untouchedClaimSkips } from '../../src/sync/plan-touched.js';
 import { afterApply } from '../support/after-apply.js';
 import { directoryUser } from '../support/directory-user.js';
 
@@ -105,6 +106,15 @@ function touchedPlan(snapshot: DirectorySnapshot, before: DirectoryUser[], state
   const touched = { entries: selection.inOrder(snapshot.users), dns, book };
   return { touched: stagePlan(snapshot, lean, options, newId, touched).finish(state.memberships), planned: touched.entries.length, lean };
 }
+
+test('the last plan\'s claim skips are repeated for the user entries not planned, and only for them', () => {
+  const skip = (dn: string): Skip => ({ kind: 'claim', dn, reason: 'claim-too-long', message: `a claim of ${dn}` });
+  const [kept, planned, renamed, grouped] = ['uid=kept', 'uid=planned', 'uid=old-name', 'cn=team'].map(skip) as Skip[];
+  const book = new UserBook({ ids: [], indexByUsername: new Map(), others: new Set() }, new Set(), [], [kept, planned, renamed, grouped] as Skip[]);
+  const touched = { entries: [directoryUser('planned', { dn: 'uid=planned' })], dns: new Set(['uid=old-name']), book };
+  const groups: DirectoryGroup[] = [{ dn: 'cn=team', ldapId: 'g', name: 'team', memberUsernames: [] }];
+  assert.deepEqual(untouchedClaimSkips(touched, groups), [kept]);
+});
 
 const GUARD = { kind: 'count', value: 1 } as const;
 const FACTS: ReEnableFacts = { disabledAccounts: false, flagAttributes: [], entriesWithFlag: 0, adminGroupName: 'admins', memberAttribute: 'member', bindDn: 'cn=reader' };
