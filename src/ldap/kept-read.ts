@@ -2,9 +2,9 @@
 // (src/sync/kept-directory.ts): each entry's version, its picture's digest,
 // and each group's member values as text.
 import { createHash } from 'node:crypto';
-import { decodeUtf8 } from '../text/go-text.js';
 import type { EntryValues } from './entry-values.js';
 import type { KnownUsers } from './known-users.js';
+import { sharedText } from './kept-members.js';
 import type { MarkerWatch } from './change-markers.js';
 import type { ReadTracking } from './read-context.js';
 import { markerAttributes, type ChangeMarker } from './vendors.js';
@@ -26,13 +26,7 @@ export function memberTexts(members: Buffer[], shared: Map<string, string>, user
   return members.map((raw, k) => {
     const user = users ? users.exact(raw) : -1;
     if (found) found[k] = user;
-    if (user >= 0) return (users as KnownUsers).dnOf(user);
-    const text = decodeUtf8(raw);
-    if (text === null) return Buffer.from(raw);
-    const known = shared.get(text);
-    if (known !== undefined) return known;
-    shared.set(text, text);
-    return text;
+    return user >= 0 ? (users as KnownUsers).dnOf(user) : sharedText(raw, shared);
   });
 }
 

@@ -45,11 +45,12 @@ export async function eachAtOnce<T>(items: T[], each: (item: T) => Promise<void>
 /**
  * One entry by DN, if it still matches `filter`; undefined when it does not or
  * no longer exists (deleted or renamed since it was seen). Any other error
- * fails the run, naming `what` was read.
+ * fails the run, naming `what` was read. `asBuffers`: MANY_VALUES_PACKED
+ * for a group whose members are compared with a kept copy (kept-members.ts).
  */
-export async function readByDn(client: Client, dn: string, filter: string, attributes: string[], what: string): Promise<Entry | undefined> {
+export async function readByDn(client: Client, dn: string, filter: string, attributes: string[], what: string, asBuffers = ALL_ATTRIBUTES_AS_BUFFERS): Promise<Entry | undefined> {
   try {
-    const { searchEntries } = await client.search(dn, { scope: 'base', derefAliases: 'never', filter, attributes, explicitBufferAttributes: ALL_ATTRIBUTES_AS_BUFFERS });
+    const { searchEntries } = await client.search(dn, { scope: 'base', derefAliases: 'never', filter, attributes, explicitBufferAttributes: asBuffers });
     return searchEntries[0];
   } catch (error) {
     if (error instanceof NoSuchObjectError) return undefined;
