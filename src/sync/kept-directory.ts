@@ -74,6 +74,8 @@ export interface MergeOutcome {
   removed: { users: number; groups: number };
   /** Users added or changed, as read (with their picture): the picture step looks at these only. */
   changedUsers: DirectoryUser[];
+  /** Keys (entryKey) of the users removed. */
+  removedUsers: string[];
   /** DNs (old and new) whose meaning as a member value may have changed. */
   touchedDns: Set<string>;
   /** Groups read this run whose content changed, or new: resolved again whatever their members. */
@@ -166,6 +168,7 @@ function removeGone<T>(entries: Map<string, T>, gone: string[], read: Set<string
     const before = entries.get(key);
     if (!before || read.has(key)) continue;
     outcome.removed[kind] += 1;
+    if (kind === 'users') outcome.removedUsers.push(key);
     outcome.touchedDns.add(dnOf(before));
     entries.delete(key);
   }
@@ -210,6 +213,7 @@ export function mergeChanges(kept: KeptDirectory, changes: DirectoryChanges): Me
     changed: { users: 0, groups: 0 },
     removed: { users: 0, groups: 0 },
     changedUsers: [],
+    removedUsers: [],
     touchedDns: new Set(changes.otherDns),
     readGroups: [],
     memberUsers: new Map(),
@@ -227,6 +231,7 @@ export function foldOutcome(into: MergeOutcome, more: MergeOutcome): void {
     into.removed[kind] += more.removed[kind];
   }
   into.changedUsers.push(...more.changedUsers);
+  into.removedUsers.push(...more.removedUsers);
   for (const dn of more.touchedDns) into.touchedDns.add(dn);
   into.readGroups.push(...more.readGroups);
   for (const [group, users] of more.memberUsers) into.memberUsers.set(group, users);
