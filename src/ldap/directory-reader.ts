@@ -240,8 +240,9 @@ async function completeMembers(context: ReadContext, pending: PendingGroup[]): P
     if (!pendingGroup.resolved) {
       const { entry, values } = pendingGroup;
       const members = await memberValuesAsRead(context, entry, values, stats);
-      tracking?.group(group, values, members);
-      resolver.addGroup(group, classifyMembers(groupDns, group, members));
+      // The tracker looks the values up among the same users: with no member groups told apart, the resolver takes its answers.
+      const found = tracking?.group(group, values, members);
+      resolver.addGroup(group, classifyMembers(groupDns, group, members), groupDns ? undefined : found);
     }
     groups.push(group);
   }

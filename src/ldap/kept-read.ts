@@ -67,18 +67,19 @@ export class FullReadTracker implements ReadTracking {
     this.knownUsers = users;
   }
 
-  group(group: DirectoryGroup, values: EntryValues, members: Buffer[] | PackedValues): void {
+  group(group: DirectoryGroup, values: EntryValues, members: Buffer[] | PackedValues): Int32Array | undefined {
     // Member values equal to a user's DN share its string; which user each named is kept (kept-member-users.ts).
     const version = this.watch.note(values);
     if (this.knownUsers) {
       const read = keptMemberTexts(members, undefined, this.knownUsers, this.shared);
       this.groups.set(group, { version, members: read.members, keptUsers: { users: read.found, numbering: this.knownUsers } });
-      return;
+      return read.found;
     }
     const all = members instanceof PackedValues ? members.all() : members;
     const users = new Int32Array(all.length);
     const texts = memberTexts(all, this.shared, undefined, users);
     this.groups.set(group, { version, members: texts, keptUsers: { users, numbering: null } });
+    return undefined;
   }
 
   /**

@@ -21,7 +21,8 @@ export interface ReadTracking {
   user(user: DirectoryUser, values: EntryValues, hasAccountFlag: boolean): void;
   /** Once every user is read: the users member values may name, as the member resolver knows them (kept for the next runs). */
   usersRead(users: KnownUsers): void;
-  group(group: DirectoryGroup, values: EntryValues, members: Buffer[] | PackedValues): void;
+  /** Returns the known user each member value names (-1 for none) when it looked them up: the resolver need not again. */
+  group(group: DirectoryGroup, values: EntryValues, members: Buffer[] | PackedValues): Int32Array | undefined;
 }
 
 /** What reading one entry needs: the connection, the settings and the log. */
