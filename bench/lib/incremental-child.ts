@@ -18,6 +18,7 @@ import { createLogger } from '../../src/log/logger.js';
 import { installDriverProbe } from './driver-probe.js';
 import { measureSync } from './measure-sync.js';
 import { installSearchRecorder, measureReadFloor, recordSearches } from './read-floor.js';
+import { profiledRun } from './run-profile.js';
 import type { SyncOptions } from '../../src/run/run-sync.js';
 import { createSyncMemory, type SyncMemory } from '../../src/run/sync-memory.js';
 import { AFTER_CHANGES, SCANS, type IncrementalRun, type IncrementalRunResult, type IncrementalScenario, type RunSpec } from './protocol.js';
@@ -58,7 +59,9 @@ async function runAll(spec: RunSpec, memory: SyncMemory): Promise<Pick<Increment
       await waitForChanges();
       waited = true;
     }
-    const { value: result, searches } = await recordSearches(() => measureSync(`${spec.label}-${scenario}`, config, log, driver, runOptions(memory, scenario)));
+    const { value: result, searches } = await recordSearches(() =>
+      profiledRun(spec.label, scenario, () => measureSync(`${spec.label}-${scenario}`, config, log, driver, runOptions(memory, scenario))),
+    );
     const rssAfterKiB = Math.round(process.memoryUsage().rss / 1024);
     const readFloor = await measureReadFloor({ url: config.ldap.url, dn: config.ldap.bindDn, password: config.ldap.bindPassword }, searches);
     runs.push({ scenario, result, rssAfterKiB, readFloor });

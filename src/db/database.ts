@@ -1,7 +1,7 @@
 import { SyncFailure } from '../sync/failure.js';
 import type { MembershipNeeds } from '../sync/membership-scope.js';
 import type { CredentialTables, RevokedCredentials } from './credential-revocation.js';
-import type { ClaimMappings, ClaimRemoval, ClaimWrite, CurrentState, GroupChange, Membership, NewClaim, NewGroup, NewUser, SyncPlan, UserChange } from '../sync/types.js';
+import type { ClaimMappings, ClaimRemoval, ClaimWrite, CurrentState, CurrentUser, GroupChange, Membership, NewClaim, NewGroup, NewUser, SyncPlan, UserChange, UserKeys } from '../sync/types.js';
 
 /** Whose custom claims a statement writes: users' (custom_claims.user_id) or groups' (user_group_id). */
 export type ClaimOwner = 'user' | 'group';
@@ -84,6 +84,12 @@ export interface WriteResult {
 /** What readCurrentState may leave out: without `memberships`, no user's (CurrentState.membershipScope empty; readMembershipsOf reads some). */
 export interface StateParts {
   memberships?: boolean;
+  /**
+   * Reads only some users (CurrentState.userScope): `choose` is handed a
+   * reader of rows by key and returns the rows it settled on, in the same
+   * snapshot as the groups (touched-users.ts decides which).
+   */
+  users?: (read: (keys: UserKeys) => Promise<CurrentUser[]>) => Promise<CurrentUser[]>;
 }
 
 /** The state as read ahead of a write (readState), and what the database needs to tell later whether it changed meanwhile. */

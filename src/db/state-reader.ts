@@ -1,7 +1,7 @@
 import { sql, type CompiledQuery, type Kysely } from 'kysely';
-import { batch } from './row-source.js';
+import { batch, type ColumnType } from './row-source.js';
 import type { StateParts } from './database.js';
-import type { ClaimMappings, CurrentState, CurrentUser } from '../sync/types.js';
+import type { ClaimMappings, CurrentState, CurrentUser, UserKeys } from '../sync/types.js';
 import { readOwnedClaims } from './claim-state.js';
 import type { PocketIdSchema } from './schema.js';
 import type { SqlDialect } from './sql-dialect.js';
@@ -42,27 +42,71 @@ export async function readCurrentState(
   dialect: SqlDialect,
   claims?: ClaimMappings,
   eachRow: EachRow = eachRowOf(db),
-  { memberships = true }: StateParts = {},
+  { memberships = true, users: chooseUsers }: StateParts = {},
 ): Promise<CurrentState> {
-  // The column order is what UserState.add reads.
-  const columns = db
-    .selectFrom('users as u')
-    .select(['u.id', 'u.username', 'u.email', 'u.first_name', 'u.last_name', 'u.display_name', 'u.is_admin', 'u.email_verified', 'u.disabled', 'u.ldap_id']);
+  const columns = userColumns(db);
   const users = memberships ? columns.select(dialect.groupIdsOf('u.id').as('group_ids')) : columns;
   const userState = new UserState();
-  // First and alone: SQLite's rows are stepped through between other work (sqlite-database.ts), and its one connection runs nothing else meanwhile.
-  await eachRow(users.compile(), (row) => userState.add(row));
-  const [groups, ownedClaims] = await Promise.all([
+  // Only some users (an incremental run's, by key): no memberships, and a count of every LDAP row.
+  if (chooseUsers) {
+    userState.users.push(...(await chooseUsers((keys) => readUsersByKey(db, dialect, keys))));
+  } else {
+    // First and alone: SQLite's rows are stepped through between other work (sqlite-database.ts), and its one connection runs nothing else meanwhile.
+    await eachRow(users.compile(), (row) => userState.add(row));
+  }
+  const [groups, ownedClaims, ldapUsers] = await Promise.all([
     db.selectFrom('user_groups').select(['id', 'name', 'friendly_name', 'ldap_id']).execute(),
     claims ? readOwnedClaims(db, dialect, claims) : undefined,
+    chooseUsers ? countLdapUsers(db) : undefined,
   ]);
   return {
     users: userState.users,
     memberships: userState.memberships,
-    ...(memberships ? {} : { membershipScope: new Set<string>() }),
+    ...(memberships && !chooseUsers ? {} : { membershipScope: new Set<string>() }),
+    ...(ldapUsers !== undefined ? { userScope: { ldapUsers } } : {}),
     groups: groups.map((g) => ({ id: g.id, ldapId: g.ldap_id, name: g.name, friendlyName: g.friendly_name })),
     ...(ownedClaims ? { claims: ownedClaims } : {}),
   };
+}
+
+/** The user columns the plan reads, in the order UserState.add reads them. */
+function userColumns(db: Kysely<PocketIdSchema>) {
+  return db
+    .selectFrom('users as u')
+    .select(['u.id', 'u.username', 'u.email', 'u.first_name', 'u.last_name', 'u.display_name', 'u.is_admin', 'u.email_verified', 'u.disabled', 'u.ldap_id']);
+}
+
+async function countLdapUsers(db: Kysely<PocketIdSchema>): Promise<number> {
+  const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<number | string | bigint>().as('n')).where('ldap_id', 'is not', null).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/**
+ * The user rows of some ldap_ids, usernames (the column compares them
+ * case-insensitively: citext, NOCASE) and emails, and with `admins` the LDAP
+ * rows with the admin flag: each by its unique index, except the admins (a
+ * scan of one column; few rows come back). A row found twice is listed once.
+ */
+export async function readUsersByKey(db: Kysely<PocketIdSchema>, dialect: SqlDialect, keys: UserKeys): Promise<CurrentUser[]> {
+  const state = new UserState();
+  const seen = new Set<string>();
+  const add = (rows: Record<string, unknown>[]) => {
+    for (const row of rows) {
+      const values = Object.values(row);
+      if (!seen.has(values[0] as string)) state.add(values);
+      seen.add(values[0] as string);
+    }
+  };
+  const list = (values: string[], type: ColumnType) => sql<string>`(SELECT v FROM ${dialect.rows(batch(values, [{ name: 'v', type, value: (v) => v }]))} AS list)`;
+  const byColumn = [['u.ldap_id', keys.ldapIds, 'text'], ['u.username', keys.usernames, 'citext'], ['u.email', keys.emails, 'text']] as const;
+  for (const [column, values, type] of byColumn) {
+    for (let from = 0; from < values.length; from += dialect.batchSize) {
+      add(await userColumns(db).where(column, 'in', list(values.slice(from, from + dialect.batchSize), type)).execute());
+    }
+  }
+  // A bare column: SQLite's is 0 or 1 and binds no boolean.
+  if (keys.admins) add(await userColumns(db).where(sql<boolean>`u.is_admin`).where('u.ldap_id', 'is not', null).execute());
+  return state.users;
 }
 
 /**

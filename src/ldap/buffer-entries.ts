@@ -19,6 +19,9 @@ class EveryAttribute extends Array<string> {
   }
 }
 export const ALL_ATTRIBUTES_AS_BUFFERS: string[] = new EveryAttribute();
+/** The same, and attributes of several values kept as PackedValues (packed-values.ts): the group reads. */
+export const MANY_VALUES_PACKED: string[] = new EveryAttribute();
+const asBuffers = (list: string[] | undefined) => list instanceof EveryAttribute;
 
 /**
  * ldapts's Attribute.parse also decodes every value to a string unless the
@@ -32,6 +35,7 @@ export const ALL_ATTRIBUTES_AS_BUFFERS: string[] = new EveryAttribute();
  * test/unit/entry-values.test.ts fails when ldapts no longer calls these hooks.
  */
 let parsingForBuffers = false;
+let packing = false;
 type Hooked = {
   _getMessageFromProtocolOperation(this: MessageParser, id: number, operation: number, reader: unknown, request?: { explicitBufferAttributes?: string[] }): unknown;
   _isBinaryType(this: Attribute): boolean;
@@ -41,11 +45,13 @@ const attributeHooks = Attribute.prototype as unknown as Hooked;
 const parseMessage = parserHooks._getMessageFromProtocolOperation;
 const isBinaryType = attributeHooks._isBinaryType;
 parserHooks._getMessageFromProtocolOperation = function (id, operation, reader, request) {
-  parsingForBuffers = request?.explicitBufferAttributes === ALL_ATTRIBUTES_AS_BUFFERS;
+  parsingForBuffers = asBuffers(request?.explicitBufferAttributes);
+  packing = request?.explicitBufferAttributes === MANY_VALUES_PACKED;
   try {
     return parseMessage.call(this, id, operation, reader, request);
   } finally {
     parsingForBuffers = false;
+    packing = false;
   }
 };
 attributeHooks._isBinaryType = function () {
@@ -63,7 +69,7 @@ const toObject = entryHooks.toObject;
 
 /** An entry answering such a search, read by entry-parser.ts; one of another shape is left to ldapts. */
 entryHooks.parseMessage = function (reader) {
-  const parsed = parsingForBuffers ? parseSearchEntry(reader.buffer, reader.offset, reader.size) : undefined;
+  const parsed = parsingForBuffers ? parseSearchEntry(reader.buffer, reader.offset, reader.size, packing) : undefined;
   if (parsed === undefined) return parseEntryMessage.call(this, reader);
   this.name = parsed.entry.dn as string;
   (this as SearchEntry & { [PARSED]?: ParsedEntry })[PARSED] = parsed;
@@ -97,11 +103,12 @@ const returned = (types: string[], name: string) => {
  * is looked for only when the name itself is missing.
  */
 entryHooks.toObject = function (requestAttributes, explicitBufferAttributes) {
-  if (explicitBufferAttributes !== ALL_ATTRIBUTES_AS_BUFFERS) return toObject.call(this, requestAttributes, explicitBufferAttributes);
+  if (!asBuffers(explicitBufferAttributes)) return toObject.call(this, requestAttributes, explicitBufferAttributes);
   const parsed = (this as SearchEntry & { [PARSED]?: ParsedEntry })[PARSED];
   const result = parsed?.entry ?? entryOf(this);
   for (const name of requestAttributes) {
-    if (typeof result[name] === 'undefined' && !returned(parsed?.types ?? this.attributes.map((a) => a.type), name)) result[name] = [];
+    // `in`, not typeof: packed values (packed-values.ts) would be made Buffers by reading them; no value is undefined.
+    if (!(name in result) && !returned(parsed?.types ?? this.attributes.map((a) => a.type), name)) result[name] = [];
   }
   return result;
 };

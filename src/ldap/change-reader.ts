@@ -2,11 +2,12 @@
 // the watermark, read again one by one; with a deletion scan, the ids of every
 // user and group too. Returns the changes for mergeChanges (src/sync/kept-directory.ts).
 import type { Entry } from 'ldapts';
-import { EntryValues, firstValue } from './entry-values.js';
+import { EntryValues, firstValue, MANY_VALUES_PACKED } from './entry-values.js';
 import { changedSince, MarkerWatch, type MarkerState, type Watermark } from './change-markers.js';
 import { pagedSearch, pagedSearchPages, readUser, userAttributes } from './directory-reader.js';
-import { groupAttributes, memberValues, readGroupEntry } from './group-entries.js';
-import { memberTexts, pictureDigest } from './kept-read.js';
+import { groupAttributes, memberValuesAsRead, readGroupEntry } from './group-entries.js';
+import { keptMemberTexts, type KeptValues } from './kept-members.js';
+import { pictureDigest } from './kept-read.js';
 import type { KnownUsers } from './known-users.js';
 import { uniqueIdConverter } from './ldap-id.js';
 import { eachAtOnce, readByDn, unique, type EntryContext } from './read-context.js';
@@ -119,10 +120,17 @@ async function scanIds(reading: Reading, kind: 'users' | 'groups'): Promise<void
   for (const key of (users ? input.kept.users : input.kept.groups).keys()) if (!seen.has(key)) gone.push(key);
 }
 
+/** The kept group's member values and users, when the users kept now numbered them (kept-members.ts). */
+function keptValues(input: ChangeReadInput, groupKey: string | undefined): KeptValues | undefined {
+  const kept = groupKey === undefined ? undefined : input.kept.groups.get(groupKey);
+  const users = kept?.keptUsers;
+  return kept && users && users.numbering === input.users && users.users.length === kept.members.length ? { members: kept.members, users: users.users } : undefined;
+}
+
 /** One entry by DN (readByDn), counted as read when it is there. */
-async function readOne(reading: Reading, dn: string, filter: string, attributes: string[]): Promise<Entry | undefined> {
+async function readOne(reading: Reading, dn: string, filter: string, attributes: string[], asBuffers?: string[]): Promise<Entry | undefined> {
   // Deleted or renamed since the scan (undefined): the deletion scan or the next run's change scan sees what became of it.
-  const entry = await readByDn(reading.client, dn, filter, attributes, 'changed entry');
+  const entry = await readByDn(reading.client, dn, filter, attributes, 'changed entry', asBuffers);
   if (entry) reading.result.entriesRead += 1;
   return entry;
 }
@@ -140,15 +148,14 @@ async function readCandidate(reading: Reading, candidate: Candidate): Promise<vo
     return;
   }
   if (candidate.userKey !== undefined) changes.goneUsers.push(candidate.userKey);
-  const asGroup = await readOne(reading, candidate.dn, settings.groupFilter, groupAttributes(settings, extra));
+  const asGroup = await readOne(reading, candidate.dn, settings.groupFilter, groupAttributes(settings, extra), MANY_VALUES_PACKED);
   if (asGroup) {
     const values = new EntryValues(asGroup);
     const group = await readGroupEntry(reading, asGroup, reading.groupId, values);
-    const raw = await memberValues(reading, asGroup, values, reading.stats);
+    const raw = await memberValuesAsRead(reading, asGroup, values, reading.stats);
     // Member values equal to a kept user's DN share its string, as after a full read (FullReadTracker); which user it is goes to the resolver.
-    const memberUsers = new Int32Array(raw.length);
-    const members = memberTexts(raw, reading.sharedDns, reading.input.users, memberUsers);
-    changes.groups.push({ group, members, version: watch.note(values), keptUsers: { users: memberUsers, numbering: reading.input.users } });
+    const { members, found } = keptMemberTexts(raw, keptValues(reading.input, candidate.groupKey), reading.input.users, reading.sharedDns);
+    changes.groups.push({ group, members, version: watch.note(values), keptUsers: { users: found, numbering: reading.input.users } });
     if (candidate.groupKey !== undefined && candidate.groupKey !== entryKey(group.ldapId, group.dn)) changes.goneGroups.push(candidate.groupKey);
     return;
   }

@@ -6,6 +6,7 @@
 // for 1.6 million values and 700,000 attributes at L. Anything not of that
 // plain shape returns undefined, and ldapts's own parser reads it as before.
 import type { Entry } from 'ldapts';
+import { PackedValues, setPacked } from './packed-values.js';
 
 const OCTET_STRING = 0x04;
 const SEQUENCE = 0x30;
@@ -63,24 +64,45 @@ function typeName(buffer: Buffer, start: number, end: number, hint: number): str
   return name;
 }
 
-/** The values of the SET at `at` that ends its attribute at `end`: one as itself, several as an array, none as []; undefined when malformed. */
-function values(buffer: Buffer, at: number, end: number): Buffer | Buffer[] | undefined {
+/** Bounds of the values of the SET last read by values(): start and end of value k at 2k, 2k+1 (grown as needed). */
+let bounds = new Int32Array(2048);
+
+/** An attribute with more than one value is packed when asked (PackedValues): a group's members. */
+export const PACK_AT_LEAST = 2;
+
+/**
+ * The values of the SET at `at` that ends its attribute at `end`: one as
+ * itself, several as an array, none as []; with `pack`, PACK_AT_LEAST or more
+ * as PackedValues. Undefined when malformed.
+ */
+function values(buffer: Buffer, at: number, end: number, pack: boolean): Buffer | Buffer[] | PackedValues | undefined {
   if (at === end) return [];
   if (!header(buffer, at, end, SET) || contentEnd !== end) return undefined;
-  let first: Buffer | undefined;
-  let all: Buffer[] | undefined;
+  let count = 0;
   for (let pos = contentStart; pos < end; pos = contentEnd) {
     if (!header(buffer, pos, end, OCTET_STRING)) return undefined;
-    const value = buffer.subarray(contentStart, contentEnd);
-    if (first === undefined) first = value;
-    else if (all === undefined) all = [first, value];
-    else all.push(value);
+    if (2 * count + 2 > bounds.length) {
+      const larger = new Int32Array(bounds.length * 2);
+      larger.set(bounds);
+      bounds = larger;
+    }
+    bounds[2 * count] = contentStart;
+    bounds[2 * count + 1] = contentEnd;
+    count += 1;
   }
-  return all ?? first ?? [];
+  if (pack && count >= PACK_AT_LEAST) return new PackedValues(buffer, bounds.slice(0, 2 * count), count);
+  if (count === 1) return buffer.subarray(bounds[0], bounds[1]);
+  const all = new Array<Buffer>(count);
+  for (let k = 0; k < count; k++) all[k] = buffer.subarray(bounds[2 * k], bounds[2 * k + 1]);
+  return all;
 }
 
-/** The entry whose objectName starts at `at` in a message ending at `end`; undefined when it is not of the plain shape. */
-export function parseSearchEntry(buffer: Buffer, at: number, end: number): ParsedEntry | undefined {
+/**
+ * The entry whose objectName starts at `at` in a message ending at `end`;
+ * undefined when it is not of the plain shape. With `pack`, attributes of
+ * several values are set as PackedValues (packed-values.ts).
+ */
+export function parseSearchEntry(buffer: Buffer, at: number, end: number, pack = false): ParsedEntry | undefined {
   if (!header(buffer, at, end, OCTET_STRING)) return undefined;
   const entry: Entry = { dn: buffer.toString('utf8', contentStart, contentEnd) };
   if (!header(buffer, contentEnd, end, SEQUENCE)) return undefined;
@@ -91,9 +113,10 @@ export function parseSearchEntry(buffer: Buffer, at: number, end: number): Parse
     const attributeEnd = contentEnd;
     if (!header(buffer, contentStart, attributeEnd, OCTET_STRING)) return undefined;
     const type = typeName(buffer, contentStart, contentEnd, types.length);
-    const read = values(buffer, contentEnd, attributeEnd);
+    const read = values(buffer, contentEnd, attributeEnd, pack);
     if (read === undefined) return undefined;
-    entry[type] = read;
+    if (read instanceof PackedValues) setPacked(entry, type, read);
+    else entry[type] = read;
     types.push(type);
     pos = attributeEnd;
   }

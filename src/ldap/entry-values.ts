@@ -1,8 +1,9 @@
 import type { Entry } from 'ldapts';
-import { ALL_ATTRIBUTES_AS_BUFFERS } from './buffer-entries.js';
+import { ALL_ATTRIBUTES_AS_BUFFERS, MANY_VALUES_PACKED } from './buffer-entries.js';
+import { packedOf, PackedValues } from './packed-values.js';
 
 // Where ldapts's search entries are parsed for the reader (ALL_ATTRIBUTES_AS_BUFFERS, the hooks on ldapts).
-export { ALL_ATTRIBUTES_AS_BUFFERS };
+export { ALL_ATTRIBUTES_AS_BUFFERS, MANY_VALUES_PACKED };
 
 const asBuffer = (value: Buffer | string): Buffer => (Buffer.isBuffer(value) ? value : Buffer.from(value, 'utf8'));
 
@@ -55,23 +56,32 @@ function firstOf(value: Entry[string] | undefined): Buffer | undefined {
  * makes 100,000 of these, and first() of a single value allocates nothing.
  */
 export class EntryValues {
-  private readonly byName = new Map<string, Entry[string]>();
+  private readonly byName = new Map<string, Entry[string] | PackedValues>();
 
   constructor(entry: Entry) {
+    const packed = packedOf(entry);
     for (const key in entry) {
-      if (key !== 'dn') this.byName.set(attributeName(key), entry[key] as Entry[string]);
+      if (key !== 'dn') this.byName.set(attributeName(key), packed?.[key] ?? (entry[key] as Entry[string]));
     }
   }
 
   all(attribute: string): Buffer[] {
     if (attribute === '') return [];
     const value = this.byName.get(askedName(attribute));
-    return value === undefined ? [] : valuesAsBuffers(value);
+    return value === undefined ? [] : value instanceof PackedValues ? value.all() : valuesAsBuffers(value);
+  }
+
+  /** The values of `attribute` when the entry holds them packed (MANY_VALUES_PACKED), without a Buffer for each. */
+  packed(attribute: string): PackedValues | undefined {
+    const value = attribute === '' ? undefined : this.byName.get(askedName(attribute));
+    return value instanceof PackedValues ? value : undefined;
   }
 
   /** The first value, like go-ldap's GetAttributeValue. */
   first(attribute: string): Buffer | undefined {
-    return attribute === '' ? undefined : firstOf(this.byName.get(askedName(attribute)));
+    if (attribute === '') return undefined;
+    const value = this.byName.get(askedName(attribute));
+    return value instanceof PackedValues ? value.at(0) : firstOf(value);
   }
 }
 

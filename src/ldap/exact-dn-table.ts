@@ -82,10 +82,10 @@ export class ExactDnIndex {
     this.sharedTail = entry === 0 ? length : this.tailInCommon(entry);
   }
 
-  /** The value of the DN whose bytes are exactly `raw`, -1 when there is none. */
-  get(raw: Uint8Array): number {
+  /** The value of the DN whose bytes are exactly raw[from, to) (all of `raw` by default), -1 when there is none. */
+  get(raw: Uint8Array, from = 0, to = raw.length): number {
     this.index();
-    const at = this.find(raw, 0, raw.length, hashBytes(raw, 0, raw.length, this.ignoredTail ?? 0));
+    const at = this.find(raw, from, to, hashBytes(raw, from, to, this.ignoredTail ?? 0));
     return at === EMPTY ? EMPTY : (this.slots[at + 2] as number);
   }
 

@@ -6,6 +6,7 @@ import { decodeUtf8 } from '../text/go-text.js';
 import { normalizeDN } from './dn.js';
 import type { EntryValues } from './entry-values.js';
 import type { MemberResolver } from './member-resolver.js';
+import { PackedValues } from './packed-values.js';
 import { completeRangedValues, rangeRequest } from './range.js';
 import { claimAttributes, readClaimValues } from './claim-reader.js';
 import { textReader, unique, type EntryContext } from './read-context.js';
@@ -42,12 +43,18 @@ export function groupOf(context: EntryContext, entry: Entry, groupId: (bytes: Ui
 
 /** A group's member values, ranges followed (range.ts). */
 export async function memberValues(context: EntryContext, entry: Entry, values: EntryValues, stats: Pick<DirectorySnapshot['stats'], 'rangeRequests'>): Promise<Buffer[]> {
+  const read = await memberValuesAsRead(context, entry, values, stats);
+  return read instanceof PackedValues ? read.all() : read;
+}
+
+/** memberValues, packed when the entry holds them so (read with MANY_VALUES_PACKED, packed-values.ts). */
+export async function memberValuesAsRead(context: EntryContext, entry: Entry, values: EntryValues, stats: Pick<DirectorySnapshot['stats'], 'rangeRequests'>): Promise<Buffer[] | PackedValues> {
   const { client, settings, log } = context;
   const memberAttribute = settings.attributes.groupMember;
   if (memberAttribute === '') return [];
   const { rangeSize } = memberRequestOf(settings);
   const ranged = await completeRangedValues(client, entry, memberAttribute, rangeSize ? { size: rangeSize } : {});
-  if (!ranged) return values.all(memberAttribute);
+  if (!ranged) return values.packed(memberAttribute) ?? values.all(memberAttribute);
   stats.rangeRequests = (stats.rangeRequests ?? 0) + ranged.requests;
   log.debug('Read ranged member values', { group: entry.dn, values: ranged.values.length, requests: ranged.requests + 1 });
   return ranged.values;
@@ -58,9 +65,9 @@ export async function memberValues(context: EntryContext, entry: Entry, values: 
  * group of the snapshot are recorded by that group's DN; the rest are returned,
  * for the resolver to turn into usernames.
  */
-export function classifyMembers(groupDns: Map<string, string> | null, group: DirectoryGroup, members: Buffer[]): Buffer[] {
+export function classifyMembers(groupDns: Map<string, string> | null, group: DirectoryGroup, members: Buffer[] | PackedValues): Buffer[] | PackedValues {
   if (!groupDns) return members;
-  return members.filter((raw) => !isMemberGroup(groupDns, group, raw));
+  return (members instanceof PackedValues ? members.all() : members).filter((raw) => !isMemberGroup(groupDns, group, raw));
 }
 
 /** Whether the member value names a group of `groupDns` (matched as Pocket ID normalises DNs); if so it is recorded in the group's memberGroupDns. */

@@ -2,9 +2,10 @@
 // (src/sync/kept-directory.ts): each entry's version, its picture's digest,
 // and each group's member values as text.
 import { createHash } from 'node:crypto';
-import { decodeUtf8 } from '../text/go-text.js';
 import type { EntryValues } from './entry-values.js';
 import type { KnownUsers } from './known-users.js';
+import { keptMemberTexts, sharedText } from './kept-members.js';
+import { PackedValues } from './packed-values.js';
 import type { MarkerWatch } from './change-markers.js';
 import type { ReadTracking } from './read-context.js';
 import { markerAttributes, type ChangeMarker } from './vendors.js';
@@ -26,13 +27,7 @@ export function memberTexts(members: Buffer[], shared: Map<string, string>, user
   return members.map((raw, k) => {
     const user = users ? users.exact(raw) : -1;
     if (found) found[k] = user;
-    if (user >= 0) return (users as KnownUsers).dnOf(user);
-    const text = decodeUtf8(raw);
-    if (text === null) return Buffer.from(raw);
-    const known = shared.get(text);
-    if (known !== undefined) return known;
-    shared.set(text, text);
-    return text;
+    return user >= 0 ? (users as KnownUsers).dnOf(user) : sharedText(raw, shared);
   });
 }
 
@@ -72,11 +67,19 @@ export class FullReadTracker implements ReadTracking {
     this.knownUsers = users;
   }
 
-  group(group: DirectoryGroup, values: EntryValues, members: Buffer[]): void {
+  group(group: DirectoryGroup, values: EntryValues, members: Buffer[] | PackedValues): Int32Array | undefined {
     // Member values equal to a user's DN share its string; which user each named is kept (kept-member-users.ts).
-    const users = new Int32Array(members.length);
-    const texts = memberTexts(members, this.shared, this.knownUsers, users);
-    this.groups.set(group, { version: this.watch.note(values), members: texts, keptUsers: { users, numbering: this.knownUsers ?? null } });
+    const version = this.watch.note(values);
+    if (this.knownUsers) {
+      const read = keptMemberTexts(members, undefined, this.knownUsers, this.shared);
+      this.groups.set(group, { version, members: read.members, keptUsers: { users: read.found, numbering: this.knownUsers } });
+      return read.found;
+    }
+    const all = members instanceof PackedValues ? members.all() : members;
+    const users = new Int32Array(all.length);
+    const texts = memberTexts(all, this.shared, undefined, users);
+    this.groups.set(group, { version, members: texts, keptUsers: { users, numbering: null } });
+    return undefined;
   }
 
   /**

@@ -60,9 +60,9 @@ export class KnownUsers {
     return this.forgotten > this.dns.length - this.forgotten;
   }
 
-  /** The user whose DN is exactly these bytes, -1 when none. */
-  exact(raw: Uint8Array): number {
-    const user = this.byBytes.get(raw);
+  /** The user whose DN is exactly these bytes (raw[from, to)), -1 when none. */
+  exact(raw: Uint8Array, from = 0, to = raw.length): number {
+    const user = this.byBytes.get(raw, from, to);
     // A full read forgets nobody: its million member values need not read the DNs too.
     return user < 0 || this.forgotten === 0 || this.dns[user] !== null ? user : -1;
   }

@@ -53,10 +53,11 @@ function baseName(description: string): string {
  */
 export function findRange(entry: Entry, attribute: string): { range: RangeOption; values: Buffer[] } | null {
   const wanted = baseName(attribute);
-  for (const [key, value] of Object.entries(entry)) {
+  // Values are read only under a range option: a plain attribute's may be packed (src/ldap/packed-values.ts), made Buffers by reading.
+  for (const key of Object.keys(entry)) {
     if (key === 'dn' || baseName(key) !== wanted) continue;
     const range = parseRangeOption(key);
-    const values = valuesAsBuffers(value);
+    const values = range ? valuesAsBuffers(entry[key] as Entry[string]) : [];
     if (range && values.length > 0) return { range, values };
   }
   return null;

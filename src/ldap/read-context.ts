@@ -7,6 +7,7 @@ import { decodeUtf8 } from '../text/go-text.js';
 import { describeError, LdapError } from './connection.js';
 import { ALL_ATTRIBUTES_AS_BUFFERS, type EntryValues } from './entry-values.js';
 import type { KnownUsers } from './known-users.js';
+import type { PackedValues } from './packed-values.js';
 import type { DirectoryGroup, DirectoryUser } from '../sync/snapshot.js';
 
 /**
@@ -20,7 +21,8 @@ export interface ReadTracking {
   user(user: DirectoryUser, values: EntryValues, hasAccountFlag: boolean): void;
   /** Once every user is read: the users member values may name, as the member resolver knows them (kept for the next runs). */
   usersRead(users: KnownUsers): void;
-  group(group: DirectoryGroup, values: EntryValues, members: Buffer[]): void;
+  /** Returns the known user each member value names (-1 for none) when it looked them up: the resolver need not again. */
+  group(group: DirectoryGroup, values: EntryValues, members: Buffer[] | PackedValues): Int32Array | undefined;
 }
 
 /** What reading one entry needs: the connection, the settings and the log. */
@@ -45,11 +47,12 @@ export async function eachAtOnce<T>(items: T[], each: (item: T) => Promise<void>
 /**
  * One entry by DN, if it still matches `filter`; undefined when it does not or
  * no longer exists (deleted or renamed since it was seen). Any other error
- * fails the run, naming `what` was read.
+ * fails the run, naming `what` was read. `asBuffers`: MANY_VALUES_PACKED
+ * for a group whose members are compared with a kept copy (kept-members.ts).
  */
-export async function readByDn(client: Client, dn: string, filter: string, attributes: string[], what: string): Promise<Entry | undefined> {
+export async function readByDn(client: Client, dn: string, filter: string, attributes: string[], what: string, asBuffers = ALL_ATTRIBUTES_AS_BUFFERS): Promise<Entry | undefined> {
   try {
-    const { searchEntries } = await client.search(dn, { scope: 'base', derefAliases: 'never', filter, attributes, explicitBufferAttributes: ALL_ATTRIBUTES_AS_BUFFERS });
+    const { searchEntries } = await client.search(dn, { scope: 'base', derefAliases: 'never', filter, attributes, explicitBufferAttributes: asBuffers });
     return searchEntries[0];
   } catch (error) {
     if (error instanceof NoSuchObjectError) return undefined;

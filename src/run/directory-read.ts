@@ -14,7 +14,9 @@ import { FullReadTracker } from '../ldap/kept-read.js';
 import { KnownUsers, updateKnownUsers } from '../ldap/known-users.js';
 import { usersWaitingWithPictures, withPictures } from '../ldap/waiting-pictures.js';
 import type { Logger } from '../log/logger.js';
-import { mergeChanges, snapshotOfKept } from '../sync/kept-directory.js';
+import { entryKey, mergeChanges, snapshotOfKept } from '../sync/kept-directory.js';
+import type { UserChanges } from '../sync/touched-users.js';
+import { bookToKeep } from '../sync/user-book.js';
 import { checkUsn, chooseMode, type FullRunReason, type RunMode } from '../sync/run-mode.js';
 import type { DirectorySnapshot, DirectoryUser } from '../sync/snapshot.js';
 import type { SyncPlan } from '../sync/types.js';
@@ -50,6 +52,8 @@ export interface RunRead {
   pictureUsers?: DirectoryUser[];
   /** Whether an incremental run scanned every id. */
   deletionScan?: boolean;
+  /** Incremental runs: the users read changed or new and those removed, and every DN whose meaning changed (touched-users.ts). */
+  userChanges?: UserChanges & { dns: ReadonlySet<string> };
   /** Stores what the next run starts from; call once the run has committed (never after a dry run). */
   commit(plan: SyncPlan | null): void;
 }
@@ -97,6 +101,7 @@ async function fullRead(client: Client, config: ReadSettings, log: Logger, reaso
     memory.settingsHash = settingsHash(config);
     memory.lastPlan = plan ? planEcho(plan) : null;
     memory.plannedMembers = plan?.groupMembers ?? null;
+    memory.userBook = plan?.userBook ? bookToKeep(plan.userBook) : null;
     memory.normalized.clear();
     memory.kept = kept;
     memory.knownUsers = kept ? (tracker.knownUsers ?? null) : null;
@@ -160,6 +165,7 @@ async function incrementalRead(client: Client, config: ReadSettings, log: Logger
     if (scan) memory.lastScanAt = now;
     if (plan) memory.lastPlan = planEcho(plan);
     if (plan) memory.plannedMembers = plan.groupMembers ?? null;
+    if (plan) memory.userBook = plan.userBook ?? null;
     memory.lastRunFailed = false;
   };
   return {
@@ -170,6 +176,7 @@ async function incrementalRead(client: Client, config: ReadSettings, log: Logger
     entriesRead: { users: read.changes.users.length, groups: read.changes.groups.length + resolution.entriesRead, total: read.entriesRead + resolution.entriesRead },
     pictureUsers,
     deletionScan: scan,
+    userChanges: { changed: merged.changedUsers.map((u) => entryKey(u.ldapId, u.dn)), removed: merged.removedUsers, dns: merged.touchedDns },
     commit,
   };
 }

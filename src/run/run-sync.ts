@@ -19,7 +19,7 @@ import { runSummary, type SyncSummary } from './summary.js';
 import { offboardedUsers, summarizeRevocation, type RevocationSummary } from '../sync/offboarding.js';
 import { previewRevocation, revocationTables } from './revocation-step.js';
 import type { CurrentState, CurrentUser, SyncPlan } from '../sync/types.js';
-import { planFromTouched } from './touched-state.js';
+import { planFromTouched, touchedContext } from './touched-state.js';
 
 /** What a run reads of the configuration: the LDAP settings, Pocket ID's rules, pictures and where they go. */
 export type RunSettings = Pick<Config, 'ldap' | 'rules' | 'pictures' | 'database' | 'incremental'>;
@@ -124,6 +124,8 @@ async function readDirectoryAndState(
   // An incremental run that can plan from the memberships it needs reads none here (touched-state.ts).
   const parts = { memberships: false };
   const onFullRead = (mode: 'full' | 'incremental') => {
+    // One planning only its touched users reads their rows by key once it knows them (touched-state.ts).
+    if (mode === 'incremental' && options.memory?.plannedMembers && options.memory.userBook) return;
     state.reading ??= failsAs('database', () => db.readState(scope, mode === 'incremental' && options.memory?.plannedMembers ? parts : {}));
   };
   try {
@@ -233,7 +235,8 @@ async function syncOnce(config: RunSettings, db: PocketIdDatabase, log: Logger, 
   const timings = { readMs: snapshot.stats.readMs, planMs: 0, applyMs: 0 };
   const planOptions = { ...config.rules, claims: config.ldap.claims };
   const previous = read.mode === 'incremental' && !dryRun ? options.memory?.plannedMembers : undefined;
-  const touched = previous ? await planFromTouched(db, { snapshot, readAhead, scope, previous }, planOptions) : undefined;
+  const touchedUsers = touchedContext(options.memory, read.userChanges);
+  const touched = previous ? await planFromTouched(db, { snapshot, readAhead, scope, previous, ...(touchedUsers ? { touched: touchedUsers } : {}) }, planOptions) : undefined;
   // A state read without memberships is planned only from those it needs; never whole (write() then reads the state).
   const ahead = touched?.ahead ?? (readAhead?.state.membershipScope ? undefined : readAhead);
   // The users the committed plan was made from: the picture step maps entries to row ids with them.

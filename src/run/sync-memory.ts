@@ -11,6 +11,7 @@ import type { KeptDirectory } from '../sync/kept-directory.js';
 import type { PlannedMembers } from '../sync/planned-members.js';
 import { emptyPlan } from '../sync/plan.js';
 import type { SyncPlan } from '../sync/types.js';
+import type { UserBook } from '../sync/types.js';
 
 /** What a run that finds no change repeats of the last plan: its skips, and the LDAP rows kept. */
 export interface PlanEcho {
@@ -47,6 +48,8 @@ export interface SyncMemory {
   lastPlan: PlanEcho | null;
   /** Of the last committed plan: each group's member usernames (SyncPlan.groupMembers), from which an incremental run finds the memberships to read. */
   plannedMembers: PlannedMembers | null;
+  /** Of the last committed plan: its users (SyncPlan.userBook), from which an incremental run plans only the touched ones. */
+  userBook: UserBook | null;
   /** LDAP_SYNC_FULL_SCHEDULE and LDAP_SYNC_DELETION_SCHEDULE, counted from the memory's creation (the daemon's start). */
   readonly createdAt: Date;
   schedules: Map<string, Schedule>;
@@ -66,6 +69,7 @@ export function createSyncMemory(now: Date = new Date()): SyncMemory {
     normalized: new Map(),
     lastPlan: null,
     plannedMembers: null,
+    userBook: null,
     createdAt: now,
     schedules: new Map(),
   };
@@ -78,6 +82,7 @@ export function forgetAfterFailure(memory: SyncMemory): void {
   memory.watermark = null;
   memory.lastPlan = null;
   memory.plannedMembers = null;
+  memory.userBook = null;
   memory.normalized.clear();
   memory.lastRunFailed = true;
 }

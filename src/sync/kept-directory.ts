@@ -74,6 +74,8 @@ export interface MergeOutcome {
   removed: { users: number; groups: number };
   /** Users added or changed, as read (with their picture): the picture step looks at these only. */
   changedUsers: DirectoryUser[];
+  /** Keys (entryKey) of the users removed. */
+  removedUsers: string[];
   /** DNs (old and new) whose meaning as a member value may have changed. */
   touchedDns: Set<string>;
   /** Groups read this run whose content changed, or new: resolved again whatever their members. */
@@ -128,7 +130,10 @@ function replacedAt<T>(entries: Map<string, T>, dnOf: (entry: T) => string, read
   // A few DNs looked for among 100,000 entries: a map of every entry's DN would cost a run tens of milliseconds.
   const wanted = new Set(added.map((r) => r.dn));
   const byDn = new Map<string, string>();
-  for (const [key, entry] of entries) if (wanted.has(dnOf(entry))) byDn.set(dnOf(entry), key);
+  // forEach, not for-of over entries: that makes a [key, entry] array of each of 100,000 (10 MB in an allocation profile of the 1 % run).
+  entries.forEach((entry, key) => {
+    if (wanted.has(dnOf(entry))) byDn.set(dnOf(entry), key);
+  });
   return added.map((r) => byDn.get(r.dn)).filter((key): key is string => key !== undefined);
 }
 
@@ -163,6 +168,7 @@ function removeGone<T>(entries: Map<string, T>, gone: string[], read: Set<string
     const before = entries.get(key);
     if (!before || read.has(key)) continue;
     outcome.removed[kind] += 1;
+    if (kind === 'users') outcome.removedUsers.push(key);
     outcome.touchedDns.add(dnOf(before));
     entries.delete(key);
   }
@@ -207,6 +213,7 @@ export function mergeChanges(kept: KeptDirectory, changes: DirectoryChanges): Me
     changed: { users: 0, groups: 0 },
     removed: { users: 0, groups: 0 },
     changedUsers: [],
+    removedUsers: [],
     touchedDns: new Set(changes.otherDns),
     readGroups: [],
     memberUsers: new Map(),
@@ -224,6 +231,7 @@ export function foldOutcome(into: MergeOutcome, more: MergeOutcome): void {
     into.removed[kind] += more.removed[kind];
   }
   into.changedUsers.push(...more.changedUsers);
+  into.removedUsers.push(...more.removedUsers);
   for (const dn of more.touchedDns) into.touchedDns.add(dn);
   into.readGroups.push(...more.readGroups);
   for (const [group, users] of more.memberUsers) into.memberUsers.set(group, users);
@@ -242,12 +250,14 @@ export function sameResolution(a: Pick<KeptGroup, 'group' | 'unresolved'>, b: Pi
 
 /** The kept directory as the snapshot plan() reads; `withAccountFlags` with LDAP_SYNC_DISABLED_ACCOUNTS. */
 export function snapshotOfKept(kept: KeptDirectory, stats: DirectorySnapshot['stats'], withAccountFlags: boolean): DirectorySnapshot {
-  const users: DirectoryUser[] = [];
+  const users = new Array<DirectoryUser>(kept.users.size);
   let entriesWithAccountFlag = 0;
-  for (const { user, hasAccountFlag } of kept.users.values()) {
-    users.push(user);
+  let at = 0;
+  // forEach: the iterator's results of 100,000 users were 4 MB of garbage per run.
+  kept.users.forEach(({ user, hasAccountFlag }) => {
+    users[at++] = user;
     if (hasAccountFlag) entriesWithAccountFlag += 1;
-  }
+  });
   const groups: DirectoryGroup[] = [];
   const unresolvedMembers: UnresolvedMember[] = [];
   for (const { group, unresolved } of kept.groups.values()) {

@@ -2,7 +2,9 @@
 // which leave (disabled or deleted), and every username's final row id.
 import type { DirectoryUser } from './snapshot.js';
 import { screenEntries } from './screen-entries.js';
-import type { CurrentUser, PlanOptions, Skip, SyncPlan, UserChange, UserFields } from './types.js';
+import type { CurrentUser, FinalUsers, PlanOptions, Skip, SyncPlan, UserChange, UserFields } from './types.js';
+
+export type { FinalUsers };
 import { resolveUniqueClaims, type UniqueKey } from './unique-claims.js';
 import { desiredUserFields, validateUser } from './validation.js';
 
@@ -22,20 +24,6 @@ export interface ScreenedUsers {
   seen: Uint8Array;
   /** By entry: the index of its LDAP row, or -1 (screen-entries.ts). */
   rowOfEntry: Int32Array;
-}
-
-/**
- * Every LDAP user row after the run, disabled ones included, as small
- * integers: ids by index, and the index of each exact-case username (Pocket
- * ID resolves group members against exactly these usernames). A username an
- * entry gives its row is the entry's own string, the very instance its group
- * members resolved to, so their lookups match by identity.
- */
-export interface FinalUsers {
-  ids: string[];
-  indexByUsername: Map<string, number>;
-  /** The users that are no LDAP row after the run: local users and deleted rows. */
-  others: Set<string>;
 }
 
 /** What the group half needs from the users: the final owners of usernames. */
@@ -142,18 +130,21 @@ export function planUsers(
   }
   const finalUsers = planRemovals(screened.seen, ldapUsers, usernameFromEntry, options, result);
   for (const user of localUsers) finalUsers.others.add(user.id);
-  // A row's username after the run is the one its entry gives it, else the one it has.
-  const usernamesOf = (ids: ReadonlySet<string>) => {
+  return { finalUsers, usernamesOf: usernamesAfter(current.allUsers, finalUsers) };
+}
+
+/** A row's username after the run: the one its entry gives it (the final rows'), else the one it has (`rows`). */
+export function usernamesAfter(rows: CurrentUser[], finalUsers: FinalUsers): UserOutcome['usernamesOf'] {
+  return (ids) => {
     const names = new Map<string, string>();
     if (ids.size === 0) return names;
-    for (const user of current.allUsers) if (ids.has(user.id)) names.set(user.id, user.username);
+    for (const user of rows) if (ids.has(user.id)) names.set(user.id, user.username);
     finalUsers.indexByUsername.forEach((index, username) => {
       const id = finalUsers.ids[index] as string;
       if (ids.has(id)) names.set(id, username);
     });
     return names;
   };
-  return { finalUsers, usernamesOf };
 }
 
 /**

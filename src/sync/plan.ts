@@ -6,7 +6,11 @@ import { finishGroups, screenGroups, stageGroups, type ScopedRows, type StagedGr
 import { planUsers, screenUsers, type UserOutcome } from './plan-users.js';
 import { planVacate } from './plan-vacate.js';
 import type { DirectorySnapshot } from './snapshot.js';
-import type { CurrentState, PlanOptions, SyncPlan } from './types.js';
+import { touchedFinalUsers, untouchedClaimSkips, type TouchedUsers } from './plan-touched.js';
+import { skippedUserKeys } from './user-book.js';
+import { UserBook, type CurrentState, type PlanOptions, type SyncPlan } from './types.js';
+
+export type { TouchedUsers };
 
 /** A plan that changes nothing, for `managed` LDAP rows: what plan() starts from (and tests build on). */
 export function emptyPlan(managed: SyncPlan['managed'] = { users: 0, groups: 0 }): SyncPlan {
@@ -35,34 +39,43 @@ export interface StagedPlan {
   finish(memberships: Map<string, string>, scope?: ReadonlySet<string>): SyncPlan;
 }
 
-/** Every step of plan() that does not read the memberships the database holds. */
-export function stagePlan(snapshot: DirectorySnapshot, current: CurrentState, options: PlanOptions, newId: () => string): StagedPlan {
+/**
+ * Every step of plan() that does not read the memberships the database holds.
+ * With `touched`, the user half covers only those entries and the rows read
+ * for them (CurrentState.userScope; plan-touched.ts), the groups all.
+ */
+export function stagePlan(snapshot: DirectorySnapshot, current: CurrentState, options: PlanOptions, newId: () => string, touched?: TouchedUsers): StagedPlan {
   const ldapUsers = current.users.filter((u) => u.ldapId !== null);
   const ldapGroups = current.groups.filter((g) => g.ldapId !== null);
-  const result = emptyPlan({ users: ldapUsers.length, groups: ldapGroups.length });
+  const result = emptyPlan({ users: current.userScope?.ldapUsers ?? ldapUsers.length, groups: ldapGroups.length });
 
   // Groups are screened first: the admin flag of users comes from them.
   // Nested groups (only recorded with LDAP_SYNC_NESTED_GROUPS=true) are flattened first.
   const screenedGroups = screenGroups(expandNestedGroups(snapshot.groups), ldapGroups, options, result.skips);
-  const screenedUsers = screenUsers(snapshot.users, ldapUsers, screenedGroups.adminUsernames, options, result.skips);
+  const userEntries = touched?.entries ?? snapshot.users;
+  const screenedUsers = screenUsers(userEntries, ldapUsers, screenedGroups.adminUsernames, options, result.skips);
 
   const localUsers = current.users.filter((u) => u.ldapId === null);
-  const finalUsers = planUsers(screenedUsers, { ldapUsers, localUsers, allUsers: current.users }, options, newId, result);
+  const planned = planUsers(screenedUsers, { ldapUsers, localUsers, allUsers: current.users }, options, newId, result);
+  const finalUsers = touched ? touchedFinalUsers(touched, { rows: current.users, ldapUsers, planned, result, untouched: snapshot.users.length - userEntries.length }) : planned;
 
   for (const unresolved of snapshot.unresolvedMembers) {
     result.skips.push({ kind: 'member', dn: unresolved.groupDn, reason: unresolved.reason, message: `${unresolved.message}: ${unresolved.member}` });
   }
   const localGroups = current.groups.filter((g) => g.ldapId === null);
-  const users: UserOutcome = { ...finalUsers, skippedUsers: skippedUsersByName(snapshot.users, result.skips) };
+  const users: UserOutcome = { ...finalUsers, skippedUsers: skippedUsersByName(userEntries, result.skips) };
   const groups = stageGroups(screenedGroups, { ldapGroups, localGroups }, { ...users, entries: snapshot.users }, newId, result);
   const finish = (memberships: Map<string, string>, scope?: ReadonlySet<string>) => {
     finishGroups(groups, users, memberships, result, scope ? scopedRows(users.finalUsers.ids, scope, result) : undefined);
     result.groupMembers = new PlannedMembers(groups.planned.map(({ candidate }) => [candidate.ldapId, candidate.memberUsernames]));
     planVacate(result, current);
     // Last: claims follow the rows the plan keeps, creates and skips.
-    const claimed = planClaims(snapshot, current, result, options.claims, newId, { users: screenedUsers.rowOfEntry, groups: screenedGroups.rowOfEntry });
+    const claimed = planClaims({ ...snapshot, users: userEntries }, current, result, options.claims, newId, { users: screenedUsers.rowOfEntry, groups: screenedGroups.rowOfEntry });
     result.claims = claimed.claims;
-    result.skips.push(...claimed.skips);
+    const claimSkips = touched ? [...claimed.skips, ...untouchedClaimSkips(touched, snapshot.groups)] : claimed.skips;
+    result.skips.push(...claimSkips);
+    const skippedKeys = skippedUserKeys(userEntries, result.skips);
+    result.userBook = new UserBook(users.finalUsers, screenedGroups.adminUsernames, skippedKeys, claimSkips);
     return result;
   };
   return { result, users, groups, finish };

@@ -48,6 +48,23 @@ export interface CurrentState {
   membershipScope?: ReadonlySet<string>;
   /** Claims of the configured keys on LDAP users and groups; absent when no claim is configured. */
   claims?: CurrentClaims;
+  /**
+   * When set, `users` holds only the rows an incremental run read by key
+   * (touched-users.ts), and `ldapUsers` counts every LDAP user row.
+   */
+  userScope?: { ldapUsers: number };
+}
+
+/**
+ * The user rows to read by key (case-insensitive usernames, exact emails):
+ * those of these ldap_ids, usernames and emails, and with `admins` every LDAP
+ * row with the admin flag (the re-enable guard counts them).
+ */
+export interface UserKeys {
+  ldapIds: string[];
+  usernames: string[];
+  emails: string[];
+  admins: boolean;
 }
 
 /**
@@ -203,6 +220,44 @@ export interface SyncPlan {
    * to find the users whose memberships it must read (membership-scope.ts).
    */
   groupMembers?: PlannedMembers;
+  /** Of the users: what the next incremental run plans only the touched ones from (user-book.ts). */
+  userBook?: UserBook;
+}
+
+/**
+ * Every LDAP user row after the run, disabled ones included, as small
+ * integers: ids by index, and the index of each exact-case username (Pocket
+ * ID resolves group members against exactly these usernames). A username an
+ * entry gives its row is the entry's own string, the very instance its group
+ * members resolved to, so their lookups match by identity.
+ */
+export interface FinalUsers {
+  ids: string[];
+  indexByUsername: Map<string, number>;
+  /** The users that are no LDAP row after the run: local users and deleted rows. */
+  others: Set<string>;
+}
+
+/**
+ * What a committed plan leaves about its users, from which the next incremental
+ * run plans only the touched ones (plan-touched.ts, user-book.ts). Bookkeeping
+ * the memory keeps: `sync --dry-run --json` leaves it out (toJSON, as PlannedMembers).
+ */
+export class UserBook {
+  constructor(
+    /** Every LDAP user row after the plan and its username (plan-users.ts); patched in place by the next touched plan. */
+    readonly final: FinalUsers,
+    /** The usernames the admin flag goes to (the admin group's members, nested ones included). */
+    readonly admins: ReadonlySet<string>,
+    /** Keys (entryKey) of the user entries the plan skipped: the next plan looks at them again. */
+    readonly skippedKeys: string[],
+    /** The plan's claim skips (users' and groups'): those of user entries it does not plan again are repeated. */
+    readonly claimSkips: Skip[],
+  ) {}
+
+  toJSON(): undefined {
+    return undefined;
+  }
 }
 
 /**

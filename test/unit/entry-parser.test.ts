@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MessageParser, type SearchEntry } from 'ldapts';
-import { ALL_ATTRIBUTES_AS_BUFFERS } from '../../src/ldap/entry-values.js';
-import { parseSearchEntry } from '../../src/ldap/entry-parser.js';
+import { ALL_ATTRIBUTES_AS_BUFFERS, EntryValues, MANY_VALUES_PACKED } from '../../src/ldap/entry-values.js';
+import { PACK_AT_LEAST, parseSearchEntry } from '../../src/ldap/entry-parser.js';
+import { findRange } from '../../src/ldap/range.js';
 import { searchEntryMessage, type EntryAttributes } from '../support/ber-entry.js';
 
 
@@ -58,4 +59,25 @@ test('an entry of another shape is left to ldapts', () => {
   assert.equal(parseSearchEntry(odd, at, odd.length), undefined);
   // A length running past the message.
   assert.equal(parseSearchEntry(message, at, message.length - 1), undefined);
+});
+
+test('asked for with MANY_VALUES_PACKED, an entry reads the same, and attributes of many values are also packed where they lie', () => {
+  const pick = random(1201);
+  for (let round = 0; round < 100; round++) {
+    const counts = Array.from({ length: 1 + pick(4) }, () => [0, 1, 2, PACK_AT_LEAST - 1, PACK_AT_LEAST, 40][pick(6)] as number);
+    const attributes: EntryAttributes = counts.map((count, i) => [`${TYPES[pick(4)] as string}${i}`, Array.from({ length: count }, () => Buffer.from(Array.from({ length: pick(60) }, () => pick(256))))]);
+    const message = searchEntryMessage('cn=g,dc=x', attributes);
+    const requested = [...attributes.map(([type]) => type), 'description'];
+    const made = parsed(message, MANY_VALUES_PACKED).toObject(requested, MANY_VALUES_PACKED);
+    const values = new EntryValues(made);
+    for (const [type, list] of attributes) {
+      const packed = values.packed(type);
+      assert.equal(packed !== undefined, (list as Buffer[]).length >= PACK_AT_LEAST, `round ${round} ${type}`);
+      if (packed) assert.deepEqual(packed.all(), list);
+      assert.deepEqual(values.all(type), list);
+      assert.deepEqual(values.first(type), (list as Buffer[])[0]);
+    }
+    assert.equal(findRange(made, 'uid0'), null);
+    assert.deepEqual(made, parsed(message, ALL_ATTRIBUTES_AS_BUFFERS).toObject(requested, ALL_ATTRIBUTES_AS_BUFFERS), `round ${round}`);
+  }
 });

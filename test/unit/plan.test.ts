@@ -3,9 +3,9 @@ import { test } from 'node:test';
 import type { DirectoryGroup, DirectorySnapshot, DirectoryUser } from '../../src/sync/snapshot.js';
 import { randomUUID } from 'node:crypto';
 import { plan as planWithIds } from '../../src/sync/plan.js';
-import { joinedMemberships } from '../../src/sync/membership-diff.js';
 import type { CurrentState, CurrentUser, PlanOptions, SyncPlan } from '../../src/sync/types.js';
 import { directoryUser } from '../support/directory-user.js';
+import { afterApply } from '../support/after-apply.js';
 
 /** plan() with random ids unless a test needs predictable ones, as a run has them. */
 const plan = (snapshot: DirectorySnapshot, current: CurrentState, options: PlanOptions, newId: () => string = randomUUID) => planWithIds(snapshot, current, options, newId);
@@ -27,31 +27,6 @@ const EMPTY: CurrentState = { users: [], groups: [], memberships: new Map() };
 function sequentialIds(): () => string {
   let n = 0;
   return () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`;
-}
-
-/** What the database would hold after apply(): lets tests check a second run plans nothing. */
-function afterApply(state: CurrentState, p: SyncPlan): CurrentState {
-  const deletedUsers = new Set(p.users.delete.map((u) => u.id));
-  const deletedGroups = new Set(p.groups.delete.map((g) => g.id));
-  const updates = new Map(p.users.update.map((u) => [u.id, u.after]));
-  const disabled = new Set(p.users.disable.map((u) => u.id));
-  const users: CurrentUser[] = state.users
-    .filter((u) => !deletedUsers.has(u.id))
-    .map((u) => ({ ...u, ...(updates.get(u.id) ?? {}), disabled: disabled.has(u.id) ? true : (updates.get(u.id)?.disabled ?? u.disabled) }));
-  for (const c of p.users.create) {
-    const { dn: _dn, ...row } = c;
-    users.push(row);
-  }
-  const groupUpdates = new Map(p.groups.update.map((g) => [g.id, g.after]));
-  const groups = state.groups.filter((g) => !deletedGroups.has(g.id)).map((g) => ({ ...g, ...(groupUpdates.get(g.id) ?? {}) }));
-  for (const g of p.groups.create) groups.push({ id: g.id, ldapId: g.ldapId, name: g.name, friendlyName: g.friendlyName });
-  const pairs = new Map<string, { groupId: string; userId: string }>();
-  for (const [userId, joined] of state.memberships) {
-    for (const groupId of joined.split(',')) if (!deletedGroups.has(groupId) && !deletedUsers.has(userId)) pairs.set(`${groupId}/${userId}`, { groupId, userId });
-  }
-  for (const m of p.memberships.remove) pairs.delete(`${m.groupId}/${m.userId}`);
-  for (const m of p.memberships.add) pairs.set(`${m.groupId}/${m.userId}`, m);
-  return { users, groups, memberships: joinedMemberships(pairs.values()) };
 }
 
 function isNoop(p: SyncPlan): boolean {

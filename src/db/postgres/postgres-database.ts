@@ -177,7 +177,9 @@ async function planInTransaction(
   if (!planned || !ahead) return replan();
   const steps = stepsOf(planned);
   const { state } = ahead;
-  if (checkedRows(steps) > state.users.length + state.groups.length + state.memberships.size) {
+  // A state of some rows only (an incremental run's) cannot be compared whole with a fresh one: its rows are checked.
+  const partial = state.userScope !== undefined || state.membershipScope !== undefined;
+  if (!partial && checkedRows(steps) > state.users.length + state.groups.length + state.memberships.size) {
     const fresh = await readCurrentState(trx, postgresDialect, options.scope?.claims);
     return sameState(fresh, state) ? { plan: planned, steps } : replan(fresh);
   }

@@ -1,4 +1,4 @@
-// The stream's changes to users: adds, names, mail, renames by modrdn, moves
+// The stream's changes to users: adds, names, mail (another user's too), renames by modrdn, moves
 // within and out of the base, deletions, the disabled flag, leaving and
 // re-entering the user filter, custom claim attributes, pictures. Each returns
 // null when the model has nothing it applies to.
@@ -74,6 +74,20 @@ const changeMail: ChangeMaker = (ctx) => {
   // Now and then a value Pocket ID refuses: the entry is skipped until it is fixed.
   user.mail = ctx.model.chance(0.1) ? `not-an-email-${ctx.model.next()}` : ctx.model.freshMail(user.uid);
   return { what: `change mail of ${user.uid} to ${user.mail}`, ops: [modify(ctx, user, 'mail')] };
+};
+
+/**
+ * Another user's mail: one of the two is skipped (email-taken), the one whose row holds it keeps it; the
+ * loser waits for the winner to let go. On slapd only: when two entries take one value in the same run, the
+ * first in the directory's order wins, and Samba's order is not the kept copy's (docs/incremental.md, "Guarantees").
+ */
+const takeMail: ChangeMaker = (ctx) => {
+  if (ctx.flavour.name !== 'slapd') return null;
+  const user = someUser(ctx);
+  const holder = user ? someUser(ctx, (u) => u !== user) : undefined;
+  if (!user || !holder) return null;
+  user.mail = holder.mail;
+  return { what: `change mail of ${user.uid} to ${holder.uid}'s ${user.mail}`, ops: [modify(ctx, user, 'mail')] };
 };
 
 /** Any change of DN: a new uid (modrdn) or a new parent; member values follow or not (member-values.ts). */
@@ -162,6 +176,6 @@ const changePicture: ChangeMaker = (ctx) => {
 
 /** Weight of each change among the users' (relative). */
 export const USER_CHANGES: [ChangeMaker, number][] = [
-  [addUser, 8], [changeNames, 8], [changeMail, 6], [renameUser, 5], [moveWithinBase, 3], [moveOutOfBase, 3],
+  [addUser, 8], [changeNames, 8], [changeMail, 6], [takeMail, 2], [renameUser, 5], [moveWithinBase, 3], [moveOutOfBase, 3],
   [moveBackIntoBase, 2], [deleteUser, 4], [toggleDisabled, 6], [toggleHidden, 4], [changeClaims, 6], [changePicture, 2],
 ];
