@@ -19,7 +19,7 @@ class EveryAttribute extends Array<string> {
   }
 }
 export const ALL_ATTRIBUTES_AS_BUFFERS: string[] = new EveryAttribute();
-/** The same, and attributes of several values kept as PackedValues (packed-values.ts): a group read again by an incremental run. */
+/** The same, and attributes of several values kept as PackedValues (packed-values.ts): the group reads. */
 export const MANY_VALUES_PACKED: string[] = new EveryAttribute();
 const asBuffers = (list: string[] | undefined) => list instanceof EveryAttribute;
 

@@ -2,11 +2,11 @@ import { SizeLimitExceededError, type Client, type Entry } from 'ldapts';
 import type { LdapSettings } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
 import { describeError, LdapError } from './connection.js';
-import { ALL_ATTRIBUTES_AS_BUFFERS, EntryValues } from './entry-values.js';
+import { ALL_ATTRIBUTES_AS_BUFFERS, EntryValues, MANY_VALUES_PACKED } from './entry-values.js';
 import { accountStatus, ACCOUNT_STATUS_ATTRIBUTES } from './account-status.js';
 import { MemberResolver } from './member-resolver.js';
 import { claimAttributes, readClaimValues } from './claim-reader.js';
-import { classifyMembers, groupAttributes, groupDnsFor, groupOf, memberValues } from './group-entries.js';
+import { classifyMembers, groupAttributes, groupDnsFor, groupOf, memberValuesAsRead } from './group-entries.js';
 import { textReader, unique, type EntryContext, type ReadTracking } from './read-context.js';
 import { uniqueIdConverter } from './ldap-id.js';
 import { findRange } from './range.js';
@@ -36,7 +36,7 @@ export async function* pagedSearch(...args: Parameters<typeof pagedSearchPages>)
 export async function* pagedSearchPages(
   client: Client,
   settings: LdapSettings,
-  search: { what: string; filter: string; attributes: string[] },
+  search: { what: string; filter: string; attributes: string[]; asBuffers?: string[] },
   paging: Paging,
   stats: Pick<DirectorySnapshot['stats'], 'pages'>,
   log: Logger,
@@ -49,7 +49,7 @@ export async function* pagedSearchPages(
         derefAliases: 'never',
         filter: search.filter,
         attributes: search.attributes,
-        explicitBufferAttributes: ALL_ATTRIBUTES_AS_BUFFERS,
+        explicitBufferAttributes: search.asBuffers ?? ALL_ATTRIBUTES_AS_BUFFERS,
         paged: { pageSize: paging.pageSize },
       });
       for await (const page of pagesAhead(pages)) {
@@ -205,7 +205,8 @@ async function readGroups(context: ReadContext): Promise<PendingGroup[]> {
   const { client, settings, stats, paging, log, tracking } = context;
   const groupId = uniqueIdConverter(settings.attributes.groupUniqueId);
   const pending: PendingGroup[] = [];
-  const groupSearch = { what: 'groups', filter: settings.groupFilter, attributes: groupAttributes(settings, tracking?.attributes) };
+  // Member values packed (packed-values.ts): a million at L, each looked up where it lies instead of made a Buffer first.
+  const groupSearch = { what: 'groups', filter: settings.groupFilter, attributes: groupAttributes(settings, tracking?.attributes), asBuffers: MANY_VALUES_PACKED };
   const claimMappings = settings.claims.group;
   for await (const page of pagedSearchPages(client, settings, groupSearch, paging, stats, log)) {
     for (const entry of page) {
@@ -214,7 +215,7 @@ async function readGroups(context: ReadContext): Promise<PendingGroup[]> {
       const claims = typeof read === 'object' ? await read : read;
       const group = groupOf(context, entry, groupId, values, claims);
       if (resolvableAtOnce(context, entry)) {
-        context.resolver.addGroup(group, values.all(settings.attributes.groupMember));
+        context.resolver.addGroup(group, values.packed(settings.attributes.groupMember) ?? values.all(settings.attributes.groupMember));
         pending.push({ group, resolved: true });
       } else {
         pending.push({ group, resolved: false, entry, values });
@@ -238,9 +239,10 @@ async function completeMembers(context: ReadContext, pending: PendingGroup[]): P
     const { group } = pendingGroup;
     if (!pendingGroup.resolved) {
       const { entry, values } = pendingGroup;
-      const members = await memberValues(context, entry, values, stats);
-      tracking?.group(group, values, members);
-      resolver.addGroup(group, classifyMembers(groupDns, group, members));
+      const members = await memberValuesAsRead(context, entry, values, stats);
+      // The tracker looks the values up among the same users: with no member groups told apart, the resolver takes its answers.
+      const found = tracking?.group(group, values, members);
+      resolver.addGroup(group, classifyMembers(groupDns, group, members), groupDns ? undefined : found);
     }
     groups.push(group);
   }

@@ -65,9 +65,9 @@ export async function memberValuesAsRead(context: EntryContext, entry: Entry, va
  * group of the snapshot are recorded by that group's DN; the rest are returned,
  * for the resolver to turn into usernames.
  */
-export function classifyMembers(groupDns: Map<string, string> | null, group: DirectoryGroup, members: Buffer[]): Buffer[] {
+export function classifyMembers(groupDns: Map<string, string> | null, group: DirectoryGroup, members: Buffer[] | PackedValues): Buffer[] | PackedValues {
   if (!groupDns) return members;
-  return members.filter((raw) => !isMemberGroup(groupDns, group, raw));
+  return (members instanceof PackedValues ? members.all() : members).filter((raw) => !isMemberGroup(groupDns, group, raw));
 }
 
 /** Whether the member value names a group of `groupDns` (matched as Pocket ID normalises DNs); if so it is recorded in the group's memberGroupDns. */

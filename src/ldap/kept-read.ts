@@ -4,7 +4,8 @@
 import { createHash } from 'node:crypto';
 import type { EntryValues } from './entry-values.js';
 import type { KnownUsers } from './known-users.js';
-import { sharedText } from './kept-members.js';
+import { keptMemberTexts, sharedText } from './kept-members.js';
+import { PackedValues } from './packed-values.js';
 import type { MarkerWatch } from './change-markers.js';
 import type { ReadTracking } from './read-context.js';
 import { markerAttributes, type ChangeMarker } from './vendors.js';
@@ -66,11 +67,19 @@ export class FullReadTracker implements ReadTracking {
     this.knownUsers = users;
   }
 
-  group(group: DirectoryGroup, values: EntryValues, members: Buffer[]): void {
+  group(group: DirectoryGroup, values: EntryValues, members: Buffer[] | PackedValues): Int32Array | undefined {
     // Member values equal to a user's DN share its string; which user each named is kept (kept-member-users.ts).
-    const users = new Int32Array(members.length);
-    const texts = memberTexts(members, this.shared, this.knownUsers, users);
-    this.groups.set(group, { version: this.watch.note(values), members: texts, keptUsers: { users, numbering: this.knownUsers ?? null } });
+    const version = this.watch.note(values);
+    if (this.knownUsers) {
+      const read = keptMemberTexts(members, undefined, this.knownUsers, this.shared);
+      this.groups.set(group, { version, members: read.members, keptUsers: { users: read.found, numbering: this.knownUsers } });
+      return read.found;
+    }
+    const all = members instanceof PackedValues ? members.all() : members;
+    const users = new Int32Array(all.length);
+    const texts = memberTexts(all, this.shared, undefined, users);
+    this.groups.set(group, { version, members: texts, keptUsers: { users, numbering: null } });
+    return undefined;
   }
 
   /**

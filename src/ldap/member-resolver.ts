@@ -6,6 +6,7 @@ import { describeError, LdapError } from './connection.js';
 import { getDNProperty, isDN, normalizeDN } from './dn.js';
 import { ALL_ATTRIBUTES_AS_BUFFERS, EntryValues } from './entry-values.js';
 import { KnownUsers } from './known-users.js';
+import { PackedValues } from './packed-values.js';
 import { eachAtOnce } from './read-context.js';
 import type { MemberValue } from '../sync/kept-directory.js';
 import type { DirectoryGroup, UnresolvedMember } from '../sync/snapshot.js';
@@ -57,8 +58,19 @@ export class MemberResolver {
     this.users.add(dn, username, entry);
   }
 
-  addGroup(group: DirectoryGroup, values: Buffer[]): void {
-    for (const raw of values) this.addMember(group, raw, this.users.exact(raw));
+  /** `found`: the known user each value names, when already looked up (ReadTracking.group) in this table. */
+  addGroup(group: DirectoryGroup, values: Buffer[] | PackedValues, found?: Int32Array): void {
+    if (!(values instanceof PackedValues)) {
+      values.forEach((raw, k) => this.addMember(group, raw, found ? (found[k] as number) : this.users.exact(raw)));
+      return;
+    }
+    const { bytes, bounds, count } = values;
+    for (let k = 0; k < count; k++) {
+      const user = found ? (found[k] as number) : this.users.exact(bytes, bounds[2 * k] as number, bounds[2 * k + 1] as number);
+      // A value naming a user with a username needs no Buffer of its own (addMember reads only the user then).
+      if (user >= 0 && this.users.usernameOf(user) !== '') recordMember(group, this.users.usernameOf(user), this.users.entryOf(user));
+      else this.addMember(group, values.at(k), user);
+    }
   }
 
   /**

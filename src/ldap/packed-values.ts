@@ -1,10 +1,11 @@
 // Several values of one attribute as places in their message's bytes instead of
-// a Buffer each. An incremental run reads about 3,000 groups again whole in
-// the benchmark's 1 % mix (docs/incremental.md, "What it costs"): 630,000
-// member values, most of them the very values its kept copy holds. A Buffer
-// per value (a typed array object on the heap) costs their
-// making and their collection; compared where they lie (kept-members.ts),
-// equal ones need no object at all.
+// a Buffer each. A full read of L returns a million member values, an
+// incremental run of the benchmark's 1 % mix reads 3,000 groups again whole
+// (docs/incremental.md, "What it costs"): 630,000 values, most of them the very
+// values its kept copy holds. A Buffer per value (a typed array object on the
+// heap) costs its making and its collection; looked up where they lie
+// (member-resolver.ts) or compared with the kept copy there (kept-members.ts),
+// values naming a known user need no object at all.
 import type { Entry } from 'ldapts';
 
 export class PackedValues {

@@ -7,6 +7,7 @@ import { decodeUtf8 } from '../text/go-text.js';
 import { describeError, LdapError } from './connection.js';
 import { ALL_ATTRIBUTES_AS_BUFFERS, type EntryValues } from './entry-values.js';
 import type { KnownUsers } from './known-users.js';
+import type { PackedValues } from './packed-values.js';
 import type { DirectoryGroup, DirectoryUser } from '../sync/snapshot.js';
 
 /**
@@ -20,7 +21,8 @@ export interface ReadTracking {
   user(user: DirectoryUser, values: EntryValues, hasAccountFlag: boolean): void;
   /** Once every user is read: the users member values may name, as the member resolver knows them (kept for the next runs). */
   usersRead(users: KnownUsers): void;
-  group(group: DirectoryGroup, values: EntryValues, members: Buffer[]): void;
+  /** Returns the known user each member value names (-1 for none) when it looked them up: the resolver need not again. */
+  group(group: DirectoryGroup, values: EntryValues, members: Buffer[] | PackedValues): Int32Array | undefined;
 }
 
 /** What reading one entry needs: the connection, the settings and the log. */

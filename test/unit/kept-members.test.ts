@@ -3,7 +3,10 @@ import { test } from 'node:test';
 import { keptMemberTexts, sameAscii, type KeptValues } from '../../src/ldap/kept-members.js';
 import { memberTexts } from '../../src/ldap/kept-read.js';
 import { KnownUsers } from '../../src/ldap/known-users.js';
+import { MemberResolver } from '../../src/ldap/member-resolver.js';
 import { PackedValues } from '../../src/ldap/packed-values.js';
+import type { LdapSettings } from '../../src/config/config.js';
+import type { DirectoryGroup } from '../../src/sync/snapshot.js';
 
 const dnOf = (uid: string) => `uid=${uid},ou=people,dc=example,dc=com`;
 
@@ -138,5 +141,27 @@ test('random edits and users forgotten or added: always what memberTexts gives',
       else read.splice(at, 0, pick(3) === 0 ? dnOf(`new${pick(5)}`) : (pool[pick(pool.length)] as string));
     }
     checkSame(bytes(read), pick(8) === 0 ? undefined : kept, users, `round ${round}`);
+  }
+});
+
+test('the resolver given the users keptMemberTexts found resolves a group as it does looking each value up', () => {
+  const settings = { base: 'dc=example,dc=com', attributes: { username: 'uid', groupMember: 'member' } } as unknown as LdapSettings;
+  const values = [dnOf('u1'), dnOf('nouser'), 'uid=other,ou=people,dc=example,dc=com', dnOf('u0'), 'bare', dnOf('u2'), dnOf('u1')];
+  const read = [...bytes(values), Buffer.from([0x75, 0xff])];
+  for (const form of [packed(read), read]) {
+    const resolve = (withFound: boolean, none = false) => {
+      const resolver = new MemberResolver(null as never, settings, { debug() {} } as never);
+      ['u0', 'u1', 'u2'].forEach((uid, entry) => resolver.rememberUser(dnOf(uid), uid === 'u2' ? '' : uid, entry));
+      resolver.rememberUser(dnOf('nouser'), '', 3);
+      const group: DirectoryGroup = { dn: 'cn=g,dc=example,dc=com', ldapId: '', name: 'g', memberUsernames: [], memberEntries: [] };
+      const { found } = keptMemberTexts(form, undefined, resolver.users, new Map());
+      resolver.addGroup(group, form, withFound ? (none ? found.fill(-1) : found) : undefined);
+      return group;
+    };
+    const looked = resolve(false);
+    assert.deepEqual(resolve(true), looked);
+    assert.deepEqual(looked.memberUsernames, ['u1', 'nouser', 'other', 'u0', 'bare', 'u2', 'u1']);
+    // Taken, not looked up again: told no value names a user, the members have no user entries.
+    assert.deepEqual(resolve(true, true).memberEntries, [-1, -1, -1, -1, -1, -1, -1]);
   }
 });
