@@ -5,8 +5,7 @@ import { ALL_ATTRIBUTES_AS_BUFFERS, EntryValues, MANY_VALUES_PACKED } from '../.
 import { PACK_AT_LEAST, parseSearchEntry } from '../../src/ldap/entry-parser.js';
 import { findRange } from '../../src/ldap/range.js';
 import { searchEntryMessage, type EntryAttributes } from '../support/ber-entry.js';
-
-
+import { seededPick } from '../support/prng.js';
 
 function parsed(message: Buffer, explicitBufferAttributes: string[]): SearchEntry {
   const parser = new MessageParser();
@@ -18,23 +17,12 @@ function parsed(message: Buffer, explicitBufferAttributes: string[]): SearchEntr
   return entry;
 }
 
-/** A seeded generator (mulberry32): the same entries on every run. */
-function random(seed: number): (n: number) => number {
-  let state = seed;
-  return (n) => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) % n;
-  };
-}
-
 const TYPES = ['uid', 'UID', 'mail', 'cn', 'member', 'entryUUID', 'photo;binary', 'dn', 'ñame', ''];
 const DNS = ['uid=a,dc=x', '', 'cn=Dœ\\, J,dc=x', 'x'.repeat(300)];
 const SIZES = [0, 1, 5, 127, 128, 300, 70_000];
 
 test('entries read by entry-parser.ts become the objects ldapts makes of them, whatever their shape', () => {
-  const pick = random(17);
+  const pick = seededPick(17);
   for (let round = 0; round < 300; round++) {
     const attributes: EntryAttributes = Array.from({ length: pick(6) }, () => {
       const count = pick(5) === 0 ? null : pick(4);
@@ -62,7 +50,7 @@ test('an entry of another shape is left to ldapts', () => {
 });
 
 test('asked for with MANY_VALUES_PACKED, an entry reads the same, and attributes of many values are also packed where they lie', () => {
-  const pick = random(1201);
+  const pick = seededPick(1201);
   for (let round = 0; round < 100; round++) {
     const counts = Array.from({ length: 1 + pick(4) }, () => [0, 1, 2, PACK_AT_LEAST - 1, PACK_AT_LEAST, 40][pick(6)] as number);
     const attributes: EntryAttributes = counts.map((count, i) => [`${TYPES[pick(4)] as string}${i}`, Array.from({ length: count }, () => Buffer.from(Array.from({ length: pick(60) }, () => pick(256))))]);

@@ -7,6 +7,7 @@ import { MemberResolver } from '../../src/ldap/member-resolver.js';
 import { PackedValues } from '../../src/ldap/packed-values.js';
 import type { LdapSettings } from '../../src/config/config.js';
 import type { DirectoryGroup } from '../../src/sync/snapshot.js';
+import { seededPick } from '../support/prng.js';
 
 const dnOf = (uid: string) => `uid=${uid},ou=people,dc=example,dc=com`;
 
@@ -113,19 +114,8 @@ test('a kept DN in Latin-1 text never matches the UTF-8 bytes of another DN of t
   assert.equal(users.usernameOf(found[0] as number), '\u00e9');
 });
 
-/** A seeded generator (mulberry32). */
-function random(seed: number): (n: number) => number {
-  let state = seed;
-  return (n) => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) % n;
-  };
-}
-
 test('random edits and users forgotten or added: always what memberTexts gives', () => {
-  const pick = random(20261201);
+  const pick = seededPick(20261201);
   for (let round = 0; round < 200; round++) {
     const uids = Array.from({ length: 60 }, (_, i) => (pick(10) === 0 ? `ü${i}` : `u${i}`));
     const users = usersOf(uids);
