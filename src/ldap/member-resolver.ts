@@ -67,10 +67,17 @@ export class MemberResolver {
     const { bytes, bounds, count } = values;
     for (let k = 0; k < count; k++) {
       const user = found ? (found[k] as number) : this.users.exact(bytes, bounds[2 * k] as number, bounds[2 * k + 1] as number);
-      // A value naming a user with a username needs no Buffer of its own (addMember reads only the user then).
-      if (user >= 0 && this.users.usernameOf(user) !== '') recordMember(group, this.users.usernameOf(user), this.users.entryOf(user));
-      else this.addMember(group, values.at(k), user);
+      // A value naming a user with a username needs no Buffer of its own.
+      if (!this.recordKnown(group, user)) this.addMember(group, values.at(k), user);
     }
+  }
+
+  /** Records the known user `user` (-1: none) as a member when it has a username; false when it was not recorded. */
+  private recordKnown(group: DirectoryGroup, user: number): boolean {
+    const known = user >= 0 ? this.users.usernameOf(user) : '';
+    if (known === '') return false;
+    recordMember(group, known, this.users.entryOf(user));
+    return true;
   }
 
   /**
@@ -82,12 +89,8 @@ export class MemberResolver {
    * The username is the user's own string.
    */
   addMember(group: DirectoryGroup, value: MemberValue, user: number): void {
+    if (this.recordKnown(group, user)) return;
     const users = this.users;
-    const known = user >= 0 ? users.usernameOf(user) : '';
-    if (known !== '') {
-      recordMember(group, known, users.entryOf(user));
-      return;
-    }
     const member = typeof value === 'string' ? value : decodeUtf8(value);
     if (member === null || member.includes('\u0000')) {
       const raw = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
