@@ -105,6 +105,23 @@ export interface ScopedRows {
   byId: Map<string, number>;
 }
 
+const NO_ROWS = new Int32Array(0);
+
+/**
+ * The members whose rows are in scope. A loop, not Int32Array.filter: over a
+ * million members of which a few thousand are in scope, filter's callback and
+ * its new array per group cost about 20 ms at L.
+ */
+function inScopeOnly(members: Int32Array, inScope: Uint8Array): Int32Array {
+  let count = 0;
+  for (let k = 0; k < members.length; k++) count += inScope[members[k] as number] as number;
+  if (count === 0) return NO_ROWS;
+  const rows = new Int32Array(count);
+  count = 0;
+  for (let k = 0; k < members.length; k++) if (inScope[members[k] as number] === 1) rows[count++] = members[k] as number;
+  return rows;
+}
+
 /**
  * Fills `result.groups` and `result.memberships` from the staged groups and
  * the memberships the database holds (CurrentState.memberships, of the users
@@ -112,7 +129,7 @@ export interface ScopedRows {
  */
 export function finishGroups(staged: StagedGroups, users: UserOutcome, memberships: Map<string, string>, result: SyncPlan, rows?: ScopedRows): void {
   const { planned, gone } = staged;
-  const membersOf = rows ? staged.membersOf.map((members) => members.filter((row) => rows.inScope[row] === 1)) : staged.membersOf;
+  const membersOf = rows ? staged.membersOf.map((members) => inScopeOnly(members, rows.inScope)) : staged.membersOf;
   const indexOf = rows ? (userId: string) => rows.byId.get(userId) : undefined;
   const diff = diffMemberships(planned.map((p) => p.groupId), membersOf, users.finalUsers, memberships, indexOf);
   const named = new Set<string>();
