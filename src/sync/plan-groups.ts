@@ -3,6 +3,7 @@
 import type { DirectoryGroup, DirectoryUser } from './snapshot.js';
 import { nfc } from '../text/go-text.js';
 import { screenEntries } from './screen-entries.js';
+import type { EntryRows } from './entry-rows.js';
 import type { CurrentGroup, GroupChange, Membership, NewGroup, PlanOptions, Skip, SyncPlan } from './types.js';
 import { resolveUniqueClaims, type UniqueKey } from './unique-claims.js';
 import type { UserOutcome } from './plan-users.js';
@@ -69,15 +70,22 @@ export function screenGroups(entries: DirectoryGroup[], ldapGroups: CurrentGroup
 export interface StagedGroups {
   planned: { candidate: GroupCandidate; groupId: string }[];
   membersOf: Int32Array[];
+  /** The user entries' rows the members were found by, kept in the plan's book for the next one. */
+  byEntry?: EntryRows;
   /** LDAP group rows no entry names: deleted. */
   gone: CurrentGroup[];
 }
 
-/** The group half up to the membership diff: which entries become or stay groups, and their members as rows. `users.entries`: the snapshot's user entries (member-rows.ts). */
+/**
+ * The group half up to the membership diff: which entries become or stay
+ * groups, and their members as rows. `users.entries`: the snapshot's user
+ * entries; `users.last`: the last plan's rows of them and the entries planned
+ * now, for a plan over the touched users (member-rows.ts).
+ */
 export function stageGroups(
   screened: ScreenedGroups,
   current: { ldapGroups: CurrentGroup[]; localGroups: CurrentGroup[] },
-  users: UserOutcome & { entries: DirectoryUser[] },
+  users: UserOutcome & { entries: DirectoryUser[]; last?: { rows: EntryRows; planned: readonly DirectoryUser[] } },
   newId: () => string,
   result: SyncPlan,
 ): StagedGroups {
@@ -85,8 +93,9 @@ export function stageGroups(
   const groupKeeps = (row: number, active: boolean) => !active && screened.seen[row] === 1;
   const excluded = resolveUniqueClaims(screened.candidates, localGroups, ldapGroups, groupKeeps, [GROUP_NAME], 'group');
   const lookup = { indexByUsername: users.finalUsers.indexByUsername, skippedUsers: users.skippedUsers };
-  const byEntry = entryRows(users.entries, screened.candidates, lookup);
+  const byEntry = entryRows(users.entries, screened.candidates, lookup, users.last);
   const staged: StagedGroups = { planned: [], membersOf: [], gone: ldapGroups.filter((_row, index) => screened.seen[index] === 0) };
+  if (byEntry) staged.byEntry = byEntry;
   for (const candidate of screened.candidates) {
     const skip = excluded.get(candidate);
     if (skip) {
