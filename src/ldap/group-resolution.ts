@@ -61,9 +61,21 @@ function addMembers(resolver: MemberResolver, groupDns: Map<string, string> | nu
     const value = members[k] as MemberValue;
     if (groupDns && isMemberGroup(groupDns, group, value)) continue;
     let user = found ? (found[k] as number) : -1;
+    // Nearly every value: a user still known, with a username (a forgotten one has none), recorded without reading whether it is known.
+    if (user >= 0 && resolver.recordKnown(group, user)) continue;
     if (user < 0 || !users.isKnown(user)) user = typeof value === 'string' ? users.exactText(value) : -1;
     resolver.addMember(group, value, user);
   }
+}
+
+/** normalizeDN(dn), from `cache` when it has it (kept between runs: a DN is parsed once). */
+function cachedNormal(cache: Map<string, string>, dn: string): string {
+  let key = cache.get(dn);
+  if (key === undefined) {
+    key = normalizeDN(dn);
+    cache.set(dn, key);
+  }
+  return key;
 }
 
 /**
@@ -100,7 +112,7 @@ export async function resolveKeptGroups(
   if (targets.length === 0) return { resolved: 0, changed: 0, lookups: 0, entriesRead };
   const { client, settings, log } = context;
   const resolver = new MemberResolver(client, settings, log, users);
-  const groupDns = groupDnsFor(settings, [...kept.groups.values()].map((g) => g.group), resolver);
+  const groupDns = groupDnsFor(settings, [...kept.groups.values()].map((g) => g.group), resolver, (dn) => cachedNormal(normalized, dn));
   const fresh = targets.map((target) => {
     // Member entries (DirectoryGroup.memberEntries) as the kept users were placed; one gone stale since is only slower for plan().
     const { memberGroupDns: _old, memberEntries: _entries, ...rest } = target.group;
