@@ -58,7 +58,7 @@ function readByKey(state: CurrentState, keys: UserKeys): CurrentUser[] {
 }
 
 const copyBook = (b: UserBook) =>
-  new UserBook({ ids: [...b.final.ids], indexByUsername: new Map(b.final.indexByUsername), others: new Set(b.final.others) }, b.admins, b.skippedKeys, b.claimSkips);
+  new UserBook({ ids: [...b.final.ids], indexByUsername: new Map(b.final.indexByUsername), others: new Set(b.final.others) }, b.admins, b.skippedKeys, b.claimSkips, b.entryRows);
 
 interface Inputs {
   snapshot: DirectorySnapshot;
