@@ -27,12 +27,10 @@ export type { EntryRows };
 export function entryRows(entries: DirectoryUser[], groups: { memberEntries?: number[] }[], lookup: MemberLookup, last?: { rows: EntryRows; planned: readonly DirectoryUser[] }): EntryRows | undefined {
   if (!groups.some((g) => g.memberEntries !== undefined)) return undefined;
   if (last) return entryRowsAfter(entries, lookup, last.rows, last.planned) ?? entryRows(entries, groups, lookup);
-  const usernamesAndRows: (string | number)[] = [];
-  for (const entry of entries) {
-    const username = nfc(entry.username);
-    usernamesAndRows.push(username, lookup.indexByUsername.get(username) ?? -1);
-  }
-  return { usernamesAndRows, entries };
+  const usernames = entries.map((entry) => nfc(entry.username));
+  const rows = new Int32Array(usernames.length);
+  for (let e = 0; e < usernames.length; e++) rows[e] = lookup.indexByUsername.get(usernames[e] as string) ?? -1;
+  return { usernames, rows, entries };
 }
 
 /**
@@ -46,18 +44,19 @@ export function entryRows(entries: DirectoryUser[], groups: { memberEntries?: nu
  * `planned` is not in the order of `entries`.
  */
 function entryRowsAfter(entries: DirectoryUser[], lookup: MemberLookup, last: EntryRows, planned: readonly DirectoryUser[]): EntryRows | undefined {
-  const pairs = last.usernamesAndRows.slice(0, 2 * entries.length);
+  const usernames = last.usernames.slice(0, entries.length);
+  const rows = new Int32Array(entries.length);
+  rows.set(last.rows.subarray(0, entries.length));
   let next = 0;
   for (let e = 0; e < entries.length; e++) {
     const entry = entries[e] as DirectoryUser;
     if (entry === planned[next]) next++;
     else if (entry === last.entries[e]) continue;
     const username = nfc(entry.username);
-    // In order: past the end of the last plan's pairs, these append.
-    pairs[2 * e] = username;
-    pairs[2 * e + 1] = lookup.indexByUsername.get(username) ?? -1;
+    usernames[e] = username;
+    rows[e] = lookup.indexByUsername.get(username) ?? -1;
   }
-  return next === planned.length ? { usernamesAndRows: pairs, entries } : undefined;
+  return next === planned.length ? { usernames, rows, entries } : undefined;
 }
 
 /**
@@ -68,14 +67,13 @@ function entryRowsAfter(entries: DirectoryUser[], lookup: MemberLookup, last: En
  */
 export function memberRows(group: Pick<DirectoryGroup, 'dn' | 'memberUsernames' | 'memberEntries'>, lookup: MemberLookup, byEntry: EntryRows | undefined, skips: Skip[]): Int32Array {
   const { memberUsernames: usernames, memberEntries: hints } = group;
-  const pairs = byEntry?.usernamesAndRows;
   const rows = new Int32Array(usernames.length);
   let count = 0;
   let unknown: Set<string> | undefined;
   for (let k = 0; k < usernames.length; k++) {
     const username = usernames[k] as string;
     const entry = hints?.[k] ?? -1;
-    const row = pairs && entry >= 0 && pairs[2 * entry] === username ? (pairs[2 * entry + 1] as number) : (lookup.indexByUsername.get(username) ?? -1);
+    const row = byEntry && entry >= 0 && byEntry.usernames[entry] === username ? (byEntry.rows[entry] as number) : (lookup.indexByUsername.get(username) ?? -1);
     if (row >= 0) rows[count++] = row;
     else (unknown ??= new Set()).add(username);
   }

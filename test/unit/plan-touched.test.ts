@@ -166,7 +166,7 @@ for (const softDeleteUsers of [true, false]) {
         // The entries' rows the book keeps, brought up to date from the last plan's, are those looked up afresh.
         const kept = (touched.userBook as UserBook).entryRows as EntryRows;
         const fresh = entryRows(users, snapshot.groups, { indexByUsername: (touched.userBook as UserBook).final.indexByUsername }) as EntryRows;
-        assert.deepEqual(kept.usernamesAndRows, fresh.usernamesAndRows, `run ${run}, step ${step}`);
+        assert.deepEqual([kept.usernames, kept.rows], [fresh.usernames, fresh.rows], `run ${run}, step ${step}`);
         if (whole.skips.some((s) => s.reason === 'username-taken' || s.reason === 'email-taken')) seen.taken += 1;
         if (admins > 0) seen.admins += 1;
         if (planned < users.length) seen.partial += 1;
