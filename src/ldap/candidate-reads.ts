@@ -67,9 +67,10 @@ export interface Candidate {
 /**
  * When a paged search reads the changed entries of a kind: from one changed
  * entry in this many kept ones of that kind. Without an index on the marker
- * the server walks every entry of the filter for such a search, and a
- * base-object read costs about as much as walking this many entries
- * (measured on slapd with workload L, docs/incremental.md "What it costs").
+ * the server walks every entry of the filter for such a search: on slapd at
+ * workload L, the search for 300 changed users among 100,000 took 0.19 s of
+ * CPU (slapd and client), their 300 reads by DN 0.04 s; a read by DN costs
+ * about what walking 80 entries does (docs/incremental.md "What it costs").
  */
 const ENTRIES_WALKED_PER_READ = 100;
 
