@@ -215,12 +215,15 @@ describe('Samba Active Directory DC', { skip }, () => {
       await adminClient(instance, async (client) => {
         await setUac(client, 'erin', 546);
         await client.modify(groupDn('sre'), [new Change({ operation: 'delete', modification: new Attribute({ type: 'member', values: [userDn('carol')] }) })]);
+        // Two groups of a few changed: read by one paged search, where the big group's values come ranged (candidate-reads.ts).
+        await client.modify(groupDn('big'), [new Change({ operation: 'delete', modification: new Attribute({ type: 'member', values: [userDn(bigUser(1))] }) })]);
       });
       try {
         const changed = await run();
         assert.equal(changed.mode, 'incremental');
         assert.equal(changed.summary.users.disabled, 1);
         for (const group of ['eng', 'platform', 'sre']) assert.deepEqual(await membersOf(db, group), ['alice', 'bob'], group);
+        assert.equal((await membersOf(db, 'big')).length, BIG - 1);
         const full = await syncWith(adEnv(instance, db, FEATURES), { dryRun: true });
         assert.ifError(full.error);
         const { users: u, memberships: m } = full.result!.summary;
@@ -229,6 +232,7 @@ describe('Samba Active Directory DC', { skip }, () => {
         await adminClient(instance, async (client) => {
           await setUac(client, 'erin', 544);
           await client.modify(groupDn('sre'), [new Change({ operation: 'add', modification: new Attribute({ type: 'member', values: [userDn('carol')] }) })]);
+          await client.modify(groupDn('big'), [new Change({ operation: 'add', modification: new Attribute({ type: 'member', values: [userDn(bigUser(1))] }) })]);
         });
       }
       const watermark = memory.watermark;
