@@ -61,8 +61,17 @@ export function parseDN(dn: string): Rdn[] | null {
   return rdns;
 }
 
+/**
+ * A DN of plain ASCII types and values only (no spaces, escapes, quotes, '+',
+ * '#', ';'): parsed and joined again it is itself, lower-cased. Most DNs are
+ * so; the 5,000 group DNs of L parsed in every incremental run that resolves
+ * cost 17-31 ms and 16 MB of garbage in the profiles of the 1 % run.
+ */
+const PLAIN_DN = /^[A-Za-z][A-Za-z0-9-]*=[A-Za-z0-9._@-]+(?:,[A-Za-z][A-Za-z0-9-]*=[A-Za-z0-9._@-]+)*$/;
+
 /** Pocket ID's normalizeLDAPDN: the key of its DN → username cache. */
 export function normalizeDN(dn: string): string {
+  if (PLAIN_DN.test(dn)) return dn.toLowerCase();
   const parsed = parseDN(dn);
   if (parsed === null) return goToLower(goTrimSpace(dn));
   return parsed

@@ -72,8 +72,8 @@ export class MemberResolver {
     }
   }
 
-  /** Records the known user `user` (-1: none) as a member when it has a username; false when it was not recorded. */
-  private recordKnown(group: DirectoryGroup, user: number): boolean {
+  /** Records the known user `user` (-1: none) as a member when it has a username; false when it was not recorded (a forgotten user has none). */
+  recordKnown(group: DirectoryGroup, user: number): boolean {
     const known = user >= 0 ? this.users.usernameOf(user) : '';
     if (known === '') return false;
     recordMember(group, known, this.users.entryOf(user));

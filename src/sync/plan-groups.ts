@@ -3,6 +3,7 @@
 import type { DirectoryGroup, DirectoryUser } from './snapshot.js';
 import { nfc } from '../text/go-text.js';
 import { screenEntries } from './screen-entries.js';
+import type { EntryRows } from './entry-rows.js';
 import type { CurrentGroup, GroupChange, Membership, NewGroup, PlanOptions, Skip, SyncPlan } from './types.js';
 import { resolveUniqueClaims, type UniqueKey } from './unique-claims.js';
 import type { UserOutcome } from './plan-users.js';
@@ -69,15 +70,22 @@ export function screenGroups(entries: DirectoryGroup[], ldapGroups: CurrentGroup
 export interface StagedGroups {
   planned: { candidate: GroupCandidate; groupId: string }[];
   membersOf: Int32Array[];
+  /** The user entries' rows the members were found by, kept in the plan's book for the next one. */
+  byEntry?: EntryRows;
   /** LDAP group rows no entry names: deleted. */
   gone: CurrentGroup[];
 }
 
-/** The group half up to the membership diff: which entries become or stay groups, and their members as rows. `users.entries`: the snapshot's user entries (member-rows.ts). */
+/**
+ * The group half up to the membership diff: which entries become or stay
+ * groups, and their members as rows. `users.entries`: the snapshot's user
+ * entries; `users.last`: the last plan's rows of them and the entries planned
+ * now, for a plan over the touched users (member-rows.ts).
+ */
 export function stageGroups(
   screened: ScreenedGroups,
   current: { ldapGroups: CurrentGroup[]; localGroups: CurrentGroup[] },
-  users: UserOutcome & { entries: DirectoryUser[] },
+  users: UserOutcome & { entries: DirectoryUser[]; last?: { rows: EntryRows; planned: readonly DirectoryUser[] } },
   newId: () => string,
   result: SyncPlan,
 ): StagedGroups {
@@ -85,8 +93,9 @@ export function stageGroups(
   const groupKeeps = (row: number, active: boolean) => !active && screened.seen[row] === 1;
   const excluded = resolveUniqueClaims(screened.candidates, localGroups, ldapGroups, groupKeeps, [GROUP_NAME], 'group');
   const lookup = { indexByUsername: users.finalUsers.indexByUsername, skippedUsers: users.skippedUsers };
-  const byEntry = entryRows(users.entries, screened.candidates, lookup);
+  const byEntry = entryRows(users.entries, screened.candidates, lookup, users.last);
   const staged: StagedGroups = { planned: [], membersOf: [], gone: ldapGroups.filter((_row, index) => screened.seen[index] === 0) };
+  if (byEntry) staged.byEntry = byEntry;
   for (const candidate of screened.candidates) {
     const skip = excluded.get(candidate);
     if (skip) {
@@ -105,6 +114,23 @@ export interface ScopedRows {
   byId: Map<string, number>;
 }
 
+const NO_ROWS = new Int32Array(0);
+
+/**
+ * The members whose rows are in scope. A loop, not Int32Array.filter: over a
+ * million members of which a few thousand are in scope, filter's callback and
+ * its new array per group cost about 20 ms at L.
+ */
+function inScopeOnly(members: Int32Array, inScope: Uint8Array): Int32Array {
+  let count = 0;
+  for (let k = 0; k < members.length; k++) count += inScope[members[k] as number] as number;
+  if (count === 0) return NO_ROWS;
+  const rows = new Int32Array(count);
+  count = 0;
+  for (let k = 0; k < members.length; k++) if (inScope[members[k] as number] === 1) rows[count++] = members[k] as number;
+  return rows;
+}
+
 /**
  * Fills `result.groups` and `result.memberships` from the staged groups and
  * the memberships the database holds (CurrentState.memberships, of the users
@@ -112,7 +138,7 @@ export interface ScopedRows {
  */
 export function finishGroups(staged: StagedGroups, users: UserOutcome, memberships: Map<string, string>, result: SyncPlan, rows?: ScopedRows): void {
   const { planned, gone } = staged;
-  const membersOf = rows ? staged.membersOf.map((members) => members.filter((row) => rows.inScope[row] === 1)) : staged.membersOf;
+  const membersOf = rows ? staged.membersOf.map((members) => inScopeOnly(members, rows.inScope)) : staged.membersOf;
   const indexOf = rows ? (userId: string) => rows.byId.get(userId) : undefined;
   const diff = diffMemberships(planned.map((p) => p.groupId), membersOf, users.finalUsers, memberships, indexOf);
   const named = new Set<string>();

@@ -64,7 +64,9 @@ export function stagePlan(snapshot: DirectorySnapshot, current: CurrentState, op
   }
   const localGroups = current.groups.filter((g) => g.ldapId === null);
   const users: UserOutcome = { ...finalUsers, skippedUsers: skippedUsersByName(userEntries, result.skips) };
-  const groups = stageGroups(screenedGroups, { ldapGroups, localGroups }, { ...users, entries: snapshot.users }, newId, result);
+  const lastRows = touched?.book.entryRows;
+  const last = lastRows && touched ? { last: { rows: lastRows, planned: touched.entries } } : {};
+  const groups = stageGroups(screenedGroups, { ldapGroups, localGroups }, { ...users, entries: snapshot.users, ...last }, newId, result);
   const finish = (memberships: Map<string, string>, scope?: ReadonlySet<string>) => {
     finishGroups(groups, users, memberships, result, scope ? scopedRows(users.finalUsers.ids, scope, result) : undefined);
     result.groupMembers = new PlannedMembers(groups.planned.map(({ candidate }) => [candidate.ldapId, candidate.memberUsernames]));
@@ -75,7 +77,7 @@ export function stagePlan(snapshot: DirectorySnapshot, current: CurrentState, op
     const claimSkips = touched ? [...claimed.skips, ...untouchedClaimSkips(touched, snapshot.groups)] : claimed.skips;
     result.skips.push(...claimSkips);
     const skippedKeys = skippedUserKeys(userEntries, result.skips);
-    result.userBook = new UserBook(users.finalUsers, screenedGroups.adminUsernames, skippedKeys, claimSkips);
+    result.userBook = new UserBook(users.finalUsers, screenedGroups.adminUsernames, skippedKeys, claimSkips, groups.byEntry);
     return result;
   };
   return { result, users, groups, finish };

@@ -1,5 +1,6 @@
 // The two inputs of plan() besides the directory snapshot, and its output.
 import type { PlannedMembers } from './planned-members.js';
+import type { EntryRows } from './entry-rows.js';
 
 /** The user columns the sync owns. `locale` is deliberately absent: it is the user's. */
 export interface UserFields {
@@ -239,9 +240,8 @@ export interface FinalUsers {
 }
 
 /**
- * What a committed plan leaves about its users, from which the next incremental
- * run plans only the touched ones (plan-touched.ts, user-book.ts). Bookkeeping
- * the memory keeps: `sync --dry-run --json` leaves it out (toJSON, as PlannedMembers).
+ * What a committed plan leaves about its users, from which the next incremental run plans only the touched
+ * ones (plan-touched.ts, user-book.ts). The memory keeps it; `sync --dry-run --json` leaves it out (toJSON).
  */
 export class UserBook {
   constructor(
@@ -253,6 +253,7 @@ export class UserBook {
     readonly skippedKeys: string[],
     /** The plan's claim skips (users' and groups'): those of user entries it does not plan again are repeated. */
     readonly claimSkips: Skip[],
+    readonly entryRows?: EntryRows, // when its groups carried member entries: the next touched plan looks up only what moved
   ) {}
 
   toJSON(): undefined {

@@ -205,3 +205,29 @@ test('getDNProperty slices the original bytes at the lower-cased prefix length (
   // Go would panic slicing past the shorter lower-cased text.
   assert.equal(getDNProperty('uid', '\u212A\u212A'), '');
 });
+
+test('normalizeDN of a plain DN (taken without parsing) is what parsing and joining it gives, over random DNs', () => {
+  // What normalizeDN made of every DN before plain ones were told apart.
+  const parsedKey = (dn: string) => {
+    const parsed = parseDN(dn);
+    return parsed === null ? null : parsed.map((rdn) => rdn.map((a) => `${a.type}=${a.value}`.toLowerCase()).join('+')).join(',');
+  };
+  let seed = 11;
+  const next = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  const alphabet = 'aZ9.-_@=, +#;\\"<>é';
+  let plain = 0;
+  for (let round = 0; round < 20_000; round++) {
+    const length = 1 + next(24);
+    let dn = round % 2 === 0 ? 'cn=' : '';
+    for (let k = 0; k < length; k++) dn += next(3) === 0 ? (alphabet[next(alphabet.length)] as string) : 'aZ9.-_@='[next(8)];
+    const expected = parsedKey(dn);
+    if (expected === null || /[^\x00-\x7f]/.test(dn)) continue;
+    if (/^[A-Za-z][A-Za-z0-9-]*=[A-Za-z0-9._@-]+(,[A-Za-z][A-Za-z0-9-]*=[A-Za-z0-9._@-]+)*$/.test(dn)) plain += 1;
+    assert.equal(normalizeDN(dn), expected, dn);
+  }
+  assert.ok(plain > 1_000, `plain DNs drawn: ${plain}`);
+  assert.equal(normalizeDN('CN=Team-1,OU=Groups,DC=Example,DC=com'), 'cn=team-1,ou=groups,dc=example,dc=com');
+});

@@ -69,3 +69,22 @@ test('when it would hold more forgotten users than known ones, it is built anew 
   assert.equal(names(updated, dnOf('bob')).exact, '');
   assert.equal(updateKnownUsers(updated, merged, new Set()), updated, 'nothing touched: the same table');
 });
+
+test('looked up by text, it names the same users before and after its map by text is built (past a few thousand lookups)', () => {
+  const users = kept(...Array.from({ length: 40 }, (_, k): [string, string] => [`u${k}`, `user${k}`]));
+  const known = KnownUsers.of(users);
+  known.forget(dnOf('u3'));
+  known.forget(dnOf('u4'));
+  known.add(dnOf('u4'), 'renamed', 7);
+  const dns = [...users.map(({ user }) => user.dn), dnOf('nobody'), 'uid=x\u0000,dc=example,dc=com', dnOf('U1')];
+  const answers = () => dns.map((dn) => known.exactText(dn));
+  const before = answers();
+  assert.deepEqual(before.slice(2, 6), [2, -1, 40, 5]);
+  for (let k = 0; k < 5_000; k++) known.exactText(dnOf('nobody'));
+  assert.deepEqual(answers(), before);
+  // Changed once the map is built: it follows, as the bytes do.
+  known.forget(dnOf('u5'));
+  known.add(dnOf('u3'), 'back', 9);
+  for (const dn of dns) assert.equal(known.exactText(dn), dn.includes('\u0000') ? -1 : known.exact(bytes(dn)), dn);
+  assert.equal(known.usernameOf(known.exactText(dnOf('u3'))), 'back');
+});

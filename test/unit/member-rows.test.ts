@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { plan } from '../../src/sync/plan.js';
 import { joinedMemberships } from '../../src/sync/membership-diff.js';
 import type { DirectoryGroup, DirectorySnapshot } from '../../src/sync/snapshot.js';
-import type { CurrentState, PlanOptions } from '../../src/sync/types.js';
+import type { CurrentState, PlanOptions, SyncPlan } from '../../src/sync/types.js';
 import { directoryUser } from '../support/directory-user.js';
 
 const OPTIONS: PlanOptions = { adminGroupName: 'admins', softDeleteUsers: true, requireUserEmail: false };
@@ -39,6 +39,9 @@ function snapshotWith(memberEntries?: number[]): DirectorySnapshot {
   return { users, groups: [group], unresolvedMembers: [], stats: { pages: 1, memberLookups: 0, readMs: 0 } };
 }
 
+/** The plan without the entries' rows its book keeps for the next plan (only a plan with member entries has them). */
+const comparable = (p: SyncPlan) => ({ ...p, userBook: { ...p.userBook, entryRows: undefined } });
+
 test('a plan is the same with member entries recorded, stale, short or absent', () => {
   const without = plan(snapshotWith(), state, OPTIONS, sequentialIds());
   assert.deepEqual(without.memberships.add.map((m) => m.username).sort(), ['dora', 'karl']);
@@ -49,6 +52,6 @@ test('a plan is the same with member entries recorded, stale, short or absent', 
   const stale = members.map((_, k) => (k * 3) % users.length);
   const wild = members.map((_, k) => [-1, 99, 0, 4][k % 4] as number);
   for (const [name, hints] of [['recorded', recorded], ['stale', stale], ['out of range', wild], ['short', recorded.slice(0, 3)]] as const) {
-    assert.deepEqual(plan(snapshotWith([...hints]), state, OPTIONS, sequentialIds()), without, name);
+    assert.deepEqual(comparable(plan(snapshotWith([...hints]), state, OPTIONS, sequentialIds())), comparable(without), name);
   }
 });

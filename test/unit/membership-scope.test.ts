@@ -99,4 +99,9 @@ test('the names two member lists differ by are all found, and no more when a few
   const long = Array.from({ length: 200 }, (_, k) => `m${k}`);
   const edited = [...long.slice(0, 50), 'new1', 'new2', ...long.slice(50, 120), ...long.slice(122)];
   assert.deepEqual(namesInEitherOnly(long, edited).sort(), ['m120', 'm121', 'new1', 'new2']);
+  // Runs longer than one spread of the builtins' push, at the ends and in the middle, in their order.
+  const many = Array.from({ length: 10_000 }, (_, k) => `x${k}`);
+  assert.deepEqual(namesInEitherOnly(many, []), many);
+  assert.deepEqual(namesInEitherOnly(['a'], ['a', ...many]), many);
+  assert.deepEqual(namesInEitherOnly(['a', 'b', 'c', 'd'], ['a', 'e', 'b', 'c', 'd', 'f']), ['e', 'f']);
 });

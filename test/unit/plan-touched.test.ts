@@ -15,6 +15,7 @@ import { checkDeletionGuard } from '../../src/sync/deletion-guard.js';
 import { checkReEnableGuard, type ReEnableFacts } from '../../src/sync/reenable-guard.js';
 import { UserBook, type CurrentState, type CurrentUser, type PlanOptions, type Skip, type SyncPlan, type UserKeys } from '../../src/sync/types.js';
 import { untouchedClaimSkips } from '../../src/sync/plan-touched.js';
+import { entryRows, type EntryRows } from '../../src/sync/member-rows.js';
 import { afterApply } from '../support/after-apply.js';
 import { directoryUser } from '../support/directory-user.js';
 
@@ -76,9 +77,13 @@ function changeDirectory(users: DirectoryUser[], next: (n: number) => number, se
   return out;
 }
 
+/** Groups of random users, with their member entries as a read records them (stale once entries are removed before them). */
 function groupsOf(users: DirectoryUser[], next: (n: number) => number): DirectoryGroup[] {
-  const pick = () => users.filter(() => next(3) === 0).map((u) => u.username);
-  return ['admins', 'devs'].map((name) => ({ dn: `cn=${name},ou=groups,dc=example,dc=com`, ldapId: `gid-${name}`, name, memberUsernames: pick() }));
+  const pick = () => {
+    const entries = users.flatMap((_user, e) => (next(3) === 0 ? [e] : []));
+    return { memberUsernames: entries.map((e) => (users[e] as DirectoryUser).username), memberEntries: entries };
+  };
+  return ['admins', 'devs'].map((name) => ({ dn: `cn=${name},ou=groups,dc=example,dc=com`, ldapId: `gid-${name}`, name, ...pick() }));
 }
 
 /** Local users made and deleted by hand, some with names entries want. */
@@ -158,6 +163,10 @@ for (const softDeleteUsers of [true, false]) {
         // The guards see the same: the re-enable guard counts the directory's admins in the rows read.
         assert.deepEqual(checkReEnableGuard(touched, lean, GUARD, FACTS), checkReEnableGuard(whole, state, GUARD, FACTS), `run ${run}, step ${step}`);
         assert.deepEqual(checkDeletionGuard(touched, users.length, GUARD), checkDeletionGuard(whole, users.length, GUARD));
+        // The entries' rows the book keeps, brought up to date from the last plan's, are those looked up afresh.
+        const kept = (touched.userBook as UserBook).entryRows as EntryRows;
+        const fresh = entryRows(users, snapshot.groups, { indexByUsername: (touched.userBook as UserBook).final.indexByUsername }) as EntryRows;
+        assert.deepEqual([kept.usernames, kept.rows], [fresh.usernames, fresh.rows], `run ${run}, step ${step}`);
         if (whole.skips.some((s) => s.reason === 'username-taken' || s.reason === 'email-taken')) seen.taken += 1;
         if (admins > 0) seen.admins += 1;
         if (planned < users.length) seen.partial += 1;
