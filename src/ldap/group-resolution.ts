@@ -10,7 +10,7 @@ import { groupDnsFor, isMemberGroup } from './group-entries.js';
 import type { KnownUsers } from './known-users.js';
 import { MemberResolver } from './member-resolver.js';
 import { entryKey, foldOutcome, mergeChanges, sameResolution, type KeptDirectory, type KeptGroup, type MemberValue, type MergeOutcome } from '../sync/kept-directory.js';
-import { groupsToResolve } from '../sync/groups-to-resolve.js';
+import { cachedNormal, groupsToResolve } from '../sync/groups-to-resolve.js';
 import { readGroupsAgain, type ChangeReadInput } from './change-reader.js';
 import type { DirectoryGroup, UnresolvedMember } from '../sync/snapshot.js';
 
@@ -92,16 +92,6 @@ function allKnown(resolver: MemberResolver, group: DirectoryGroup, found: Int32A
   return true;
 }
 
-/** normalizeDN(dn), from `cache` when it has it (kept between runs: a DN is parsed once). */
-function cachedNormal(cache: Map<string, string>, dn: string): string {
-  let key = cache.get(dn);
-  if (key === undefined) {
-    key = normalizeDN(dn);
-    cache.set(dn, key);
-  }
-  return key;
-}
-
 /**
  * Resolves the affected groups in place. `normalized` caches member value →
  * normalised DN between runs (kept with the directory: a DN is parsed once).
@@ -136,7 +126,7 @@ export async function resolveKeptGroups(
   if (targets.length === 0) return { resolved: 0, changed: 0, lookups: 0, entriesRead };
   const { client, settings, log } = context;
   const resolver = new MemberResolver(client, settings, log, users);
-  const groupDns = groupDnsFor(settings, [...kept.groups.values()].map((g) => g.group), resolver, (dn) => cachedNormal(normalized, dn));
+  const groupDns = groupDnsFor(settings, [...kept.groups.values()].map((g) => g.group), resolver, (dn) => cachedNormal(normalized, normalizeDN, dn));
   const fresh = targets.map((target) => {
     // Member entries (DirectoryGroup.memberEntries) as the kept users were placed; one gone stale since is only slower for plan().
     const { memberGroupDns: _old, memberEntries: _entries, ...rest } = target.group;

@@ -26,6 +26,16 @@ function namesAny(group: KeptGroup, names: (value: MemberValue) => boolean, know
   return false;
 }
 
+/** `normalize(dn)`, from `cache` when it has it (kept between runs: a DN is normalised once). */
+export function cachedNormal(cache: Map<string, string>, normalize: (dn: string) => string, dn: string): string {
+  let key = cache.get(dn);
+  if (key === undefined) {
+    key = normalize(dn);
+    cache.set(dn, key);
+  }
+  return key;
+}
+
 /**
  * The kept groups whose members must be resolved again: those read this run,
  * and those with a member value naming a touched DN (a user renamed, added,
@@ -52,12 +62,7 @@ export function groupsToResolve(
     if (typeof value !== 'string') return false;
     if (exact.has(value)) return true;
     if (isUserDn(value)) return false;
-    let key = normalized.get(value);
-    if (key === undefined) {
-      key = normalize(value);
-      normalized.set(value, key);
-    }
-    return touched.has(key);
+    return touched.has(cachedNormal(normalized, normalize, value));
   };
   for (const group of kept.groups.values()) {
     if (!result.has(group) && namesAny(group, names, known)) result.add(group);
