@@ -177,36 +177,31 @@ async function searchChanged(reading: Reading, wanted: Candidate[], users: boole
 }
 
 /**
- * Reads every candidate: all as users first, then the rest as groups. A
- * changed candidate a search did not return is not of that kind now (its
- * marker still matches, so only the filter or its DN can have kept it out):
- * it is not read again by DN. Any other is, as before the searches.
+ * Reads `candidates` as one kind: the changed ones by one search when that
+ * pays, the rest by DN; `absent` gets each that is not of that kind now. A
+ * changed candidate the search did not return is not (its marker still
+ * matches, so only the filter or its DN can have kept it out): it is not read
+ * again by DN. Any other is, as before the searches.
  */
-export async function readCandidates(reading: Reading, queue: Candidate[]): Promise<void> {
-  const asUsers = queue.filter(triedAsUser);
+async function readKind(reading: Reading, candidates: Candidate[], users: boolean, absent: (candidate: Candidate) => void): Promise<void> {
   const kept = reading.input.kept;
-  const searchUsers = searchPays(asUsers.filter((c) => c.changed).length, kept.users.size);
-  const notUsers = new Set(queue.filter((c) => !triedAsUser(c)));
-  let toRead = asUsers;
-  if (searchUsers) {
-    const { missed, unsure } = await searchChanged(reading, asUsers.filter((c) => c.changed), true);
-    for (const candidate of missed) notUsers.add(candidate);
-    toRead = [...asUsers.filter((c) => !c.changed), ...unsure];
+  const changed = candidates.filter((c) => c.changed);
+  let toRead = candidates;
+  if (searchPays(changed.length, users ? kept.users.size : kept.groups.size)) {
+    const { missed, unsure } = await searchChanged(reading, changed, users);
+    missed.forEach(absent);
+    toRead = [...candidates.filter((c) => !c.changed), ...unsure];
   }
   await eachAtOnce(toRead, async (candidate) => {
-    const entry = await readOne(reading, candidate.dn, true);
-    if (entry) await takeUser(reading, candidate, entry);
-    else notUsers.add(candidate);
+    const entry = await readOne(reading, candidate.dn, users);
+    if (!entry) absent(candidate);
+    else await (users ? takeUser(reading, candidate, entry) : takeGroup(reading, candidate, entry));
   });
-  let groups = [...notUsers];
-  if (searchPays(groups.filter((c) => c.changed).length, kept.groups.size)) {
-    const { missed, unsure } = await searchChanged(reading, groups.filter((c) => c.changed), false);
-    for (const candidate of missed) takeNeither(reading, candidate);
-    groups = [...groups.filter((c) => !c.changed), ...unsure];
-  }
-  await eachAtOnce(groups, async (candidate) => {
-    const entry = await readOne(reading, candidate.dn, false);
-    if (entry) await takeGroup(reading, candidate, entry);
-    else takeNeither(reading, candidate);
-  });
+}
+
+/** Reads every candidate: all as users first, then the rest as groups, then what is neither. */
+export async function readCandidates(reading: Reading, queue: Candidate[]): Promise<void> {
+  const notUsers = new Set(queue.filter((c) => !triedAsUser(c)));
+  await readKind(reading, queue.filter(triedAsUser), true, (candidate) => notUsers.add(candidate));
+  await readKind(reading, [...notUsers], false, (candidate) => takeNeither(reading, candidate));
 }
