@@ -20,6 +20,8 @@ interface UserRow {
   ldap_id: string | null;
 }
 
+const anyValue = (...lists: string[][]) => lists.some((list) => list.length > 0);
+
 /**
  * Checks, inside the write transaction, that the rows a write is about to
  * touch are still as the plan read them: each lookup is by primary key or
@@ -56,8 +58,8 @@ export class ExpectationCheck {
     return (
       (users ? await this.usersAsPlanned(users.ids, users.vacated) : null) ??
       (groups ? await this.groupsAsPlanned(groups.ids, groups.vacated) : null) ??
-      (freeUserValues ? await this.userValuesFree(freeUserValues) : null) ??
-      (freeGroupValues ? await this.groupValuesFree(freeGroupValues) : null) ??
+      (freeUserValues && anyValue(freeUserValues.usernames, freeUserValues.emails, freeUserValues.ldapIds) ? await this.userValuesFree(freeUserValues) : null) ??
+      (freeGroupValues && anyValue(freeGroupValues.names, freeGroupValues.ldapIds) ? await this.groupValuesFree(freeGroupValues) : null) ??
       (absentMemberships && absentMemberships.length > 0 ? await this.membershipsAbsent(absentMemberships) : null)
     );
   }
