@@ -47,17 +47,18 @@ export async function readCurrentState(
   const columns = userColumns(db);
   const users = memberships ? columns.select(dialect.groupIdsOf('u.id').as('group_ids')) : columns;
   const userState = new UserState();
-  // Only some users (an incremental run's, by key): no memberships, and a count of every LDAP row, read meanwhile.
-  const chosen = chooseUsers ? chooseUsers((keys) => readUsersByKey(db, dialect, keys)) : undefined;
-  // First and alone: SQLite's rows are stepped through between other work (sqlite-database.ts), and its one connection runs nothing else meanwhile.
-  if (!chosen) await eachRow(users.compile(), (row) => userState.add(row));
-  const [groups, ownedClaims, ldapUsers, chosenUsers] = await Promise.all([
+  // Only some users (an incremental run's, by key): no memberships, and a count of every LDAP row.
+  if (chooseUsers) {
+    userState.users.push(...(await chooseUsers((keys) => readUsersByKey(db, dialect, keys))));
+  } else {
+    // First and alone: SQLite's rows are stepped through between other work (sqlite-database.ts), and its one connection runs nothing else meanwhile.
+    await eachRow(users.compile(), (row) => userState.add(row));
+  }
+  const [groups, ownedClaims, ldapUsers] = await Promise.all([
     db.selectFrom('user_groups').select(['id', 'name', 'friendly_name', 'ldap_id']).execute(),
     claims ? readOwnedClaims(db, dialect, claims) : undefined,
-    chosen ? countLdapUsers(db) : undefined,
-    chosen,
+    chooseUsers ? countLdapUsers(db) : undefined,
   ]);
-  if (chosenUsers) userState.users.push(...chosenUsers);
   return {
     users: userState.users,
     memberships: userState.memberships,
@@ -97,17 +98,14 @@ export async function readUsersByKey(db: Kysely<PocketIdSchema>, dialect: SqlDia
     }
   };
   const list = (values: string[], type: ColumnType) => sql<string>`(SELECT v FROM ${dialect.rows(batch(values, [{ name: 'v', type, value: (v) => v }]))} AS list)`;
-  const reads: Promise<Record<string, unknown>[]>[] = [];
   const byColumn = [['u.ldap_id', keys.ldapIds, 'text'], ['u.username', keys.usernames, 'citext'], ['u.email', keys.emails, 'text']] as const;
   for (const [column, values, type] of byColumn) {
     for (let from = 0; from < values.length; from += dialect.batchSize) {
-      reads.push(userColumns(db).where(column, 'in', list(values.slice(from, from + dialect.batchSize), type)).execute());
+      add(await userColumns(db).where(column, 'in', list(values.slice(from, from + dialect.batchSize), type)).execute());
     }
   }
   // A bare column: SQLite's is 0 or 1 and binds no boolean.
-  if (keys.admins) reads.push(userColumns(db).where(sql<boolean>`u.is_admin`).where('u.ldap_id', 'is not', null).execute());
-  // Sent together (PostgreSQL runs them on the pool's connections at once), taken in this order.
-  for (const rows of await Promise.all(reads)) add(rows);
+  if (keys.admins) add(await userColumns(db).where(sql<boolean>`u.is_admin`).where('u.ldap_id', 'is not', null).execute());
   return state.users;
 }
 
