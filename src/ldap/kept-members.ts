@@ -2,9 +2,10 @@
 // member values as text, and which known user each names, taken from what its
 // kept copy holds where they are the same. slapd returns a group's values in
 // the order it stores them, and an edit adds or removes a few, so the value at
-// a cursor over the kept ones is nearly always the one read: comparing their
-// bytes with that kept string costs less than looking each value up among
-// 100,000 DNs (known-users.ts) and makes no new string. Anything else (a value
+// a cursor over the kept ones is nearly always the one read: comparing its
+// bytes with the DN of the user kept there (held compactly, dn-heads.ts) costs
+// less than looking each value up among 100,000 DNs (known-users.ts) and makes
+// no new string. Anything else (a value
 // not found near the cursor, a DN not in ASCII, a user forgotten since) is
 // looked up as memberTexts (kept-read.ts) does, with the same result.
 import { decodeUtf8 } from '../text/go-text.js';
@@ -12,7 +13,7 @@ import type { KnownUsers } from './known-users.js';
 import { PackedValues } from './packed-values.js';
 import type { MemberValue } from '../sync/kept-directory.js';
 
-/** A kept group's member values and the known user each named (KeptMemberUsers.users, numbered by the same KnownUsers). */
+/** A kept group's member values and the known user each named (KeptMemberUsers.users, numbered by the same KnownUsers): where it names one, the value is that user's DN string (KnownUsers.dnOf), as keptMemberTexts and memberTexts make them. */
 export interface KeptValues {
   members: readonly MemberValue[];
   users: Int32Array;
@@ -43,13 +44,20 @@ export function sameAscii(bytes: Uint8Array, start: number, end: number, text: s
   return true;
 }
 
-/** The kept place from `cursor` on, within LOOK_AHEAD, whose value is these bytes and names a user still known; -1 when none. */
+/**
+ * The kept place from `cursor` on, within LOOK_AHEAD, whose user is still
+ * known and has these bytes as its DN; -1 when none. The user's DN is compared
+ * where the known users hold it compactly (dn-heads.ts), else the kept text.
+ */
 function keptAt(kept: KeptValues, users: KnownUsers, cursor: number, bytes: Uint8Array, start: number, end: number): number {
   const last = Math.min(cursor + LOOK_AHEAD, kept.members.length);
   for (let at = cursor; at < last; at++) {
     const user = kept.users[at] as number;
+    if (user < 0) continue;
+    const same = users.sameDn(user, bytes, start, end);
+    if (same === 1) return at;
     const text = kept.members[at];
-    if (user >= 0 && typeof text === 'string' && sameAscii(bytes, start, end, text) && users.isKnown(user)) return at;
+    if (same === -1 && typeof text === 'string' && sameAscii(bytes, start, end, text) && users.isKnown(user)) return at;
   }
   return -1;
 }
@@ -80,6 +88,7 @@ export function keptMemberTexts(values: PackedValues | Buffer[], kept: KeptValue
     const end = packed ? (packed.bounds[2 * k + 1] as number) : bytes.length;
     const at = kept ? keptAt(kept, users, cursor, bytes, start, end) : -1;
     if (at >= 0) {
+      // The kept text there is that user's DN string (KeptValues), as a lookup gives it; read from the kept array, which is read in order.
       members[k] = kept?.members[at] as string;
       found[k] = kept?.users[at] as number;
       cursor = at + 1;

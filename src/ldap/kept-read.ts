@@ -65,6 +65,7 @@ export class FullReadTracker implements ReadTracking {
 
   usersRead(users: KnownUsers): void {
     this.knownUsers = users;
+    users.holdDns();
   }
 
   group(group: DirectoryGroup, values: EntryValues, members: Buffer[] | PackedValues): Int32Array | undefined {

@@ -155,3 +155,26 @@ test('the resolver given the users keptMemberTexts found resolves a group as it 
     assert.deepEqual(resolve(true, true).memberEntries, [-1, -1, -1, -1, -1, -1, -1]);
   }
 });
+
+test('DNs held compactly or not (other tails, long first parts), and users forgotten, renamed or added after they were held', () => {
+  const pick = seededPick(20261202);
+  const long = 'a-first-part-longer-than-a-head';
+  const spellings = (i: number) => [dnOf(`u${i}`), `uid=u${i},ou=others,dc=example,dc=com`, dnOf(`${long}${i}`), `uid=u${i}`, `cn=ü${i},ou=people,dc=example,dc=com`][i % 5] as string;
+  for (let round = 0; round < 100; round++) {
+    const users = new CountingUsers();
+    const dns = Array.from({ length: 50 }, (_, i) => spellings(i + round));
+    dns.forEach((dn, entry) => users.add(dn, `n${entry}`, entry));
+    const kept = keptGroup(dns, users);
+    checkSame(bytes(dns), kept, users, `round ${round}, held now`);
+    for (let n = pick(6); n > 0; n--) users.forget(dns[pick(dns.length)] as string);
+    // As updateKnownUsers does: a DN is forgotten before it is added again.
+    for (let n = pick(4); n > 0; n--) {
+      const dn = dns[pick(dns.length)] as string;
+      users.forget(dn);
+      users.add(dn, `again${n}`, 200 + n);
+    }
+    for (let n = pick(3); n > 0; n--) users.add(spellings(1000 + pick(10)), `more${n}`, 300 + n);
+    const read = dns.filter(() => pick(10) !== 0);
+    checkSame(bytes(read), kept, users, `round ${round}, after forgets and adds`);
+  }
+});
