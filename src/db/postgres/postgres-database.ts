@@ -10,6 +10,7 @@ import { judgeSchema } from '../schema-check.js';
 import { readPostgresColumns, readPostgresMigrations } from './postgres-introspector.js';
 import type { PocketIdSchema } from '../schema.js';
 import { SetWriter } from '../set-writer.js';
+import { readOwnedClaims } from '../claim-state.js';
 import { readCurrentState, readMembershipsOf, type EachRow } from '../state-reader.js';
 import type { MembershipNeeds } from '../../sync/membership-scope.js';
 import { openPostgresPool } from './postgres-connection.js';
@@ -94,8 +95,18 @@ export class PostgresDatabase implements PocketIdDatabase {
     );
   }
 
+  /**
+   * The stored claims' aggregate is sent beside the users query, on the
+   * pool's other connection, instead of after it: the server then builds it
+   * while the LDAP read is still starting, not in the middle of the user
+   * search, where it took a core from slapd and from this process
+   * (docs/performance.md, 1 December, late morning).
+   */
   async readState(scope: StateScope = {}, parts: StateParts = {}): Promise<StateRead> {
-    return { state: await this.connecting(() => readCurrentState(this.db, postgresDialect, scope.claims, this.eachRow, parts)) };
+    const [state, claims] = await this.connecting(() =>
+      Promise.all([readCurrentState(this.db, postgresDialect, undefined, this.eachRow, parts), scope.claims ? readOwnedClaims(this.db, postgresDialect, scope.claims) : undefined]),
+    );
+    return { state: claims ? { ...state, claims } : state };
   }
 
   readMembershipsOf(needs: MembershipNeeds): Promise<{ memberships: Map<string, string>; scope: Set<string> }> {
