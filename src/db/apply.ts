@@ -113,10 +113,20 @@ function vacateSteps({ vacate }: SyncPlan): ApplyStep[] {
   ];
 }
 
+/**
+ * The unique values updated rows take that they did not hold: a row that keeps its value (which the check of its
+ * row confirms first) keeps every other row from holding it, by the unique index. A vacated row holds a placeholder.
+ */
+function takenValues<F, V>(rows: { id: string; before: F; after: F }[], vacated: ReadonlySet<string>, value: (fields: F) => V): V[] {
+  return rows.filter((r) => vacated.has(r.id) || value(r.before) !== value(r.after)).map((r) => value(r.after));
+}
+
 /** Updates and creations of users and groups. */
-function rowSteps({ users, groups }: SyncPlan, revokeFor: RevokeFor): ApplyStep[] {
+function rowSteps({ users, groups, vacate }: SyncPlan, revokeFor: RevokeFor): ApplyStep[] {
   // LDAP_SYNC_DISABLED_ACCOUNTS: a user the directory marks disabled comes as an update.
   const newlyDisabled = (rows: UserChange[]) => ids(rows.filter((r) => !r.before.disabled && r.after.disabled));
+  const vacatedUsers = new Set(vacate.userIds);
+  const vacatedGroups = new Set(vacate.groupIds);
   return [
     step<UserChange>({
       name: 'update users',
@@ -129,7 +139,12 @@ function rowSteps({ users, groups }: SyncPlan, revokeFor: RevokeFor): ApplyStep[
       },
       expect: (rows) => ({
         users: { ids: ids(rows), vacated: true },
-        freeUserValues: { owners: ids(rows), usernames: rows.map((r) => r.after.username), emails: emails(rows.map((r) => r.after.email)), ldapIds: [] },
+        freeUserValues: {
+          owners: ids(rows),
+          usernames: takenValues(rows, vacatedUsers, (f) => f.username),
+          emails: emails(takenValues(rows, vacatedUsers, (f) => f.email)),
+          ldapIds: [],
+        },
       }),
     }),
     step<NewUser>({
@@ -148,7 +163,7 @@ function rowSteps({ users, groups }: SyncPlan, revokeFor: RevokeFor): ApplyStep[
       run: (w, rows, now) => w.updateGroups(rows, now),
       expect: (rows) => ({
         groups: { ids: ids(rows), vacated: true },
-        freeGroupValues: { owners: ids(rows), names: rows.map((r) => r.after.name), ldapIds: [] },
+        freeGroupValues: { owners: ids(rows), names: takenValues(rows, vacatedGroups, (f) => f.name), ldapIds: [] },
       }),
     }),
     step<NewGroup>({

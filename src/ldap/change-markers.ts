@@ -50,8 +50,33 @@ export async function readMarkerState(client: Pick<Client, 'search'>): Promise<M
 
 const GENERALIZED_TIME = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})?(\d{2})?(?:[.,]\d+)?(Z|[+-]\d{2}(?:\d{2})?)$/;
 
+/** The number written by the decimal digits text[from, from + count); -1 when one is not a digit. */
+function digitsAt(text: string, from: number, count: number): number {
+  let value = 0;
+  for (let i = from; i < from + count; i++) {
+    const digit = text.charCodeAt(i) - 0x30;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+/**
+ * The form slapd writes, 20261130091500Z, without the regular expression: an
+ * incremental run notes the marker of every entry its scans return (6,900 in the
+ * 1 % run at L), and the match, its captures and the trimmed copy were garbage.
+ * Null for any other form.
+ */
+function plainUtcSeconds(text: string): number | null {
+  if (text.length !== 15 || text.charCodeAt(14) !== 0x5a || digitsAt(text, 0, 14) < 0) return null;
+  const seconds = Date.UTC(digitsAt(text, 0, 4), digitsAt(text, 4, 2) - 1, digitsAt(text, 6, 2), digitsAt(text, 8, 2), digitsAt(text, 10, 2), digitsAt(text, 12, 2)) / 1000;
+  return Number.isFinite(seconds) ? seconds : null;
+}
+
 /** RFC 4517 GeneralizedTime → Unix seconds (fractions dropped); null when it is not one. */
 export function parseGeneralizedTime(text: string): number | null {
+  const plain = plainUtcSeconds(text);
+  if (plain !== null) return plain;
   const match = GENERALIZED_TIME.exec(text.trim());
   if (!match) return null;
   const [, year, month, day, hour, minute = '00', second = '00', zone = 'Z'] = match;
@@ -88,11 +113,12 @@ export class MarkerWatch {
   /** Notes one entry's marker; returns its exact version ('' when the directory offers none). */
   note(values: EntryValues): string {
     const raw = values.first(this.marker.attribute)?.toString('utf8');
-    const usable = raw !== undefined && (this.marker.kind === 'usn' ? /^\d+$/.test(raw.trim()) : parseGeneralizedTime(raw) !== null);
+    const time = raw !== undefined && this.marker.kind === 'timestamp' ? parseGeneralizedTime(raw) : null;
+    const usable = raw !== undefined && (this.marker.kind === 'usn' ? /^\d+$/.test(raw.trim()) : time !== null);
     if (!usable) this.missing += 1;
     else {
       this.seen += 1;
-      if (this.marker.kind === 'timestamp') this.latest = Math.max(this.latest, parseGeneralizedTime(raw) ?? this.latest);
+      if (time !== null) this.latest = Math.max(this.latest, time);
     }
     return this.marker.version ? (values.first(this.marker.version)?.toString('utf8') ?? '') : '';
   }

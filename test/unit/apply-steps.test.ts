@@ -37,3 +37,24 @@ test('writesAnything agrees with the steps apply() runs, for every list of the p
     assert.equal(writesAnything(plan), stepsWrite, name);
   }
 });
+
+test('updates check as free only the unique values their rows take anew, or all of a vacated row', () => {
+  const plan = emptyPlan();
+  const user = (username: string, email: string | null) => ({ username, email, firstName: 'F', lastName: 'L', displayName: 'D', isAdmin: false, emailVerified: true, disabled: false });
+  const change = (id: string, before: ReturnType<typeof user>, after: ReturnType<typeof user>) => ({ id, dn: `uid=${id}`, before, after, changed: [] });
+  plan.users.update.push(
+    change('u1', user('ann', 'ann@x'), user('ann', 'ann@x')),
+    change('u2', user('bob', 'bob@x'), user('bobby', 'bob@x')),
+    change('u3', user('cy', 'cy@x'), user('cy', null)),
+    change('u4', user('dee', 'dee@x'), user('dee', 'dee@x')),
+  );
+  plan.vacate.userIds.push('u4');
+  const group = (name: string) => ({ name, friendlyName: name });
+  plan.groups.update.push({ id: 'g1', dn: 'cn=a', before: group('a'), after: group('a'), membersOnly: true }, { id: 'g2', dn: 'cn=b', before: group('b'), after: group('c'), membersOnly: false });
+  const expected = (name: string) => {
+    const found = applySteps(plan).find((s) => s.name === name);
+    return found?.expect?.(found.rows);
+  };
+  assert.deepEqual(expected('update users')?.freeUserValues, { owners: ['u1', 'u2', 'u3', 'u4'], usernames: ['bobby', 'dee'], emails: ['dee@x'], ldapIds: [] });
+  assert.deepEqual(expected('update groups')?.freeGroupValues, { owners: ['g1', 'g2'], names: ['c'], ldapIds: [] });
+});

@@ -3,6 +3,7 @@
 // watermark arithmetic.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { seededPick } from '../support/prng.js';
 import { formatGeneralizedTime, MarkerWatch, nextWatermark, parseGeneralizedTime, type MarkerState } from '../../src/ldap/change-markers.js';
 import { normalizeDN } from '../../src/ldap/dn.js';
 import { EntryValues } from '../../src/ldap/entry-values.js';
@@ -131,6 +132,16 @@ describe('watermarks', () => {
     assert.equal(parseGeneralizedTime('20261130101500+0100'), Date.UTC(2026, 10, 30, 9, 15, 0) / 1000);
     assert.equal(parseGeneralizedTime('yesterday'), null);
     assert.equal(formatGeneralizedTime(Date.UTC(2026, 10, 30, 9, 15, 7) / 1000), '20261130091507Z');
+  });
+
+  test('GeneralizedTime: the plain form (14 digits and Z) reads as the same time with a fraction, which the regular expression reads', () => {
+    // Any 14 digits, months and days out of range too (Date.UTC carries them over either way).
+    const pick = seededPick(20261203);
+    for (let round = 0; round < 5000; round++) {
+      const digits = Array.from({ length: 14 }, () => String(pick(10))).join('');
+      assert.equal(parseGeneralizedTime(`${digits}Z`), parseGeneralizedTime(`${digits}.0Z`), digits);
+    }
+    assert.equal(parseGeneralizedTime('2026113009.500Z'), Date.UTC(2026, 10, 30, 9, 0, 0) / 1000, 'other forms as before');
   });
 
   test('timestamp: the latest value seen, back by the read time in whole seconds; an entry without the marker makes it unusable', () => {
