@@ -139,12 +139,8 @@ function rowSteps({ users, groups, vacate }: SyncPlan, revokeFor: RevokeFor): Ap
       },
       expect: (rows) => ({
         users: { ids: ids(rows), vacated: true },
-        freeUserValues: {
-          owners: ids(rows),
-          usernames: takenValues(rows, vacatedUsers, (f) => f.username),
-          emails: emails(takenValues(rows, vacatedUsers, (f) => f.email)),
-          ldapIds: [],
-        },
+        freeUserValues: { owners: ids(rows), usernames: takenValues(rows, vacatedUsers, (f) => f.username),
+          emails: emails(takenValues(rows, vacatedUsers, (f) => f.email)), ldapIds: [] },
       }),
     }),
     step<NewUser>({
