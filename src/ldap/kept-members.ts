@@ -5,9 +5,9 @@
 // a cursor over the kept ones is nearly always the one read: comparing its
 // bytes with the DN of the user kept there (held compactly, dn-heads.ts) costs
 // less than looking each value up among 100,000 DNs (known-users.ts) and makes
-// no new string. Anything else (a value
-// not found near the cursor, a DN not in ASCII, a user forgotten since) is
-// looked up as memberTexts (kept-read.ts) does, with the same result.
+// no new string. Anything else (a value not found near the cursor, a DN not in
+// ASCII, a user forgotten since) is looked up as memberTexts (kept-read.ts)
+// does, with the same result.
 import { decodeUtf8 } from '../text/go-text.js';
 import type { KnownUsers } from './known-users.js';
 import { PackedValues } from './packed-values.js';

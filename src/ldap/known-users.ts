@@ -23,7 +23,7 @@ export class KnownUsers {
   /** Normalised DN → user with a username, built on the first member value that is not an exact match. */
   private normalized: Map<string, number> | null = null;
   private forgotten = 0;
-  /** The DNs as heads and a shared tail, built on the first sameDn (a group read again by an incremental run). */
+  /** The DNs as heads and a shared tail (dn-heads.ts): built by holdDns in the full run that fills the memory, else on the first sameDn. */
   private heads: DnHeads | null = null;
   /** Texts looked up by their bytes so far (exactText). */
   private textLookups = 0;
