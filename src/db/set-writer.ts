@@ -53,8 +53,29 @@ export class SetWriter implements SyncWriter {
     private readonly sessions: SessionSql,
   ) {}
 
+  /**
+   * One statement per slice, in order, each sent only after the previous one
+   * succeeded. The next slice's statement is built (its rows encoded) while
+   * the database runs the current one: on PostgreSQL the server works while
+   * this process encodes, instead of each waiting for the other.
+   */
   private async each<T>(items: T[], statement: (part: T[]) => RawBuilder<unknown>): Promise<void> {
-    for (const part of slices(items, this.source.batchSize)) await statement(part).execute(this.db);
+    let running: Promise<unknown> = Promise.resolve();
+    try {
+      for (const part of slices(items, this.source.batchSize)) {
+        const next = statement(part);
+        await running;
+        running = next.execute(this.db);
+        // Marked handled now: a failure is thrown by the await above or below, not reported as unhandled meanwhile.
+        running.catch(() => undefined);
+        // Lets the driver send it before the next slice is encoded, which holds the thread.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      await running;
+    } finally {
+      // A slice that failed to encode: the statement still running is waited for before the error goes up.
+      await running.catch(() => undefined);
+    }
   }
 
   private ids(ids: string[]): RawBuilder<unknown> {
