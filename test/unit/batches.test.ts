@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { applySteps, inPrimaryKeyOrder, type ApplyStep } from '../../src/db/apply.js';
+import { applySteps, type ApplyStep } from '../../src/db/apply.js';
+import { inPrimaryKeyOrder } from '../../src/db/membership-order.js';
 import { countBatches, describeBatch, START, takeBatch } from '../../src/db/batches.js';
 import type { Membership } from '../../src/sync/types.js';
 import { emptyPlan } from '../../src/sync/plan.js';
@@ -41,6 +42,10 @@ test('memberships go in the primary-key order of user_groups_users: user id, the
   const m = (userId: string, groupId: string): Membership => ({ userId, groupId, groupName: groupId, username: userId });
   const sorted = inPrimaryKeyOrder([m('u2', 'g1'), m('u1', 'g9'), m('u2', 'g0'), m('u1', 'g1'), m('u10', 'g1')]);
   assert.deepEqual(sorted.map((x) => `${x.userId}/${x.groupId}`), ['u1/g1', 'u1/g9', 'u10/g1', 'u2/g0', 'u2/g1']);
+  // Many users in many groups, given in group order as the plan makes them: the same order as comparing the ids.
+  const many = Array.from({ length: 40 }, (_g, g) => Array.from({ length: 30 }, (_u, u) => m(`u${(u * 7 + g) % 50}`, `g${(g * 13) % 40}`))).flat();
+  const key = (x: Membership) => `${x.userId}\u0000${x.groupId}`;
+  assert.deepEqual(inPrimaryKeyOrder(many).map(key), many.map(key).sort());
 });
 
 test('apply steps: unique values freed first, creations before memberships and custom claims, disables and deletions last', () => {
