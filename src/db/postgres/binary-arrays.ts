@@ -5,7 +5,7 @@
  * bytes per uuid instead of parsing a text literal of 50,000 quoted
  * elements: measured here on 50,000 rows of two uuid columns and a text one,
  * 222 ms per statement with pg's text literal, 48 ms in binary
- * (docs/performance.md, "The engine's floor for the initial sync").
+ * (docs/performance.md, "1 December, afternoon: PostgreSQL's initial apply").
  */
 
 /** Element type OIDs (src/include/catalog/pg_type.dat upstream); citext has none fixed, it goes as text. */
