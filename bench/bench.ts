@@ -1,13 +1,14 @@
 /**
  * `npm run bench [-- --workload M|L|M,L] [--db postgres|sqlite|both] [--scenarios dry-run,initial,no-change,1pct,floor,inc-…]
  *                    [--page-size 500] [--size-limit 1000] [--changes auto|modify|reload] [--floor-runs 3]
- *                    [--repeat 1] [--profile] [--pg-explain MS] [--keep]`
+ *                    [--repeat 1] [--profile] [--pg-explain MS] [--keep] [--claims] [--inc-runs N]`
  *
  * For each workload: generates the directory (streamed to an LDIF file), loads it into a throwaway slapd with
  * `slapadd -q` (test/support/slapd.ts), and for each database runs, every run in a fresh child process
  * (run-one.js, so peak RSS is per run):
  *   initial    sync into an empty Pocket ID database
- *   no-change  the same sync again
+ *   no-change  the same sync again; with --claims (users carry three claim attributes) each run is followed by one
+ *              with the claims unset, on the same directory and database, for the claims' share (lib/claim-share.ts)
  *   1pct       a sync after 1 % of the users changed: applied to the live directory with ldapts as the rootDN
  *              (modify), or by regenerating and loading a new slapd (reload); auto takes the faster one
  *   floor      the same paged searches with bare ldapts, results discarded (median of --floor-runs after a
@@ -32,6 +33,7 @@ import { fileURLToPath } from 'node:url';
 import { startSlapd } from '../test/support/slapd.js';
 import { applyChanges, planChanges } from './lib/changes.js';
 import { ChildRunner } from './lib/child-runner.js';
+import { claimShares, WITHOUT_CLAIMS } from './lib/claim-share.js';
 import { cloneDatabase, createDatabase, type DbKind } from './lib/databases.js';
 import { childScenarios, startIncrementalChild, type IncrementalChild } from './lib/incremental-bench.js';
 import { writeLdif } from './lib/ldif.js';
@@ -117,7 +119,8 @@ async function startIncremental(run: WorkloadRun, database: DbKind, synced: stri
 
 /**
  * One database: the initial sync (always: it prepares the database for the others; each repetition into a new
- * empty database, the last one kept), the write floor, the no-change re-syncs. Returns the synced database.
+ * empty database, the last one kept), the write floor, the no-change re-syncs (with --claims each followed by one
+ * without them). Returns the synced database.
  */
 async function syncDatabase(run: WorkloadRun, database: DbKind, floor: FloorMeasurement | undefined): Promise<string> {
   const { options, model } = run;
@@ -131,7 +134,12 @@ async function syncDatabase(run: WorkloadRun, database: DbKind, floor: FloorMeas
   run.report.writeFloors.push({ database, ...writeFloor });
   log(`${run.name}-${database} write floor: ${(writeFloor.ms / 1000).toFixed(2)} s for ${JSON.stringify(writeFloor.rows)}`);
   if (options.scenarios.has('no-change')) {
-    for (let rep = 1; rep <= options.repeat; rep++) await syncOnce(run, database, 'no-change', rep, connectionString, floor, expectedCounts(model, model.users.length));
+    const expected = expectedCounts(model, model.users.length);
+    for (let rep = 1; rep <= options.repeat; rep++) {
+      await syncOnce(run, database, 'no-change', rep, connectionString, floor, expected);
+      // By turns, the claims' baseline (lib/claim-share.ts); no x floor: the floor read the claims' attributes.
+      if (options.claims) await syncOnce(run, database, WITHOUT_CLAIMS, rep, connectionString, undefined, expected);
+    }
   }
   return connectionString;
 }
@@ -241,7 +249,8 @@ async function main(): Promise<void> {
   const checks = checkTargets(reports, options);
   printReport(reports, options, rows, checks);
   const machine = { node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '', memoryGiB: os.totalmem() / 2 ** 30, platform: `${os.type()} ${os.release()}` };
-  const results = { startedAt: stamp, machine, options: { ...options, scenarios: [...options.scenarios] }, code, table: rows, targets: checks, workloads: reports };
+  const claimShare = reports.flatMap(claimShares);
+  const results = { startedAt: stamp, machine, options: { ...options, scenarios: [...options.scenarios] }, code, table: rows, targets: checks, claimShare, workloads: reports };
   const file = path.join(resultsDir, `${stamp}.json`);
   writeFileSync(file, JSON.stringify(results, null, 1));
   console.log(`\nresults: ${path.relative(process.cwd(), file)}${options.profile ? `\nprofiles: ${path.relative(process.cwd(), profileDir)}` : ''}`);

@@ -1,4 +1,5 @@
 // The printed table's rows: floors, write floors, dry runs, the median repetition of each sync, incremental runs.
+import { claimShareRows } from './claim-share.js';
 import { incrementalRows, type Floors } from './incremental-bench.js';
 import { formatBytes, rowsDetail, type TableRow } from './report.js';
 import { median, type SyncMeasurement, type WorkloadReport } from './workload-report.js';
@@ -77,6 +78,7 @@ export function tableRows(reports: WorkloadReport[]): TableRow[] {
       row.writer = s.writer;
       rows.push(row);
     }
+    rows.push(...claimShareRows(report));
     rows.push(...incrementalRows(report.incremental, floorsOf(report)));
   }
   return rows;

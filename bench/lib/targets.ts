@@ -1,4 +1,5 @@
 // The issues' targets, checked on what the benchmark measured (stated for L; M is an indication only).
+import { claimShareChecks } from './claim-share.js';
 import { DRY_RUN_OK_STATUSES, type PlanCounts } from './dry-run.js';
 import { incrementalChecks } from './incremental-bench.js';
 import type { Options } from './options.js';
@@ -129,5 +130,6 @@ export function checkTargets(reports: WorkloadReport[], options: Options): Targe
     ...dryRunChecks(report),
     ...incrementalChecks(report.incremental, floorsOf(report)),
     ...representatives(report.syncs).flatMap((m) => syncChecks(report, m, options)),
+    ...claimShareChecks(report),
   ]);
 }

@@ -28,7 +28,8 @@ export interface FloorMeasurement {
 export interface SyncMeasurement {
   workload: WorkloadName;
   database: DbKind;
-  scenario: 'initial' | 'no-change' | '1pct';
+  /** no-change-claims-unset: with --claims, the no-change run without them, by turns (lib/claim-share.ts). */
+  scenario: 'initial' | 'no-change' | 'no-change-claims-unset' | '1pct';
   /** 1-based; with --repeat the table shows the run with the median wall time. */
   repetition: number;
   result: SyncRunResult;

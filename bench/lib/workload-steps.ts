@@ -3,6 +3,7 @@
 import os from 'node:os';
 import type { SlapdInstance } from '../../test/support/slapd.js';
 import type { ChildRunner } from './child-runner.js';
+import { WITHOUT_CLAIMS } from './claim-share.js';
 import { countRows, type DbCounts, type DbKind } from './databases.js';
 import { runDryRun } from './dry-run.js';
 import { BENCH_USER_CLAIMS } from './ldif.js';
@@ -66,7 +67,8 @@ export function expectedCounts(model: DirectoryModel, everCreated: number): DbCo
 export async function syncOnce(run: WorkloadRun, database: DbKind, scenario: SyncMeasurement['scenario'], repetition: number, connectionString: string, floor: FloorMeasurement | undefined, expected: DbCounts): Promise<void> {
   const { name, options } = run;
   const label = `${name}-${database}-${scenario}${options.repeat > 1 ? `-${repetition}` : ''}`;
-  const spec: Omit<RunSpec, 'out'> = { mode: 'sync', label, env: syncEnv(run.slapd, connectionString, options.pageSize, options.claims) };
+  const claims = options.claims && scenario !== WITHOUT_CLAIMS;
+  const spec: Omit<RunSpec, 'out'> = { mode: 'sync', label, env: syncEnv(run.slapd, connectionString, options.pageSize, claims) };
   if (database === 'postgres' && options.pgExplainMs !== null) spec.explainMs = options.pgExplainMs;
   const writer = await startPocketIdWriter(database, connectionString);
   const outcome = await run.runner.run<SyncRunResult>(spec, run.workDir, options.profile).catch(async (error: unknown) => {
