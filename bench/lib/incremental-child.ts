@@ -8,8 +8,9 @@
  *   inc-1pct-scan       the same with the scan (in its own child: the change is consumed by one run)
  * Before the first scenario of AFTER_CHANGES the child tells the parent it is
  * ready ({ ready: true } over IPC) and waits for { go: true }: the parent
- * changes the live directory in between. Started with --expose-gc: at the end
- * the heap the memory holds is measured as the heap used with it minus without it.
+ * changes the live directory in between. Started with --expose-gc: after each run
+ * the child collects the run's garbage as the daemon does (idle-collect.ts), and at
+ * the end the heap the memory holds is measured as the heap used with it minus without it.
  * After each scenario run, the searches it made are made again by a bare
  * client: the floor of its own reads (read-floor.ts).
  */
@@ -21,6 +22,7 @@ import { installSearchRecorder, measureReadFloor, recordSearches } from './read-
 import { profiledRun } from './run-profile.js';
 import type { SyncOptions } from '../../src/run/run-sync.js';
 import { createSyncMemory, type SyncMemory } from '../../src/run/sync-memory.js';
+import { collectAfterRun } from '../../src/service/idle-collect.js';
 import { AFTER_CHANGES, SCANS, type IncrementalRun, type IncrementalRunResult, type IncrementalScenario, type RunSpec } from './protocol.js';
 
 /** Tells the parent this child waits for the directory to change, and resolves when it has. */
@@ -52,6 +54,8 @@ async function runAll(spec: RunSpec, memory: SyncMemory): Promise<Pick<Increment
   const config = loadConfig(spec.env);
   const log = createLogger({ level: 'warn', json: false, stream: process.stderr });
   const prime = await measureSync(`${spec.label}-prime`, config, log, driver, runOptions(memory, 'prime'));
+  // As the daemon does after each run, outside the run (src/service/idle-collect.ts): the child runs with --expose-gc.
+  collectAfterRun();
   const runs: IncrementalRun[] = [];
   let waited = false;
   for (const scenario of spec.incremental ?? []) {
@@ -63,6 +67,7 @@ async function runAll(spec: RunSpec, memory: SyncMemory): Promise<Pick<Increment
       profiledRun(spec.label, scenario, () => measureSync(`${spec.label}-${scenario}`, config, log, driver, runOptions(memory, scenario))),
     );
     const rssAfterKiB = Math.round(process.memoryUsage().rss / 1024);
+    collectAfterRun();
     const readFloor = await measureReadFloor({ url: config.ldap.url, dn: config.ldap.bindDn, password: config.ldap.bindPassword }, searches);
     runs.push({ scenario, result, rssAfterKiB, readFloor });
   }

@@ -47,18 +47,22 @@ export async function readCurrentState(
   const columns = userColumns(db);
   const users = memberships ? columns.select(dialect.groupIdsOf('u.id').as('group_ids')) : columns;
   const userState = new UserState();
-  // Only some users (an incremental run's, by key): no memberships, and a count of every LDAP row.
+  const others = () =>
+    Promise.all([
+      db.selectFrom('user_groups').select(['id', 'name', 'friendly_name', 'ldap_id']).execute(),
+      claims ? readOwnedClaims(db, dialect, claims) : undefined,
+      chooseUsers ? countLdapUsers(db) : undefined,
+    ]);
+  let rest: ReturnType<typeof others>;
   if (chooseUsers) {
-    userState.users.push(...(await chooseUsers((keys) => readUsersByKey(db, dialect, keys))));
+    rest = others();
+    userState.users.push(...(await chosenUsers(db, dialect, chooseUsers, rest)));
   } else {
     // First and alone: SQLite's rows are stepped through between other work (sqlite-database.ts), and its one connection runs nothing else meanwhile.
     await eachRow(users.compile(), (row) => userState.add(row));
+    rest = others();
   }
-  const [groups, ownedClaims, ldapUsers] = await Promise.all([
-    db.selectFrom('user_groups').select(['id', 'name', 'friendly_name', 'ldap_id']).execute(),
-    claims ? readOwnedClaims(db, dialect, claims) : undefined,
-    chooseUsers ? countLdapUsers(db) : undefined,
-  ]);
+  const [groups, ownedClaims, ldapUsers] = await rest;
   return {
     users: userState.users,
     memberships: userState.memberships,
@@ -67,6 +71,21 @@ export async function readCurrentState(
     groups: groups.map((g) => ({ id: g.id, ldapId: g.ldap_id, name: g.name, friendlyName: g.friendly_name })),
     ...(ownedClaims ? { claims: ownedClaims } : {}),
   };
+}
+
+/**
+ * Only some users (an incremental run's, by key), with no memberships; the
+ * count of every LDAP row is among `others`. What does not depend on the keys,
+ * `others` and the LDAP rows with the admin flag, is asked for before the keys
+ * are known: a caller that starts this read before it knows them
+ * (src/run/read-ahead.ts) has those read meanwhile.
+ */
+async function chosenUsers(db: Kysely<PocketIdSchema>, dialect: SqlDialect, choose: NonNullable<StateParts['users']>, others: Promise<unknown>): Promise<CurrentUser[]> {
+  const admins = readLdapAdmins(db);
+  // Settled here too: if `choose` fails first, the run fails with its error, and neither is left unhandled.
+  admins.catch(() => undefined);
+  others.catch(() => undefined);
+  return choose((keys) => readUsersByKey(db, dialect, keys, admins));
 }
 
 /** The user columns the plan reads, in the order UserState.add reads them. */
@@ -83,11 +102,11 @@ async function countLdapUsers(db: Kysely<PocketIdSchema>): Promise<number> {
 
 /**
  * The user rows of some ldap_ids, usernames (the column compares them
- * case-insensitively: citext, NOCASE) and emails, and with `admins` the LDAP
- * rows with the admin flag: each by its unique index, except the admins (a
- * scan of one column; few rows come back). A row found twice is listed once.
+ * case-insensitively: citext, NOCASE) and emails, each by its unique index,
+ * and with `keys.admins` the rows `admins` read (readLdapAdmins). A row found
+ * twice is listed once.
  */
-export async function readUsersByKey(db: Kysely<PocketIdSchema>, dialect: SqlDialect, keys: UserKeys): Promise<CurrentUser[]> {
+export async function readUsersByKey(db: Kysely<PocketIdSchema>, dialect: SqlDialect, keys: UserKeys, admins: Promise<Record<string, unknown>[]>): Promise<CurrentUser[]> {
   const state = new UserState();
   const seen = new Set<string>();
   const add = (rows: Record<string, unknown>[]) => {
@@ -104,9 +123,14 @@ export async function readUsersByKey(db: Kysely<PocketIdSchema>, dialect: SqlDia
       add(await userColumns(db).where(column, 'in', list(values.slice(from, from + dialect.batchSize), type)).execute());
     }
   }
-  // A bare column: SQLite's is 0 or 1 and binds no boolean.
-  if (keys.admins) add(await userColumns(db).where(sql<boolean>`u.is_admin`).where('u.ldap_id', 'is not', null).execute());
+  if (keys.admins) add(await admins);
   return state.users;
+}
+
+/** The LDAP rows with the admin flag: a scan of one column; few rows come back. */
+function readLdapAdmins(db: Kysely<PocketIdSchema>): Promise<Record<string, unknown>[]> {
+  // A bare column: SQLite's is 0 or 1 and binds no boolean.
+  return userColumns(db).where(sql<boolean>`u.is_admin`).where('u.ldap_id', 'is not', null).execute();
 }
 
 /**

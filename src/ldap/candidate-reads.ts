@@ -199,9 +199,31 @@ async function readKind(reading: Reading, candidates: Candidate[], users: boolea
   });
 }
 
-/** Reads every candidate: all as users first, then the rest as groups, then what is neither. */
+/** Whether readKind reads these candidates of a kind with `kept` entries by a paged search. */
+function searched(candidates: Candidate[], kept: number): boolean {
+  return searchPays(candidates.filter((c) => c.changed).length, kept);
+}
+
+/**
+ * Reads every candidate: those that may be users as users first, then the
+ * rest as groups, then what is neither. The kept groups that are no user are
+ * read meanwhile: a paged search and reads by DN share the connection, so the
+ * reads wait on the server while this thread takes the search's entries. Not
+ * when both kinds would be searched: slapd allows one paged search per
+ * connection at a time.
+ */
 export async function readCandidates(reading: Reading, queue: Candidate[]): Promise<void> {
-  const notUsers = new Set(queue.filter((c) => !triedAsUser(c)));
-  await readKind(reading, queue.filter(triedAsUser), true, (candidate) => notUsers.add(candidate));
-  await readKind(reading, [...notUsers], false, (candidate) => takeNeither(reading, candidate));
+  const asUsers = queue.filter(triedAsUser);
+  const groups = queue.filter((c) => !triedAsUser(c));
+  const notUsers: Candidate[] = [];
+  const neither = (candidate: Candidate) => takeNeither(reading, candidate);
+  const users = () => readKind(reading, asUsers, true, (candidate) => notUsers.push(candidate));
+  const { kept } = reading.input;
+  if (searched(asUsers, kept.users.size) && searched(groups, kept.groups.size)) {
+    await users();
+    await readKind(reading, [...groups, ...notUsers], false, neither);
+    return;
+  }
+  await Promise.all([users(), readKind(reading, groups, false, neither)]);
+  await readKind(reading, notUsers, false, neither);
 }

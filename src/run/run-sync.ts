@@ -6,7 +6,8 @@ import { SchemaError } from '../db/schema-check.js';
 import { ACCOUNT_STATUS_ATTRIBUTES } from '../ldap/account-status.js';
 import type { DirectorySnapshot } from '../sync/snapshot.js';
 import type { FullRunReason } from '../sync/run-mode.js';
-import { readForRun, type ReadOptions, type RunRead } from './directory-read.js';
+import type { ReadOptions, RunRead } from './directory-read.js';
+import { readDirectoryAndState } from './read-ahead.js';
 import { createSyncMemory, forgetAfterFailure, planWithoutChange } from './sync-memory.js';
 import type { Logger } from '../log/logger.js';
 import { savePicturesAfterCommit } from '../pictures/picture-step.js';
@@ -19,7 +20,7 @@ import { runSummary, type SyncSummary } from './summary.js';
 import { offboardedUsers, summarizeRevocation, type RevocationSummary } from '../sync/offboarding.js';
 import { previewRevocation, revocationTables } from './revocation-step.js';
 import type { CurrentState, CurrentUser, SyncPlan } from '../sync/types.js';
-import { planFromTouched, touchedContext } from './touched-state.js';
+import { planFromTouched, touchedContext, type TouchedState } from './touched-state.js';
 
 /** What a run reads of the configuration: the LDAP settings, Pocket ID's rules, pictures and where they go. */
 export type RunSettings = Pick<Config, 'ldap' | 'rules' | 'pictures' | 'database' | 'incremental'>;
@@ -104,38 +105,6 @@ function enforceGuards(guards: Guards, options: SyncOptions, log: Logger): void 
   }
   if (guards.deletion) log.warn('Deletion guard overridden for this run (--allow-mass-delete)', { detail: guards.deletion.message });
   if (guards.reEnable) log.warn('Re-enable guard overridden for this run (--allow-mass-reenable)', { detail: guards.reEnable.message });
-}
-
-/**
- * The directory, and for a full read Pocket ID's state read meanwhile instead
- * of after: no lock is taken and no transaction stays open while LDAP is
- * read; write() checks the rows its plan touches (StateRead,
- * expectation-check.ts). An incremental run reads the state only once it found
- * changes, as before.
- */
-async function readDirectoryAndState(
-  config: RunSettings,
-  db: PocketIdDatabase,
-  scope: StateScope,
-  log: Logger,
-  options: SyncOptions,
-): Promise<{ read: RunRead; ahead: StateRead | undefined }> {
-  const state: { reading?: Promise<StateRead> } = {};
-  // An incremental run that can plan from the memberships it needs reads none here (touched-state.ts).
-  const parts = { memberships: false };
-  const onFullRead = (mode: 'full' | 'incremental') => {
-    // One planning only its touched users reads their rows by key once it knows them (touched-state.ts).
-    if (mode === 'incremental' && options.memory?.plannedMembers && options.memory.userBook) return;
-    state.reading ??= failsAs('database', () => db.readState(scope, mode === 'incremental' && options.memory?.plannedMembers ? parts : {}));
-  };
-  try {
-    const read = await failsAs('ldap_search', () => readForRun(config, log, { ...options, onFullRead }));
-    return { read, ahead: await state.reading };
-  } catch (error) {
-    // The run fails with the first error; the state read is never left running on its own.
-    await state.reading?.catch(() => undefined);
-    throw error;
-  }
 }
 
 /** A dry run's plan, from a read-only look at the database (the one read ahead, if any): no write transaction is opened. */
@@ -229,14 +198,24 @@ async function syncOnce(config: RunSettings, db: PocketIdDatabase, log: Logger, 
   const scope: StateScope = claimsConfigured(config.ldap.claims) ? { claims: config.ldap.claims } : {};
   const schema = await checkedSchema(db, scope, log);
   const revoke = revocationTables(config, schema, log);
-  const { read, ahead: readAhead } = await readDirectoryAndState(config, db, scope, log, options);
-  if (read.unchanged) return unchangedResult(read, options, scope);
+  const { read, ahead: readAhead, lean } = await readDirectoryAndState(config, db, scope, log, options);
+  if (read.unchanged) {
+    await lean?.drop();
+    return unchangedResult(read, options, scope);
+  }
   const snapshot = read.snapshot;
   const timings = { readMs: snapshot.stats.readMs, planMs: 0, applyMs: 0 };
   const planOptions = { ...config.rules, claims: config.ldap.claims };
   const previous = read.mode === 'incremental' && !dryRun ? options.memory?.plannedMembers : undefined;
   const touchedUsers = touchedContext(options.memory, read.userChanges);
-  const touched = previous ? await planFromTouched(db, { snapshot, readAhead, scope, previous, ...(touchedUsers ? { touched: touchedUsers } : {}) }, planOptions) : undefined;
+  const touchedInput = { snapshot, readAhead, scope, ...(touchedUsers ? { touched: touchedUsers } : {}), ...(lean ? { started: lean } : {}) };
+  let touched: TouchedState | undefined;
+  try {
+    touched = previous ? await planFromTouched(db, { ...touchedInput, previous }, planOptions) : undefined;
+  } finally {
+    // Used by then, or not needed (a full read after all): the lean read is never left running (read-ahead.ts).
+    await lean?.drop();
+  }
   // A state read without memberships is planned only from those it needs; never whole (write() then reads the state).
   const ahead = touched?.ahead ?? (readAhead?.state.membershipScope ? undefined : readAhead);
   // The users the committed plan was made from: the picture step maps entries to row ids with them.

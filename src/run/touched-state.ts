@@ -15,6 +15,7 @@ import { adminChanges, TouchedSelection, type UserChanges } from '../sync/touche
 import type { DirectorySnapshot } from '../sync/snapshot.js';
 import type { CurrentState, CurrentUser, PlanOptions, SyncPlan, UserBook, UserKeys } from '../sync/types.js';
 import { failsAs } from './fails-as.js';
+import type { LeanStateAhead } from './read-ahead.js';
 import { nfc } from '../text/go-text.js';
 import type { SyncMemory } from './sync-memory.js';
 
@@ -73,7 +74,7 @@ export function touchedContext(memory: SyncMemory | undefined, changes: TouchedC
  * their entries need, read by key until no row brings in another entry
  * (touched-users.ts), every group, no membership.
  */
-async function readTouched(db: PocketIdDatabase, scope: StateScope, snapshot: DirectorySnapshot, context: TouchedContext, options: PlanOptions) {
+async function readTouched(db: PocketIdDatabase, scope: StateScope, snapshot: DirectorySnapshot, context: TouchedContext & { started?: LeanStateAhead }, options: PlanOptions) {
   // Which users the admin flag goes to now: only the admin groups' own entries decide it, not their rows.
   const named = (g: { name: string }) => options.adminGroupName !== '' && nfc(g.name) === options.adminGroupName;
   const admins = screenGroups(expandNestedGroups(snapshot.groups).filter(named), [], options, []).adminUsernames;
@@ -84,7 +85,8 @@ async function readTouched(db: PocketIdDatabase, scope: StateScope, snapshot: Di
     for (let keys = selection.keys(); keys; keys = selection.keys()) rows.push(...selection.take(await read(keys)));
     return rows;
   };
-  const lean = await failsAs('database', () => db.readState(scope, { memberships: false, users }));
+  // Started while LDAP was read (PostgreSQL), or read now.
+  const lean = await (context.started ? context.started.read(users) : failsAs('database', () => db.readState(scope, { memberships: false, users })));
   const touched: TouchedUsers = { entries: selection.inOrder(snapshot.users), dns: context.changes.dns, book: context.book };
   return { lean, touched };
 }
@@ -93,16 +95,16 @@ async function readTouched(db: PocketIdDatabase, scope: StateScope, snapshot: Di
  * An incremental run given the last committed plan's members (`previous`): the state read ahead without
  * memberships (or read so now) and planned from the memberships it needs; undefined when the state read
  * ahead holds every membership (planned whole, as in a full run). With `touched` and nothing read ahead,
- * only the touched users are planned (readTouched).
+ * only the touched users are planned (readTouched), from the lean read `started` while LDAP was read, if any.
  */
 export async function planFromTouched(
   db: PocketIdDatabase,
-  context: { snapshot: DirectorySnapshot; readAhead: StateRead | undefined; scope: StateScope; previous: PlannedMembers; touched?: TouchedContext },
+  context: { snapshot: DirectorySnapshot; readAhead: StateRead | undefined; scope: StateScope; previous: PlannedMembers; touched?: TouchedContext; started?: LeanStateAhead },
   options: PlanOptions,
 ): Promise<TouchedState | undefined> {
   const { snapshot, readAhead, scope, previous } = context;
   if (!readAhead && context.touched) {
-    const { lean, touched } = await readTouched(db, scope, snapshot, context.touched, options);
+    const { lean, touched } = await readTouched(db, scope, snapshot, { ...context.touched, ...(context.started ? { started: context.started } : {}) }, options);
     return touchedState(db, lean, { snapshot, previous, touched }, options);
   }
   const lean = readAhead ?? (await failsAs('database', () => db.readState(scope, { memberships: false })));

@@ -6,6 +6,7 @@ import { startHttpServer, type RunningHttpServer } from './http-server.js';
 import { describeDatabase } from '../db/open-database.js';
 import { DatabaseHandle } from './database-handle.js';
 import { errorMessage } from '../log/error-message.js';
+import { collectAfterRun } from './idle-collect.js';
 import { JOB_NAME, runJob, type JobOutcome } from './job.js';
 import { SyncMetrics } from './metrics.js';
 import { makeRedactor, secretsOf } from './redact.js';
@@ -150,6 +151,9 @@ export async function runDaemon(config: Config, log: Logger, sync: SyncRun): Pro
       const finishedAt = new Date();
       metrics.record(outcome, finishedAt);
       health.record(outcome, finishedAt);
+      // The run's garbage is collected now, while the daemon idles, and not by the next run (idle-collect.ts).
+      const collectMs = collectAfterRun();
+      if (collectMs !== null) log.debug('Collected the run\'s garbage', { ms: Math.round(collectMs) });
       return outcome;
     };
     scheduler = new SyncScheduler(job, schedule, { initialMs: config.service.retryDelayMs, maxMs: config.service.retryMaxDelayMs }, log);
