@@ -23,7 +23,7 @@ import { profiledRun } from './run-profile.js';
 import type { SyncOptions } from '../../src/run/run-sync.js';
 import { createSyncMemory, type SyncMemory } from '../../src/run/sync-memory.js';
 import { collectAfterRun } from '../../src/service/idle-collect.js';
-import { AFTER_CHANGES, SCANS, type IncrementalRun, type IncrementalRunResult, type IncrementalScenario, type RunSpec } from './protocol.js';
+import { AFTER_CHANGES, SCANS, type IdleCollection, type IncrementalRun, type IncrementalRunResult, type IncrementalScenario, type RunSpec } from './protocol.js';
 
 /** Tells the parent this child waits for the directory to change, and resolves when it has. */
 function waitForChanges(): Promise<void> {
@@ -47,6 +47,15 @@ function runOptions(memory: SyncMemory, scenario: IncrementalScenario | 'prime')
   return scenario === 'prime' ? { memory } : { memory, deletionScan: SCANS(scenario) ? 'always' : 'never' };
 }
 
+/** The daemon's collection between runs, with what it cost: the report shows it beside the next run. */
+function timedCollection(): IdleCollection | undefined {
+  const cpuBefore = process.cpuUsage();
+  const wallMs = collectAfterRun();
+  if (wallMs === null) return undefined;
+  const cpu = process.cpuUsage(cpuBefore);
+  return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000 };
+}
+
 /** The prime run, then the scenarios in order, all with `memory`. */
 async function runAll(spec: RunSpec, memory: SyncMemory): Promise<Pick<IncrementalRunResult, 'prime' | 'runs'>> {
   const driver = installDriverProbe();
@@ -55,7 +64,7 @@ async function runAll(spec: RunSpec, memory: SyncMemory): Promise<Pick<Increment
   const log = createLogger({ level: 'warn', json: false, stream: process.stderr });
   const prime = await measureSync(`${spec.label}-prime`, config, log, driver, runOptions(memory, 'prime'));
   // As the daemon does after each run, outside the run (src/service/idle-collect.ts): the child runs with --expose-gc.
-  collectAfterRun();
+  let collected = timedCollection();
   const runs: IncrementalRun[] = [];
   let waited = false;
   for (const scenario of spec.incremental ?? []) {
@@ -67,9 +76,10 @@ async function runAll(spec: RunSpec, memory: SyncMemory): Promise<Pick<Increment
       profiledRun(spec.label, scenario, () => measureSync(`${spec.label}-${scenario}`, config, log, driver, runOptions(memory, scenario))),
     );
     const rssAfterKiB = Math.round(process.memoryUsage().rss / 1024);
-    collectAfterRun();
+    const collectedBefore = collected;
+    collected = timedCollection();
     const readFloor = await measureReadFloor({ url: config.ldap.url, dn: config.ldap.bindDn, password: config.ldap.bindPassword }, searches);
-    runs.push({ scenario, result, rssAfterKiB, readFloor });
+    runs.push({ scenario, result, rssAfterKiB, readFloor, ...(collectedBefore ? { collectedBefore } : {}) });
   }
   return { prime, runs };
 }

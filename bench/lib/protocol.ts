@@ -128,6 +128,16 @@ export interface IncrementalRun {
   rssAfterKiB: number;
   /** The floor of this run's own searches, measured right after it. */
   readFloor: ReadFloor;
+  /**
+   * The collection of the previous run's garbage that the daemon does while it idles before this run
+   * (src/service/idle-collect.ts): outside the run's figures, so the report shows it beside them.
+   */
+  collectedBefore?: IdleCollection;
+}
+
+export interface IdleCollection {
+  wallMs: number;
+  cpuMs: number;
 }
 
 export interface IncrementalRunResult {
