@@ -42,7 +42,7 @@ export function tableRows(reports: WorkloadReport[]): TableRow[] {
         cpuMs: Number.NaN,
         maxRssKiB: Number.NaN,
         applyMs: f.ms,
-        rowsWritten: f.rows.users + f.rows.groups + f.rows.memberships,
+        rowsWritten: f.rows.users + f.rows.groups + f.rows.memberships + f.rows.claims,
         rowsDetail: `the initial sync's rows, ${f.database === 'sqlite' ? 'prepared INSERTs' : 'INSERT … SELECT from staged rows'} in primary-key order, one transaction`,
       });
     }
