@@ -176,6 +176,12 @@ async function searchChanged(reading: Reading, wanted: Candidate[], users: boole
   return { missed: [...byDn.values()], unsure };
 }
 
+/** Whether readKind reads the changed ones of these candidates of a kind by one paged search, the rest by DN. */
+function searched(reading: Reading, candidates: Candidate[], users: boolean): boolean {
+  const { kept } = reading.input;
+  return searchPays(candidates.filter((c) => c.changed).length, users ? kept.users.size : kept.groups.size);
+}
+
 /**
  * Reads `candidates` as one kind: the changed ones by one search when that
  * pays, the rest by DN; `absent` gets each that is not of that kind now. A
@@ -184,11 +190,9 @@ async function searchChanged(reading: Reading, wanted: Candidate[], users: boole
  * again by DN. Any other is, as before the searches.
  */
 async function readKind(reading: Reading, candidates: Candidate[], users: boolean, absent: (candidate: Candidate) => void): Promise<void> {
-  const kept = reading.input.kept;
-  const changed = candidates.filter((c) => c.changed);
   let toRead = candidates;
-  if (searchPays(changed.length, users ? kept.users.size : kept.groups.size)) {
-    const { missed, unsure } = await searchChanged(reading, changed, users);
+  if (searched(reading, candidates, users)) {
+    const { missed, unsure } = await searchChanged(reading, candidates.filter((c) => c.changed), users);
     missed.forEach(absent);
     toRead = [...candidates.filter((c) => !c.changed), ...unsure];
   }
@@ -197,11 +201,6 @@ async function readKind(reading: Reading, candidates: Candidate[], users: boolea
     if (!entry) absent(candidate);
     else await (users ? takeUser(reading, candidate, entry) : takeGroup(reading, candidate, entry));
   });
-}
-
-/** Whether readKind reads these candidates of a kind with `kept` entries by a paged search. */
-function searched(candidates: Candidate[], kept: number): boolean {
-  return searchPays(candidates.filter((c) => c.changed).length, kept);
 }
 
 /**
@@ -218,8 +217,7 @@ export async function readCandidates(reading: Reading, queue: Candidate[]): Prom
   const notUsers: Candidate[] = [];
   const neither = (candidate: Candidate) => takeNeither(reading, candidate);
   const users = () => readKind(reading, asUsers, true, (candidate) => notUsers.push(candidate));
-  const { kept } = reading.input;
-  if (searched(asUsers, kept.users.size) && searched(groups, kept.groups.size)) {
+  if (searched(reading, asUsers, true) && searched(reading, groups, false)) {
     await users();
     await readKind(reading, [...groups, ...notUsers], false, neither);
     return;
