@@ -1,6 +1,5 @@
 import type { Membership } from '../sync/types.js';
-
-const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+import { byCodeUnits } from '../text/code-unit-order.js';
 
 /**
  * Each row's key as its rank among the distinct keys in ascending order:
@@ -17,7 +16,7 @@ function ranked(memberships: Membership[], key: (m: Membership) => string): { of
     of[i] = n;
   });
   const rank = new Int32Array(seen.size);
-  [...seen].sort((a, b) => compare(a[0], b[0])).forEach(([, n], r) => (rank[n] = r));
+  [...seen].sort((a, b) => byCodeUnits(a[0], b[0])).forEach(([, n], r) => (rank[n] = r));
   for (let i = 0; i < of.length; i++) of[i] = rank[of[i] as number] as number;
   return { of, count: seen.size };
 }
