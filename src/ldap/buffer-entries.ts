@@ -129,10 +129,10 @@ entryHooks.toObject = function (requestAttributes, explicitBufferAttributes) {
   const parsed = (this as SearchEntry & { [PARSED]?: ParsedEntry })[PARSED];
   const result = parsed?.entry ?? entryOf(this);
   // An attribute that only the claims read, and that they read with the entry, is never looked for in it.
-  const claimed = parsedClaims(result) === undefined ? undefined : (explicitBufferAttributes as EveryAttribute).claims?.claimOnlyNames;
-  for (const name of requestAttributes) {
+  const claimed = parsedClaims(result) === undefined ? undefined : (explicitBufferAttributes as EveryAttribute).claims;
+  for (const name of claimed?.unclaimed(requestAttributes) ?? requestAttributes) {
     // `in`, not typeof: packed values (packed-values.ts) would be made Buffers by reading them; no value is undefined.
-    if (!(name in result) && !claimed?.has(name) && !returned(parsed?.types ?? this.attributes.map((a) => a.type), name)) result[name] = [];
+    if (!(name in result) && !returned(parsed?.types ?? this.attributes.map((a) => a.type), name)) result[name] = [];
   }
   return result;
 };

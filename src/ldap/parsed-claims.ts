@@ -77,7 +77,10 @@ export class ClaimParsing implements ValueTaker {
   /** Per attribute: whether only the claims read it (the entry then goes without it). */
   private readonly claimOnly: boolean[] = [];
   /** The requested names of those attributes, which the entry need not hold as [] when missing (buffer-entries.ts). */
-  readonly claimOnlyNames = new Set<string>();
+  private readonly claimOnlyNames = new Set<string>();
+  /** The last list of requested names unclaimed() was asked about, and its answer. */
+  private requested: string[] | undefined;
+  private unclaimedNames: string[] = [];
   /** Types as the server spells them → attribute index, SEPARATE or WITH_OPTION. */
   private readonly types = new Map<string, number>();
   /** Per attribute: where its values lie in the entry being parsed; starts -1 when it has none. */
@@ -119,6 +122,15 @@ export class ClaimParsing implements ValueTaker {
     if (claims === undefined) return undefined;
     (parsed.entry as WithClaims)[CLAIMS] = claims;
     return parsed;
+  }
+
+  /** The `requested` names but those of attributes only the claims read (the search's list: worked out once, not per entry). */
+  unclaimed(requested: string[]): string[] {
+    if (requested !== this.requested) {
+      this.requested = requested;
+      this.unclaimedNames = requested.filter((name) => !this.claimOnlyNames.has(name));
+    }
+    return this.unclaimedNames;
   }
 
   take(type: string, at: number, end: number): boolean {
