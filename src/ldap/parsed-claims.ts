@@ -136,7 +136,7 @@ export class ClaimParsing implements ValueTaker {
   take(type: string, at: number, end: number): boolean {
     const index = this.types.get(type) ?? this.learn(type);
     if (index < 0 || this.starts[index] !== -1) {
-      // EntryValues keeps the values of a name's first spelling's place, and the last spelling's values: not worth repeating here.
+      // A name twice: which values EntryValues keeps then depends on the spellings' order; not worth repeating here.
       if (index !== SEPARATE) this.unusual = true;
       return false;
     }
