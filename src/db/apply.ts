@@ -253,7 +253,7 @@ function emails(values: (string | null)[]): string[] {
  * Executes every step (applySteps) through a writer, inside the caller's single transaction (PostgreSQL); returns what
  * it revoked, once the last statement has succeeded. The steps' rows are put in order while the server runs the first
  * statement instead of before it: at L the memberships' and claims' order took 0.7-0.8 s of the transaction before
- * its first write (docs/performance-history.md, "1 December, evening").
+ * its first write (docs/performance-history.md, "1 December, evening: PostgreSQL's initial sync").
  */
 export async function apply(steps: ApplyStep[], writer: SyncWriter, now: Date): Promise<RevokedCredentials[]> {
   const revoked: RevokedCredentials[] = [];
