@@ -4,7 +4,7 @@
  * chunks with the reader's hooks, then resolved among 100,000 users (MemberResolver.addGroup); the
  * member values as a Buffer each (ALL_ATTRIBUTES_AS_BUFFERS) against packed (MANY_VALUES_PACKED,
  * src/ldap/packed-values.ts). Prints the CPU ms of each, four rounds. No server: for comparing the
- * two forms, not a figure of a run (docs/incremental.md, "What it costs").
+ * two forms, not a figure of a run (docs/incremental-history.md).
  *   npm run build && node dist/bench/group-read-alone.js
  */
 import { MessageParser, type SearchEntry } from 'ldapts';

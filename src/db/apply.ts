@@ -2,6 +2,7 @@ import type { ClaimPlan, ClaimRemoval, ClaimWrite, Membership, NewClaim, NewGrou
 import type { CredentialTables, RevokedCredentials } from './credential-revocation.js';
 import type { SyncWriter } from './database.js';
 import { inPrimaryKeyOrder } from './membership-order.js';
+import { byCodeUnits } from '../text/code-unit-order.js';
 
 /**
  * What a step expects of the rows it is about to write. SQLite checks it
@@ -44,9 +45,8 @@ function step<T>(definition: ApplyStep<T>): ApplyStep<unknown> {
   return definition as unknown as ApplyStep<unknown>;
 }
 
-const byId = <T extends { id: string }>(rows: T[]) => [...rows].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-const byOwnerAndKey = <T extends { ownerId: string; key: string }>(rows: T[]) => [...rows].sort((a, b) => compare(a.ownerId, b.ownerId) || compare(a.key, b.key));
+const byId = <T extends { id: string }>(rows: T[]) => [...rows].sort((a, b) => byCodeUnits(a.id, b.id));
+const byOwnerAndKey = <T extends { ownerId: string; key: string }>(rows: T[]) => [...rows].sort((a, b) => byCodeUnits(a.ownerId, b.ownerId) || byCodeUnits(a.key, b.key));
 
 /**
  * The plan as an ordered list of steps. The order keeps every unique index and
@@ -79,14 +79,14 @@ function vacateSteps({ vacate }: SyncPlan): ApplyStep[] {
   return [
     step<string>({
       name: 'vacate users',
-      rows: [...vacate.userIds].sort(compare),
+      rows: [...vacate.userIds].sort(byCodeUnits),
       weight: () => 2,
       run: (w, rows) => w.vacateUsers(rows),
       expect: (rows) => ({ users: { ids: rows, vacated: false } }),
     }),
     step<string>({
       name: 'vacate groups',
-      rows: [...vacate.groupIds].sort(compare),
+      rows: [...vacate.groupIds].sort(byCodeUnits),
       weight: () => 2,
       run: (w, rows) => w.vacateGroups(rows),
       expect: (rows) => ({ groups: { ids: rows, vacated: false } }),

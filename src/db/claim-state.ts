@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { escapeRecords } from '../sync/stored-claims.js';
 import type { ClaimMappings, CurrentClaims } from '../sync/types.js';
 import type { PocketIdSchema } from './schema.js';
 import type { ClaimOwnerColumn, SqlDialect } from './sql-dialect.js';
@@ -21,6 +22,12 @@ export async function readOwnedClaims(db: Kysely<PocketIdSchema>, dialect: SqlDi
 
 async function storedText(db: Kysely<PocketIdSchema>, dialect: SqlDialect, owner: ClaimOwnerColumn, keys: string[]): Promise<string> {
   if (keys.length === 0) return '';
+  // Keys are escaped with the values below, so a key holding a backslash takes the escaping query.
+  if (dialect.plainStoredClaims && !keys.some((key) => key.includes('\\'))) {
+    const row = (await dialect.plainStoredClaims(owner, keys).execute(db)).rows[0];
+    const text = escapeRecords(row?.claims ?? '', Number(row?.records ?? 0));
+    if (text !== null) return text;
+  }
   const result = await dialect.storedClaims(owner, keys).execute(db);
   return result.rows[0]?.claims ?? '';
 }

@@ -1,6 +1,5 @@
 import type { Membership } from '../sync/types.js';
-
-const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+import { byCodeUnits } from '../text/code-unit-order.js';
 
 /**
  * Each row's key as its rank among the distinct keys in ascending order:
@@ -17,7 +16,7 @@ function ranked(memberships: Membership[], key: (m: Membership) => string): { of
     of[i] = n;
   });
   const rank = new Int32Array(seen.size);
-  [...seen].sort((a, b) => compare(a[0], b[0])).forEach(([, n], r) => (rank[n] = r));
+  [...seen].sort((a, b) => byCodeUnits(a[0], b[0])).forEach(([, n], r) => (rank[n] = r));
   for (let i = 0; i < of.length; i++) of[i] = rank[of[i] as number] as number;
   return { of, count: seen.size };
 }
@@ -40,7 +39,7 @@ function insertionSort(order: Int32Array, from: number, to: number, key: Int32Ar
  * at random). Ids are ranked once, rows placed by user rank (a counting sort)
  * and each user's rows sorted by group rank: at L, 1,000,000 memberships in
  * 0.5 s instead of 0.75-1.2 s with string comparisons, inside the write
- * transaction (docs/performance.md, "1 December, afternoon: PostgreSQL's initial apply").
+ * transaction (docs/performance-history.md, "1 December, afternoon: PostgreSQL's initial apply").
  */
 export function inPrimaryKeyOrder(memberships: Membership[]): Membership[] {
   const users = ranked(memberships, (m) => m.userId);

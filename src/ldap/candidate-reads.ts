@@ -70,7 +70,7 @@ export interface Candidate {
  * the server walks every entry of the filter for such a search: on slapd at
  * workload L, the search for 300 changed users among 100,000 took 0.19 s of
  * CPU (slapd and client), their 300 reads by DN 0.04 s; a read by DN costs
- * about what walking 80 entries does (docs/incremental.md "What it costs").
+ * about what walking 80 entries does (docs/incremental-history.md).
  */
 const ENTRIES_WALKED_PER_READ = 100;
 

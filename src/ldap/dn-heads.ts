@@ -7,7 +7,7 @@
 // string. Compared with the kept DN strings instead (a char code read per
 // byte, a string somewhere on the heap per value), the 643,000 values of a
 // scratch copy of the 1 % run at L took 1.5 to 2 times the CPU in one process
-// by turns (docs/incremental.md, "What it costs").
+// by turns (docs/incremental-history.md).
 
 /** Bytes of a head: DNs whose first part is longer are compared the long way. */
 const HEAD = 24;

@@ -1,7 +1,7 @@
 // Several values of one attribute as places in their message's bytes instead of
 // a Buffer each. A full read of L returns a million member values, an
 // incremental run of the benchmark's 1 % mix reads 3,000 groups again whole
-// (docs/incremental.md, "What it costs"): 630,000 values, most of them the very
+// (docs/incremental-history.md): 630,000 values, most of them the very
 // values its kept copy holds. A Buffer per value (a typed array object on the
 // heap) costs its making and its collection; looked up where they lie
 // (member-resolver.ts) or compared with the kept copy there (kept-members.ts),

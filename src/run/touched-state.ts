@@ -1,5 +1,5 @@
-// An incremental run's view of Pocket ID's database (docs/incremental.md, "What
-// it costs"): every user and group as a full run reads them, but the
+// An incremental run's view of Pocket ID's database (docs/incremental-history.md,
+// "Earlier rounds"): every user and group as a full run reads them, but the
 // memberships only of the users this run's changes can move, read by key once
 // the plan knows who they are (src/sync/membership-scope.ts), instead of a
 // million rows.

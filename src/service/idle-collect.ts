@@ -3,7 +3,7 @@
 // incremental run replaced. V8 collects it only when the heap next reaches its
 // limit, which is during the next run: in the benchmark's 1 % run a
 // mark-compact of the full run's garbage took about 115 ms of this thread
-// (docs/incremental.md, "1 December, afternoon"). Idle until the next
+// (docs/incremental-history.md, "1 December, afternoon"). Idle until the next
 // scheduled run, the daemon collects it right after each run instead, so the
 // next run, an offboarding among its changes, starts with only what is kept.
 // It needs Node's --expose-gc, which the image passes (Dockerfile); without

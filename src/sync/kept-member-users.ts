@@ -1,5 +1,5 @@
 // Which kept user each member value of a group named when the group was read
-// (docs/incremental.md, "What it costs"): the full read and an incremental one
+// (docs/incremental-history.md): the full read and an incremental one
 // look every value up among the users' DNs anyway (src/ldap/known-users.ts);
 // keeping the answers lets a later run pass over the values that still name a
 // known user without reading them again (src/sync/groups-to-resolve.ts).

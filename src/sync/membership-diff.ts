@@ -6,6 +6,7 @@
 // unchanged user is recognised by comparing that string in place with the
 // groups the directory wants, without splitting it.
 import { OrderedIndex } from './ordered-index.js';
+import { byCodeUnits } from '../text/code-unit-order.js';
 
 /** Per group (the index of its id in `groupIds`): the user ids to add and to remove. */
 export interface MembershipDiff {
@@ -14,8 +15,6 @@ export interface MembershipDiff {
 }
 
 const COMMA = 44;
-
-const compareStrings = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * Each user's wanted groups, in ascending group id order, without duplicates:
@@ -35,7 +34,7 @@ function wantedGroupsByUser(groupIds: string[], membersOf: Int32Array[], userCou
   const groups = new Int32Array(start[userCount]);
   // Groups taken in ascending id order leave every user's list sorted; a
   // member listed twice in one group is written once (its previous entry is that group).
-  const inIdOrder = Array.from(groupIds.keys()).sort((a, b) => compareStrings(groupIds[a], groupIds[b]));
+  const inIdOrder = Array.from(groupIds.keys()).sort((a, b) => byCodeUnits(groupIds[a], groupIds[b]));
   for (const g of inIdOrder) {
     const members = membersOf[g] as Int32Array;
     for (let k = 0; k < members.length; k++) {
@@ -131,7 +130,7 @@ export function joinedMemberships(pairs: Iterable<{ groupId: string; userId: str
     groups.add(groupId);
     byUser.set(userId, groups);
   }
-  return new Map([...byUser].map(([userId, groups]) => [userId, [...groups].sort(compareStrings).join(',')]));
+  return new Map([...byUser].map(([userId, groups]) => [userId, [...groups].sort(byCodeUnits).join(',')]));
 }
 
 /** The number of members of each group in `current` (user id → joined group ids): what deleting a group cascades to. */

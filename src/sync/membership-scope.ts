@@ -1,5 +1,5 @@
-// The users whose memberships an incremental run must read (docs/incremental.md,
-// "What it costs"). After a committed run, Pocket ID holds for every group the
+// The users whose memberships an incremental run must read (docs/incremental-history.md,
+// "Earlier rounds"). After a committed run, Pocket ID holds for every group the
 // plan kept exactly the members it wanted, so a user's memberships can differ
 // from what this plan wants only if the user's row changes its username or
 // leaves, or a group's wanted usernames changed around the user's, or the

@@ -29,6 +29,20 @@ export function unescapeValue(escaped: string): string {
   return escaped.replace(/\\([\\R])/g, (_, c: string) => (c === 'R' ? RECORD_SEPARATOR : BACKSLASH));
 }
 
+/**
+ * `records` records joined by RS whose values are not escaped, in the
+ * format's escaping; null when some value holds an RS (the records cannot be
+ * told apart: the caller reads the escaped text instead). Only backslashes
+ * are left to escape then, and owners (UUIDs) and keys (the caller's check)
+ * hold none, so every backslash is a value's.
+ */
+export function escapeRecords(text: string, records: number): string | null {
+  let separators = 0;
+  for (let at = text.indexOf(RECORD_SEPARATOR); at !== -1; at = text.indexOf(RECORD_SEPARATOR, at + 1)) separators++;
+  if (separators !== Math.max(records - 1, 0)) return null;
+  return text.includes(BACKSLASH) ? text.replaceAll(BACKSLASH, '\\\\') : text;
+}
+
 /** The text the database builds for these rows (tests and tools: a run gets it from the database). */
 export function storedClaimsText(rows: { ownerId: string; key: string; value: string }[]): string {
   return rows.map((r) => [r.ownerId, r.key, escapeValue(r.value)].join(FIELD_SEPARATOR)).join(RECORD_SEPARATOR);

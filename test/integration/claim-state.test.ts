@@ -99,6 +99,20 @@ for (const kind of DB_KINDS) {
       }
     });
 
+    test('without a value that holds RS (on SQLite the query without escaping) every text comes back exactly as well', async () => {
+      const db = await createTestDatabase(kind);
+      try {
+        const rows = await seed(db);
+        const withoutRs = rows.filter((r) => !r.value.includes('\u001e'));
+        assert.equal(rows.length - withoutRs.length, 1, 'one value holds RS');
+        const mappings = { ...MAPPINGS, user: MAPPINGS.user.filter((m) => withoutRs.some((r) => r.key === m.key)) };
+        const stored = await readOwnedClaims(db.db, kind === 'postgres' ? postgresDialect : sqliteDialect, mappings);
+        assert.deepEqual(records(stored.users).map(({ owner, key, value }) => ({ owner, key, value })), withoutRs.map(({ owner, key, value }) => ({ owner, key, value })).sort(byOwnerAndKey));
+      } finally {
+        await db.close();
+      }
+    });
+
     test('the plan finds no change when the directory holds the stored texts, and names the old text of each one that differs', async () => {
       const db = await createTestDatabase(kind);
       try {

@@ -5,7 +5,7 @@
  * bytes per uuid instead of parsing a text literal of 50,000 quoted
  * elements: measured here on 50,000 rows of two uuid columns and a text one,
  * 222 ms per statement with pg's text literal, 48 ms in binary
- * (docs/performance.md, "1 December, afternoon: PostgreSQL's initial apply").
+ * (docs/performance-history.md, "1 December, afternoon: PostgreSQL's initial apply").
  */
 
 /** Element type OIDs (src/include/catalog/pg_type.dat upstream); citext has none fixed, it goes as text. */
@@ -20,10 +20,11 @@ function header(buffer: Buffer, oid: number, count: number, hasNull: boolean): n
   buffer.writeInt32BE(count === 0 ? 0 : 1, 0);
   buffer.writeInt32BE(hasNull ? 1 : 0, 4);
   buffer.writeUInt32BE(oid, 8);
-  if (count === 0) return 12;
-  buffer.writeInt32BE(count, 12);
-  buffer.writeInt32BE(1, 16);
-  return HEADER;
+  if (count > 0) {
+    buffer.writeInt32BE(count, 12);
+    buffer.writeInt32BE(1, 16);
+  }
+  return headerSize(count);
 }
 
 /** text[]: each element its UTF-8 bytes (pg writes a string parameter the same way), null as length -1. */

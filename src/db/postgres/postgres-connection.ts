@@ -12,7 +12,7 @@ export function openPostgres<Schema>(connectionString: string): Kysely<Schema> {
 /**
  * Each new session, before the pool hands it out. Every statement here is short, but on tables without statistics
  * (rows just loaded, before autovacuum's ANALYZE) the planner expects thousands of memberships per user and, past
- * jit_above_cost, compiles the plan: 130 ms of the 165 ms a 750-user membership read took at L (docs/incremental.md,
+ * jit_above_cost, compiles the plan: 130 ms of the 165 ms a 750-user membership read took at L (docs/incremental-history.md,
  * "What it costs"). A server without the setting (before PostgreSQL 11) keeps its default.
  */
 async function withoutJit(client: pg.ClientBase): Promise<void> {

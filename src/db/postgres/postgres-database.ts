@@ -100,7 +100,7 @@ export class PostgresDatabase implements PocketIdDatabase {
    * pool's other connection, instead of after it: the server then builds it
    * while the LDAP read is still starting, not in the middle of the user
    * search, where it took a core from slapd and from this process
-   * (docs/performance.md, 1 December, late morning).
+   * (docs/performance-history.md, 1 December, late morning).
    */
   async readState(scope: StateScope = {}, parts: StateParts = {}): Promise<StateRead> {
     const [state, claims] = await this.connecting(() =>

@@ -30,7 +30,7 @@ const MAX_PLANS = 3;
  * one busy-handler sleep (at most 100 ms). Each batch is followed by a
  * 110 ms pause, so fewer, longer batches finish a large plan sooner: at 400 ms
  * and a 50,000-row cap the initial sync of 100,000 users spent 3.2 s of its
- * 8.8 s apply pausing (docs/performance.md); 500 ms still leaves Pocket ID
+ * 8.8 s apply pausing (docs/performance-history.md); 500 ms still leaves Pocket ID
  * five times its timeout.
  */
 export const TARGET_HOLD_MS = 500;
