@@ -33,6 +33,9 @@ export interface Expectation {
 export interface ApplyStep<T = unknown> {
   /** "insert users": for the batch log lines. */
   name: string;
+  /** How many rows, known without putting them in order. */
+  size: number;
+  /** In the order they are written: sorted when first asked for (ordered()), so on PostgreSQL while the server runs the first statement (apply()). */
   rows: T[];
   /** What one row costs the database, in memberships inserted (1): sizes SQLite's batches. */
   weight: (row: T) => number;
@@ -41,11 +44,21 @@ export interface ApplyStep<T = unknown> {
   expect?: (rows: T[]) => Expectation;
 }
 
-function step<T>(definition: ApplyStep<T>): ApplyStep<unknown> {
-  return definition as unknown as ApplyStep<unknown>;
+/** A step of `rows`, put in their write order by `order` the first time the step's rows are asked for. */
+function ordered<T>(definition: Omit<ApplyStep<T>, 'size' | 'rows'>, rows: T[], order: (rows: T[]) => T[]): ApplyStep<unknown> {
+  let sorted: T[] | undefined;
+  const step: ApplyStep<T> = {
+    ...definition,
+    size: rows.length,
+    get rows() {
+      return (sorted ??= order(rows));
+    },
+  };
+  return step as unknown as ApplyStep<unknown>;
 }
 
 const byId = <T extends { id: string }>(rows: T[]) => [...rows].sort((a, b) => byCodeUnits(a.id, b.id));
+const inOrder = (rows: string[]) => [...rows].sort(byCodeUnits);
 const byOwnerAndKey = <T extends { ownerId: string; key: string }>(rows: T[]) => [...rows].sort((a, b) => byCodeUnits(a.ownerId, b.ownerId) || byCodeUnits(a.key, b.key));
 
 /**
@@ -77,20 +90,18 @@ const ids = (rows: { id: string }[]) => rows.map((r) => r.id);
 /** Rows that give up a unique value another row takes in this run. */
 function vacateSteps({ vacate }: SyncPlan): ApplyStep[] {
   return [
-    step<string>({
+    ordered<string>({
       name: 'vacate users',
-      rows: [...vacate.userIds].sort(byCodeUnits),
       weight: () => 2,
       run: (w, rows) => w.vacateUsers(rows),
       expect: (rows) => ({ users: { ids: rows, vacated: false } }),
-    }),
-    step<string>({
+    }, vacate.userIds, inOrder),
+    ordered<string>({
       name: 'vacate groups',
-      rows: [...vacate.groupIds].sort(byCodeUnits),
       weight: () => 2,
       run: (w, rows) => w.vacateGroups(rows),
       expect: (rows) => ({ groups: { ids: rows, vacated: false } }),
-    }),
+    }, vacate.groupIds, inOrder),
   ];
 }
 
@@ -109,9 +120,8 @@ function rowSteps({ users, groups, vacate }: SyncPlan, revokeFor: RevokeFor): Ap
   const vacatedUsers = new Set(vacate.userIds);
   const vacatedGroups = new Set(vacate.groupIds);
   return [
-    step<UserChange>({
+    ordered<UserChange>({
       name: 'update users',
-      rows: byId(users.update),
       // Four unique indexes (id, username, email, ldap_id) and the check: measured about 4 times a membership.
       weight: () => 4,
       run: async (w, rows, now) => {
@@ -123,71 +133,64 @@ function rowSteps({ users, groups, vacate }: SyncPlan, revokeFor: RevokeFor): Ap
         freeUserValues: { owners: ids(rows), usernames: takenValues(rows, vacatedUsers, (f) => f.username),
           emails: emails(takenValues(rows, vacatedUsers, (f) => f.email)), ldapIds: [] },
       }),
-    }),
-    step<NewUser>({
+    }, users.update, byId),
+    ordered<NewUser>({
       name: 'insert users',
-      rows: byId(users.create),
       weight: () => 4,
       run: (w, rows, now) => w.insertUsers(rows, now),
       expect: (rows) => ({
         freeUserValues: { owners: [], usernames: rows.map((r) => r.username), emails: emails(rows.map((r) => r.email)), ldapIds: rows.map((r) => r.ldapId) },
       }),
-    }),
-    step<GroupChange>({
+    }, users.create, byId),
+    ordered<GroupChange>({
       name: 'update groups',
-      rows: byId(groups.update),
       weight: () => 3,
       run: (w, rows, now) => w.updateGroups(rows, now),
       expect: (rows) => ({
         groups: { ids: ids(rows), vacated: true },
         freeGroupValues: { owners: ids(rows), names: takenValues(rows, vacatedGroups, (f) => f.name), ldapIds: [] },
       }),
-    }),
-    step<NewGroup>({
+    }, groups.update, byId),
+    ordered<NewGroup>({
       name: 'insert groups',
-      rows: byId(groups.create),
       weight: () => 3,
       run: (w, rows, now) => w.insertGroups(rows, now),
       expect: (rows) => ({ freeGroupValues: { owners: [], names: rows.map((r) => r.name), ldapIds: rows.map((r) => r.ldapId) } }),
-    }),
+    }, groups.create, byId),
   ];
 }
 
 /** Memberships, once the rows they reference exist. */
 function membershipSteps({ memberships }: SyncPlan): ApplyStep[] {
   return [
-    step<Membership>({
+    ordered<Membership>({
       name: 'remove memberships',
-      rows: inPrimaryKeyOrder(memberships.remove),
       weight: () => 1,
       run: (w, rows) => w.removeMemberships(rows),
-    }),
-    step<Membership>({
+    }, memberships.remove, inPrimaryKeyOrder),
+    ordered<Membership>({
       name: 'add memberships',
-      rows: inPrimaryKeyOrder(memberships.add),
       weight: () => 1,
       run: (w, rows) => w.addMemberships(rows),
       expect: (rows) => ({ absentMemberships: rows }),
-    }),
+    }, memberships.add, inPrimaryKeyOrder),
   ];
 }
 
 /** Removals last: disabled and deleted users (their credentials revoked with them), deleted groups. */
 function removalSteps({ users, groups }: SyncPlan, memberCount: (groupId: string) => number, revokeFor: RevokeFor): ApplyStep[] {
   return [
-    step<RemovedUser>({
+    ordered<RemovedUser>({
       name: 'disable users',
-      rows: byId(users.disable),
       weight: () => 2,
       run: async (w, rows, now) => {
         await w.disableUsers(ids(rows), now);
         return revokeFor(w, ids(rows));
       },
       expect: (rows) => ({ users: { ids: ids(rows), vacated: false } }),
-    }),
-    step<RemovedUser>({
+    }, users.disable, byId),
+    ordered<RemovedUser>({
       name: 'delete users',
-      rows: byId(users.delete),
       // Cascades to memberships, sessions, passkeys, audit logs, ...
       weight: () => 20,
       // Revoked first: the delete would cascade to reauthentication tokens unseen.
@@ -197,14 +200,13 @@ function removalSteps({ users, groups }: SyncPlan, memberCount: (groupId: string
         return revoked;
       },
       expect: (rows) => ({ users: { ids: ids(rows), vacated: true } }),
-    }),
-    step<RemovedGroup>({
+    }, users.delete, byId),
+    ordered<RemovedGroup>({
       name: 'delete groups',
-      rows: byId(groups.delete),
       weight: (g) => 5 + memberCount(g.id),
       run: (w, rows) => w.deleteGroups(ids(rows)),
       expect: (rows) => ({ groups: { ids: ids(rows), vacated: true } }),
-    }),
+    }, groups.delete, byId),
   ];
 }
 
@@ -232,13 +234,13 @@ function claimSteps(claims: ClaimPlan): ApplyStep[] {
   ] as const;
   return [
     ...sides.map(({ owner, changes }) =>
-      step<ClaimRemoval>({ name: `delete ${owner} claims`, rows: byOwnerAndKey(changes.delete), weight: () => CLAIM_WEIGHT, run: (w, rows) => w.deleteClaims(owner, rows) }),
+      ordered<ClaimRemoval>({ name: `delete ${owner} claims`, weight: () => CLAIM_WEIGHT, run: (w, rows) => w.deleteClaims(owner, rows) }, changes.delete, byOwnerAndKey),
     ),
     ...sides.map(({ owner, changes }) =>
-      step<ClaimWrite>({ name: `update ${owner} claims`, rows: byOwnerAndKey(changes.update), weight: () => CLAIM_WEIGHT, run: (w, rows) => w.updateClaims(owner, rows) }),
+      ordered<ClaimWrite>({ name: `update ${owner} claims`, weight: () => CLAIM_WEIGHT, run: (w, rows) => w.updateClaims(owner, rows) }, changes.update, byOwnerAndKey),
     ),
     ...sides.map(({ owner, changes }) =>
-      step<NewClaim>({ name: `insert ${owner} claims`, rows: byOwnerAndKey(changes.create), weight: () => CLAIM_WEIGHT, run: (w, rows, now) => w.insertClaims(owner, rows, now) }),
+      ordered<NewClaim>({ name: `insert ${owner} claims`, weight: () => CLAIM_WEIGHT, run: (w, rows, now) => w.insertClaims(owner, rows, now) }, changes.create, byOwnerAndKey),
     ),
   ];
 }
@@ -247,10 +249,19 @@ function emails(values: (string | null)[]): string[] {
   return values.filter((v): v is string => v !== null);
 }
 
-/** Executes every step (applySteps) through a writer, inside the caller's single transaction (PostgreSQL); returns what it revoked. */
+/**
+ * Executes every step (applySteps) through a writer, inside the caller's single transaction (PostgreSQL); returns what
+ * it revoked, once the last statement has succeeded. The steps' rows are put in order while the server runs the first
+ * statement instead of before it: at L the memberships' and claims' order took 0.7-0.8 s of the transaction before
+ * its first write (docs/performance-history.md, "1 December, evening: PostgreSQL's initial sync").
+ */
 export async function apply(steps: ApplyStep[], writer: SyncWriter, now: Date): Promise<RevokedCredentials[]> {
   const revoked: RevokedCredentials[] = [];
-  for (const s of steps) if (s.rows.length > 0) revoked.push(...((await s.run(writer, s.rows, now)) ?? []));
+  writer.meanwhile(() => {
+    for (const s of steps) void s.rows;
+  });
+  for (const s of steps) if (s.size > 0) revoked.push(...((await s.run(writer, s.rows, now)) ?? []));
+  await writer.settle();
   return revoked;
 }
 
@@ -271,7 +282,7 @@ export function writesAnything({ users, groups, memberships, vacate, claims }: S
 /** The first expectation of the steps (in step order) that the database no longer meets, or null. */
 export async function firstMismatch(steps: ApplyStep[], check: (expectation: Expectation) => Promise<string | null>): Promise<string | null> {
   for (const s of steps) {
-    if (s.rows.length === 0 || !s.expect) continue;
+    if (s.size === 0 || !s.expect) continue;
     const reason = await check(s.expect(s.rows));
     if (reason !== null) return reason;
   }

@@ -29,6 +29,10 @@ export interface SyncWriter {
   insertClaims(owner: ClaimOwner, claims: NewClaim[], now: Date): Promise<void>;
   updateClaims(owner: ClaimOwner, claims: ClaimWrite[]): Promise<void>;
   deleteClaims(owner: ClaimOwner, claims: ClaimRemoval[]): Promise<void>;
+  /** `work` done once, right after the next statement is sent: CPU work of this process while the server runs it. */
+  meanwhile(work: () => void): void;
+  /** Resolves once the last statement sent has succeeded (a writer may leave it running when a method returns). */
+  settle(): Promise<void>;
 }
 
 /** What a run needs beyond users, groups and memberships. */

@@ -38,8 +38,8 @@ function insertionSort(order: Int32Array, from: number, to: number, key: Int32Ar
  * insert near the engine's speed (measured on SQLite: 3.2 s in order, 15.7 s
  * at random). Ids are ranked once, rows placed by user rank (a counting sort)
  * and each user's rows sorted by group rank: at L, 1,000,000 memberships in
- * 0.5 s instead of 0.75-1.2 s with string comparisons, inside the write
- * transaction (docs/performance-history.md, "1 December, afternoon: PostgreSQL's initial apply").
+ * 0.5 s instead of 0.75-1.2 s with string comparisons (docs/performance-history.md, "1 December,
+ * afternoon: PostgreSQL's initial apply"); on PostgreSQL while the server runs the first statement (apply()).
  */
 export function inPrimaryKeyOrder(memberships: Membership[]): Membership[] {
   const users = ranked(memberships, (m) => m.userId);

@@ -47,11 +47,31 @@ function slices<T>(items: T[], size: number): T[][] {
  * how a batch becomes rows (RowSource).
  */
 export class SetWriter implements SyncWriter {
+  /** The statement sent last; a method returns with it still running when `acrossSteps`. */
+  private running: Promise<unknown> = Promise.resolve();
+  private work: (() => void) | undefined;
+
+  /**
+   * acrossSteps (PostgreSQL's one transaction): a method returns once its last
+   * statement is sent, so that the next step's first statement is built while
+   * the server runs it; settle() before anything else uses the transaction.
+   * Without it (SQLite's batches, which commit between steps) every method
+   * returns once its statements have succeeded.
+   */
   constructor(
     private readonly db: Kysely<PocketIdSchema>,
     private readonly source: RowSource,
     private readonly sessions: SessionSql,
+    private readonly acrossSteps = false,
   ) {}
+
+  meanwhile(work: () => void): void {
+    this.work = work;
+  }
+
+  async settle(): Promise<void> {
+    await this.running;
+  }
 
   /**
    * One statement per slice, in order, each sent only after the previous one
@@ -60,21 +80,25 @@ export class SetWriter implements SyncWriter {
    * this process encodes, instead of each waiting for the other.
    */
   private async each<T>(items: T[], statement: (part: T[]) => RawBuilder<unknown>): Promise<void> {
-    let running: Promise<unknown> = Promise.resolve();
     try {
       for (const part of slices(items, this.source.batchSize)) {
         const next = statement(part);
-        await running;
-        running = next.execute(this.db);
-        // Marked handled now: a failure is thrown by the await above or below, not reported as unhandled meanwhile.
+        await this.running;
+        const running = next.execute(this.db);
+        // Marked handled now: a failure is thrown by the next await of it, not reported as unhandled meanwhile.
         running.catch(() => undefined);
+        this.running = running;
         // Lets the driver send it before the next slice is encoded, which holds the thread.
         await new Promise((resolve) => setImmediate(resolve));
+        const work = this.work;
+        this.work = undefined;
+        work?.();
       }
-      await running;
-    } finally {
+      if (!this.acrossSteps) await this.running;
+    } catch (error) {
       // A slice that failed to encode: the statement still running is waited for before the error goes up.
-      await running.catch(() => undefined);
+      await this.running.catch(() => undefined);
+      throw error;
     }
   }
 
@@ -237,7 +261,9 @@ export class SetWriter implements SyncWriter {
     });
   }
 
-  revokeCredentials(userIds: string[], tables: CredentialTables): Promise<RevokedCredentials[]> {
+  async revokeCredentials(userIds: string[], tables: CredentialTables): Promise<RevokedCredentials[]> {
+    // Its statements read what the steps before it wrote.
+    await this.settle();
     return new CredentialRevoker(this.db, this.source, this.sessions).revoke(userIds, tables);
   }
 }

@@ -3,8 +3,10 @@
 // Entry. These hooks on ldapts's classes apply to every client of the process;
 // searches for anything but ALL_ATTRIBUTES_AS_BUFFERS are parsed as before.
 import { Attribute, MessageParser, SearchEntry, type Entry } from 'ldapts';
+import type { ClaimMapping } from '../sync/types.js';
 import { parseSearchEntry, type ParsedEntry } from './entry-parser.js';
 import './message-chunks.js';
+import { ClaimParsing, parsedClaims } from './parsed-claims.js';
 
 /**
  * ldapts decides Buffer-or-string per value and matches
@@ -14,6 +16,9 @@ import './message-chunks.js';
  * us the raw bytes of every value, and we decode text ourselves.
  */
 class EveryAttribute extends Array<string> {
+  /** The user search's claims, read as its entries are parsed (claimsAsBytes). */
+  claims: ClaimParsing | undefined;
+
   override includes(): boolean {
     return true;
   }
@@ -22,6 +27,18 @@ export const ALL_ATTRIBUTES_AS_BUFFERS: string[] = new EveryAttribute();
 /** The same, and attributes of several values kept as PackedValues (packed-values.ts): the group reads. */
 export const MANY_VALUES_PACKED: string[] = new EveryAttribute();
 const asBuffers = (list: string[] | undefined) => list instanceof EveryAttribute;
+
+/**
+ * ALL_ATTRIBUTES_AS_BUFFERS for a search whose claims are read from each
+ * entry's message as it is parsed (parsed-claims.ts); `others`: the
+ * attributes the search reads besides the claims.
+ */
+export function claimsAsBytes(mappings: ClaimMapping[], others: string[]): string[] {
+  if (mappings.length === 0) return ALL_ATTRIBUTES_AS_BUFFERS;
+  const list = new EveryAttribute();
+  list.claims = new ClaimParsing(mappings, others);
+  return list;
+}
 
 /**
  * ldapts's Attribute.parse also decodes every value to a string unless the
@@ -36,6 +53,7 @@ const asBuffers = (list: string[] | undefined) => list instanceof EveryAttribute
  */
 let parsingForBuffers = false;
 let packing = false;
+let claims: ClaimParsing | undefined;
 type Hooked = {
   _getMessageFromProtocolOperation(this: MessageParser, id: number, operation: number, reader: unknown, request?: { explicitBufferAttributes?: string[] }): unknown;
   _isBinaryType(this: Attribute): boolean;
@@ -45,13 +63,16 @@ const attributeHooks = Attribute.prototype as unknown as Hooked;
 const parseMessage = parserHooks._getMessageFromProtocolOperation;
 const isBinaryType = attributeHooks._isBinaryType;
 parserHooks._getMessageFromProtocolOperation = function (id, operation, reader, request) {
-  parsingForBuffers = asBuffers(request?.explicitBufferAttributes);
-  packing = request?.explicitBufferAttributes === MANY_VALUES_PACKED;
+  const list = request?.explicitBufferAttributes;
+  parsingForBuffers = asBuffers(list);
+  packing = list === MANY_VALUES_PACKED;
+  claims = list instanceof EveryAttribute ? list.claims : undefined;
   try {
     return parseMessage.call(this, id, operation, reader, request);
   } finally {
     parsingForBuffers = false;
     packing = false;
+    claims = undefined;
   }
 };
 attributeHooks._isBinaryType = function () {
@@ -69,7 +90,8 @@ const toObject = entryHooks.toObject;
 
 /** An entry answering such a search, read by entry-parser.ts; one of another shape is left to ldapts. */
 entryHooks.parseMessage = function (reader) {
-  const parsed = parsingForBuffers ? parseSearchEntry(reader.buffer, reader.offset, reader.size, packing) : undefined;
+  const { buffer, offset, size } = reader;
+  const parsed = !parsingForBuffers ? undefined : claims ? claims.parse(buffer, offset, size) : parseSearchEntry(buffer, offset, size, packing);
   if (parsed === undefined) return parseEntryMessage.call(this, reader);
   this.name = parsed.entry.dn as string;
   (this as SearchEntry & { [PARSED]?: ParsedEntry })[PARSED] = parsed;
@@ -106,7 +128,9 @@ entryHooks.toObject = function (requestAttributes, explicitBufferAttributes) {
   if (!asBuffers(explicitBufferAttributes)) return toObject.call(this, requestAttributes, explicitBufferAttributes);
   const parsed = (this as SearchEntry & { [PARSED]?: ParsedEntry })[PARSED];
   const result = parsed?.entry ?? entryOf(this);
-  for (const name of requestAttributes) {
+  // An attribute that only the claims read, and that they read with the entry, is never looked for in it.
+  const claimed = parsedClaims(result) === undefined ? undefined : (explicitBufferAttributes as EveryAttribute).claims;
+  for (const name of claimed?.unclaimed(requestAttributes) ?? requestAttributes) {
     // `in`, not typeof: packed values (packed-values.ts) would be made Buffers by reading them; no value is undefined.
     if (!(name in result) && !returned(parsed?.types ?? this.attributes.map((a) => a.type), name)) result[name] = [];
   }

@@ -3,6 +3,7 @@ import { arrayClaim, stringClaim } from '../sync/claim-values.js';
 import { claimSlot, joinClaimSlots } from '../sync/entry-claims.js';
 import type { ClaimMapping } from '../sync/types.js';
 import type { EntryValues } from './entry-values.js';
+import { parsedClaims } from './parsed-claims.js';
 import { plainEntryClaims } from './plain-claims.js';
 import { completeRangedValues, type RangeSearcher } from './range.js';
 
@@ -26,6 +27,7 @@ const hasRangedValues = (entry: Entry) => Object.keys(entry).some((key) => key.i
  * snapshot holds one short string per entry instead of the entry's buffers
  * (300,000 of them for three claims of 100,000 users). Answered at once
  * unless ranges must be read: 100,000 entries then make no promise each.
+ * The user search reads them with the entry (parsed-claims.ts).
  */
 export function readClaimValues(
   client: Client | RangeSearcher,
@@ -34,6 +36,8 @@ export function readClaimValues(
   mappings: ClaimMapping[],
 ): string | undefined | Promise<string | undefined> {
   if (mappings.length === 0) return undefined;
+  const parsed = parsedClaims(entry);
+  if (parsed !== undefined) return parsed;
   for (const { attribute } of mappings) {
     if (attribute !== null && values.first(attribute) === undefined && hasRangedValues(entry)) return readRangedClaims(client, entry, values, mappings);
   }

@@ -2,7 +2,7 @@ import { SizeLimitExceededError, type Client, type Entry } from 'ldapts';
 import type { LdapSettings } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
 import { describeError, LdapError } from './connection.js';
-import { ALL_ATTRIBUTES_AS_BUFFERS, EntryValues, MANY_VALUES_PACKED } from './entry-values.js';
+import { ALL_ATTRIBUTES_AS_BUFFERS, claimsAsBytes, EntryValues, MANY_VALUES_PACKED } from './entry-values.js';
 import { accountStatus, ACCOUNT_STATUS_ATTRIBUTES } from './account-status.js';
 import { MemberResolver } from './member-resolver.js';
 import { claimAttributes, readClaimValues } from './claim-reader.js';
@@ -117,15 +117,18 @@ async function recogniseServer(client: Client, settings: LdapSettings, log: Logg
   return vendor;
 }
 
-/** The attributes of the user search. */
-export function userAttributes(settings: LdapSettings, extra: string[] = []): string[] {
+/** The attributes a user entry is read for, claims aside. */
+function syncedUserAttributes(settings: LdapSettings): string[] {
   const attrs = settings.attributes;
-  return unique([
+  return [
     attrs.userUniqueId, attrs.username, attrs.email, attrs.firstName, attrs.lastName, attrs.displayName, attrs.profilePicture,
     ...(settings.syncDisabledAccounts ? ACCOUNT_STATUS_ATTRIBUTES : []),
-    ...claimAttributes(settings.claims.user),
-    ...extra,
-  ]);
+  ];
+}
+
+/** The attributes of the user search. */
+export function userAttributes(settings: LdapSettings, extra: string[] = []): string[] {
+  return unique([...syncedUserAttributes(settings), ...claimAttributes(settings.claims.user), ...extra]);
 }
 
 /** One user entry as Pocket ID reads it, plus its claims, picture and (with the setting) the directory's disabled flag. */
@@ -181,7 +184,10 @@ async function readUsers(context: ReadContext): Promise<{ users: DirectoryUser[]
   const claimMappings = settings.claims.user;
   const users: DirectoryUser[] = [];
   let entriesWithAccountFlag = 0;
-  const search = { what: 'users', filter: settings.userFilter, attributes: userAttributes(settings, tracking?.attributes) };
+  const extra = tracking?.attributes ?? [];
+  // The claims are read with each entry (parsed-claims.ts): values only they read never become Buffers.
+  const asBuffers = claimsAsBytes(claimMappings, [...syncedUserAttributes(settings), ...extra]);
+  const search = { what: 'users', filter: settings.userFilter, attributes: userAttributes(settings, extra), asBuffers };
   for await (const page of pagedSearchPages(client, settings, search, paging, stats, log)) {
     for (const entry of page) {
       const values = new EntryValues(entry);

@@ -8,9 +8,9 @@
 import type { Entry } from 'ldapts';
 import { PackedValues, setPacked } from './packed-values.js';
 
-const OCTET_STRING = 0x04;
+export const OCTET_STRING = 0x04;
 const SEQUENCE = 0x30;
-const SET = 0x31;
+export const SET = 0x31;
 
 /** An entry as read: its Entry (dn, then each type with one value as itself, several as the array, none as []), its types in order, and where it ends. */
 export interface ParsedEntry {
@@ -20,11 +20,11 @@ export interface ParsedEntry {
 }
 
 // The content of the last element header() read: set there, read right after (no object per element).
-let contentStart = 0;
-let contentEnd = 0;
+export let contentStart = 0;
+export let contentEnd = 0;
 
 /** Whether an element of `tag` starts at `at` and ends by `end`; its content is then contentStart..contentEnd. */
-function header(buffer: Buffer, at: number, end: number, tag: number): boolean {
+export function header(buffer: Buffer, at: number, end: number, tag: number): boolean {
   if (at + 2 > end || buffer[at] !== tag) return false;
   let length = buffer[at + 1] as number;
   let pos = at + 2;
@@ -97,12 +97,18 @@ function values(buffer: Buffer, at: number, end: number, pack: boolean): Buffer 
   return all;
 }
 
+/** Offered each attribute's values, the SET at [at, end) of the message, first (parsed-claims.ts); true: it took them, the entry goes without. */
+export interface ValueTaker {
+  take(type: string, at: number, end: number): boolean;
+}
+
 /**
  * The entry whose objectName starts at `at` in a message ending at `end`;
  * undefined when it is not of the plain shape. With `pack`, attributes of
- * several values are set as PackedValues (packed-values.ts).
+ * several values are set as PackedValues (packed-values.ts); `taker` is
+ * offered each attribute first.
  */
-export function parseSearchEntry(buffer: Buffer, at: number, end: number, pack = false): ParsedEntry | undefined {
+export function parseSearchEntry(buffer: Buffer, at: number, end: number, pack = false, taker?: ValueTaker): ParsedEntry | undefined {
   if (!header(buffer, at, end, OCTET_STRING)) return undefined;
   const entry: Entry = { dn: buffer.toString('utf8', contentStart, contentEnd) };
   if (!header(buffer, contentEnd, end, SEQUENCE)) return undefined;
@@ -113,11 +119,15 @@ export function parseSearchEntry(buffer: Buffer, at: number, end: number, pack =
     const attributeEnd = contentEnd;
     if (!header(buffer, contentStart, attributeEnd, OCTET_STRING)) return undefined;
     const type = typeName(buffer, contentStart, contentEnd, types.length);
+    types.push(type);
+    if (taker?.take(type, contentEnd, attributeEnd)) {
+      pos = attributeEnd;
+      continue;
+    }
     const read = values(buffer, contentEnd, attributeEnd, pack);
     if (read === undefined) return undefined;
     if (read instanceof PackedValues) setPacked(entry, type, read);
     else entry[type] = read;
-    types.push(type);
     pos = attributeEnd;
   }
   return { entry, types, end: last };

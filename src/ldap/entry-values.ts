@@ -1,9 +1,9 @@
 import type { Entry } from 'ldapts';
-import { ALL_ATTRIBUTES_AS_BUFFERS, MANY_VALUES_PACKED } from './buffer-entries.js';
+import { ALL_ATTRIBUTES_AS_BUFFERS, claimsAsBytes, MANY_VALUES_PACKED } from './buffer-entries.js';
 import { packedOf, PackedValues } from './packed-values.js';
 
 // Where ldapts's search entries are parsed for the reader (ALL_ATTRIBUTES_AS_BUFFERS, the hooks on ldapts).
-export { ALL_ATTRIBUTES_AS_BUFFERS, MANY_VALUES_PACKED };
+export { ALL_ATTRIBUTES_AS_BUFFERS, claimsAsBytes, MANY_VALUES_PACKED };
 
 const asBuffer = (value: Buffer | string): Buffer => (Buffer.isBuffer(value) ? value : Buffer.from(value, 'utf8'));
 

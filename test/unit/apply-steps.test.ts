@@ -58,3 +58,13 @@ test('updates check as free only the unique values their rows take anew, or all 
   assert.deepEqual(expected('update users')?.freeUserValues, { owners: ['u1', 'u2', 'u3', 'u4'], usernames: ['bobby', 'dee'], emails: ['dee@x'], ldapIds: [] });
   assert.deepEqual(expected('update groups')?.freeGroupValues, { owners: ['g1', 'g2'], names: ['c'], ldapIds: [] });
 });
+
+test("a step's size counts its rows without putting them in order; its rows come in primary-key order, sorted once", () => {
+  const plan = emptyPlan();
+  const member = (userId: string, groupId: string) => ({ userId, groupId, username: userId, groupName: groupId });
+  plan.memberships.add.push(member('u2', 'g1'), member('u1', 'g2'), member('u1', 'g1'));
+  const add = applySteps(plan).find((s) => s.name === 'add memberships')!;
+  assert.equal(add.size, 3);
+  assert.deepEqual(add.rows, [member('u1', 'g1'), member('u1', 'g2'), member('u2', 'g1')]);
+  assert.equal(add.rows, add.rows, 'sorted once, then the same array');
+});

@@ -6,7 +6,7 @@ import { countBatches, describeBatch, START, takeBatch } from '../../src/db/batc
 import type { Membership } from '../../src/sync/types.js';
 import { emptyPlan } from '../../src/sync/plan.js';
 
-const step = (name: string, rows: number, weight: number): ApplyStep => ({ name, rows: Array.from({ length: rows }, (_v, i) => i), weight: () => weight, run: async () => undefined });
+const step = (name: string, rows: number, weight: number): ApplyStep => ({ name, size: rows, rows: Array.from({ length: rows }, (_v, i) => i), weight: () => weight, run: async () => undefined });
 
 function all(steps: ApplyStep[], budget: number): string[] {
   const out: string[] = [];

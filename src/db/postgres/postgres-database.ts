@@ -139,7 +139,7 @@ export class PostgresDatabase implements PocketIdDatabase {
         await this.takeSyncLock(trx);
         const { plan, steps } = await planInTransaction(trx, prepare, options, planned);
         started = performance.now();
-        revoked = await apply(steps, new SetWriter(trx, postgresDialect, postgresSessions), options.now);
+        revoked = await apply(steps, new SetWriter(trx, postgresDialect, postgresSessions, true), options.now);
         return plan;
       });
       const applyMs = performance.now() - started;
@@ -162,7 +162,7 @@ export class PostgresDatabase implements PocketIdDatabase {
 }
 
 /** Rows the plan's steps check (their expectations): what checking them costs. */
-const checkedRows = (steps: ApplyStep[]) => steps.reduce((n, s) => n + (s.expect ? s.rows.length : 0), 0);
+const checkedRows = (steps: ApplyStep[]) => steps.reduce((n, s) => n + (s.expect ? s.size : 0), 0);
 
 /**
  * The plan to write, under the advisory lock. A plan made from the state read
