@@ -140,7 +140,7 @@ async function incrementalRead(client: Client, config: ReadSettings, log: Logger
     return fullRead(client, config, log, 'many-changes', options);
   }
   const merged = mergeChanges(kept, read.changes);
-  memory.knownUsers = updateKnownUsers(users, kept.users.values(), merged.touchedDns);
+  memory.knownUsers = updateKnownUsers(users, kept.users, merged.touchedDns);
   // Built anew: the users the read found are numbered in the old table.
   if (memory.knownUsers !== users) merged.memberUsers.clear();
   const resolution = await resolveKeptGroups(context, { ...input, users: memory.knownUsers }, merged, memory.normalized);

@@ -130,7 +130,10 @@ function replacedAt<T>(entries: Map<string, T>, dnOf: (entry: T) => string, read
   // A few DNs looked for among 100,000 entries: a map of every entry's DN would cost a run tens of milliseconds.
   const wanted = new Set(added.map((r) => r.dn));
   const byDn = new Map<string, string>();
-  for (const [key, entry] of entries) if (wanted.has(dnOf(entry))) byDn.set(dnOf(entry), key);
+  // forEach, not for…of: the [key, entry] pair and iterator result of each step were 10 MB of garbage at L (an allocation profile).
+  entries.forEach((entry, key) => {
+    if (wanted.has(dnOf(entry))) byDn.set(dnOf(entry), key);
+  });
   return added.map((r) => byDn.get(r.dn)).filter((key): key is string => key !== undefined);
 }
 
@@ -249,16 +252,17 @@ export function sameResolution(a: Pick<KeptGroup, 'group' | 'unresolved'>, b: Pi
 export function snapshotOfKept(kept: KeptDirectory, stats: DirectorySnapshot['stats'], withAccountFlags: boolean): DirectorySnapshot {
   const users: DirectoryUser[] = [];
   let entriesWithAccountFlag = 0;
-  for (const { user, hasAccountFlag } of kept.users.values()) {
+  // forEach, not for…of (replacedAt says why).
+  kept.users.forEach(({ user, hasAccountFlag }) => {
     users.push(user);
     if (hasAccountFlag) entriesWithAccountFlag += 1;
-  }
+  });
   const groups: DirectoryGroup[] = [];
   const unresolvedMembers: UnresolvedMember[] = [];
-  for (const { group, unresolved } of kept.groups.values()) {
+  kept.groups.forEach(({ group, unresolved }) => {
     groups.push(group);
     unresolvedMembers.push(...unresolved);
-  }
+  });
   const snapshot: DirectorySnapshot = { users, groups, unresolvedMembers, stats };
   if (withAccountFlags) snapshot.entriesWithAccountFlag = entriesWithAccountFlag;
   return snapshot;

@@ -44,7 +44,7 @@ test('groups to resolve again: with the users their values named, the same group
   const directory: KeptDirectory = { users: new Map(users.map((u) => [u.user.ldapId, u])), groups: new Map(groups.map((g) => [g.group.ldapId, g])), others: new Map() };
   // bob removed, cid renamed away: both forgotten by the merge's update of the users.
   const outcome = mergeChanges(directory, { users: [], groups: [], goneUsers: ['id-bob', 'id-cid'], goneGroups: [], otherDns: [] });
-  const updated = updateKnownUsers(known, directory.users.values(), outcome.touchedDns);
+  const updated = updateKnownUsers(known, directory.users, outcome.touchedDns);
   assert.equal(updated, known);
   const isUserDn = (value: string) => updated.exactText(value) >= 0;
   const everyValue = names(groupsToResolve(directory, outcome, normalizeDN, new Map(), isUserDn));
@@ -70,7 +70,7 @@ test('groups to resolve again, over random merges: the users kept never leave ou
     if (directory.users.has(key) && next() < 0.5) changes.goneUsers.push(key);
     else changes.users.push(keptUser(uid, next() < 0.5 ? uid : `${uid}-${round}`));
     const outcome = mergeChanges(directory, changes);
-    known = updateKnownUsers(known, directory.users.values(), outcome.touchedDns);
+    known = updateKnownUsers(known, directory.users, outcome.touchedDns);
     const isUserDn = (value: string) => known.exactText(value) >= 0;
     const everyValue = names(groupsToResolve(directory, outcome, normalizeDN, new Map(), isUserDn));
     assert.deepEqual(names(groupsToResolve(directory, outcome, normalizeDN, new Map(), isUserDn, known)), everyValue, `round ${round}`);
