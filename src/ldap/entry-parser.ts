@@ -8,9 +8,9 @@
 import type { Entry } from 'ldapts';
 import { PackedValues, setPacked } from './packed-values.js';
 
-export const OCTET_STRING = 0x04;
+const OCTET_STRING = 0x04;
 const SEQUENCE = 0x30;
-export const SET = 0x31;
+const SET = 0x31;
 
 /** An entry as read: its Entry (dn, then each type with one value as itself, several as the array, none as []), its types in order, and where it ends. */
 export interface ParsedEntry {
@@ -20,11 +20,11 @@ export interface ParsedEntry {
 }
 
 // The content of the last element header() read: set there, read right after (no object per element).
-export let contentStart = 0;
-export let contentEnd = 0;
+let contentStart = 0;
+let contentEnd = 0;
 
 /** Whether an element of `tag` starts at `at` and ends by `end`; its content is then contentStart..contentEnd. */
-export function header(buffer: Buffer, at: number, end: number, tag: number): boolean {
+function header(buffer: Buffer, at: number, end: number, tag: number): boolean {
   if (at + 2 > end || buffer[at] !== tag) return false;
   let length = buffer[at + 1] as number;
   let pos = at + 2;
@@ -64,23 +64,22 @@ function typeName(buffer: Buffer, start: number, end: number, hint: number): str
   return name;
 }
 
-/** Bounds of the values of the SET last read by values(): start and end of value k at 2k, 2k+1 (grown as needed). */
-let bounds = new Int32Array(2048);
+/**
+ * Bounds of the values of the SET last read by valueBounds(): start and end of value k at 2k, 2k+1 (grown
+ * as needed). Shared with parsed-claims.ts, which reads them right after asking, as values() does.
+ */
+export let bounds = new Int32Array(2048);
 
 /** An attribute with more than one value is packed when asked (PackedValues): a group's members. */
 export const PACK_AT_LEAST = 2;
 
-/**
- * The values of the SET at `at` that ends its attribute at `end`: one as
- * itself, several as an array, none as []; with `pack`, PACK_AT_LEAST or more
- * as PackedValues. Undefined when malformed.
- */
-function values(buffer: Buffer, at: number, end: number, pack: boolean): Buffer | Buffer[] | PackedValues | undefined {
-  if (at === end) return [];
-  if (!header(buffer, at, end, SET) || contentEnd !== end) return undefined;
+/** Reads the values of the SET at [at, end) into `bounds`: their count, -1 when malformed. */
+export function valueBounds(buffer: Buffer, at: number, end: number): number {
+  if (at === end) return 0;
+  if (!header(buffer, at, end, SET) || contentEnd !== end) return -1;
   let count = 0;
   for (let pos = contentStart; pos < end; pos = contentEnd) {
-    if (!header(buffer, pos, end, OCTET_STRING)) return undefined;
+    if (!header(buffer, pos, end, OCTET_STRING)) return -1;
     if (2 * count + 2 > bounds.length) {
       const larger = new Int32Array(bounds.length * 2);
       larger.set(bounds);
@@ -90,6 +89,17 @@ function values(buffer: Buffer, at: number, end: number, pack: boolean): Buffer 
     bounds[2 * count + 1] = contentEnd;
     count += 1;
   }
+  return count;
+}
+
+/**
+ * The values of the SET at `at` that ends its attribute at `end`: one as
+ * itself, several as an array, none as []; with `pack`, PACK_AT_LEAST or more
+ * as PackedValues. Undefined when malformed.
+ */
+function values(buffer: Buffer, at: number, end: number, pack: boolean): Buffer | Buffer[] | PackedValues | undefined {
+  const count = valueBounds(buffer, at, end);
+  if (count < 0) return undefined;
   if (pack && count >= PACK_AT_LEAST) return new PackedValues(buffer, bounds.slice(0, 2 * count), count);
   if (count === 1) return buffer.subarray(bounds[0], bounds[1]);
   const all = new Array<Buffer>(count);

@@ -15,7 +15,7 @@ import type { Entry } from 'ldapts';
 import { claimValue, MAX_CLAIM_VALUE_BYTES } from '../sync/claim-values.js';
 import { claimSlot, joinClaimSlots } from '../sync/entry-claims.js';
 import type { ClaimMapping } from '../sync/types.js';
-import { contentEnd, contentStart, header, OCTET_STRING, parseSearchEntry, SET, type ParsedEntry, type ValueTaker } from './entry-parser.js';
+import { bounds, parseSearchEntry, valueBounds, type ParsedEntry, type ValueTaker } from './entry-parser.js';
 import { bytes, type ClaimBytes } from './claim-bytes.js';
 
 /** A type that no claim reads, and one with an option: the entry is then read as before. */
@@ -23,28 +23,6 @@ const SEPARATE = -1;
 const WITH_OPTION = -2;
 /** The type names kept (bounded: a server picks the names). */
 const TYPES_KEPT = 64;
-
-/** Bounds of the values of the SET last read by valueBounds(): value k at 2k, 2k+1 (grown as needed). */
-let bounds = new Int32Array(64);
-
-/** Reads the values of the SET at [at, end) into `bounds`: their count, -1 when malformed (as entry-parser.ts reads it). */
-function valueBounds(buffer: Buffer, at: number, end: number): number {
-  if (at === end) return 0;
-  if (!header(buffer, at, end, SET) || contentEnd !== end) return -1;
-  let count = 0;
-  for (let pos = contentStart; pos < end; pos = contentEnd) {
-    if (!header(buffer, pos, end, OCTET_STRING)) return -1;
-    if (2 * count + 2 > bounds.length) {
-      const larger = new Int32Array(bounds.length * 2);
-      larger.set(bounds);
-      bounds = larger;
-    }
-    bounds[2 * count] = contentStart;
-    bounds[2 * count + 1] = contentEnd;
-    count += 1;
-  }
-  return count;
-}
 
 /** An array claim's slot from the `count` values in `bounds`, when they are plain. */
 function arraySlot(out: ClaimBytes, buffer: Buffer, count: number): boolean {
