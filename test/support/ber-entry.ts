@@ -1,4 +1,5 @@
-import { BerWriter } from 'ldapts';
+import assert from 'node:assert/strict';
+import { BerWriter, MessageParser, type SearchEntry } from 'ldapts';
 
 /** An attribute of a test entry; null values: the attribute has no SET at all (a malformed entry some tests need). */
 export type EntryAttributes = [string, (string | Buffer)[] | null][];
@@ -25,4 +26,15 @@ export function searchEntryMessage(dn: string, attributes: EntryAttributes): Buf
   writer.endSequence();
   writer.endSequence();
   return writer.buffer;
+}
+
+/** The SearchEntry ldapts parses from `message` as the answer to a search with these explicitBufferAttributes (the hooks decide by them). */
+export function parsedSearchEntry(message: Buffer, explicitBufferAttributes: string[]): SearchEntry {
+  const parser = new MessageParser();
+  let entry: SearchEntry | undefined;
+  parser.on('message', (m) => (entry = m as SearchEntry));
+  parser.on('error', (error) => assert.fail(error));
+  parser.read(message, new Map([['7', { message: { explicitBufferAttributes } }]]) as never);
+  assert.ok(entry);
+  return entry;
 }

@@ -1,21 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MessageParser, type SearchEntry } from 'ldapts';
 import { ALL_ATTRIBUTES_AS_BUFFERS, EntryValues, MANY_VALUES_PACKED } from '../../src/ldap/entry-values.js';
 import { PACK_AT_LEAST, parseSearchEntry } from '../../src/ldap/entry-parser.js';
 import { findRange } from '../../src/ldap/range.js';
-import { searchEntryMessage, type EntryAttributes } from '../support/ber-entry.js';
+import { parsedSearchEntry, searchEntryMessage, type EntryAttributes } from '../support/ber-entry.js';
 import { seededPick } from '../support/prng.js';
-
-function parsed(message: Buffer, explicitBufferAttributes: string[]): SearchEntry {
-  const parser = new MessageParser();
-  let entry: SearchEntry | undefined;
-  parser.on('message', (m) => (entry = m as SearchEntry));
-  parser.on('error', (error) => assert.fail(error));
-  parser.read(message, new Map([['7', { message: { explicitBufferAttributes } }]]) as never);
-  assert.ok(entry);
-  return entry;
-}
 
 const TYPES = ['uid', 'UID', 'mail', 'cn', 'member', 'entryUUID', 'photo;binary', 'dn', 'ñame', ''];
 const DNS = ['uid=a,dc=x', '', 'cn=Dœ\\, J,dc=x', 'x'.repeat(300)];
@@ -32,8 +21,8 @@ test('entries read by entry-parser.ts become the objects ldapts makes of them, w
     const message = searchEntryMessage(DNS[pick(DNS.length)] as string, attributes);
     const requested = [...new Set([...attributes.map(([type]) => type), 'telephoneNumber', 'Mail'])].filter(() => pick(3) > 0);
     const everyType = attributes.map(([type]) => type);
-    const made = parsed(message, ALL_ATTRIBUTES_AS_BUFFERS).toObject(requested, ALL_ATTRIBUTES_AS_BUFFERS);
-    assert.deepEqual(made, parsed(message, everyType).toObject(requested, everyType), `round ${round}`);
+    const made = parsedSearchEntry(message, ALL_ATTRIBUTES_AS_BUFFERS).toObject(requested, ALL_ATTRIBUTES_AS_BUFFERS);
+    assert.deepEqual(made, parsedSearchEntry(message, everyType).toObject(requested, everyType), `round ${round}`);
   }
 });
 
@@ -56,7 +45,7 @@ test('asked for with MANY_VALUES_PACKED, an entry reads the same, and attributes
     const attributes: EntryAttributes = counts.map((count, i) => [`${TYPES[pick(4)] as string}${i}`, Array.from({ length: count }, () => Buffer.from(Array.from({ length: pick(60) }, () => pick(256))))]);
     const message = searchEntryMessage('cn=g,dc=x', attributes);
     const requested = [...attributes.map(([type]) => type), 'description'];
-    const made = parsed(message, MANY_VALUES_PACKED).toObject(requested, MANY_VALUES_PACKED);
+    const made = parsedSearchEntry(message, MANY_VALUES_PACKED).toObject(requested, MANY_VALUES_PACKED);
     const values = new EntryValues(made);
     for (const [type, list] of attributes) {
       const packed = values.packed(type);
@@ -66,6 +55,6 @@ test('asked for with MANY_VALUES_PACKED, an entry reads the same, and attributes
       assert.deepEqual(values.first(type), (list as Buffer[])[0]);
     }
     assert.equal(findRange(made, 'uid0'), null);
-    assert.deepEqual(made, parsed(message, ALL_ATTRIBUTES_AS_BUFFERS).toObject(requested, ALL_ATTRIBUTES_AS_BUFFERS), `round ${round}`);
+    assert.deepEqual(made, parsedSearchEntry(message, ALL_ATTRIBUTES_AS_BUFFERS).toObject(requested, ALL_ATTRIBUTES_AS_BUFFERS), `round ${round}`);
   }
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MessageParser, type Entry, type SearchEntry } from 'ldapts';
-import { searchEntryMessage } from '../support/ber-entry.js';
+import type { Entry, SearchEntry } from 'ldapts';
+import { parsedSearchEntry, searchEntryMessage } from '../support/ber-entry.js';
 import { ALL_ATTRIBUTES_AS_BUFFERS, EntryValues, firstValue } from '../../src/ldap/entry-values.js';
 
 const entries: Entry[] = [
@@ -23,14 +23,7 @@ test('firstValue reads what EntryValues.first reads, whatever the spelling or sh
 
 /** The entry ldapts parses from a message with these attributes, answering a search with these explicitBufferAttributes. */
 function parsedEntry(attributes: [string, string[]][], explicitBufferAttributes: string[]): SearchEntry {
-  const parser = new MessageParser();
-  let entry: SearchEntry | undefined;
-  parser.on('message', (message) => {
-    entry = message as SearchEntry;
-  });
-  parser.read(entryMessage(attributes), new Map([['7', { message: { explicitBufferAttributes } }]]) as never);
-  assert.ok(entry);
-  return entry;
+  return parsedSearchEntry(entryMessage(attributes), explicitBufferAttributes);
 }
 
 const decoded = (entry: SearchEntry) => entry.attributes.flatMap((attribute): unknown[] => attribute.values);

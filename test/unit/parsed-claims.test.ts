@@ -3,13 +3,13 @@
 // and the entry must hold the same values of every attribute the sync reads.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MessageParser, type Entry, type SearchEntry } from 'ldapts';
+import type { Entry } from 'ldapts';
 import { readClaimValues } from '../../src/ldap/claim-reader.js';
 import { ALL_ATTRIBUTES_AS_BUFFERS, claimsAsBytes, EntryValues } from '../../src/ldap/entry-values.js';
 import { ClaimParsing, parsedClaims } from '../../src/ldap/parsed-claims.js';
 import { MAX_CLAIM_VALUE_BYTES } from '../../src/sync/claim-values.js';
 import type { ClaimMapping } from '../../src/sync/types.js';
-import { searchEntryMessage, type EntryAttributes } from '../support/ber-entry.js';
+import { parsedSearchEntry, searchEntryMessage, type EntryAttributes } from '../support/ber-entry.js';
 import { seededPick } from '../support/prng.js';
 
 const MAPPINGS: ClaimMapping[] = [
@@ -26,13 +26,7 @@ const OTHERS = ['uid', 'Mail', 'cn'];
 const REQUESTED = [...OTHERS, 'departmentNumber', 'employeeNumber', 'telephoneNumber', 'TelephoneNumber', 'mail'];
 
 function toObject(message: Buffer, asBuffers: string[]): Entry {
-  const parser = new MessageParser();
-  let entry: SearchEntry | undefined;
-  parser.on('message', (m) => (entry = m as SearchEntry));
-  parser.on('error', (error) => assert.fail(error));
-  parser.read(message, new Map([['7', { message: { explicitBufferAttributes: asBuffers } }]]) as never);
-  assert.ok(entry);
-  return entry.toObject(REQUESTED, asBuffers);
+  return parsedSearchEntry(message, asBuffers).toObject(REQUESTED, asBuffers);
 }
 
 const claimsOf = (entry: Entry) => readClaimValues({} as never, entry, new EntryValues(entry), MAPPINGS);
