@@ -15,6 +15,8 @@ const HEAD = 24;
 const NOT_HELD = -1;
 /** The user was forgotten (KnownUsers.forget). */
 const GONE = -2;
+/** Whether this machine's typed arrays are little-endian: the heads' words are read in its order. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Whether `text` is ASCII without NUL: its UTF-8 bytes are its char codes (the tail's; a head's are checked as they are copied). */
 function plainAscii(text: string): boolean {
@@ -27,16 +29,22 @@ function plainAscii(text: string): boolean {
 
 export class DnHeads {
   private heads = new Uint8Array(0);
+  /** `heads` four bytes at a time (a slot is six words). */
+  private headWords = new Uint32Array(0);
   /** Per user: the length of its head, NOT_HELD or GONE. */
   private lengths = new Int8Array(0);
   private readonly tailText: string;
   private readonly tail: Buffer;
+  /** The tail's whole words, as a DataView reads them in this machine's order. */
+  private readonly tailWords: Uint32Array;
 
   /** `tail`: what most DNs end with; held only when ASCII. `users`: how many to make room for. */
   constructor(tail: string, users = 1024) {
     this.grow(users);
     this.tailText = plainAscii(tail) ? tail : '';
     this.tail = Buffer.from(this.tailText, 'latin1');
+    const bytes = new DataView(this.tail.buffer, this.tail.byteOffset, this.tail.length);
+    this.tailWords = Uint32Array.from({ length: this.tail.length >> 2 }, (_, w) => bytes.getUint32(4 * w, LITTLE_ENDIAN));
   }
 
   /** The tail of a DN: from its first comma on ('' without one). */
@@ -64,19 +72,29 @@ export class DnHeads {
   }
 
   /**
-   * 1 when `user` is known and its DN's UTF-8 bytes are exactly
-   * bytes[start, end), 0 when not (or forgotten), -1 when its DN is not held
-   * here: compare it the long way.
+   * 1 when `user` is known and its DN's UTF-8 bytes are exactly the view's
+   * bytes [start, end), 0 when not (or forgotten), -1 when its DN is not held
+   * here: compare it the long way. Read four bytes at a time: a match, the
+   * usual answer, compares every byte, and by bytes took three times the CPU
+   * (docs/incremental-history.md).
    */
-  same(user: number, bytes: Uint8Array, start: number, end: number): number {
+  same(user: number, view: DataView, start: number, end: number): number {
     const head = user < this.lengths.length ? (this.lengths[user] as number) : NOT_HELD;
     if (head < 0) return head === GONE ? 0 : -1;
-    const tail = this.tail;
-    if (end - start !== head + tail.length) return 0;
-    const heads = this.heads;
+    if (end - start !== head + this.tail.length) return 0;
+    const { heads, headWords } = this;
     const at = user * HEAD;
-    for (let i = 0; i < head; i++) if (bytes[start + i] !== heads[at + i]) return 0;
-    for (let i = 0, from = start + head; i < tail.length; i++) if (bytes[from + i] !== tail[i]) return 0;
+    let i = 0;
+    for (; i + 4 <= head; i += 4) if (view.getUint32(start + i, LITTLE_ENDIAN) !== headWords[(at + i) >> 2]) return 0;
+    for (; i < head; i++) if (view.getUint8(start + i) !== heads[at + i]) return 0;
+    return this.sameTail(view, start + head);
+  }
+
+  /** Whether the tail's bytes are at the view's [from…) (its length is checked by same()). */
+  private sameTail(view: DataView, from: number): 0 | 1 {
+    const { tailWords, tail } = this;
+    for (let w = 0; w < tailWords.length; w++) if (view.getUint32(from + 4 * w, LITTLE_ENDIAN) !== tailWords[w]) return 0;
+    for (let i = 4 * tailWords.length; i < tail.length; i++) if (view.getUint8(from + i) !== tail[i]) return 0;
     return 1;
   }
 
@@ -89,5 +107,6 @@ export class DnHeads {
     heads.set(this.heads);
     this.lengths = lengths;
     this.heads = heads;
+    this.headWords = new Uint32Array(heads.buffer, heads.byteOffset, heads.length >> 2);
   }
 }

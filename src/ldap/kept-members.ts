@@ -19,6 +19,8 @@ export interface KeptValues {
   users: Int32Array;
 }
 
+const EMPTY = new Uint8Array(0);
+
 /** Kept values passed over to find the one read: members removed side by side. */
 const LOOK_AHEAD = 8;
 /** After a value found by lookup, kept places searched for its user: to find the cursor again after more removals than LOOK_AHEAD. */
@@ -49,12 +51,13 @@ export function sameAscii(bytes: Uint8Array, start: number, end: number, text: s
  * known and has these bytes as its DN; -1 when none. The user's DN is compared
  * where the known users hold it compactly (dn-heads.ts), else the kept text.
  */
-function keptAt(kept: KeptValues, users: KnownUsers, cursor: number, bytes: Uint8Array, start: number, end: number): number {
+function keptAt(kept: KeptValues, users: KnownUsers, cursor: number, read: { bytes: Uint8Array; view: DataView }, start: number, end: number): number {
+  const { bytes, view } = read;
   const last = Math.min(cursor + LOOK_AHEAD, kept.members.length);
   for (let at = cursor; at < last; at++) {
     const user = kept.users[at] as number;
     if (user < 0) continue;
-    const same = users.sameDn(user, bytes, start, end);
+    const same = users.sameDn(user, view, start, end);
     if (same === 1) return at;
     const text = kept.members[at];
     if (same === -1 && typeof text === 'string' && sameAscii(bytes, start, end, text) && users.isKnown(user)) return at;
@@ -82,11 +85,17 @@ export function keptMemberTexts(values: PackedValues | Buffer[], kept: KeptValue
   const members = new Array<MemberValue>(count);
   const found = new Int32Array(count);
   let cursor = 0;
+  // One view per message (per value when not packed) for dn-heads.ts to read four bytes at a time.
+  const read: { bytes: Uint8Array; view: DataView } = { bytes: EMPTY, view: new DataView(EMPTY.buffer) };
   for (let k = 0; k < count; k++) {
     const bytes = packed ? packed.bytes : ((values as Buffer[])[k] as Buffer);
     const start = packed ? (packed.bounds[2 * k] as number) : 0;
     const end = packed ? (packed.bounds[2 * k + 1] as number) : bytes.length;
-    const at = kept ? keptAt(kept, users, cursor, bytes, start, end) : -1;
+    if (kept && bytes !== read.bytes) {
+      read.bytes = bytes;
+      read.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    }
+    const at = kept ? keptAt(kept, users, cursor, read, start, end) : -1;
     if (at >= 0) {
       // The kept text there is that user's DN string (KeptValues), as a lookup gives it; read from the kept array, which is read in order.
       members[k] = kept?.members[at] as string;

@@ -89,12 +89,12 @@ export class KnownUsers {
   }
 
   /**
-   * 1 when `user` is known and its DN is exactly bytes[start, end), 0 when
-   * not, -1 when that cannot be told this way (kept-members.ts then compares
-   * the kept text).
+   * 1 when `user` is known and its DN is exactly the view's bytes [start,
+   * end), 0 when not, -1 when that cannot be told this way (kept-members.ts
+   * then compares the kept text).
    */
-  sameDn(user: number, bytes: Uint8Array, start: number, end: number): number {
-    return (this.heads ??= this.headsOfAll()).same(user, bytes, start, end);
+  sameDn(user: number, view: DataView, start: number, end: number): number {
+    return (this.heads ??= this.headsOfAll()).same(user, view, start, end);
   }
 
   /** Holds the DNs for sameDn now: a full run that fills the memory does, so the first incremental run does not (15 ms at L). */
