@@ -19,7 +19,23 @@ export interface KeptValues {
   users: Int32Array;
 }
 
-const EMPTY = new Uint8Array(0);
+/**
+ * A view of the memory the values read lie in, for dn-heads.ts to read four
+ * bytes at a time: one per message (values not packed are parts of it too),
+ * made for the group and then dropped, so that no message is kept after it.
+ */
+class MemoryView {
+  bytes: Uint8Array | null = null;
+  view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+  /** Where `bytes` starts in the view. */
+  offset = 0;
+
+  of(bytes: Uint8Array): void {
+    this.bytes = bytes;
+    if (bytes.buffer !== this.view.buffer) this.view = new DataView(bytes.buffer);
+    this.offset = bytes.byteOffset;
+  }
+}
 
 /** Kept values passed over to find the one read: members removed side by side. */
 const LOOK_AHEAD = 8;
@@ -51,13 +67,12 @@ export function sameAscii(bytes: Uint8Array, start: number, end: number, text: s
  * known and has these bytes as its DN; -1 when none. The user's DN is compared
  * where the known users hold it compactly (dn-heads.ts), else the kept text.
  */
-function keptAt(kept: KeptValues, users: KnownUsers, cursor: number, read: { bytes: Uint8Array; view: DataView }, start: number, end: number): number {
-  const { bytes, view } = read;
+function keptAt(kept: KeptValues, users: KnownUsers, cursor: number, bytes: Uint8Array, read: MemoryView, start: number, end: number): number {
   const last = Math.min(cursor + LOOK_AHEAD, kept.members.length);
   for (let at = cursor; at < last; at++) {
     const user = kept.users[at] as number;
     if (user < 0) continue;
-    const same = users.sameDn(user, view, start, end);
+    const same = users.sameDn(user, read.view, read.offset + start, read.offset + end);
     if (same === 1) return at;
     const text = kept.members[at];
     if (same === -1 && typeof text === 'string' && sameAscii(bytes, start, end, text) && users.isKnown(user)) return at;
@@ -85,17 +100,13 @@ export function keptMemberTexts(values: PackedValues | Buffer[], kept: KeptValue
   const members = new Array<MemberValue>(count);
   const found = new Int32Array(count);
   let cursor = 0;
-  // One view per message (per value when not packed) for dn-heads.ts to read four bytes at a time.
-  const read: { bytes: Uint8Array; view: DataView } = { bytes: EMPTY, view: new DataView(EMPTY.buffer) };
+  const read = new MemoryView();
   for (let k = 0; k < count; k++) {
     const bytes = packed ? packed.bytes : ((values as Buffer[])[k] as Buffer);
     const start = packed ? (packed.bounds[2 * k] as number) : 0;
     const end = packed ? (packed.bounds[2 * k + 1] as number) : bytes.length;
-    if (kept && bytes !== read.bytes) {
-      read.bytes = bytes;
-      read.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    }
-    const at = kept ? keptAt(kept, users, cursor, read, start, end) : -1;
+    if (kept && bytes !== read.bytes) read.of(bytes);
+    const at = kept ? keptAt(kept, users, cursor, bytes, read, start, end) : -1;
     if (at >= 0) {
       // The kept text there is that user's DN string (KeptValues), as a lookup gives it; read from the kept array, which is read in order.
       members[k] = kept?.members[at] as string;
