@@ -24,7 +24,7 @@ export interface ChangeReadInput {
   deletionScan: boolean;
   /** More entries to read again than this: none is read (`tooMany`); a full read is then cheaper. */
   maxReads: number;
-  /** Called when kept users or groups are to be read again (the run will probably plan). */
+  /** Called when kept users or groups are to be read again (the run will probably plan); again and again, from the change scan's first such entry on. */
   onReads?: () => void;
   /** The kept users as member values name them (kept between runs with `kept`). */
   users: KnownUsers;

@@ -47,6 +47,8 @@ async function scanChanged(reading: Reading): Promise<void> {
       if (version !== '' && input.kept.others.get(entry.dn) === version) continue;
     }
     addCandidate(reading, { dn: entry.dn, changed: true, ...(user ? { userKey } : {}), ...(group ? { groupKey } : {}) });
+    // At the first kept entry changed, not once the scan ends: Pocket ID's state is read while slapd still walks its entries, not beside the entries read again.
+    if (user || group) input.onReads?.();
   }
 }
 
