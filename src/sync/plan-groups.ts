@@ -156,8 +156,8 @@ export function finishGroups(staged: StagedGroups, users: UserOutcome, membershi
  * The usernames the memberships name: of the final user rows by index when
  * any is added (an initial sync at L adds a million memberships of 100,000
  * users; a set of their ids cost 0.3 s), of the removed users by id. A row
- * whose username indexByUsername gives to no other row keeps the one
- * `usernamesOf` finds, else its id, as before.
+ * that indexByUsername does not name (its username went to another row)
+ * takes the one `usernamesOf` finds, else its id, as before.
  */
 function memberUsernames(users: UserOutcome, diff: MembershipDiff): { ofRow: string[]; ofId: Map<string, string> } {
   const { ids, indexByUsername } = users.finalUsers;
