@@ -8,6 +8,10 @@
  * the plan runs on one thread, but the collector's helper threads count too)
  * and wall time. Wall times on a shared machine are noisy; CPU time much less.
  *
+ * `--claims` times the claims' part of the no-change plan instead (planClaims
+ * alone, with the bench's claims: bench/lib/claim-inputs.ts, two string claims
+ * and an array claim on every user, 300,000 stored rows at L).
+ *
  * `--profile FILE` writes a CPU profile of the timed runs alone (the inputs'
  * construction left out), for bench/lib/profile.ts or Chrome's DevTools.
  *
@@ -28,9 +32,11 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { cpuUsage } from 'node:process';
 import { plan } from '../src/sync/plan.js';
+import { planClaims } from '../src/sync/plan-claims.js';
 import type { DirectorySnapshot } from '../src/sync/snapshot.js';
 import type { CurrentState } from '../src/sync/types.js';
-import { generate, mutate, WORKLOADS, type WorkloadName } from './lib/model.js';
+import { addClaims, benchClaimMappings, storedClaimsAfterSync } from './lib/claim-inputs.js';
+import { generate, mutate, WORKLOADS, type DirectoryModel, type WorkloadName } from './lib/model.js';
 import { BENCH_PLAN_OPTIONS, EMPTY_STATE, planDigest, seededIds, snapshotOf, stateAfterSync } from './lib/plan-inputs.js';
 
 interface Options {
@@ -38,11 +44,12 @@ interface Options {
   runs: number;
   check: boolean;
   rowOrder: 'id' | 'directory';
+  claims: boolean;
   profile?: string;
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { workload: 'L', runs: 7, check: false, rowOrder: 'id' };
+  const options: Options = { workload: 'L', runs: 7, check: false, rowOrder: 'id', claims: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--workload') options.workload = argv[++i] === 'M' ? 'M' : 'L';
@@ -50,6 +57,7 @@ function parseArgs(argv: string[]): Options {
     else if (arg === '--check') options.check = true;
     else if (arg === '--rows') options.rowOrder = argv[++i] === 'directory' ? 'directory' : 'id';
     else if (arg === '--profile') options.profile = argv[++i];
+    else if (arg === '--claims') options.claims = true;
     else throw new Error(`unknown option ${arg}`);
   }
   return options;
@@ -85,6 +93,41 @@ async function profiled<T>(file: string | undefined, work: () => T): Promise<T> 
   return result;
 }
 
+function report(name: string, runs: { cpuMs: number; wallMs: number }[]): void {
+  const cpu = runs.map((r) => r.cpuMs);
+  const wall = runs.map((r) => r.wallMs);
+  console.log(`${name}, ${runs.length} runs: CPU median ${seconds(median(cpu))} s (${seconds(Math.min(...cpu))}-${seconds(Math.max(...cpu))}), wall median ${seconds(median(wall))} s (${seconds(Math.min(...wall))}-${seconds(Math.max(...wall))})`);
+}
+
+/**
+ * The claims' part of the no-change plan alone (planClaims after the rest of the plan), after a full
+ * collection each time. The first run is shown apart: a sync runs it once, before it is optimised.
+ */
+async function timeClaims(model: DirectoryModel, snapshot: DirectorySnapshot, state: CurrentState, options: Options): Promise<void> {
+  const claims = benchClaimMappings();
+  addClaims(model, snapshot, claims);
+  const current = { ...state, claims: storedClaimsAfterSync(snapshot, claims) };
+  const planned = plan(snapshot, state, BENCH_PLAN_OPTIONS, seededIds(2));
+  // What screening hands planClaims: each entry's row among the LDAP rows (src/sync/screen-entries.ts).
+  const ldapRow = new Map(state.users.filter((u) => u.ldapId !== null).map((u, k) => [u.ldapId, k]));
+  const rowOfEntry = { users: Int32Array.from(snapshot.users, (u) => ldapRow.get(u.ldapId) ?? -1), groups: new Int32Array(snapshot.groups.length).fill(-1) };
+  const runs = await profiled(options.profile, () =>
+    Array.from({ length: options.runs }, () => {
+      collect();
+      const cpu = cpuUsage();
+      const started = performance.now();
+      const result = planClaims(snapshot, current, planned, claims, seededIds(3), rowOfEntry);
+      const wallMs = performance.now() - started;
+      const used = cpuUsage(cpu);
+      const { create, update, delete: removed } = result.claims.users;
+      if (create.length + update.length + removed.length + result.skips.length > 0) throw new Error('the no-change plan changes claims');
+      return { cpuMs: (used.user + used.system) / 1000, wallMs };
+    }),
+  );
+  console.log(`planClaims, first run: CPU ${runs[0]?.cpuMs.toFixed(0)} ms, wall ${runs[0]?.wallMs.toFixed(0)} ms`);
+  if (runs.length > 1) report('planClaims, the runs after it', runs.slice(1));
+}
+
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   if (!(globalThis as { gc?: unknown }).gc) console.log('(run with node --expose-gc for a collection before each run)');
@@ -94,10 +137,12 @@ async function main(): Promise<void> {
   const inDirectoryOrder = stateAfterSync(snapshot, 'directory');
   const timed = options.rowOrder === 'id' ? state : inDirectoryOrder;
   console.log(`workload ${options.workload}: ${snapshot.users.length} users, ${snapshot.groups.length} groups, ${state.memberships.size} users with memberships, rows in ${options.rowOrder} order`);
+  if (options.claims) {
+    await timeClaims(model, snapshot, timed, options);
+    return;
+  }
   const runs = await profiled(options.profile, () => Array.from({ length: options.runs }, () => timePlan(snapshot, timed)));
-  const cpu = runs.map((r) => r.cpuMs);
-  const wall = runs.map((r) => r.wallMs);
-  console.log(`no-change plan, ${runs.length} runs: CPU median ${seconds(median(cpu))} s (${seconds(Math.min(...cpu))}-${seconds(Math.max(...cpu))}), wall median ${seconds(median(wall))} s (${seconds(Math.min(...wall))}-${seconds(Math.max(...wall))})`);
+  report('no-change plan', runs);
   if (!options.check) return;
   const mutated = mutate(model).model;
   const cases: [string, DirectorySnapshot, CurrentState][] = [

@@ -26,10 +26,15 @@ function header(): string {
  * back-pressure), so even the 1M-membership directory never exists as one
  * string. Returns the number of bytes written.
  */
-/** --claims: the attributes behind BENCH_USER_CLAIMS, on every user (a JSON-looking number, a string, two phone numbers). */
-function claimAttributes(index: number): string {
+/** --claims: the values behind BENCH_USER_CLAIMS of the user at `index` (a JSON-looking number, a string, two phone numbers). */
+export function claimValuesOf(index: number): { departmentNumber: string; employeeNumber: string; telephoneNumber: [string, string] } {
   const n = String(index + 1).padStart(6, '0');
-  return `departmentNumber: dept-${index % 40}\nemployeeNumber: ${index + 100000}\ntelephoneNumber: +1 555 1${n}\ntelephoneNumber: +1 555 2${n}\n`;
+  return { departmentNumber: `dept-${index % 40}`, employeeNumber: String(index + 100000), telephoneNumber: [`+1 555 1${n}`, `+1 555 2${n}`] };
+}
+
+function claimAttributes(index: number): string {
+  const { departmentNumber, employeeNumber, telephoneNumber } = claimValuesOf(index);
+  return `departmentNumber: ${departmentNumber}\nemployeeNumber: ${employeeNumber}\n${telephoneNumber.map((phone) => `telephoneNumber: ${phone}\n`).join('')}`;
 }
 
 /** Two string claims and one array claim, read from the attributes claimAttributes() writes. */

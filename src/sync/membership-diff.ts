@@ -8,9 +8,14 @@
 import { OrderedIndex } from './ordered-index.js';
 import { byCodeUnits } from '../text/code-unit-order.js';
 
-/** Per group (the index of its id in `groupIds`): the user ids to add and to remove. */
+/**
+ * Per group (the index of its id in `groupIds`): the users to add, as their
+ * indexes into `users.ids` (a user added is always one of them, and an initial
+ * sync adds a million: the caller finds their usernames by index, not by a
+ * set of their ids), and the user ids to remove.
+ */
 export interface MembershipDiff {
-  added: string[][];
+  added: number[][];
   removed: string[][];
 }
 
@@ -102,12 +107,12 @@ export function diffMemberships(
     if (holdsExactly(joined, wanted, from, to, groupIds)) return;
     const held = heldGroups(joined, groupIndex);
     const want = new Set(wanted.groups.subarray(from, to));
-    for (let k = from; k < to; k++) if (!held.has(wanted.groups[k])) diff.added[wanted.groups[k]].push(userId);
+    for (let k = from; k < to; k++) if (!held.has(wanted.groups[k])) diff.added[wanted.groups[k]].push(u);
     for (const g of held) if (!want.has(g)) diff.removed[g].push(userId);
   });
   for (let u = 0; u < userIds.length; u++) {
     if (compared[u] === 1) continue;
-    for (let k = wanted.start[u]; k < wanted.end[u]; k++) diff.added[wanted.groups[k]].push(userIds[u]);
+    for (let k = wanted.start[u]; k < wanted.end[u]; k++) diff.added[wanted.groups[k]].push(u);
   }
   return diff;
 }

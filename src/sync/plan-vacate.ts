@@ -13,6 +13,8 @@ function rowsToVacate<T>(
   removed: { id: string; value: T }[],
   keys: ((v: T) => string | null)[],
 ): string[] {
+  // Only a row that had a value can hand it over: an initial sync builds no map of its 100,000 new usernames and emails.
+  if (changes.length === 0 && removed.length === 0) return [];
   const vacate = new Set<string>();
   for (const key of keys) {
     const finalOwner = new Map<string, string>();
