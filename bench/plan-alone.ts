@@ -67,15 +67,25 @@ const collect = (): void => (globalThis as { gc?: () => void }).gc?.();
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 const seconds = (ms: number) => (ms / 1000).toFixed(3);
 
-function timePlan(snapshot: DirectorySnapshot, state: CurrentState): { cpuMs: number; wallMs: number } {
+/** `work`'s CPU and wall ms, after a full collection; `check` throws when its result is not what a no-change plan gives. */
+function timed<T>(work: () => T, check: (result: T) => void): { cpuMs: number; wallMs: number } {
   collect();
   const cpu = cpuUsage();
   const started = performance.now();
-  const result = plan(snapshot, state, BENCH_PLAN_OPTIONS, seededIds(2));
+  const result = work();
   const wallMs = performance.now() - started;
   const used = cpuUsage(cpu);
-  if (result.users.unchanged === 0) throw new Error('the no-change plan kept no user unchanged');
+  check(result);
   return { cpuMs: (used.user + used.system) / 1000, wallMs };
+}
+
+function timePlan(snapshot: DirectorySnapshot, state: CurrentState): { cpuMs: number; wallMs: number } {
+  return timed(
+    () => plan(snapshot, state, BENCH_PLAN_OPTIONS, seededIds(2)),
+    (result) => {
+      if (result.users.unchanged === 0) throw new Error('the no-change plan kept no user unchanged');
+    },
+  );
 }
 
 /** Runs `work` under the CPU profiler when `file` is given, and writes the profile there. */
@@ -112,17 +122,15 @@ async function timeClaims(model: DirectoryModel, snapshot: DirectorySnapshot, st
   const ldapRow = new Map(state.users.filter((u) => u.ldapId !== null).map((u, k) => [u.ldapId, k]));
   const rowOfEntry = { users: Int32Array.from(snapshot.users, (u) => ldapRow.get(u.ldapId) ?? -1), groups: new Int32Array(snapshot.groups.length).fill(-1) };
   const runs = await profiled(options.profile, () =>
-    Array.from({ length: options.runs }, () => {
-      collect();
-      const cpu = cpuUsage();
-      const started = performance.now();
-      const result = planClaims(snapshot, current, planned, claims, seededIds(3), rowOfEntry);
-      const wallMs = performance.now() - started;
-      const used = cpuUsage(cpu);
-      const { create, update, delete: removed } = result.claims.users;
-      if (create.length + update.length + removed.length + result.skips.length > 0) throw new Error('the no-change plan changes claims');
-      return { cpuMs: (used.user + used.system) / 1000, wallMs };
-    }),
+    Array.from({ length: options.runs }, () =>
+      timed(
+        () => planClaims(snapshot, current, planned, claims, seededIds(3), rowOfEntry),
+        (result) => {
+          const { create, update, delete: removed } = result.claims.users;
+          if (create.length + update.length + removed.length + result.skips.length > 0) throw new Error('the no-change plan changes claims');
+        },
+      ),
+    ),
   );
   console.log(`planClaims, first run: CPU ${runs[0]?.cpuMs.toFixed(0)} ms, wall ${runs[0]?.wallMs.toFixed(0)} ms`);
   if (runs.length > 1) report('planClaims, the runs after it', runs.slice(1));

@@ -61,12 +61,21 @@ function addMembers(resolver: MemberResolver, groupDns: Map<string, string> | nu
   for (let k = 0; k < members.length; k++) {
     const value = members[k] as MemberValue;
     if (groupDns && isMemberGroup(groupDns, group, value)) continue;
-    let user = found ? (found[k] as number) : -1;
+    const user = found ? (found[k] as number) : -1;
     // Nearly every value: a user still known, with a username (a forgotten one has none), recorded without reading whether it is known.
     if (user >= 0 && resolver.recordKnown(group, user)) continue;
-    if (user < 0 || !users.isKnown(user)) user = typeof value === 'string' ? users.exactText(value) : -1;
-    resolver.addMember(group, value, user);
+    resolver.addMember(group, value, userNow(users, user, value));
   }
+}
+
+/**
+ * The user a member value names now: `user`, the one the read found, while it
+ * is known; else, none found or that one forgotten since, the one its text
+ * names (a user the merge added or renamed); -1 for none.
+ */
+function userNow(users: KnownUsers, user: number, value: MemberValue): number {
+  if (user >= 0 && users.isKnown(user)) return user;
+  return typeof value === 'string' ? users.exactText(value) : -1;
 }
 
 /**
@@ -86,9 +95,8 @@ function allKnown(resolver: MemberResolver, group: DirectoryGroup, members: Memb
   for (let k = 0; k < found.length; k++) {
     let user = found[k] as number;
     let username = user >= 0 ? users.usernameOf(user) : '';
-    if (username === '' && (user < 0 || !users.isKnown(user))) {
-      const value = members[k];
-      user = typeof value === 'string' ? users.exactText(value) : -1;
+    if (username === '') {
+      user = userNow(users, user, members[k] as MemberValue);
       username = user >= 0 ? users.usernameOf(user) : '';
     }
     if (username === '') return false;
