@@ -5,7 +5,7 @@
  * collected since) and .gc.json (collections by kind: 1 scavenge, 4 mark-compact; count and ms) into <dir>.
  * A --cpu-prof of the whole child would mix in the full run that fills the memory.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import path from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
@@ -43,6 +43,8 @@ export async function profiledRun<T>(label: string, scenario: string, work: () =
   const { profile: heap } = await session.post('HeapProfiler.stopSampling');
   const { profile } = await session.post('Profiler.stop');
   session.disconnect();
+  // Made here: a directory missing would lose the profile after the run was measured.
+  mkdirSync(dir, { recursive: true });
   const file = (ext: string) => path.join(dir, `${label}-${scenario}.${ext}`);
   writeFileSync(file('cpuprofile'), JSON.stringify(profile));
   writeFileSync(file('heapprofile'), JSON.stringify(heap));
