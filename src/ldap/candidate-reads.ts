@@ -3,7 +3,7 @@
 // gone or another entry. Many entries changed by the change scan are read by two
 // paged searches, the user filter and the group filter each AND the change scan's
 // condition; everything else by base-object searches on its DN, eight at a time.
-import type { Entry } from 'ldapts';
+import { FilterParser, type Entry, type Filter } from 'ldapts';
 import { EntryValues, MANY_VALUES_PACKED } from './entry-values.js';
 import { pagedSearchPages, readUser, userAttributes } from './directory-reader.js';
 import { normalizeDN } from './dn.js';
@@ -122,13 +122,28 @@ function takeNeither(reading: Reading, candidate: Candidate): void {
   else if (candidate.userKey === undefined) changes.otherDns.push(candidate.dn);
 }
 
-/** One entry by DN (readByDn), counted as read when it is there. */
-async function readOne(reading: Reading, dn: string, users: boolean): Promise<Entry | undefined> {
+/**
+ * How readKind reads entries of one kind by DN: the filter parsed once and
+ * the attributes listed once, for all of them (ldapts parses a text filter
+ * again for every search: 13 ms of the 1 % run's 300 reads at L, a profile).
+ */
+interface ByDn {
+  filter: Filter;
+  attributes: string[];
+  asBuffers?: string[];
+}
+
+function byDnOf(reading: Reading, users: boolean): ByDn {
   const { settings } = reading;
   const extra = markerAttributes(reading.input.state.marker);
-  const entry = users
-    ? await readByDn(reading.client, dn, settings.userFilter, userAttributes(settings, extra), 'changed entry')
-    : await readByDn(reading.client, dn, settings.groupFilter, groupAttributes(settings, extra), 'changed entry', MANY_VALUES_PACKED);
+  return users
+    ? { filter: FilterParser.parseString(settings.userFilter), attributes: userAttributes(settings, extra) }
+    : { filter: FilterParser.parseString(settings.groupFilter), attributes: groupAttributes(settings, extra), asBuffers: MANY_VALUES_PACKED };
+}
+
+/** One entry by DN (readByDn), counted as read when it is there. */
+async function readOne(reading: Reading, dn: string, how: ByDn): Promise<Entry | undefined> {
+  const entry = await readByDn(reading.client, dn, how.filter, how.attributes, 'changed entry', how.asBuffers);
   if (entry) reading.result.entriesRead += 1;
   return entry;
 }
@@ -196,8 +211,10 @@ async function readKind(reading: Reading, candidates: Candidate[], users: boolea
     missed.forEach(absent);
     toRead = [...candidates.filter((c) => !c.changed), ...unsure];
   }
+  if (toRead.length === 0) return;
+  const how = byDnOf(reading, users);
   await eachAtOnce(toRead, async (candidate) => {
-    const entry = await readOne(reading, candidate.dn, users);
+    const entry = await readOne(reading, candidate.dn, how);
     if (!entry) absent(candidate);
     else await (users ? takeUser(reading, candidate, entry) : takeGroup(reading, candidate, entry));
   });

@@ -55,7 +55,8 @@ export function findRange(entry: Entry, attribute: string): { range: RangeOption
   const wanted = baseName(attribute);
   // Values are read only under a range option: a plain attribute's may be packed (src/ldap/packed-values.ts), made Buffers by reading.
   for (const key of Object.keys(entry)) {
-    if (key === 'dn' || baseName(key) !== wanted) continue;
+    // A key without an option carries no range (parseRangeOption): passed over before it is split, as most keys of most entries are.
+    if (!key.includes(';') || baseName(key) !== wanted) continue;
     const range = parseRangeOption(key);
     const values = range ? valuesAsBuffers(entry[key] as Entry[string]) : [];
     if (range && values.length > 0) return { range, values };

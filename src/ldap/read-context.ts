@@ -1,6 +1,6 @@
 // What reading one entry needs, shared by the full read (directory-reader.ts)
 // and the incremental one (change-reader.ts).
-import { NoSuchObjectError, type Client, type Entry } from 'ldapts';
+import { NoSuchObjectError, type Client, type Entry, type Filter } from 'ldapts';
 import type { LdapSettings } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
 import { decodeUtf8 } from '../text/go-text.js';
@@ -49,8 +49,10 @@ export async function eachAtOnce<T>(items: T[], each: (item: T) => Promise<void>
  * no longer exists (deleted or renamed since it was seen). Any other error
  * fails the run, naming `what` was read. `asBuffers`: MANY_VALUES_PACKED
  * for a group whose members are compared with a kept copy (kept-members.ts).
+ * `filter` may be parsed once (FilterParser.parseString) for many reads: ldapts
+ * parses a text filter again for every search.
  */
-export async function readByDn(client: Client, dn: string, filter: string, attributes: string[], what: string, asBuffers = ALL_ATTRIBUTES_AS_BUFFERS): Promise<Entry | undefined> {
+export async function readByDn(client: Client, dn: string, filter: string | Filter, attributes: string[], what: string, asBuffers = ALL_ATTRIBUTES_AS_BUFFERS): Promise<Entry | undefined> {
   try {
     const { searchEntries } = await client.search(dn, { scope: 'base', derefAliases: 'never', filter, attributes, explicitBufferAttributes: asBuffers });
     return searchEntries[0];
