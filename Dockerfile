@@ -81,7 +81,5 @@ HEALTHCHECK --interval=30s --timeout=10s --start-period=2m --retries=3 \
 # rest is for Node itself, buffers and SQLite. docs/sizing.md
 # --expose-gc: the daemon collects each run's garbage right after it, while it idles, instead of
 # leaving it to the next run (src/service/idle-collect.ts).
-# --heap-growing-percent=100: after that collection V8 lets the heap grow to twice what is kept before it
-# marks again, so an incremental run's working set does not start a full collection mid-run (docs/sizing.md).
-ENTRYPOINT ["node", "--max-old-space-size-percentage=75", "--expose-gc", "--heap-growing-percent=100", "/opt/pocket-id-ldap-sync/dist/src/cli/main.js"]
+ENTRYPOINT ["node", "--max-old-space-size-percentage=75", "--expose-gc", "/opt/pocket-id-ldap-sync/dist/src/cli/main.js"]
 CMD ["run"]

@@ -4,7 +4,6 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DAEMON_HEAP_FLAG } from './node-flags.js';
 import { summarizeProfile, type ProfileSummary } from './profile.js';
 import type { RunResult, RunSpec } from './protocol.js';
 
@@ -37,7 +36,7 @@ export class ChildRunner {
     const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${this.profileDir}`, `--cpu-prof-name=${profileName}`] : [];
     const started = performance.now();
     const loadBefore = os.loadavg()[0] ?? 0;
-    const child = spawn(process.execPath, [DAEMON_HEAP_FLAG, ...nodeArgs, this.runOne, JSON.stringify({ ...spec, out })], { stdio: ['ignore', 'inherit', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeArgs, this.runOne, JSON.stringify({ ...spec, out })], { stdio: ['ignore', 'inherit', 'pipe'] });
     let stderr = '';
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (text: string) => {

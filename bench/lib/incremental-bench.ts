@@ -11,7 +11,6 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DAEMON_HEAP_FLAG } from './node-flags.js';
 import { AFTER_CHANGES, type IdleCollection, type IncrementalRun, type IncrementalRunResult, type IncrementalScenario, type RunSpec } from './protocol.js';
 import { rowsDetail, type TableRow, type TargetCheck } from './report.js';
 
@@ -47,7 +46,7 @@ export function childScenarios(requested: ReadonlySet<string>, runs = 1): Increm
 export async function startIncrementalChild(runOne: string, spec: Omit<RunSpec, 'out'>, workDir: string, workload: string, database: string): Promise<IncrementalChild> {
   const out = path.join(workDir, `${spec.label}.json`);
   const loadBefore = os.loadavg()[0] ?? 0;
-  const child = spawn(process.execPath, ['--expose-gc', DAEMON_HEAP_FLAG, runOne, JSON.stringify({ ...spec, out })], { stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
+  const child = spawn(process.execPath, ['--expose-gc', runOne, JSON.stringify({ ...spec, out })], { stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
   let stderr = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (text: string) => {

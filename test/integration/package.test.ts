@@ -10,7 +10,6 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { DAEMON_HEAP_FLAG } from '../../bench/lib/node-flags.js';
 import { startSlapd, stopAllSlapd, type SlapdInstance } from '../support/slapd.js';
 import { testEnv } from '../support/sync-harness.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
@@ -123,7 +122,7 @@ test('the Dockerfile, the build script and .dockerignore agree on what is built 
   for (const label of ['title', 'source', 'licenses', 'version', 'revision']) assert.match(runtime, new RegExp(`org\\.opencontainers\\.image\\.${label}=`), label);
   assert.match(runtime, /^USER 1000:1000$/m);
   assert.match(runtime, /^WORKDIR \/app$/m);
-  assert.deepEqual(ENTRYPOINT(), ['node', '--max-old-space-size-percentage=75', '--expose-gc', DAEMON_HEAP_FLAG, `${IMAGE_APP_DIR}/dist/src/cli/main.js`]);
+  assert.deepEqual(ENTRYPOINT(), ['node', '--max-old-space-size-percentage=75', '--expose-gc', `${IMAGE_APP_DIR}/dist/src/cli/main.js`]);
   assert.deepEqual(execForm('CMD'), ['run']);
   assert.deepEqual(execForm('HEALTHCHECK'), ['bash', `${IMAGE_APP_DIR}/scripts/healthcheck.sh`]);
   // bash is the base image's (Debian's essential package); the runtime stage removes nothing of it.

@@ -7,7 +7,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import YAML from 'yaml';
-import { DAEMON_HEAP_FLAG } from '../../bench/lib/node-flags.js';
 import { SETTINGS } from '../../src/config/settings.js';
 import { skipUnlessCi } from '../support/requirement.js';
 
@@ -30,7 +29,7 @@ test('systemd unit: systemd-analyze verify finds nothing to say', { skip: skipUn
 });
 
 test('systemd unit: runs the node found on its PATH, never a fixed /usr/bin/node', () => {
-  assert.deepEqual(directive('ExecStart'), [`/usr/bin/env node --expose-gc ${DAEMON_HEAP_FLAG} /opt/pocket-id-ldap-sync/dist/src/cli/main.js run`]);
+  assert.deepEqual(directive('ExecStart'), ['/usr/bin/env node --expose-gc /opt/pocket-id-ldap-sync/dist/src/cli/main.js run']);
   assert.deepEqual(directive('Environment').filter((e) => e.startsWith('PATH=')), ['PATH=/usr/local/bin:/usr/bin:/bin']);
   assert.doesNotMatch(unitText, /^Exec\w*=\/usr\/bin\/node /m);
 });
