@@ -4,6 +4,7 @@
 // the entry itself does not change. The kept copy holds only its picture's
 // digest (src/ldap/kept-read.ts), so its picture is read again by DN: the new
 // user gets the picture a full run would give it (docs/incremental.md).
+import { FilterParser } from 'ldapts';
 import { EntryValues } from './entry-values.js';
 import { eachAtOnce, readByDn, type EntryContext } from './read-context.js';
 import type { KeptDirectory } from '../sync/kept-directory.js';
@@ -29,9 +30,11 @@ export function usersWaitingWithPictures(kept: KeptDirectory, lastSkips: Skip[],
 export async function withPictures(context: EntryContext, users: DirectoryUser[]): Promise<DirectoryUser[]> {
   const { client, settings } = context;
   const attribute = settings.attributes.profilePicture;
+  // Parsed once for all the reads, as candidate-reads.ts does: ldapts parses a text filter again for every search.
+  const filter = FilterParser.parseString(settings.userFilter);
   const out: DirectoryUser[] = [];
   await eachAtOnce(users, async (user) => {
-    const entry = await readByDn(client, user.dn, settings.userFilter, [attribute], 'the picture of');
+    const entry = await readByDn(client, user.dn, filter, [attribute], 'the picture of');
     const picture = entry ? new EntryValues(entry).first(attribute) : undefined;
     if (picture !== undefined) out.push({ ...user, picture });
   });
