@@ -22,7 +22,7 @@ import { installSearchRecorder, measureReadFloor, recordSearches } from './read-
 import { profiledRun } from './run-profile.js';
 import type { SyncOptions } from '../../src/run/run-sync.js';
 import { createSyncMemory, type SyncMemory } from '../../src/run/sync-memory.js';
-import { collectAfterRun } from '../../src/service/idle-collect.js';
+import { collectAfterRun, restoreRunGrowth } from '../../src/service/idle-collect.js';
 import { AFTER_CHANGES, SCANS, type IdleCollection, type IncrementalRun, type IncrementalRunResult, type IncrementalScenario, type RunSpec } from './protocol.js';
 
 /** Tells the parent this child waits for the directory to change, and resolves when it has. */
@@ -72,6 +72,7 @@ async function runAll(spec: RunSpec, memory: SyncMemory): Promise<Pick<Increment
       await waitForChanges();
       waited = true;
     }
+    restoreRunGrowth(); // as the daemon's job does
     const { value: result, searches } = await recordSearches(() =>
       profiledRun(spec.label, scenario, () => measureSync(`${spec.label}-${scenario}`, config, log, driver, runOptions(memory, scenario))),
     );

@@ -6,7 +6,7 @@ import { startHttpServer, type RunningHttpServer } from './http-server.js';
 import { describeDatabase } from '../db/open-database.js';
 import { DatabaseHandle } from './database-handle.js';
 import { errorMessage } from '../log/error-message.js';
-import { collectAfterRun } from './idle-collect.js';
+import { collectAfterRun, restoreRunGrowth } from './idle-collect.js';
 import { JOB_NAME, runJob, type JobOutcome } from './job.js';
 import { SyncMetrics } from './metrics.js';
 import { makeRedactor, secretsOf } from './redact.js';
@@ -147,6 +147,7 @@ export async function runDaemon(config: Config, log: Logger, sync: SyncRun): Pro
   if (config.enabled) {
     // A requested run (SIGUSR1, POST /sync) is someone waiting for an offboarding: an incremental one also scans every id, so a deletion counts too.
     const job = async (jobId?: string, requested = false): Promise<JobOutcome> => {
+      restoreRunGrowth();
       const outcome = await runJob({ log, jsonLog: config.log.json, database, sync, ...(jobId ? { jobId } : {}) }, requested ? { deletionScan: 'always' } : {});
       const finishedAt = new Date();
       metrics.record(outcome, finishedAt);

@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+
 // A run leaves garbage in the old generation: the entries and member values
 // of a full read (about 120 MiB at 100,000 users), the kept group arrays an
 // incremental run replaced. V8 collects it only when the heap next reaches its
@@ -8,12 +10,49 @@
 // next run, an offboarding among its changes, starts with only what is kept.
 // It needs Node's --expose-gc, which the image passes (Dockerfile); without
 // it nothing is done and V8 collects as before.
+//
+// The limit V8 sets at that collection comes from how fast the program
+// allocated lately, and an idle daemon allocates nothing: the limit left so
+// little room that the next 1 % run crossed it and marked three times mid-run
+// (docs/incremental-history.md, "V8's heap growth after the idle collection").
+// So while the daemon idles, a full collection (this one, or V8's memory
+// reducer's a few seconds later) lets the heap grow to twice what survived,
+// and as each run starts the growth the process started with is back (V8's
+// own factor, unless node was given the flag): the run's own full collections
+// are sized as without this, the initial sync's (which comes before any idle
+// collection) untouched. A fixed factor during whole runs made
+// SQLite's initial write locks longer (ffbcaf0). heap_growing_percent is read
+// at each collection (deps/v8/src/heap/heap-controller.cc in nodejs/node,
+// GrowingFactor); 0, its default, means V8's own factor.
+const IDLE_GROWTH = '--heap-growing-percent=100';
+const STARTUP_GROWTH = `--heap-growing-percent=${startupGrowthPercent(process.execArgv)}`;
+
+let idleGrowthSet = false;
+
+/** The --heap-growing-percent node was started with (V8 takes the last), 0 without one. */
+export function startupGrowthPercent(execArgv: readonly string[]): number {
+  let percent = 0;
+  for (const arg of execArgv) {
+    const match = /^--heap[-_]growing[-_]percent=(\d+)$/.exec(arg);
+    if (match) percent = Number(match[1]);
+  }
+  return percent;
+}
 
 /** Collects all garbage now when Node exposes gc(); returns the milliseconds it took, or null without --expose-gc. */
 export function collectAfterRun(): number | null {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) return null;
+  setFlagsFromString(IDLE_GROWTH);
+  idleGrowthSet = true;
   const started = performance.now();
   gc();
   return performance.now() - started;
+}
+
+/** Called as a run starts: its full collections size the heap by V8's own factor again. */
+export function restoreRunGrowth(): void {
+  if (!idleGrowthSet) return;
+  setFlagsFromString(STARTUP_GROWTH);
+  idleGrowthSet = false;
 }
