@@ -38,6 +38,8 @@ export interface ReadOptions {
    * entries to read: runSync reads Pocket ID's state meanwhile. A run that finds nothing to read never reads it.
    */
   onFullRead?: (mode: 'full' | 'incremental') => void;
+  /** Called as a full read starts, also one an incremental run turns into: the daemon gives V8 its startup heap growth back (src/service/idle-collect.ts). */
+  beforeFullRead?: () => void;
 }
 
 export interface RunRead {
@@ -82,6 +84,7 @@ function secondMode(memory: SyncMemory, state: MarkerState): FullRunReason | und
 }
 
 async function fullRead(client: Client, config: ReadSettings, log: Logger, reason: FullRunReason, options: ReadOptions): Promise<RunRead> {
+  options.beforeFullRead?.();
   const memory = options.dryRun ? undefined : options.memory;
   const tracking = memory && config.incremental.enabled ? await readMarkerState(client) : undefined;
   const tracker = tracking ? new FullReadTracker(tracking.marker, new MarkerWatch(tracking.marker)) : undefined;

@@ -147,8 +147,7 @@ export async function runDaemon(config: Config, log: Logger, sync: SyncRun): Pro
   if (config.enabled) {
     // A requested run (SIGUSR1, POST /sync) is someone waiting for an offboarding: an incremental one also scans every id, so a deletion counts too.
     const job = async (jobId?: string, requested = false): Promise<JobOutcome> => {
-      restoreRunGrowth();
-      const outcome = await runJob({ log, jsonLog: config.log.json, database, sync, ...(jobId ? { jobId } : {}) }, requested ? { deletionScan: 'always' } : {});
+      const outcome = await runJob({ log, jsonLog: config.log.json, database, sync, ...(jobId ? { jobId } : {}) }, { beforeFullRead: restoreRunGrowth, ...(requested ? { deletionScan: 'always' } : {}) });
       const finishedAt = new Date();
       metrics.record(outcome, finishedAt);
       health.record(outcome, finishedAt);

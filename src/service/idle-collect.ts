@@ -17,11 +17,12 @@ import { setFlagsFromString } from 'node:v8';
 // (docs/incremental-history.md, "V8's heap growth after the idle collection").
 // So while the daemon idles, a full collection (this one, or V8's memory
 // reducer's a few seconds later) lets the heap grow to twice what survived,
-// and as each run starts the growth the process started with is back (V8's
-// own factor, unless node was given the flag): the run's own full collections
-// are sized as without this, the initial sync's (which comes before any idle
-// collection) untouched. A fixed factor during whole runs made
-// SQLite's initial write locks longer (ffbcaf0). heap_growing_percent is read
+// through the incremental runs that follow, and as a full read starts the
+// growth the process started with is back (V8's own factor, unless node was
+// given the flag). A full run writes many rows, and a fixed factor during the
+// initial sync made SQLite's write locks longer (ffbcaf0); the initial sync
+// comes before any idle collection. Restored at every run's start instead,
+// the 1 % run still marked mid-run (docs/incremental-history.md). heap_growing_percent is read
 // at each collection (deps/v8/src/heap/heap-controller.cc in nodejs/node,
 // GrowingFactor); 0, its default, means V8's own factor.
 const IDLE_GROWTH = '--heap-growing-percent=100';
@@ -50,7 +51,7 @@ export function collectAfterRun(): number | null {
   return performance.now() - started;
 }
 
-/** Called as a run starts: its full collections size the heap by V8's own factor again. */
+/** Called as a full read starts: its collections size the heap by the startup growth again. */
 export function restoreRunGrowth(): void {
   if (!idleGrowthSet) return;
   setFlagsFromString(STARTUP_GROWTH);

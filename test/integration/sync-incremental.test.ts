@@ -154,18 +154,23 @@ for (const kind of DB_KINDS) {
     test('full-run reasons: requested, scheduled, configuration changed, many changes, previous run failed', async () => {
       const t = await incremental(kind);
       try {
-        await t.run();
-        assert.equal((await t.run({ forceFull: true })).fullReason, 'requested');
+        // The daemon's hook for a full read (idle-collect.ts): called for full reads only.
+        let fullReads = 0;
+        const counting = { beforeFullRead: () => (fullReads += 1) };
+        await t.run(counting);
+        assert.equal((await t.run({ forceFull: true, ...counting })).fullReason, 'requested');
         t.memory.lastFullAt = new Date(Date.now() - 25 * 3600_000);
-        assert.equal((await t.run()).fullReason, 'scheduled');
-        assert.equal((await t.run()).mode, 'incremental');
+        assert.equal((await t.run(counting)).fullReason, 'scheduled');
+        assert.equal((await t.run(counting)).mode, 'incremental');
+        assert.equal(fullReads, 3);
 
         // More changed entries than 1,000 (or a tenth of the directory): one full read instead of reading each.
         await ldapAdmin(t.fixture.slapd, async (c) => {
           for (let n = 0; n < 1001; n++) await c.add(`uid=bulk${n},${PEOPLE}`, { objectClass: ['inetOrgPerson'], uid: `bulk${n}`, cn: `Bulk ${n}`, sn: 'Bulk', mail: `bulk${n}@example.com` });
         });
-        const bulk = await t.run();
+        const bulk = await t.run(counting);
         assert.equal(bulk.fullReason, 'many-changes');
+        assert.equal(fullReads, 4, 'an incremental run that turns full restores the growth too');
         assert.equal(bulk.summary.users.created, 1001);
 
         const other = loadConfig({ ...t.env, LDAP_ADMIN_GROUP_NAME: 'developers' });
