@@ -15,16 +15,17 @@ import { setFlagsFromString } from 'node:v8';
 // allocated lately, and an idle daemon allocates nothing: the limit left so
 // little room that the next 1 % run crossed it and marked three times mid-run
 // (docs/incremental-history.md, "V8's heap growth after the idle collection").
-// So while the daemon idles, a full collection (this one, or V8's memory
-// reducer's a few seconds later) lets the heap grow to twice what survived,
-// through the incremental runs that follow, and as a full read starts the
-// growth the process started with is back (V8's own factor, unless node was
-// given the flag). A full run writes many rows, and a fixed factor during the
-// initial sync made SQLite's write locks longer (ffbcaf0); the initial sync
-// comes before any idle collection. Restored at every run's start instead,
-// the 1 % run still marked mid-run (docs/incremental-history.md). heap_growing_percent is read
-// at each collection (deps/v8/src/heap/heap-controller.cc in nodejs/node,
-// GrowingFactor); 0, its default, means V8's own factor.
+// So from this collection on (and at V8's memory reducer's, a few seconds
+// later) the heap may grow to twice what survived, through the incremental
+// runs that follow; as a full read starts, the growth the process started
+// with is back (V8's own factor, unless node was given the flag). A full run
+// writes many rows, and a fixed factor during the initial sync made SQLite's
+// write locks longer (ffbcaf0); the initial sync comes before any idle
+// collection. Restored as every run starts instead, the 1 % run still marked
+// mid-run (docs/incremental-history.md, "kept through incremental runs only").
+// heap_growing_percent is read at each collection
+// (deps/v8/src/heap/heap-controller.cc in nodejs/node, GrowingFactor); 0, its
+// default, means V8's own factor.
 const IDLE_GROWTH = '--heap-growing-percent=100';
 const STARTUP_GROWTH = `--heap-growing-percent=${startupGrowthPercent(process.execArgv)}`;
 

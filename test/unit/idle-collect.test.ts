@@ -52,7 +52,7 @@ test('after the idle collection the heap may grow to twice what survived before 
   assert.deepEqual(fullCollectionsWhileGrowing('collectAfterRun'), []);
 });
 
-test('as a run starts, the growth node was started with is back', () => {
+test('as a full read starts, the growth node was started with is back', () => {
   assert.ok(fullCollectionsWhileGrowing('collectAfterRun; restoreRunGrowth; gc').length > 0);
 });
 
