@@ -49,10 +49,10 @@ export async function eachAtOnce<T>(items: T[], each: (item: T) => Promise<void>
  * no longer exists (deleted or renamed since it was seen). Any other error
  * fails the run, naming `what` was read. `asBuffers`: MANY_VALUES_PACKED
  * for a group whose members are compared with a kept copy (kept-members.ts).
- * `filter` may be parsed once (FilterParser.parseString) for many reads: ldapts
- * parses a text filter again for every search.
+ * `filter` is parsed by the caller (FilterParser.parseString), once for all
+ * its reads: ldapts would parse a text filter again for every search.
  */
-export async function readByDn(client: Client, dn: string, filter: string | Filter, attributes: string[], what: string, asBuffers = ALL_ATTRIBUTES_AS_BUFFERS): Promise<Entry | undefined> {
+export async function readByDn(client: Client, dn: string, filter: Filter, attributes: string[], what: string, asBuffers = ALL_ATTRIBUTES_AS_BUFFERS): Promise<Entry | undefined> {
   try {
     const { searchEntries } = await client.search(dn, { scope: 'base', derefAliases: 'never', filter, attributes, explicitBufferAttributes: asBuffers });
     return searchEntries[0];
