@@ -116,7 +116,7 @@ function timeOnce(i: Inputs): { stage: number; needs: number; finish: number; wa
   const { memberships, scope } = membershipsFor(i.state, needs);
   cpu = cpuUsage();
   const t2 = performance.now();
-  const result = staged.finish(memberships, scope);
+  const result = staged.finish(memberships, scope, needs.rows);
   const finish = cpuMs(cpu);
   const wall = performance.now() - t2 + (t1 - t0);
   return { stage, needs: needsMs, finish, wall, plan: result };

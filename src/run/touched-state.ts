@@ -51,7 +51,7 @@ export async function touchedState(
   return {
     ahead: { ...lean, state },
     stageMs,
-    planFor: (asked) => (asked === state ? (finished ??= staged.finish(memberships, scope)) : undefined),
+    planFor: (asked) => (asked === state ? (finished ??= staged.finish(memberships, scope, needs.rows)) : undefined),
   };
 }
 

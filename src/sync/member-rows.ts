@@ -64,19 +64,22 @@ function entryRowsAfter(entries: DirectoryUser[], lookup: MemberLookup, last: En
  * after the run is skipped, as Pocket ID does. An entry hint counts only when
  * that entry's username is the member's: the row is then the one the username
  * names, exactly what the lookup would give, so a stale hint is slow, never wrong.
+ * Object.is, not ===: the same string answers without reading it (membership-scope.ts sameNames).
+ * The rows are written into `space` from `at` on and returned as a view of
+ * it: one buffer for every group, not one each (5,000 at L, each a backing
+ * store outside the heap, allocated and tracked by the collector).
  */
-export function memberRows(group: Pick<DirectoryGroup, 'dn' | 'memberUsernames' | 'memberEntries'>, lookup: MemberLookup, byEntry: EntryRows | undefined, skips: Skip[]): Int32Array {
+export function memberRows(group: Pick<DirectoryGroup, 'dn' | 'memberUsernames' | 'memberEntries'>, lookup: MemberLookup, byEntry: EntryRows | undefined, skips: Skip[], space: Int32Array, at: number): Int32Array {
   const { memberUsernames: usernames, memberEntries: hints } = group;
-  const rows = new Int32Array(usernames.length);
-  let count = 0;
+  let end = at;
   let unknown: Set<string> | undefined;
   for (let k = 0; k < usernames.length; k++) {
     const username = usernames[k] as string;
     const entry = hints?.[k] ?? -1;
-    const row = byEntry && entry >= 0 && byEntry.usernames[entry] === username ? (byEntry.rows[entry] as number) : (lookup.indexByUsername.get(username) ?? -1);
-    if (row >= 0) rows[count++] = row;
+    const row = byEntry && entry >= 0 && Object.is(byEntry.usernames[entry], username) ? (byEntry.rows[entry] as number) : (lookup.indexByUsername.get(username) ?? -1);
+    if (row >= 0) space[end++] = row;
     else (unknown ??= new Set()).add(username);
   }
   for (const username of unknown ?? []) skips.push(unknownMemberSkip(group.dn, username, lookup.skippedUsers?.get(username)));
-  return rows.subarray(0, count);
+  return space.subarray(at, end);
 }

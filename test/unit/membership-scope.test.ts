@@ -56,7 +56,7 @@ test('a plan from the memberships of the users the changes can move is the plan 
   const inGroups = [...state.memberships].filter(([, joined]) => joined.split(',').some((id) => needs.groupIds.includes(id))).map(([id]) => id);
   const scope = new Set([...needs.userIds, ...inGroups].filter((id) => state.users.some((u) => u.id === id)));
   const memberships = new Map([...state.memberships].filter(([id]) => scope.has(id)));
-  assert.deepEqual(staged.finish(memberships, scope), whole);
+  assert.deepEqual(staged.finish(memberships, scope, needs.rows), whole);
 
   // eve is in devs only, unchanged, and in the new group ops: read for ops. dora is read for the deleted
   // group old (what its deletion cascades to). anna is in no group whose members changed around her.

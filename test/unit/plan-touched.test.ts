@@ -7,7 +7,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { entryKey, type KeptUser } from '../../src/sync/kept-directory.js';
+import { membershipNeeds } from '../../src/sync/membership-scope.js';
 import { plan, stagePlan } from '../../src/sync/plan.js';
+import type { PlannedMembers } from '../../src/sync/planned-members.js';
 import { screenGroups } from '../../src/sync/plan-groups.js';
 import type { DirectoryGroup, DirectorySnapshot, DirectoryUser } from '../../src/sync/snapshot.js';
 import { adminChanges, TouchedSelection } from '../../src/sync/touched-users.js';
@@ -42,7 +44,7 @@ function readByKey(state: CurrentState, keys: UserKeys): CurrentUser[] {
   );
 }
 
-/** Plan ids differ between the two plans: new rows are named by their ldap_id, messages left out of memberships. */
+/** Plan ids differ between the two plans: new rows are named by their ldap_id; memberships by group, user and username. */
 function normalized(p: SyncPlan): unknown {
   const created = new Map(p.users.create.map((u) => [u.id, `new:${u.ldapId}`]));
   const id = (userId: string) => created.get(userId) ?? userId;
@@ -55,8 +57,8 @@ function normalized(p: SyncPlan): unknown {
     unchanged: p.users.unchanged,
     managed: p.managed,
     groups: p.groups,
-    add: sorted(p.memberships.add.map((m) => [m.groupId, id(m.userId)])),
-    remove: sorted(p.memberships.remove.map((m) => [m.groupId, id(m.userId)])),
+    add: sorted(p.memberships.add.map((m) => [m.groupId, id(m.userId), m.username])),
+    remove: sorted(p.memberships.remove.map((m) => [m.groupId, id(m.userId), m.username])),
     vacate: sorted(p.vacate.userIds.map(id)),
     skips: sorted(p.skips),
   };
@@ -96,8 +98,12 @@ function editPocketId(state: CurrentState, next: (n: number) => number, serial: 
   return { ...state, users };
 }
 
-/** The incremental plan: the touched entries' rows read by key, planned with the book; the memberships all given. */
-function touchedPlan(snapshot: DirectorySnapshot, before: DirectoryUser[], state: CurrentState, book: UserBook, options: PlanOptions, newId: () => string): { touched: SyncPlan; planned: number; lean: CurrentState } {
+/**
+ * The incremental plan: the touched entries' rows read by key, planned with the book, and finished from the
+ * memberships membershipNeeds names given the last plan's members (`previous`), as touched-state.ts does.
+ */
+function touchedPlan(snapshot: DirectorySnapshot, before: DirectoryUser[], state: CurrentState, last: SyncPlan, options: PlanOptions, newId: () => string): { touched: SyncPlan; planned: number; lean: CurrentState } {
+  const book = last.userBook as UserBook;
   const kept = new Map<string, KeptUser>(snapshot.users.map((user) => [entryKey(user.ldapId, user.dn), { user, version: '', pictureDigest: '', hasAccountFlag: false }]));
   const old = new Map(before.map((u) => [entryKey(u.ldapId, u.dn), u]));
   const changed = snapshot.users.filter((u) => old.get(entryKey(u.ldapId, u.dn)) !== u).map((u) => entryKey(u.ldapId, u.dn));
@@ -109,7 +115,12 @@ function touchedPlan(snapshot: DirectorySnapshot, before: DirectoryUser[], state
   const lean: CurrentState = { ...state, users: rows, userScope: { ldapUsers: state.users.filter((u) => u.ldapId !== null).length } };
   const dns = new Set(before.map((u) => u.dn).filter((dn) => !snapshot.users.some((u) => u.dn === dn)));
   const touched = { entries: selection.inOrder(snapshot.users), dns, book };
-  return { touched: stagePlan(snapshot, lean, options, newId, touched).finish(state.memberships), planned: touched.entries.length, lean };
+  const staged = stagePlan(snapshot, lean, options, newId, touched);
+  const needs = membershipNeeds(staged, last.groupMembers as PlannedMembers);
+  const scope = new Set(needs.userIds.filter((id) => state.users.some((u) => u.id === id)));
+  for (const [id, joined] of state.memberships) if (joined.split(',').some((g) => needs.groupIds.includes(g))) scope.add(id);
+  const memberships = new Map([...state.memberships].filter(([id]) => scope.has(id)));
+  return { touched: staged.finish(memberships, scope, needs.rows), planned: touched.entries.length, lean };
 }
 
 test('the last plan\'s claim skips are repeated for the user entries not planned, and only for them', () => {
@@ -149,7 +160,7 @@ for (const softDeleteUsers of [true, false]) {
       let snapshot: DirectorySnapshot = { users, groups: groupsOf(users, next), unresolvedMembers: [], stats: { pages: 1, memberLookups: 0, readMs: 0 } };
       const first = plan(snapshot, { users: [], groups: [], memberships: new Map() }, options, idsFrom(`r${run}s0`));
       let state = afterApply({ users: [], groups: [], memberships: new Map() }, first);
-      let book = first.userBook as UserBook;
+      let last = first;
       for (let step = 1; step <= 40; step++) {
         const before = users;
         users = changeDirectory(users, next, serial);
@@ -157,8 +168,8 @@ for (const softDeleteUsers of [true, false]) {
         snapshot = { ...snapshot, users, groups };
         state = editPocketId(state, next, serial);
         const whole = plan(snapshot, state, options, idsFrom(`r${run}s${step}`));
-        const admins = adminChanges(book.admins, screenGroups(snapshot.groups, [], options, []).adminUsernames).length;
-        const { touched, planned, lean } = touchedPlan(snapshot, before, state, book, options, idsFrom(`r${run}s${step}`));
+        const admins = adminChanges((last.userBook as UserBook).admins, screenGroups(snapshot.groups, [], options, []).adminUsernames).length;
+        const { touched, planned, lean } = touchedPlan(snapshot, before, state, last, options, idsFrom(`r${run}s${step}`));
         assert.deepEqual(normalized(touched), normalized(whole), `run ${run}, step ${step}`);
         // The guards see the same: the re-enable guard counts the directory's admins in the rows read.
         assert.deepEqual(checkReEnableGuard(touched, lean, GUARD, FACTS), checkReEnableGuard(whole, state, GUARD, FACTS), `run ${run}, step ${step}`);
@@ -171,7 +182,7 @@ for (const softDeleteUsers of [true, false]) {
         if (admins > 0) seen.admins += 1;
         if (planned < users.length) seen.partial += 1;
         state = afterApply(state, touched);
-        book = touched.userBook as UserBook;
+        last = touched;
       }
     }
     // The runs reached what they are meant to: values taken, admin flags moved, users left unplanned.
