@@ -3,6 +3,8 @@
 // gone or another entry. Many entries changed by the change scan are read by two
 // paged searches, the user filter and the group filter each AND the change scan's
 // condition; everything else by base-object searches on its DN, eight at a time.
+// Changed groups may already have been read by that search on another
+// connection while the change scan ran (groups-ahead.ts).
 import { FilterParser, type Client, type Entry, type Filter } from 'ldapts';
 import { EntryValues, MANY_VALUES_PACKED } from './entry-values.js';
 import { pagedSearchPages, readUser, userAttributes } from './directory-reader.js';
