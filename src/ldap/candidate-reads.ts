@@ -3,7 +3,9 @@
 // gone or another entry. Many entries changed by the change scan are read by two
 // paged searches, the user filter and the group filter each AND the change scan's
 // condition; everything else by base-object searches on its DN, eight at a time.
-import { FilterParser, type Entry, type Filter } from 'ldapts';
+// Changed groups may already have been read by that search on another
+// connection while the change scan ran (groups-ahead.ts).
+import { FilterParser, type Client, type Entry, type Filter } from 'ldapts';
 import { EntryValues, MANY_VALUES_PACKED } from './entry-values.js';
 import { pagedSearchPages, readUser, userAttributes } from './directory-reader.js';
 import { normalizeDN } from './dn.js';
@@ -14,7 +16,8 @@ import { eachAtOnce, readByDn, type EntryContext } from './read-context.js';
 import { markerAttributes } from './vendors.js';
 import type { KnownUsers } from './known-users.js';
 import { changedSince, type MarkerState, type MarkerWatch, type Watermark } from './change-markers.js';
-import { entryKey, type DirectoryChanges, type KeptDirectory } from '../sync/kept-directory.js';
+import { entryKey, type DirectoryChanges, type KeptDirectory, type ReadGroup } from '../sync/kept-directory.js';
+import type { DirectoryGroup } from '../sync/snapshot.js';
 
 export interface ChangeReadInput {
   kept: KeptDirectory;
@@ -28,6 +31,8 @@ export interface ChangeReadInput {
   onReads?: () => void;
   /** The kept users as member values name them (kept between runs with `kept`). */
   users: KnownUsers;
+  /** Opens another bound connection: the changed groups are then read while the change scan runs (groups-ahead.ts). */
+  openAnother?: () => Promise<Client>;
 }
 
 export interface ChangeRead {
@@ -53,6 +58,13 @@ export interface Reading extends EntryContext {
   result: ChangeRead;
   /** Member values read this run that name no kept user, by text: equal values share one string. */
   sharedDns: Map<string, string>;
+  /** The changed groups read while the change scan ran (groups-ahead.ts), if they are. */
+  ahead?: GroupsReadAhead;
+}
+
+/** Groups read ahead of the change scan (groups-ahead.ts): takes those it has for these candidates and returns the others. */
+export interface GroupsReadAhead {
+  takeFor(reading: Reading, candidates: Candidate[]): Promise<Candidate[]>;
 }
 
 /** An entry to read again: by DN, and whether it is kept as a user or a group (under which key). */
@@ -62,6 +74,8 @@ export interface Candidate {
   groupKey?: string;
   /** Returned by the change scan: its marker was at or after the watermark then, so it still is (markers only grow). */
   changed?: true;
+  /** The exact version the change scan saw ('' when the directory offers none). */
+  version?: string;
 }
 
 /**
@@ -100,17 +114,32 @@ function keptValues(reading: Reading, groupKey: string | undefined): KeptValues 
   return kept && users && users.numbering === input.users && users.users.length === kept.members.length ? { members: kept.members, users: users.users } : undefined;
 }
 
-/** The candidate is a group (and, when it was tried as a user, no user). */
-async function takeGroup(reading: Reading, candidate: Candidate, entry: Entry): Promise<void> {
-  const changes = reading.result.changes;
-  if (candidate.userKey !== undefined) changes.goneUsers.push(candidate.userKey);
-  const values = new EntryValues(entry);
+/**
+ * A group entry as an incremental run keeps it, its members not yet resolved;
+ * compared with the kept group at `keptKey` (its values, when the same, are
+ * taken from there) and with its version not noted (ReadGroup.version is '').
+ */
+export async function readGroupParts(reading: Reading, entry: Entry, values: EntryValues, keptKey: (group: DirectoryGroup) => string | undefined): Promise<ReadGroup> {
   const group = await readGroupEntry(reading, entry, reading.groupId, values);
   const raw = await memberValuesAsRead(reading, entry, values, reading.stats);
   // Member values equal to a kept user's DN share its string, as after a full read (FullReadTracker); which user it is goes to the resolver.
-  const { members, found } = keptMemberTexts(raw, keptValues(reading, candidate.groupKey), reading.input.users, reading.sharedDns);
-  changes.groups.push({ group, members, version: reading.watch.note(values), keptUsers: { users: found, numbering: reading.input.users } });
-  if (candidate.groupKey !== undefined && candidate.groupKey !== entryKey(group.ldapId, group.dn)) changes.goneGroups.push(candidate.groupKey);
+  const { members, found } = keptMemberTexts(raw, keptValues(reading, keptKey(group)), reading.input.users, reading.sharedDns);
+  return { group, members, version: '', keptUsers: { users: found, numbering: reading.input.users } };
+}
+
+/** The candidate is this group (and, when it was tried as a user, no user); `read.version` is its version, noted. */
+export function recordGroup(reading: Reading, candidate: Candidate, read: ReadGroup): void {
+  const changes = reading.result.changes;
+  if (candidate.userKey !== undefined) changes.goneUsers.push(candidate.userKey);
+  changes.groups.push(read);
+  if (candidate.groupKey !== undefined && candidate.groupKey !== entryKey(read.group.ldapId, read.group.dn)) changes.goneGroups.push(candidate.groupKey);
+}
+
+/** The candidate is a group (and, when it was tried as a user, no user). */
+async function takeGroup(reading: Reading, candidate: Candidate, entry: Entry): Promise<void> {
+  const values = new EntryValues(entry);
+  const read = await readGroupParts(reading, entry, values, () => candidate.groupKey);
+  recordGroup(reading, candidate, { ...read, version: reading.watch.note(values) });
 }
 
 /** Neither user nor group now: deleted, renamed since the scan, out of the filters, or an entry of another kind. */
@@ -152,6 +181,16 @@ function parenthesized(filter: string): string {
   return filter.startsWith('(') ? filter : `(${filter})`;
 }
 
+/** The search for the changed entries of one kind: the filter AND the change scan's condition, with the same watermark. */
+export function changedSearch(reading: Reading, users: boolean): { what: string; filter: string; attributes: string[]; asBuffers?: string[] } {
+  const { settings, input } = reading;
+  const extra = markerAttributes(input.state.marker);
+  const filter = `(&${parenthesized(users ? settings.userFilter : settings.groupFilter)}${changedSince(input.state.marker, input.watermark)})`;
+  return users
+    ? { what: 'changed users', filter, attributes: userAttributes(settings, extra) }
+    : { what: 'changed groups', filter, attributes: groupAttributes(settings, extra), asBuffers: MANY_VALUES_PACKED };
+}
+
 /**
  * The changed entries of one kind by one paged search: the filter AND the
  * change scan's condition, with the same watermark. Each entry returned at a
@@ -160,7 +199,7 @@ function parenthesized(filter: string): string {
  * not have either). Returns the candidates not returned, and those to read by DN.
  */
 async function searchChanged(reading: Reading, wanted: Candidate[], users: boolean): Promise<{ missed: Candidate[]; unsure: Candidate[] }> {
-  const { client, settings, log, input } = reading;
+  const { client, settings, log } = reading;
   const byDn = new Map<string, Candidate>();
   // Two candidates whose DNs differ only in case (a rename between the scans): which one a result is cannot be told.
   const unsure: Candidate[] = [];
@@ -170,11 +209,7 @@ async function searchChanged(reading: Reading, wanted: Candidate[], users: boole
     if (byDn.has(key)) unsure.push(candidate);
     else byDn.set(key, candidate);
   }
-  const extra = markerAttributes(input.state.marker);
-  const filter = `(&${parenthesized(users ? settings.userFilter : settings.groupFilter)}${changedSince(input.state.marker, input.watermark)})`;
-  const search = users
-    ? { what: 'changed users', filter, attributes: userAttributes(settings, extra) }
-    : { what: 'changed groups', filter, attributes: groupAttributes(settings, extra), asBuffers: MANY_VALUES_PACKED };
+  const search = changedSearch(reading, users);
   let returned = 0;
   for await (const page of pagedSearchPages(client, settings, search, { pageSize: settings.pageSize }, reading.stats, log)) {
     reading.result.entriesRead += page.length;
@@ -205,11 +240,11 @@ function searched(reading: Reading, candidates: Candidate[], users: boolean): bo
  * again by DN. Any other is, as before the searches.
  */
 async function readKind(reading: Reading, candidates: Candidate[], users: boolean, absent: (candidate: Candidate) => void): Promise<void> {
-  let toRead = candidates;
-  if (searched(reading, candidates, users)) {
-    const { missed, unsure } = await searchChanged(reading, candidates.filter((c) => c.changed), users);
+  let toRead = !users && reading.ahead ? await reading.ahead.takeFor(reading, candidates) : candidates;
+  if (searched(reading, toRead, users)) {
+    const { missed, unsure } = await searchChanged(reading, toRead.filter((c) => c.changed), users);
     missed.forEach(absent);
-    toRead = [...candidates.filter((c) => !c.changed), ...unsure];
+    toRead = [...toRead.filter((c) => !c.changed), ...unsure];
   }
   if (toRead.length === 0) return;
   const how = byDnOf(reading, users);

@@ -112,7 +112,16 @@ export class MarkerWatch {
 
   /** Notes one entry's marker; returns its exact version ('' when the directory offers none). */
   note(values: EntryValues): string {
-    const raw = values.first(this.marker.attribute)?.toString('utf8');
+    this.noteMarker(this.markerOf(values));
+    return this.versionOf(values);
+  }
+
+  /** The entry's marker value as text, to note later (noteMarker). */
+  markerOf(values: EntryValues): string | undefined {
+    return values.first(this.marker.attribute)?.toString('utf8');
+  }
+
+  noteMarker(raw: string | undefined): void {
     const time = raw !== undefined && this.marker.kind === 'timestamp' ? parseGeneralizedTime(raw) : null;
     const usable = raw !== undefined && (this.marker.kind === 'usn' ? /^\d+$/.test(raw.trim()) : time !== null);
     if (!usable) this.missing += 1;
@@ -120,6 +129,10 @@ export class MarkerWatch {
       this.seen += 1;
       if (time !== null) this.latest = Math.max(this.latest, time);
     }
+  }
+
+  /** The entry's exact version ('' when the directory offers none), noting nothing. */
+  versionOf(values: EntryValues): string {
     return this.marker.version ? (values.first(this.marker.version)?.toString('utf8') ?? '') : '';
   }
 }

@@ -2,6 +2,7 @@
 // the watermark, read again (candidate-reads.ts); with a deletion scan, the ids of every
 // user and group too. Returns the changes for mergeChanges (src/sync/kept-directory.ts).
 import { readCandidates, type Candidate, type ChangeRead, type ChangeReadInput, type Reading } from './candidate-reads.js';
+import { GroupsAhead } from './groups-ahead.js';
 import { EntryValues, firstValue } from './entry-values.js';
 import { changedSince, MarkerWatch } from './change-markers.js';
 import { pagedSearch, pagedSearchPages } from './directory-reader.js';
@@ -46,7 +47,7 @@ async function scanChanged(reading: Reading): Promise<void> {
       result.others.set(entry.dn, version);
       if (version !== '' && input.kept.others.get(entry.dn) === version) continue;
     }
-    addCandidate(reading, { dn: entry.dn, changed: true, ...(user ? { userKey } : {}), ...(group ? { groupKey } : {}) });
+    addCandidate(reading, { dn: entry.dn, changed: true, version, ...(user ? { userKey } : {}), ...(group ? { groupKey } : {}) });
     // At the first kept entry changed, not once the scan ends: Pocket ID's state is read while slapd still walks its entries, not beside the entries read again.
     if (user || group) input.onReads?.();
   }
@@ -101,7 +102,18 @@ function newReading(context: EntryContext, input: ChangeReadInput): Reading {
 /** What changed since the watermark (and, with a deletion scan, what is gone). Any incomplete read throws. */
 export async function readChanges(context: EntryContext, input: ChangeReadInput): Promise<ChangeRead> {
   const reading = newReading(context, input);
-  const result = reading.result;
+  // Only with exact versions: a group read ahead is taken when its version is the one the scan saw (groups-ahead.ts).
+  const ahead = input.openAnother && input.state.marker.version && input.kept.groups.size > 0 ? new GroupsAhead(reading, input.openAnother) : undefined;
+  if (ahead) reading.ahead = ahead;
+  try {
+    return await readCandidatesChanged(reading, ahead);
+  } finally {
+    await ahead?.stop();
+  }
+}
+
+async function readCandidatesChanged(reading: Reading, ahead: GroupsAhead | undefined): Promise<ChangeRead> {
+  const { input, result } = reading;
   await scanChanged(reading);
   if (input.deletionScan) {
     await scanIds(reading, 'users');
@@ -110,6 +122,7 @@ export async function readChanges(context: EntryContext, input: ChangeReadInput)
   const queue = [...reading.candidates.values()];
   if (queue.length > input.maxReads) {
     result.tooMany = queue.length;
+    await ahead?.stop();
     return result;
   }
   // A kept user or group read again will most likely be planned; other entries (lookup targets, containers) seldom.

@@ -54,13 +54,14 @@ function warnAboutTransport(settings: LdapSettings, host: string, secure: boolea
  * and the new socket is not bound: a later search would run anonymously and
  * could return nothing, which the plan would read as "everyone left". So the
  * client may open exactly one connection; a second attempt fails the run.
+ * `warn: false`: another connection of a run that already warned (groups-ahead.ts).
  */
-export async function openLdapConnection(settings: LdapSettings, log: Logger): Promise<Client> {
+export async function openLdapConnection(settings: LdapSettings, log: Logger, options: { warn: boolean } = { warn: true }): Promise<Client> {
   const url = new URL(settings.url);
   const host = url.hostname.replace(/^\[|\]$/g, '');
   // ldapts switches to TLS whenever tlsOptions is given, even for ldap://.
   const secure = url.protocol === 'ldaps:';
-  warnAboutTransport(settings, host, secure, log);
+  if (options.warn) warnAboutTransport(settings, host, secure, log);
   const tlsOptions = tlsOptionsFor(settings, host);
 
   let opened = 0;

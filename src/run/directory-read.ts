@@ -136,7 +136,9 @@ async function incrementalRead(client: Client, config: ReadSettings, log: Logger
   const onFullRead = options.onFullRead;
   const onReads = state.marker.version && onFullRead ? () => onFullRead('incremental') : undefined;
   const users = memory.knownUsers ?? KnownUsers.of(kept.users.values());
-  const input = { kept, state, watermark, deletionScan: scan, maxReads, users, ...(onReads ? { onReads } : {}) };
+  // The run warned about the transport when it opened its first connection.
+  const openAnother = () => openLdapConnection(config.ldap, log, { warn: false });
+  const input = { kept, state, watermark, deletionScan: scan, maxReads, users, openAnother, ...(onReads ? { onReads } : {}) };
   const read = await readChanges(context, input);
   if (read.tooMany !== undefined) {
     log.info('Many entries changed: reading the whole directory instead', { changed: read.tooMany, limit: maxReads });

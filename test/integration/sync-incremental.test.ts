@@ -103,6 +103,29 @@ for (const kind of DB_KINDS) {
       }
     });
 
+    test('changed groups are read on a second connection while the change scan runs, and taken as the scan saw them', async () => {
+      const t = await incremental(kind);
+      try {
+        await t.run();
+        await ldapAdmin(t.fixture.slapd, async (c) => {
+          await c.modify(`cn=developers,${GROUPS}`, new Change({ operation: 'delete', modification: new Attribute({ type: 'member', values: [`uid=alice,${PEOPLE}`] }) }));
+          await c.modify(`cn=admins,${GROUPS}`, new Change({ operation: 'add', modification: new Attribute({ type: 'member', values: [`uid=user05,${PEOPLE}`] }) }));
+        });
+        const outcome = await syncOnce(loadConfig(t.env), { memory: t.memory, deletionScan: 'never' });
+        assert.ifError(outcome.error);
+        assert.equal(outcome.result?.mode, 'incremental');
+        assert.match(outcome.logs, /Read changed groups ahead of the change scan.*groups=2/);
+        // Both taken from there: no search for changed groups after the scan, none read by DN.
+        assert.doesNotMatch(outcome.logs, /search=changed groups/);
+        assert.equal(outcome.result?.entriesRead.groups, 2);
+        assert.equal(outcome.result?.summary.memberships.added, 1);
+        assert.equal(outcome.result?.summary.memberships.removed, 1);
+        await t.assertFullAgrees();
+      } finally {
+        await t.fixture.done();
+      }
+    });
+
     test('a deletion is caught by the id scan, a filter-leave by every incremental run', async () => {
       const t = await incremental(kind, { LDAP_USER_SEARCH_FILTER: '(&(objectClass=inetOrgPerson)(!(employeeType=left)))' });
       try {
