@@ -110,10 +110,12 @@ export function stateAfterSync(snapshot: DirectorySnapshot, rowOrder: 'id' | 'di
 /** A digest of everything a plan says, element by element (an initial plan of L is too big for one JSON string). */
 export function planDigest(result: SyncPlan): string {
   const hash = createHash('sha256');
+  // JSON.stringify(undefined) is undefined, which hash.update refuses: a field left undefined is fed as its name.
+  const text = (value: unknown) => JSON.stringify(value) ?? 'undefined';
   const feed = (value: unknown) => {
     if (Array.isArray(value)) {
       hash.update(`[${value.length}`);
-      for (const item of value) hash.update(JSON.stringify(item));
+      for (const item of value) hash.update(text(item));
       hash.update(']');
     } else if (value !== null && typeof value === 'object') {
       for (const [key, inner] of Object.entries(value)) {
@@ -121,7 +123,7 @@ export function planDigest(result: SyncPlan): string {
         feed(inner);
       }
     } else {
-      hash.update(JSON.stringify(value));
+      hash.update(text(value));
     }
   };
   feed(result);
