@@ -17,7 +17,6 @@ import { markerAttributes } from './vendors.js';
 import type { KnownUsers } from './known-users.js';
 import { changedSince, type MarkerState, type MarkerWatch, type Watermark } from './change-markers.js';
 import { entryKey, type DirectoryChanges, type KeptDirectory, type ReadGroup } from '../sync/kept-directory.js';
-import type { DirectoryGroup } from '../sync/snapshot.js';
 
 export interface ChangeReadInput {
   kept: KeptDirectory;
@@ -114,17 +113,28 @@ function keptValues(reading: Reading, groupKey: string | undefined): KeptValues 
   return kept && users && users.numbering === input.users && users.users.length === kept.members.length ? { members: kept.members, users: users.users } : undefined;
 }
 
+/** An entry's key (entryKey) from its unique-id attribute, `convert`ed, and its DN. */
+export function keyOf(values: EntryValues, dn: string, attribute: string, convert: (bytes: Uint8Array) => string): string {
+  const bytes = values.first(attribute);
+  return entryKey(bytes ? convert(bytes) : '', dn);
+}
+
+/** The kept entry is the one read: at the same DN with the same exact version (never when the directory offers none). */
+export function settledAt(kept: { version: string; dn: string } | undefined, version: string, dn: string): boolean {
+  return kept !== undefined && version !== '' && kept.version === version && kept.dn === dn;
+}
+
 /**
- * A group entry as an incremental run keeps it, its members not yet resolved;
- * compared with the kept group at `keptKey` (its values, when the same, are
- * taken from there) and with its version not noted (ReadGroup.version is '').
+ * A group entry as an incremental run keeps it, at `version`, its members not
+ * yet resolved; compared with the kept group at `keptKey` (its values, when
+ * the same, are taken from there).
  */
-export async function readGroupParts(reading: Reading, entry: Entry, values: EntryValues, keptKey: (group: DirectoryGroup) => string | undefined): Promise<ReadGroup> {
+export async function readGroupParts(reading: Reading, entry: Entry, values: EntryValues, keptKey: string | undefined, version: string): Promise<ReadGroup> {
   const group = await readGroupEntry(reading, entry, reading.groupId, values);
   const raw = await memberValuesAsRead(reading, entry, values, reading.stats);
   // Member values equal to a kept user's DN share its string, as after a full read (FullReadTracker); which user it is goes to the resolver.
-  const { members, found } = keptMemberTexts(raw, keptValues(reading, keptKey(group)), reading.input.users, reading.sharedDns);
-  return { group, members, version: '', keptUsers: { users: found, numbering: reading.input.users } };
+  const { members, found } = keptMemberTexts(raw, keptValues(reading, keptKey), reading.input.users, reading.sharedDns);
+  return { group, members, version, keptUsers: { users: found, numbering: reading.input.users } };
 }
 
 /** The candidate is this group (and, when it was tried as a user, no user); `read.version` is its version, noted. */
@@ -138,8 +148,7 @@ export function recordGroup(reading: Reading, candidate: Candidate, read: ReadGr
 /** The candidate is a group (and, when it was tried as a user, no user). */
 async function takeGroup(reading: Reading, candidate: Candidate, entry: Entry): Promise<void> {
   const values = new EntryValues(entry);
-  const read = await readGroupParts(reading, entry, values, () => candidate.groupKey);
-  recordGroup(reading, candidate, { ...read, version: reading.watch.note(values) });
+  recordGroup(reading, candidate, await readGroupParts(reading, entry, values, candidate.groupKey, reading.watch.note(values)));
 }
 
 /** Neither user nor group now: deleted, renamed since the scan, out of the filters, or an entry of another kind. */

@@ -1,7 +1,7 @@
 // An incremental run's read (docs/incremental.md): which entries changed since
 // the watermark, read again (candidate-reads.ts); with a deletion scan, the ids of every
 // user and group too. Returns the changes for mergeChanges (src/sync/kept-directory.ts).
-import { readCandidates, type Candidate, type ChangeRead, type ChangeReadInput, type Reading } from './candidate-reads.js';
+import { keyOf, readCandidates, settledAt, type Candidate, type ChangeRead, type ChangeReadInput, type Reading } from './candidate-reads.js';
 import { GroupsAhead } from './groups-ahead.js';
 import { EntryValues, firstValue } from './entry-values.js';
 import { changedSince, MarkerWatch } from './change-markers.js';
@@ -12,11 +12,6 @@ import { markerAttributes } from './vendors.js';
 import { entryKey } from '../sync/kept-directory.js';
 
 export type { ChangeRead, ChangeReadInput } from './candidate-reads.js';
-
-function keyOf(values: EntryValues, dn: string, attribute: string, convert: (bytes: Uint8Array) => string): string {
-  const bytes = values.first(attribute);
-  return entryKey(bytes ? convert(bytes) : '', dn);
-}
 
 function addCandidate(reading: Reading, candidate: Candidate): void {
   const known = reading.candidates.get(candidate.dn);
@@ -41,8 +36,7 @@ async function scanChanged(reading: Reading): Promise<void> {
     const groupKey = keyOf(values, entry.dn, groupUniqueId, reading.groupId);
     const user = input.kept.users.get(userKey);
     const group = input.kept.groups.get(groupKey);
-    const settled = (kept: { version: string; dn: string } | undefined) => kept !== undefined && version !== '' && kept.version === version && kept.dn === entry.dn;
-    if (settled(user && { version: user.version, dn: user.user.dn }) || settled(group && { version: group.version, dn: group.group.dn })) continue;
+    if (settledAt(user && { version: user.version, dn: user.user.dn }, version, entry.dn) || settledAt(group && { version: group.version, dn: group.group.dn }, version, entry.dn)) continue;
     if (!user && !group) {
       result.others.set(entry.dn, version);
       if (version !== '' && input.kept.others.get(entry.dn) === version) continue;
@@ -106,13 +100,14 @@ export async function readChanges(context: EntryContext, input: ChangeReadInput)
   const ahead = input.openAnother && input.state.marker.version && input.kept.groups.size > 0 ? new GroupsAhead(reading, input.openAnother) : undefined;
   if (ahead) reading.ahead = ahead;
   try {
-    return await readCandidatesChanged(reading, ahead);
+    return await readCandidatesChanged(reading);
   } finally {
+    // Also when there are too many to read: the run then reads the whole directory, without this search beside it.
     await ahead?.stop();
   }
 }
 
-async function readCandidatesChanged(reading: Reading, ahead: GroupsAhead | undefined): Promise<ChangeRead> {
+async function readCandidatesChanged(reading: Reading): Promise<ChangeRead> {
   const { input, result } = reading;
   await scanChanged(reading);
   if (input.deletionScan) {
@@ -122,7 +117,6 @@ async function readCandidatesChanged(reading: Reading, ahead: GroupsAhead | unde
   const queue = [...reading.candidates.values()];
   if (queue.length > input.maxReads) {
     result.tooMany = queue.length;
-    await ahead?.stop();
     return result;
   }
   // A kept user or group read again will most likely be planned; other entries (lookup targets, containers) seldom.

@@ -12,12 +12,12 @@
 // scan as before, and a group the scan did not report is dropped (changed
 // since, or seen again in the overlap: the next run's scan sees it).
 import type { Client } from 'ldapts';
-import { recordGroup, readGroupParts, changedSearch, type Candidate, type Reading } from './candidate-reads.js';
+import { changedSearch, keyOf, readGroupParts, recordGroup, settledAt, type Candidate, type Reading } from './candidate-reads.js';
 import { closeLdapConnection, describeError } from './connection.js';
 import { pagedSearchPages } from './directory-reader.js';
 import { normalizeDN } from './dn.js';
 import { EntryValues } from './entry-values.js';
-import { entryKey, type ReadGroup } from '../sync/kept-directory.js';
+import type { ReadGroup } from '../sync/kept-directory.js';
 
 /** A group read ahead, with what the scan's candidate must match. */
 export interface AheadGroup {
@@ -47,7 +47,7 @@ export class GroupsAhead {
     const client = await open();
     this.client = client;
     if (this.stopped) return undefined;
-    const { settings, log, watch, result } = reading;
+    const { settings, log, watch, result, input } = reading;
     const ahead: Reading = { ...reading, client };
     const groups = new Map<string, AheadGroup>();
     for await (const page of pagedSearchPages(client, settings, changedSearch(reading, false), { pageSize: settings.pageSize }, reading.stats, log)) {
@@ -56,10 +56,11 @@ export class GroupsAhead {
       for (const entry of page) {
         const values = new EntryValues(entry);
         const version = watch.versionOf(values);
+        const key = keyOf(values, entry.dn, settings.attributes.groupUniqueId, reading.groupId);
+        const kept = input.kept.groups.get(key);
         // Seen again in the overlap, as kept: the scan passes it over too (change-reader.ts scanChanged).
-        if (settled(reading, values, entry.dn, version)) continue;
-        const read = await readGroupParts(ahead, entry, values, (group) => entryKey(group.ldapId, group.dn));
-        read.version = version;
+        if (settledAt(kept && { version: kept.version, dn: kept.group.dn }, version, entry.dn)) continue;
+        const read = await readGroupParts(ahead, entry, values, key, version);
         groups.set(normalizeDN(entry.dn), { dn: entry.dn, read, marker: watch.markerOf(values) });
       }
     }
@@ -95,13 +96,6 @@ export class GroupsAhead {
     this.client = undefined;
     if (client) await closeLdapConnection(client);
   }
-}
-
-/** A kept group at the same DN with the same exact version: unchanged. */
-function settled(reading: Reading, values: EntryValues, dn: string, version: string): boolean {
-  const id = values.first(reading.settings.attributes.groupUniqueId);
-  const kept = reading.input.kept.groups.get(entryKey(id ? reading.groupId(id) : '', dn));
-  return kept !== undefined && version !== '' && kept.version === version && kept.group.dn === dn;
 }
 
 /** The group read ahead is the candidate as the scan saw it: found changed, at the same DN, with the same exact version. */
