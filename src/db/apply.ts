@@ -3,6 +3,7 @@ import type { CredentialTables, RevokedCredentials } from './credential-revocati
 import type { SyncWriter } from './database.js';
 import { inPrimaryKeyOrder } from './membership-order.js';
 import { byCodeUnits } from '../text/code-unit-order.js';
+import { idsInOrder } from '../sync/new-row-ids.js';
 
 /**
  * What a step expects of the rows it is about to write. SQLite checks it
@@ -60,6 +61,12 @@ function ordered<T>(definition: Omit<ApplyStep<T>, 'size' | 'rows'>, rows: T[], 
 const byId = <T extends { id: string }>(rows: T[]) => [...rows].sort((a, b) => byCodeUnits(a.id, b.id));
 const inOrder = (rows: string[]) => [...rows].sort(byCodeUnits);
 const byOwnerAndKey = <T extends { ownerId: string; key: string }>(rows: T[]) => [...rows].sort((a, b) => byCodeUnits(a.ownerId, b.ownerId) || byCodeUnits(a.key, b.key));
+/** New claims by owner and key, their ids handed out in that order: the primary key grows at its right edge too (new-row-ids.ts). */
+const newClaimsInOrder = (rows: NewClaim[]) => {
+  const sorted = byOwnerAndKey(rows);
+  const ids = idsInOrder(sorted);
+  return sorted.map((claim, k) => ({ ...claim, id: ids[k] as string }));
+};
 
 /**
  * The plan as an ordered list of steps. The order keeps every unique index and
@@ -223,7 +230,8 @@ function claimSteps(claims: ClaimPlan): ApplyStep[] {
   // finds their owner once (src/sync/plan-claims.ts). Measured with 300,000 claims of 100,000 users,
   // the insert itself is no slower than in id order (PostgreSQL 6.5-10.2 s vs 8.3-10.0 s, SQLite
   // 5.5-5.6 s vs 6.9-10.0 s on a loaded machine): foreign-key probes and the (key, owner) index go in order.
-  // Changed and removed rows are found by key and owner, in that order too.
+  // Since 2 December the new claims' ids are handed out in that order as well (newClaimsInOrder), so the
+  // primary key goes in order too. Changed and removed rows are found by key and owner, in that order too.
   // Weight 3: a claim row costs SQLite about two and a half memberships (300,000 claims added 4.4 s to
   // the initial apply of L, where 1,000,000 memberships take about 6 s: random ids into the primary key,
   // a text value, the (key, owner) index); at weight 1 a batch sized on memberships held the lock 1.35 s.
@@ -240,7 +248,7 @@ function claimSteps(claims: ClaimPlan): ApplyStep[] {
       ordered<ClaimWrite>({ name: `update ${owner} claims`, weight: () => CLAIM_WEIGHT, run: (w, rows) => w.updateClaims(owner, rows) }, changes.update, byOwnerAndKey),
     ),
     ...sides.map(({ owner, changes }) =>
-      ordered<NewClaim>({ name: `insert ${owner} claims`, weight: () => CLAIM_WEIGHT, run: (w, rows, now) => w.insertClaims(owner, rows, now) }, changes.create, byOwnerAndKey),
+      ordered<NewClaim>({ name: `insert ${owner} claims`, weight: () => CLAIM_WEIGHT, run: (w, rows, now) => w.insertClaims(owner, rows, now) }, changes.create, newClaimsInOrder),
     ),
   ];
 }

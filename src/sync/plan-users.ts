@@ -2,7 +2,9 @@
 // which leave (disabled or deleted), and every username's final row id.
 import type { DirectoryUser } from './snapshot.js';
 import { screenEntries } from './screen-entries.js';
-import type { CurrentUser, FinalUsers, PlanOptions, Skip, SyncPlan, UserChange, UserFields } from './types.js';
+import type { CurrentUser, FinalUsers, NewUser, PlanOptions, Skip, SyncPlan, UserChange, UserFields } from './types.js';
+import { idsInOrder } from './new-row-ids.js';
+import { byCodeUnits } from '../text/code-unit-order.js';
 
 export type { FinalUsers };
 import { resolveUniqueClaims, type UniqueKey } from './unique-claims.js';
@@ -128,9 +130,25 @@ export function planUsers(
     if (changed.length === 0) result.users.unchanged += 1;
     else result.users.update.push({ id: existing.id, dn: candidate.dn, before: pickFields(existing), after: desired, changed } satisfies UserChange);
   }
+  idsInUsernameOrder(result.users.create);
   const finalUsers = planRemovals(screened.seen, ldapUsers, usernameFromEntry, options, result);
   for (const user of localUsers) finalUsers.others.add(user.id);
   return { finalUsers, usernamesOf: usernamesAfter(current.allUsers, finalUsers) };
+}
+
+/**
+ * New users' ids in the order of their usernames (lowercased: the order of
+ * PostgreSQL's citext COLLATE "C" and SQLite's NOCASE for the ASCII names
+ * Pocket ID allows), so that inserting them in id order also fills the
+ * username index in order (new-row-ids.ts). The list itself stays in entry
+ * order, as reports show it.
+ */
+function idsInUsernameOrder(created: NewUser[]): void {
+  if (created.length < 2) return;
+  const names = created.map((user) => user.username.toLowerCase());
+  const order = created.map((_user, index) => index).sort((a, b) => byCodeUnits(names[a] as string, names[b] as string));
+  const ids = idsInOrder(created);
+  order.forEach((index, k) => ((created[index] as NewUser).id = ids[k] as string));
 }
 
 /** A row's username after the run: the one its entry gives it (the final rows'), else the one it has (`rows`). */

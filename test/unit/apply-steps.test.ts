@@ -68,3 +68,13 @@ test("a step's size counts its rows without putting them in order; its rows come
   assert.deepEqual(add.rows, [member('u1', 'g1'), member('u1', 'g2'), member('u2', 'g1')]);
   assert.equal(add.rows, add.rows, 'sorted once, then the same array');
 });
+
+test('new claims are written by owner and key, their ids handed out in that order', () => {
+  const plan = emptyPlan();
+  const claim = (id: string, ownerId: string, key: string) => ({ id, ownerId, key, before: null, after: `"${key}"`, owner: ownerId });
+  plan.claims.users.create.push(claim('c3', 'u2', 'dept'), claim('c1', 'u1', 'phone'), claim('c4', 'u1', 'dept'), claim('c2', 'u2', 'phone'));
+  const step = applySteps(plan).find((s) => s.name === 'insert user claims');
+  const rows = step?.rows as { id: string; ownerId: string; key: string }[];
+  assert.deepEqual(rows.map((c) => [c.ownerId, c.key, c.id]), [['u1', 'dept', 'c1'], ['u1', 'phone', 'c2'], ['u2', 'dept', 'c3'], ['u2', 'phone', 'c4']]);
+  assert.deepEqual(plan.claims.users.create.map((c) => c.id), ['c3', 'c1', 'c4', 'c2'], 'the plan itself is left as it was');
+});

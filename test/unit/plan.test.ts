@@ -186,3 +186,18 @@ test('renaming a user keeps memberships pointing at the same row', () => {
   assert.deepEqual(p.users.update[0]?.changed, ['username']);
   assert.equal(p.memberships.add.length + p.memberships.remove.length, 0);
 });
+
+test('new users take their ids in username order, so inserting them in id order fills the username index in order too', () => {
+  const names = ['mallory', 'Bob', 'zed', 'alice', 'carol', 'Dave'];
+  const given: string[] = [];
+  const newId = () => {
+    const id = randomUUID();
+    given.push(id);
+    return id;
+  };
+  const created = plan(snapshot(names.map((name) => user(name))), EMPTY, OPTIONS, newId).users.create;
+  assert.deepEqual(created.map((u) => u.username), names, 'the list stays in entry order');
+  assert.deepEqual(created.map((u) => u.id).sort(), [...given].sort(), 'the ids newId gave, each once');
+  const byId = [...created].sort((a, b) => (a.id < b.id ? -1 : 1)).map((u) => u.username);
+  assert.deepEqual(byId, ['alice', 'Bob', 'carol', 'Dave', 'mallory', 'zed']);
+});
