@@ -47,6 +47,23 @@ export function takeBatch(steps: ApplyStep[], from: Cursor, budget: number): { b
   return batch.parts.length === 0 ? null : { batch, next: { step: s, row: 0 } };
 }
 
+/**
+ * The next batch after `last`, as takeBatch() takes it, but at half the
+ * budget when it would reach rows of a step `last` did not write. The budget
+ * comes from the last batch's speed, and a row's weight is only an estimate
+ * of its cost against another kind's: at L on SQLite a new user cost 2 to 3.5
+ * memberships from run to run, and the batch after the last users, sized on
+ * their speed, held the lock 0.95 s for memberships (docs/performance-history.md,
+ * "2 December, early morning"). Once a batch of the new step is measured, the
+ * next is sized on it.
+ */
+export function takeNextBatch(steps: ApplyStep[], from: Cursor, budget: number, last: Batch | undefined): { batch: Batch; next: Cursor } | null {
+  const taken = takeBatch(steps, from, budget);
+  if (!taken || !last || budget < 2) return taken;
+  const measured = new Set(last.parts.map((part) => part.step));
+  return taken.batch.parts.every((part) => measured.has(part.step)) ? taken : takeBatch(steps, from, Math.floor(budget / 2));
+}
+
 /** How many batches takeBatch() yields from `from` at a fixed budget, without building them. */
 export function countBatches(steps: ApplyStep[], from: Cursor, budget: number): number {
   let count = 0;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { applySteps, type ApplyStep } from '../../src/db/apply.js';
 import { inPrimaryKeyOrder } from '../../src/db/membership-order.js';
-import { countBatches, describeBatch, START, takeBatch } from '../../src/db/batches.js';
+import { countBatches, describeBatch, START, takeBatch, takeNextBatch } from '../../src/db/batches.js';
 import type { Membership } from '../../src/sync/types.js';
 import { emptyPlan } from '../../src/sync/plan.js';
 
@@ -26,6 +26,16 @@ test('batches keep the step order, fill up to the budget across steps, and a row
   ]);
   assert.deepEqual(all(steps, 1000), ['insert users 5, insert groups 1, add memberships 5, delete groups 2']);
   assert.deepEqual(all([step('empty', 0, 1)], 8), []);
+});
+
+test('a batch reaching rows of a step the last batch did not write is taken at half the budget', () => {
+  const steps = [step('insert users', 10, 3), step('add memberships', 100, 1)];
+  const taken: string[] = [];
+  for (let next = takeNextBatch(steps, START, 12, undefined); next && taken.length < 5; next = takeNextBatch(steps, next.next, 12, next.batch)) {
+    taken.push(describeBatch(next.batch));
+  }
+  // The first batch has nothing measured before it; the third would reach the memberships, the fourth is their first.
+  assert.deepEqual(taken, ['insert users 4', 'insert users 4', 'insert users 2', 'add memberships 6', 'add memberships 12']);
 });
 
 test('countBatches counts exactly what takeBatch yields, from any point', () => {

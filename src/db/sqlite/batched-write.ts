@@ -3,7 +3,7 @@ import { SyncFailure } from '../../sync/failure.js';
 import { memberCounts } from '../../sync/membership-diff.js';
 import type { ClaimMappings, CurrentState, SyncPlan } from '../../sync/types.js';
 import { applySteps, type ApplyStep, type Expectation } from '../apply.js';
-import { countBatches, describeBatch, START, takeBatch, type Batch } from '../batches.js';
+import { countBatches, describeBatch, START, takeNextBatch, type Batch } from '../batches.js';
 import type { StateParts, StateRead, WriteOptions, WriteResult } from '../database.js';
 import type { PocketIdSchema } from '../schema.js';
 import { SetWriter } from '../set-writer.js';
@@ -144,8 +144,10 @@ async function writeBatches(target: BatchedWriteTarget, plan: SyncPlan, state: C
   let budget = Math.min(target.batchBudget, FIRST_BATCH);
   let counted = { budget: 0, batches: 0 };
   let cursor = START;
-  for (let taken = takeBatch(planSteps, cursor, budget); taken; taken = takeBatch(planSteps, cursor, budget)) {
+  let last: Batch | undefined;
+  for (let taken = takeNextBatch(planSteps, cursor, budget, last); taken; taken = takeNextBatch(planSteps, cursor, budget, last)) {
     const { batch } = taken;
+    last = batch;
     // Recounted whenever the batch size changed: the total follows the database's speed.
     if (counted.budget !== budget) counted = { budget, batches: countBatches(planSteps, cursor, budget) };
     progress.total = progress.committed + counted.batches;
