@@ -143,9 +143,8 @@ function rowSteps({ users, groups, vacate }: SyncPlan, revokeFor: RevokeFor): Ap
     }, users.update, byId),
     ordered<NewUser>({
       name: 'insert users',
-      // A new user costs SQLite about three memberships since its id follows its username (new-row-ids.ts):
-      // at L 14 µs a row against 4-7 µs a membership (at 23 µs before, weight 4). A heavier weight made the
-      // batch after the last users, sized on their speed, hold the lock 0.77 s for memberships.
+      // SQLite at L: 9-14 µs a user since ids follow usernames (new-row-ids.ts; 23 µs before, at weight 4), 4-7 µs
+      // a membership. The batch after the last users, sized on them, is halved (takeNextBatch, batches.ts).
       weight: () => 3,
       run: (w, rows, now) => w.insertUsers(rows, now),
       expect: (rows) => ({
@@ -233,8 +232,7 @@ function claimSteps(claims: ClaimPlan): ApplyStep[] {
   // finds their owner once (src/sync/plan-claims.ts). Measured with 300,000 claims of 100,000 users,
   // the insert itself is no slower than in id order (PostgreSQL 6.5-10.2 s vs 8.3-10.0 s, SQLite
   // 5.5-5.6 s vs 6.9-10.0 s on a loaded machine): foreign-key probes and the (key, owner) index go in order.
-  // Since 2 December the new claims' ids are handed out in that order as well (newClaimsInOrder), so the
-  // primary key goes in order too. Changed and removed rows are found by key and owner, in that order too.
+  // Their ids are handed out in that order too (newClaimsInOrder). Changed and removed rows, found by key and owner, go in it too.
   // Weight 3: a claim row costs SQLite about two and a half memberships (300,000 claims added 4.4 s to
   // the initial apply of L, where 1,000,000 memberships take about 6 s: random ids into the primary key,
   // a text value, the (key, owner) index); at weight 1 a batch sized on memberships held the lock 1.35 s.
