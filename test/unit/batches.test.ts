@@ -38,14 +38,19 @@ test('a batch reaching rows of a step the last batch did not write is taken at h
   assert.deepEqual(taken, ['insert users 4', 'insert users 4', 'insert users 2', 'add memberships 6', 'add memberships 12']);
 });
 
-test('countBatches counts exactly what takeBatch yields, from any point', () => {
+test('countBatches counts exactly what takeNextBatch yields, from any point', () => {
   const steps = [step('a', 37, 4), step('b', 3, 3), step('c', 101, 1), step('d', 7, 2)];
   for (const budget of [1, 3, 4, 7, 8, 50, 1000]) {
-    assert.equal(countBatches(steps, START, budget), all(steps, budget).length, `budget ${budget}`);
-    const first = takeBatch(steps, START, budget);
-    assert.ok(first);
-    assert.equal(countBatches(steps, first.next, budget), all(steps, budget).length - 1, `budget ${budget}, after one`);
+    const taken: ReturnType<typeof takeNextBatch>[] = [];
+    for (let next = takeNextBatch(steps, START, budget, undefined); next; next = takeNextBatch(steps, next.next, budget, next.batch)) taken.push(next);
+    assert.equal(countBatches(steps, START, budget), taken.length, `budget ${budget}`);
+    taken.forEach((batch, k) => {
+      assert.equal(countBatches(steps, batch!.next, budget, batch!.batch.reached), taken.length - k - 1, `budget ${budget}, after ${k + 1}`);
+    });
   }
+  // Without a step change, exactly takeBatch's batches.
+  const one = [step('c', 101, 1)];
+  assert.equal(countBatches(one, START, 8), all(one, 8).length);
 });
 
 test('memberships go in the primary-key order of user_groups_users: user id, then group id', () => {

@@ -147,9 +147,9 @@ async function writeBatches(target: BatchedWriteTarget, plan: SyncPlan, state: C
   let last: Batch | undefined;
   for (let taken = takeNextBatch(planSteps, cursor, budget, last); taken; taken = takeNextBatch(planSteps, cursor, budget, last)) {
     const { batch } = taken;
-    last = batch;
     // Recounted whenever the batch size changed: the total follows the database's speed.
-    if (counted.budget !== budget) counted = { budget, batches: countBatches(planSteps, cursor, budget) };
+    if (counted.budget !== budget) counted = { budget, batches: countBatches(planSteps, cursor, budget, last?.reached) };
+    last = batch;
     progress.total = progress.committed + counted.batches;
     if (progress.committed > 0) await new Promise((resolve) => setTimeout(resolve, PAUSE_BETWEEN_BATCHES_MS));
     const { heldMs, revoked } = await commitBatch(target, writer, mismatch, batch, snapshotVersion, options.now);
