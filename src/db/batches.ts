@@ -77,17 +77,13 @@ function batchOf(steps: ApplyStep[], from: Cursor, { next, weight, reached }: Ex
 
 /**
  * The next batch from `from`: rows in step order up to `budget` weight (a
- * single row heavier than the budget goes alone). Taken one after another,
- * batches commit prefixes of the whole plan: each commit satisfies every
- * foreign key and unique index, creations are committed before the
- * memberships that need them, and removals come last. Null when done.
+ * single row heavier than the budget goes alone), at half of it when the
+ * batch would reach a step `last` did not write (extentAfter); `last`
+ * undefined for the first. Taken one after another, batches commit prefixes
+ * of the whole plan: each commit satisfies every foreign key and unique
+ * index, creations are committed before the memberships that need them, and
+ * removals come last. Null when done.
  */
-export function takeBatch(steps: ApplyStep[], from: Cursor, budget: number): { batch: Batch; next: Cursor } | null {
-  const found = extent(steps, from, budget);
-  return found && batchOf(steps, from, found);
-}
-
-/** The next batch after `last`, as takeBatch() takes it, but at half the budget when it reaches a step `last` did not write (extentAfter). */
 export function takeNextBatch(steps: ApplyStep[], from: Cursor, budget: number, last: Batch | undefined): { batch: Batch; next: Cursor } | null {
   const found = extentAfter(steps, from, budget, last?.reached);
   return found && batchOf(steps, from, found);

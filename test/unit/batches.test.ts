@@ -2,15 +2,16 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { applySteps, type ApplyStep } from '../../src/db/apply.js';
 import { inPrimaryKeyOrder } from '../../src/db/membership-order.js';
-import { countBatches, describeBatch, START, takeBatch, takeNextBatch } from '../../src/db/batches.js';
+import { countBatches, describeBatch, START, takeNextBatch } from '../../src/db/batches.js';
 import type { Membership } from '../../src/sync/types.js';
 import { emptyPlan } from '../../src/sync/plan.js';
 
 const step = (name: string, rows: number, weight: number): ApplyStep => ({ name, size: rows, rows: Array.from({ length: rows }, (_v, i) => i), weight: () => weight, run: async () => undefined });
 
+/** Every batch at `budget`, each taken as a first one (no last batch: never halved). */
 function all(steps: ApplyStep[], budget: number): string[] {
   const out: string[] = [];
-  for (let taken = takeBatch(steps, START, budget); taken; taken = takeBatch(steps, taken.next, budget)) out.push(describeBatch(taken.batch));
+  for (let taken = takeNextBatch(steps, START, budget, undefined); taken; taken = takeNextBatch(steps, taken.next, budget, undefined)) out.push(describeBatch(taken.batch));
   return out;
 }
 
@@ -48,7 +49,7 @@ test('countBatches counts exactly what takeNextBatch yields, from any point', ()
       assert.equal(countBatches(steps, batch!.next, budget, batch!.batch.reached), taken.length - k - 1, `budget ${budget}, after ${k + 1}`);
     });
   }
-  // Without a step change, exactly takeBatch's batches.
+  // Without a step change, never halved: the batches `all` takes.
   const one = [step('c', 101, 1)];
   assert.equal(countBatches(one, START, 8), all(one, 8).length);
 });
