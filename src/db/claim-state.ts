@@ -23,7 +23,7 @@ export async function readOwnedClaims(db: Kysely<PocketIdSchema>, dialect: SqlDi
 async function storedText(db: Kysely<PocketIdSchema>, dialect: SqlDialect, owner: ClaimOwnerColumn, keys: string[]): Promise<string> {
   if (keys.length === 0) return '';
   // Keys are escaped with the values below, so a key holding a backslash takes the escaping query.
-  if (dialect.plainStoredClaims && !keys.some((key) => key.includes('\\'))) {
+  if (!keys.some((key) => key.includes('\\'))) {
     const row = (await dialect.plainStoredClaims(owner, keys).execute(db)).rows[0];
     const text = escapeRecords(row?.claims ?? '', Number(row?.records ?? 0));
     if (text !== null) return text;

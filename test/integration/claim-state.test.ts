@@ -12,7 +12,7 @@ import { sqliteDialect } from '../../src/db/sqlite/sqlite-dialect.js';
 import { claimSlot, joinClaimSlots } from '../../src/sync/entry-claims.js';
 import { planClaims } from '../../src/sync/plan-claims.js';
 import { emptyPlan } from '../../src/sync/plan.js';
-import { StoredClaims, escapeValue } from '../../src/sync/stored-claims.js';
+import { StoredClaims, escapeRecords, escapeValue } from '../../src/sync/stored-claims.js';
 import type { ClaimMappings, CurrentState } from '../../src/sync/types.js';
 import { createTestDatabase, DB_KINDS, type TestDatabase } from '../support/test-database.js';
 
@@ -99,15 +99,20 @@ for (const kind of DB_KINDS) {
       }
     });
 
-    test('without a value that holds RS (on SQLite the query without escaping) every text comes back exactly as well', async () => {
+    test('without a value that holds RS (the query without escaping) every text comes back exactly as well', async () => {
       const db = await createTestDatabase(kind);
       try {
         const rows = await seed(db);
         const withoutRs = rows.filter((r) => !r.value.includes('\u001e'));
         assert.equal(rows.length - withoutRs.length, 1, 'one value holds RS');
         const mappings = { ...MAPPINGS, user: MAPPINGS.user.filter((m) => withoutRs.some((r) => r.key === m.key)) };
-        const stored = await readOwnedClaims(db.db, kind === 'postgres' ? postgresDialect : sqliteDialect, mappings);
+        const dialect = kind === 'postgres' ? postgresDialect : sqliteDialect;
+        const stored = await readOwnedClaims(db.db, dialect, mappings);
         assert.deepEqual(records(stored.users).map(({ owner, key, value }) => ({ owner, key, value })), withoutRs.map(({ owner, key, value }) => ({ owner, key, value })).sort(byOwnerAndKey));
+        // The text is the query's without escaping, escaped here: that query is the one read.
+        const plain = (await dialect.plainStoredClaims('user_id', mappings.user.map((m) => m.key)).execute(db.db)).rows[0];
+        assert.equal(Number(plain?.records), withoutRs.length);
+        assert.equal(escapeRecords(plain?.claims ?? '', Number(plain?.records)), stored.users);
       } finally {
         await db.close();
       }
