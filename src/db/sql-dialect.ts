@@ -1,4 +1,4 @@
-import type { RawBuilder } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { DatabaseKind } from './database.js';
 import type { RowSource } from './row-source.js';
 
@@ -55,3 +55,7 @@ export interface SqlDialect extends RowSource {
 
 /** A user's claim has user_group_id null, a group's user_id null. */
 export const otherOwner = (owner: ClaimOwnerColumn): ClaimOwnerColumn => (owner === 'user_id' ? 'user_group_id' : 'user_id');
+
+/** The claims of `owner`'s side with one of `keys`, as rows of `custom_claims AS c`: the stored-claims queries' filter. */
+export const ownedClaimsOf = (owner: ClaimOwnerColumn, keys: string[]): RawBuilder<boolean> =>
+  sql<boolean>`c.${sql.raw(owner)} IS NOT NULL AND c.${sql.raw(otherOwner(owner))} IS NULL AND c.key IN (${sql.join(keys)})`;

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { otherOwner, type SqlDialect } from '../sql-dialect.js';
+import { ownedClaimsOf, type SqlDialect } from '../sql-dialect.js';
 import { postgresRows } from './postgres-row-source.js';
 
 export const postgresDialect: SqlDialect = {
@@ -14,13 +14,13 @@ export const postgresDialect: SqlDialect = {
   storedClaims: (owner, keys) => sql<{ claims: string | null }>`
     SELECT string_agg(CAST(c.${sql.raw(owner)} AS TEXT) || chr(31) || c.key || chr(31) || replace(replace(c.value, chr(92), chr(92) || chr(92)), chr(30), chr(92) || 'R'), chr(30)) AS claims
     FROM custom_claims AS c
-    WHERE c.${sql.raw(owner)} IS NOT NULL AND c.${sql.raw(otherOwner(owner))} IS NULL AND c.key IN (${sql.join(keys)})`,
+    WHERE ${ownedClaimsOf(owner, keys)}`,
   // Without the escaping's two replace() calls per row, which Pocket ID's server would pay on every run
   // (300,000 claims: 170-190 ms against 270-310 ms); claim-state.ts escapes the text itself instead.
   plainStoredClaims: (owner, keys) => sql<{ claims: string | null; records: string }>`
     SELECT string_agg(CAST(c.${sql.raw(owner)} AS TEXT) || chr(31) || c.key || chr(31) || c.value, chr(30)) AS claims, count(*) AS records
     FROM custom_claims AS c
-    WHERE c.${sql.raw(owner)} IS NOT NULL AND c.${sql.raw(otherOwner(owner))} IS NULL AND c.key IN (${sql.join(keys)})`,
+    WHERE ${ownedClaimsOf(owner, keys)}`,
   bytesHead: (column, bytes) => sql<Buffer>`substring(${sql.ref(column)} from 1 for ${sql.lit(bytes)})`,
   // udt names, as Pocket ID v2.14.0's migrations create them.
   expectedSchema: {

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { otherOwner, type SqlDialect } from '../sql-dialect.js';
+import { ownedClaimsOf, type SqlDialect } from '../sql-dialect.js';
 import { sqliteRows } from './sqlite-row-source.js';
 
 export const sqliteDialect: SqlDialect = {
@@ -17,12 +17,12 @@ export const sqliteDialect: SqlDialect = {
     SELECT group_concat(c.${sql.raw(owner)} || char(31) || c.key || char(31) || CASE WHEN instr(c.value, char(92)) = 0 AND instr(c.value, char(30)) = 0 THEN c.value
       ELSE replace(replace(c.value, char(92), char(92, 92)), char(30), char(92) || 'R') END, char(30)) AS claims
     FROM custom_claims AS c NOT INDEXED
-    WHERE c.${sql.raw(owner)} IS NOT NULL AND c.${sql.raw(otherOwner(owner))} IS NULL AND c.key IN (${sql.join(keys)})`,
+    WHERE ${ownedClaimsOf(owner, keys)}`,
   // Without the escaping's two instr() calls per row (300,000 claims: 166 -> 130 ms of CPU, alone).
   plainStoredClaims: (owner, keys) => sql<{ claims: string | null; records: number }>`
     SELECT group_concat(c.${sql.raw(owner)} || char(31) || c.key || char(31) || c.value, char(30)) AS claims, count(*) AS records
     FROM custom_claims AS c NOT INDEXED
-    WHERE c.${sql.raw(owner)} IS NOT NULL AND c.${sql.raw(otherOwner(owner))} IS NULL AND c.key IN (${sql.join(keys)})`,
+    WHERE ${ownedClaimsOf(owner, keys)}`,
   bytesHead: (column, bytes) => sql<Buffer>`substr(${sql.ref(column)}, 1, ${sql.lit(bytes)})`,
   // Declared types, as Pocket ID v2.14.0's migrations create them.
   expectedSchema: {
