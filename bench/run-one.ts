@@ -10,7 +10,8 @@ import { writeFileSync } from 'node:fs';
 import { Client } from 'ldapts';
 import { claimAttributes } from '../src/ldap/claim-reader.js';
 import { loadConfig } from '../src/config/load-config.js';
-import { createLogger, type LogLevel } from '../src/log/logger.js';
+import { createLogger } from '../src/log/logger.js';
+import { benchLogLevel } from './lib/options.js';
 import { installDriverProbe, installPgAutoExplain } from './lib/driver-probe.js';
 import { incrementalChild } from './lib/incremental-child.js';
 import { cpuMsSince, measureSync } from './lib/measure-sync.js';
@@ -21,7 +22,7 @@ async function sync(spec: RunSpec): Promise<SyncRunResult> {
   const driver = installDriverProbe();
   // Warnings and errors only, on stderr: the parent shows them if the run fails.
   // BENCH_LOG_LEVEL=debug: the sync's own lines (one per SQLite batch) on stdout, among the bench's.
-  const shown = process.env.BENCH_LOG_LEVEL as LogLevel | undefined;
+  const shown = benchLogLevel();
   const log = createLogger({ level: shown ?? 'warn', json: false, stream: shown ? process.stdout : process.stderr });
   const result = await measureSync(spec.label, loadConfig(spec.env), log, driver);
   return explains ? { ...result, explains } : result;

@@ -3,6 +3,7 @@ import type { DbKind } from './databases.js';
 import { INCREMENTAL_SCENARIOS } from './incremental-bench.js';
 import type { WorkloadName } from './model.js';
 import type { IncrementalScenario } from './protocol.js';
+import { LOG_LEVELS, type LogLevel } from '../../src/log/logger.js';
 
 export type Scenario = 'dry-run' | 'initial' | 'no-change' | '1pct' | 'floor' | IncrementalScenario;
 /** Without --scenarios: every scenario but the incremental ones. */
@@ -33,6 +34,13 @@ export interface Options {
 function usage(message: string): never {
   console.error(`${message}\nusage: npm run bench -- [--workload M|L|M,L] [--db postgres|sqlite|both] [--scenarios ${SCENARIOS.join(',')}] [--page-size N] [--size-limit N] [--changes auto|modify|reload] [--floor-runs N] [--repeat N] [--profile] [--pg-explain MS] [--keep] [--claims] [--inc-runs N]`);
   process.exit(2);
+}
+
+/** BENCH_LOG_LEVEL (bench/README.md): unset, or one of the daemon's levels; a misspelt one would show nothing, silently. */
+export function benchLogLevel(value = process.env.BENCH_LOG_LEVEL): LogLevel | undefined {
+  if (value === undefined || value === '') return undefined;
+  if ((LOG_LEVELS as readonly string[]).includes(value)) return value as LogLevel;
+  return usage(`BENCH_LOG_LEVEL=${JSON.stringify(value)} must be one of ${LOG_LEVELS.join(', ')}`);
 }
 
 function positiveInteger(name: string, text: string): number {
@@ -116,6 +124,7 @@ function defaults(): Options {
 /** `--name value` or `--name=value`; exits 2 with the usage line on anything else. */
 export function parseOptions(argv: string[]): Options {
   const options = defaults();
+  benchLogLevel();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     const eq = arg.indexOf('=');

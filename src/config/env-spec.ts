@@ -3,7 +3,7 @@
 import { cleanEnv, makeValidator, str, type ReporterOptions } from 'envalid';
 import { parseDeleteThreshold, type DeleteThreshold } from '../sync/deletion-guard.js';
 import { errorMessage } from '../log/error-message.js';
-import type { LogLevel } from '../log/logger.js';
+import { LOG_LEVELS } from '../log/logger.js';
 import { booleanParser, POCKET_ID_EXACT_BOOLEANS } from './booleans.js';
 import type { FileBackend } from './config.js';
 import { parseSchedule } from './schedule.js';
@@ -32,8 +32,6 @@ const schedule = makeValidator<string>(scheduleText);
 
 /** A schedule where empty has a meaning of its own (LDAP_SYNC_DELETION_SCHEDULE: every run). */
 const optionalSchedule = makeValidator<string>((raw) => (raw.trim() === '' ? '' : scheduleText(raw)));
-
-const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
 const FILE_BACKENDS: readonly FileBackend[] = ['filesystem', 'database', 's3'];
 
