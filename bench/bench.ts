@@ -34,6 +34,7 @@ import { startSlapd } from '../test/support/slapd.js';
 import { applyChanges, planChanges } from './lib/changes.js';
 import { ChildRunner } from './lib/child-runner.js';
 import { claimShares, WITHOUT_CLAIMS } from './lib/claim-share.js';
+import { pooledClaimShares } from './lib/claim-share-pooled.js';
 import { cloneDatabase, createDatabase, type DbKind } from './lib/databases.js';
 import { childScenarios, startIncrementalChild, type IncrementalChild } from './lib/incremental-bench.js';
 import { writeLdif } from './lib/ldif.js';
@@ -250,7 +251,8 @@ async function main(): Promise<void> {
   printReport(reports, options, rows, checks);
   const machine = { node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '', memoryGiB: os.totalmem() / 2 ** 30, platform: `${os.type()} ${os.release()}` };
   const claimShare = reports.flatMap(claimShares);
-  const results = { startedAt: stamp, machine, options: { ...options, scenarios: [...options.scenarios] }, code, table: rows, targets: checks, claimShare, workloads: reports };
+  const claimSharePooled = pooledClaimShares(reports);
+  const results = { startedAt: stamp, machine, options: { ...options, scenarios: [...options.scenarios] }, code, table: rows, targets: checks, claimShare, claimSharePooled, workloads: reports };
   const file = path.join(resultsDir, `${stamp}.json`);
   writeFileSync(file, JSON.stringify(results, null, 1));
   console.log(`\nresults: ${path.relative(process.cwd(), file)}${options.profile ? `\nprofiles: ${path.relative(process.cwd(), profileDir)}` : ''}`);

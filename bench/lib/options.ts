@@ -32,7 +32,7 @@ export interface Options {
 }
 
 function usage(message: string): never {
-  console.error(`${message}\nusage: npm run bench -- [--workload M|L|M,L] [--db postgres|sqlite|both] [--scenarios ${SCENARIOS.join(',')}] [--page-size N] [--size-limit N] [--changes auto|modify|reload] [--floor-runs N] [--repeat N] [--profile] [--pg-explain MS] [--keep] [--claims] [--inc-runs N]`);
+  console.error(`${message}\nusage: npm run bench -- [--workload M|L|M,L|L,L,L] [--db postgres|sqlite|both] [--scenarios ${SCENARIOS.join(',')}] [--page-size N] [--size-limit N] [--changes auto|modify|reload] [--floor-runs N] [--repeat N] [--profile] [--pg-explain MS] [--keep] [--claims] [--inc-runs N]`);
   process.exit(2);
 }
 

@@ -1,5 +1,6 @@
 // The printed table's rows: floors, write floors, dry runs, the median repetition of each sync, incremental runs.
 import { claimShareRows } from './claim-share.js';
+import { pooledClaimShareRows } from './claim-share-pooled.js';
 import { incrementalRows, type Floors } from './incremental-bench.js';
 import { formatBytes, rowsDetail, type TableRow } from './report.js';
 import { median, type SyncMeasurement, type WorkloadReport } from './workload-report.js';
@@ -81,6 +82,7 @@ export function tableRows(reports: WorkloadReport[]): TableRow[] {
     rows.push(...claimShareRows(report));
     rows.push(...incrementalRows(report.incremental, floorsOf(report)));
   }
+  rows.push(...pooledClaimShareRows(reports));
   return rows;
 }
 

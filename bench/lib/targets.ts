@@ -1,5 +1,5 @@
 // The issues' targets, checked on what the benchmark measured (stated for L; M is an indication only).
-import { claimShareChecks } from './claim-share.js';
+import { allClaimShareChecks } from './claim-share-pooled.js';
 import { DRY_RUN_OK_STATUSES, type PlanCounts } from './dry-run.js';
 import { incrementalChecks } from './incremental-bench.js';
 import type { Options } from './options.js';
@@ -126,10 +126,12 @@ function syncChecks(report: WorkloadReport, m: SyncMeasurement, options: Options
 
 /** The issues' targets, in the order printed. */
 export function checkTargets(reports: WorkloadReport[], options: Options): TargetCheck[] {
-  return reports.flatMap((report) => [
-    ...dryRunChecks(report),
-    ...incrementalChecks(report.incremental, floorsOf(report)),
-    ...representatives(report.syncs).flatMap((m) => syncChecks(report, m, options)),
-    ...claimShareChecks(report),
-  ]);
+  return [
+    ...reports.flatMap((report) => [
+      ...dryRunChecks(report),
+      ...incrementalChecks(report.incremental, floorsOf(report)),
+      ...representatives(report.syncs).flatMap((m) => syncChecks(report, m, options)),
+    ]),
+    ...allClaimShareChecks(reports),
+  ];
 }
