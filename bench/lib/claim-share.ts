@@ -3,7 +3,7 @@
 // (bench.ts), so that both halves of a pair see the same load: two bench invocations minutes apart gave +5 % to
 // +47 % for the same code on the shared machine (docs/performance.md). Met only when both the CPU and the wall
 // share are within the limit; why: bench/README.md. With the workload benched on several fresh setups
-// (`--workload L,L,L`) the target is judged once, on all their pairs (pooledClaimShares below; why: bench/README.md).
+// (`--workload L,L,L`) the target is judged once, on all their pairs (claim-share-pooled.ts; why: bench/README.md).
 import type { TableRow, TargetCheck } from './report.js';
 import { median, type SyncMeasurement, type WorkloadReport } from './workload-report.js';
 
@@ -63,7 +63,7 @@ const s = (ms: number) => (ms / 1000).toFixed(2);
 /**
  * The target on CPU and on wall, both within the limit; and that the runs without the claims wrote nothing.
  * `judged: false` (the workload's pairs are pooled over several setups) keeps only the second: the first is
- * then pooledClaimShareChecks'.
+ * then allClaimShareChecks' (claim-share-pooled.ts).
  */
 export function claimShareChecks(report: WorkloadReport, judged = true): TargetCheck[] {
   return claimShares(report).flatMap((c) => [
