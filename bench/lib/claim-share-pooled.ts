@@ -5,7 +5,7 @@
 // setups themselves hardly differed (a 4 % share of the variance on SQLite, none on PostgreSQL):
 // docs/performance-history.md, "2 December, midday". So the target is judged on the pairs of all setups together:
 // the median of the pairs' ratios, with the interval of that median printed beside it.
-import { CLAIM_SHARE_LIMIT, claimShareChecks, claimShares, percent, WITHOUT_CLAIMS } from './claim-share.js';
+import { CLAIM_SHARE_LIMIT, claimShareChecks, claimShares, pairedRuns, percent } from './claim-share.js';
 import type { TableRow, TargetCheck } from './report.js';
 import { median, type SyncMeasurement, type WorkloadReport } from './workload-report.js';
 
@@ -38,9 +38,9 @@ export interface PooledClaimShare {
 
 /** With and without the claims, repetition by repetition, on one database of one setup. */
 function pairRatios(report: WorkloadReport, database: string): PairRatio[] {
-  const runs = (scenario: string) => report.syncs.filter((m) => m.database === database && m.scenario === scenario);
-  const without = new Map(runs(WITHOUT_CLAIMS).map((m): [number, SyncMeasurement] => [m.repetition, m]));
-  return runs('no-change').flatMap((m) => {
+  const runs = pairedRuns(report, database);
+  const without = new Map(runs.without.map((m): [number, SyncMeasurement] => [m.repetition, m]));
+  return runs.withRuns.flatMap((m) => {
     const other = without.get(m.repetition);
     return other ? [{ cpu: m.result.cpuMs / other.result.cpuMs, wall: m.result.wallMs / other.result.wallMs }] : [];
   });

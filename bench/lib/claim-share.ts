@@ -36,12 +36,17 @@ function shareOf(withRuns: SyncMeasurement[], without: SyncMeasurement[], pick: 
   return { with: a, without: b, share: a / b - 1 };
 }
 
+/** One database's no-change runs of a setup, with the claims and without them, in the order run. */
+export function pairedRuns(report: WorkloadReport, database: string): { withRuns: SyncMeasurement[]; without: SyncMeasurement[] } {
+  const runs = (scenario: string) => report.syncs.filter((m) => m.database === database && m.scenario === scenario);
+  return { withRuns: runs('no-change'), without: runs(WITHOUT_CLAIMS) };
+}
+
 /** Per database that ran the pairs: the medians of each side and the share. */
 export function claimShares(report: WorkloadReport): ClaimShare[] {
   const databases = new Set(report.syncs.filter((m) => m.scenario === WITHOUT_CLAIMS).map((m) => m.database));
   return [...databases].map((database) => {
-    const withRuns = report.syncs.filter((m) => m.database === database && m.scenario === 'no-change');
-    const without = report.syncs.filter((m) => m.database === database && m.scenario === WITHOUT_CLAIMS);
+    const { withRuns, without } = pairedRuns(report, database);
     const wall = shareOf(withRuns, without, (m) => m.result.wallMs);
     const cpu = shareOf(withRuns, without, (m) => m.result.cpuMs);
     return {
